@@ -1,0 +1,6 @@
+"""Distribution families: one module per family (parameters, support, log-density, moment lemmas)."""
+
+from derive.families.base import Distribution, Statistic
+from derive.families.normal import Normal
+
+__all__ = ["Distribution", "Normal", "Statistic"]

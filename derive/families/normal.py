@@ -1,0 +1,51 @@
+"""The normal family N(loc, scale^2): density, log-density, and its moment lemmas."""
+
+from __future__ import annotations
+
+from sympy import S, Expr, exp, log, oo, pi, sqrt
+
+from derive.families.base import Distribution, Statistic
+from derive.notation import NormalLaw
+
+#: Lemma names (contract: steps cite them, ``derive show lemma-...`` renders their proofs).
+NORMALISATION = "lemma-normal-normalisation"
+MEAN = "lemma-normal-mean"
+VARIANCE = "lemma-normal-variance"
+SECOND_MOMENT = "lemma-normal-second-moment"
+LOG_DENSITY = "lemma-normal-log-density"
+
+
+class Normal(Distribution):
+    """N(loc, scale^2) with ``scale > 0``."""
+
+    family = "normal"
+    support = (-oo, oo)
+
+    def __init__(self, loc, scale):
+        self.loc = loc
+        self.scale = scale
+
+    def density(self, z) -> Expr:
+        return exp(-((z - self.loc) ** 2) / (2 * self.scale**2)) / sqrt(2 * pi * self.scale**2)
+
+    def log_density(self, z) -> Expr:
+        return -log(2 * pi * self.scale**2) / 2 - (z - self.loc) ** 2 / (2 * self.scale**2)
+
+    def law(self) -> Expr:
+        return NormalLaw(self.loc, self.scale**2)
+
+    def statistics(self, z) -> tuple[Statistic, ...]:
+        m, s = self.loc, self.scale
+        return (
+            Statistic(S.One, S.One, NORMALISATION),
+            Statistic(z, m, MEAN),
+            Statistic((z - m) ** 2, s**2, VARIANCE),
+            Statistic(z**2, m**2 + s**2, SECOND_MOMENT),
+        )
+
+    def quadrature_hint(self):
+        return self.loc, self.scale
+
+    def standardise(self, u) -> Expr:
+        """The location-scale substitution z = loc + scale * u."""
+        return self.loc + self.scale * u

@@ -1,0 +1,134 @@
+"""High-precision numerics: random admissible points and mpmath evaluation of expressions with integrals.
+
+One-dimensional integrals use tanh-sinh quadrature (``mpmath.quad``) split at the bulk of the density.
+Integrals over several variables use a product Gauss-Hermite rule centred and scaled per variable by a hint;
+for Gaussian weights times polynomials (all log-densities here) it is exact up to the working precision, where
+nested tanh-sinh would take minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from functools import lru_cache
+
+import mpmath
+from sympy import Expr, Float, Indexed, Integral, Rational, Symbol, lambdify
+
+DPS = 40  # working precision; comparisons ask for 30 digits
+GH_NODES = 8
+
+
+def rng_for(*labels) -> random.Random:
+    """A generator seeded from text (not ``hash()``), so points are the same across runs and hash seeds."""
+    seed = hashlib.sha256("\x1f".join(map(str, labels)).encode()).hexdigest()
+    return random.Random(int(seed[:16], 16))
+
+
+def parameters_of(expr: Expr, exclude=()) -> list:
+    """Free parameters (symbols and indexed symbols), sorted by name; integration variables excluded."""
+    bound = set()
+    for integral in expr.atoms(Integral):
+        bound |= {lim[0] for lim in integral.limits}
+    indexed = {a for a in expr.atoms(Indexed) if a not in bound}
+    labels = {a.base.label for a in indexed} | {i for a in indexed for i in a.indices}
+    symbols = {s for s in expr.free_symbols if isinstance(s, Symbol) and s not in labels}
+    params = (symbols | indexed) - bound - set(exclude)
+    return sorted(params, key=str)
+
+
+def random_point(params, rng: random.Random) -> dict:
+    """An admissible point: positive symbols in [0.3, 3], other reals in [-2, 2], as exact rationals."""
+    point = {}
+    for s in params:
+        if s.is_positive:
+            point[s] = Rational(rng.randint(300, 3000), 1000)
+        elif s.is_integer:
+            point[s] = rng.randint(1, 4)
+        else:
+            point[s] = Rational(rng.randint(-2000, 2000), 1000)
+    return point
+
+
+@lru_cache(maxsize=None)
+def _hermite_rule(n: int, dps: int):
+    """Nodes and weights of the n-point Gauss-Hermite rule (weight e^{-x^2}) by Golub-Welsch."""
+    with mpmath.workdps(dps + 10):
+        J = mpmath.matrix(n, n)
+        for i in range(n - 1):
+            J[i, i + 1] = J[i + 1, i] = mpmath.sqrt(mpmath.mpf(i + 1) / 2)
+        E, Qv = mpmath.eigsy(J)
+        nodes = [E[i] for i in range(n)]
+        weights = [mpmath.sqrt(mpmath.pi) * Qv[0, i] ** 2 for i in range(n)]
+    return nodes, weights
+
+
+def _quad_1d(f, lo, hi, centre, scale):
+    pts = [lo]
+    if lo < centre < hi:
+        pts.append(centre)
+    pts.append(hi)
+    if lo == -mpmath.inf or hi == mpmath.inf:
+        pts = sorted(set(pts + [p for p in (centre - 4 * scale, centre + 4 * scale) if lo < p < hi]))
+    return mpmath.quad(f, pts)
+
+
+def _quad_nd(f, hints):
+    nodes, weights = _hermite_rule(GH_NODES, mpmath.mp.dps)
+    total = mpmath.mpf(0)
+    sq2 = mpmath.sqrt(2)
+
+    def rec(k, args, w):
+        nonlocal total
+        if k == len(hints):
+            total += w * f(*args)
+            return
+        c, s = hints[k]
+        for x, wx in zip(nodes, weights):
+            rec(k + 1, args + [c + sq2 * s * x], w * wx * mpmath.exp(x * x) * sq2 * s)
+
+    rec(0, [], mpmath.mpf(1))
+    return total
+
+
+def integrate(integral: Integral, hints: dict):
+    """The value of a numeric (parameter-free) integral over one or more variables."""
+    variables = [lim[0] for lim in integral.limits]
+    inner = integral.function
+    f = lambdify(variables, inner, modules="mpmath")
+    if len(variables) == 1:
+        lim = integral.limits[0]
+        lo, hi = (_mp(b) for b in lim[1:])
+        c, s = hints.get(variables[0], (0, 1))
+        return _quad_1d(f, lo, hi, _mp(c), _mp(s))
+    return _quad_nd(f, [tuple(_mp(v) for v in hints[var]) for var in variables])
+
+
+def _mp(value):
+    if isinstance(value, (int, mpmath.mpf)):
+        return mpmath.mpf(value)
+    if value.is_infinite:
+        return mpmath.inf if value.is_extended_positive else -mpmath.inf
+    return mpmath.mpf(Float(value, DPS))
+
+
+def evaluate(expr: Expr, point: dict, hints: dict):
+    """Numeric value of ``expr`` at ``point`` (40 digits); integrals (innermost first) by quadrature."""
+    with mpmath.workdps(DPS):
+        e = expr.xreplace(point)
+        num_hints = {k: tuple(v.xreplace(point) if isinstance(v, Expr) else v for v in h) for k, h in hints.items()}
+        while True:
+            integrals = [i for i in e.atoms(Integral) if not i.function.has(Integral)]
+            if not integrals:
+                break
+            e = e.xreplace({i: Float(integrate(i, num_hints), DPS) for i in integrals})
+        value = e.evalf(DPS)
+        if not value.is_number:
+            raise ValueError(f"expression still has free symbols {sorted(map(str, value.free_symbols))}")
+        if value.is_real is False:
+            raise ValueError(f"expression is not real at {point}: {value}")
+        return mpmath.mpf(Float(value, DPS))
+
+
+def close(a, b, digits: int = 30) -> bool:
+    return abs(a - b) <= mpmath.mpf(10) ** (-digits) * max(1, abs(a), abs(b))
