@@ -134,18 +134,18 @@ def _moment_lemma(name, title, index):
     register(name, title, kind="lemma")(build)
 
 
-_moment_lemma(normal.NORMALISATION, "A normal density integrates to 1", 0)
-_moment_lemma(normal.MEAN, "The mean of N(mu, sigma^2) is mu", 1)
-_moment_lemma(normal.VARIANCE, "The variance of N(mu, sigma^2) is sigma^2", 2)
-_moment_lemma(normal.SECOND_MOMENT, "The second moment of N(mu, sigma^2) is mu^2 + sigma^2", 3)
+_moment_lemma(normal.NORMALISATION, "A normal density integrates to one", 0)
+_moment_lemma(normal.MEAN, "The mean of a normal distribution", 1)
+_moment_lemma(normal.VARIANCE, "The variance of a normal distribution", 2)
+_moment_lemma(normal.SECOND_MOMENT, "The second moment of a normal distribution", 3)
 
 
-@register(normal.LOG_DENSITY, "The log-density of N(mu, sigma^2), written out", kind="lemma")
+@register(normal.LOG_DENSITY, "The log-density of a normal distribution, written out", kind="lemma")
 def lemma_log_density():
     q = Normal(mu, sigma)
     return Derivation(
         name=normal.LOG_DENSITY,
-        title="The log-density of N(mu, sigma^2), written out",
+        title="The log-density of a normal distribution, written out",
         lhs=None,
         steps=lemmas.log_density_steps(q),
         bindings=lemmas.lemma_bindings(q),

@@ -42,7 +42,7 @@ def _fmt(point) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(point.items(), key=lambda kv: str(kv[0])))
 
 
-def compare(a, b, hints, *, label: str, points: int = POINTS) -> str:
+def compare(a, b, hints, *, label: str, points: int = POINTS, names=("the step before", "this step")) -> str:
     """Show ``a == b`` (already bound); return how. Raises StepCheckError with ``label`` when they differ."""
     has_integral = a.has(Integral) or b.has(Integral)
     if not has_integral and symbolic_equal(a, b):
@@ -54,8 +54,8 @@ def compare(a, b, hints, *, label: str, points: int = POINTS) -> str:
         va, vb = evaluate(a, point, hints), evaluate(b, point, hints)
         if not close(va, vb):
             raise StepCheckError(
-                f"{label} does not follow from the step before: at {_fmt(point) or 'no parameters'} "
-                f"the step before gives {mpstr(va)}, this step gives {mpstr(vb)}"
+                f"{label}: at {_fmt(point) or 'no parameters'} {names[0]} gives {mpstr(va)}, "
+                f"{names[1]} gives {mpstr(vb)}"
             )
     if has_integral:
         return f"quadrature at {points} random points (30 digits)"

@@ -7,7 +7,7 @@ Steps keep D symbolic; ``instantiate`` turns them into concrete D-dimensional in
 
 from __future__ import annotations
 
-from sympy import Add, Integral, Lambda, Mul, Product, Sum, log, oo
+from sympy import Add, Indexed, Integral, Lambda, Mul, Product, Sum, Symbol, log, oo
 
 from derive.engine import P, Q
 from derive.families.normal import Normal
@@ -44,7 +44,14 @@ def instantiate(expr, n: int, *, index=None, test_function=None):
     e = e.replace(lambda x: isinstance(x, MarginalP), lambda x: STD.density(x.args[0]))
     if test_function is not None:
         e = e.replace(lambda x: isinstance(x, TestFunction), lambda x: test_function(x.args[0]))
-    return e
+    return e.xreplace({x: flat(x) for x in e.atoms(Indexed)})
+
+
+def flat(x):
+    """``mu[2]`` -> a plain symbol ``mu_2`` with the same assumptions (SymPy integrates plain symbols reliably;
+    with Indexed parameters ``integrate`` has returned wrong results for negative means)."""
+    assumptions = {"positive": True} if x.is_positive else {"real": True}
+    return Symbol(f"{x.base.label}_{x.indices[0]}", **assumptions)
 
 
 def _unroll(x):
@@ -55,7 +62,7 @@ def _unroll(x):
 
 
 def hints(n: int) -> dict:
-    return {z_ix[k]: (mu_ix[k], sigma_ix[k]) for k in range(1, n + 1)}
+    return {flat(z_ix[k]): (flat(mu_ix[k]), flat(sigma_ix[k])) for k in range(1, n + 1)}
 
 
 def _zd():

@@ -1,0 +1,66 @@
+"""Everything under output/: built in memory first, then written atomically; check mode diffs instead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from derive import registry
+from derive.emit.numpy import function_name, numpy_module
+from derive.fileio import write_atomic
+from derive.pdf import compile_pdf, have_pdflatex, have_pdftoppm, png_preview
+from derive.render import documents
+
+ARTICLE = "latex/kl-gaussians.tex"
+ARTICLE_PDF = "latex/kl-gaussians.pdf"
+PREVIEW_PNG = "img/kl-gaussians.png"
+BINARY = (ARTICLE_PDF, PREVIEW_PNG)
+
+
+def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
+    """Relative path -> content of every generated file (the PDF and its preview when pdflatex exists)."""
+    out: dict[str, str | bytes] = {}
+    for name in registry.names():
+        out[f"latex/{name}.tex"] = documents.latex(name, standalone=True)
+        out[f"markdown/{name}.md"] = documents.markdown(name)
+        if registry.entry(name).kind == "derivation":
+            out[f"numpy/{function_name(name)}.py"] = numpy_module(name)
+    out[ARTICLE] = documents.article()
+    if with_pdf is None:
+        with_pdf = have_pdflatex()
+    if with_pdf:
+        pdf = compile_pdf(out[ARTICLE], "kl-gaussians")
+        out[ARTICLE_PDF] = pdf
+        if have_pdftoppm():
+            out[PREVIEW_PNG] = png_preview(pdf)
+    return {k: (v.encode("utf-8") if isinstance(v, str) else v) for k, v in sorted(out.items())}
+
+
+def build(out_dir: Path, with_pdf: bool | None = None) -> list[str]:
+    """Write all artefacts under ``out_dir``; returns the relative paths written. Nothing is written on error."""
+    files = artefacts(with_pdf)
+    for rel, data in files.items():
+        target = Path(out_dir) / rel
+        if not target.exists() or target.read_bytes() != data:
+            write_atomic(target, data)
+    return list(files)
+
+
+def check(out_dir: Path, with_pdf: bool | None = None) -> list[str]:
+    """Relative paths that differ from a fresh build (changed, missing, or stale)."""
+    if with_pdf is None:
+        with_pdf = have_pdflatex()
+    files = artefacts(with_pdf)
+    out_dir = Path(out_dir)
+    differ = []
+    for rel, data in files.items():
+        path = out_dir / rel
+        if not path.exists():
+            differ.append(f"{rel} (missing)")
+        elif path.read_bytes() != data:
+            differ.append(f"{rel} (differs)")
+    if out_dir.is_dir():
+        for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
+            rel = path.relative_to(out_dir).as_posix()
+            if rel not in files and not (rel in BINARY and not with_pdf):
+                differ.append(f"{rel} (stale: not produced by a fresh build)")
+    return differ

@@ -1,0 +1,171 @@
+"""Command line: parse, call the library, print. No maths here, and no SymPy import until a command needs it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="derive",
+        description="Derive entropy, cross-entropy and KL divergence step by step, check every step, "
+        "render LaTeX/Markdown and emit code.",
+        epilog="examples: derive list | derive show kl-normal-std-normal | derive verify | "
+        "derive latex kl-normal-normal --standalone -o kl.tex | derive code kl-normal-normal --target numpy",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("list", help="list derivations and lemmas")
+    s = sub.add_parser("show", help="print a derivation's steps in the terminal")
+    s.add_argument("name")
+    s = sub.add_parser("latex", help="render a derivation as LaTeX (align* chain)")
+    s.add_argument("name")
+    s.add_argument("--standalone", action="store_true", help="a complete document that compiles with pdflatex")
+    s.add_argument("-o", "--output", type=Path, help="write to PATH instead of standard output")
+    s = sub.add_parser("markdown", help="render a derivation as Markdown ($$ blocks)")
+    s.add_argument("name")
+    s.add_argument("-o", "--output", type=Path, help="write to PATH instead of standard output")
+    s = sub.add_parser("code", help="emit code for a derivation's closed form")
+    s.add_argument("name")
+    s.add_argument("--target", default="numpy", help="code target (default numpy)")
+    s.add_argument("-o", "--output", type=Path, help="write to PATH instead of standard output")
+    s = sub.add_parser("verify", help="check step chain, sympy.integrate and mpmath quadrature")
+    s.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")
+    s = sub.add_parser("build", help="regenerate everything under output/")
+    s.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: output)")
+    s.add_argument("--no-pdf", action="store_true", help="skip compiling the PDF even when pdflatex exists")
+    s = sub.add_parser("check", help="exit 1 and list the files in output/ that differ from a fresh build")
+    s.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: output)")
+    return p
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from derive.fileio import write_atomic
+
+    write_atomic(output, text.encode("utf-8"))
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def cmd_list(args) -> int:
+    from derive import registry
+
+    names = registry.names()
+    width = max(map(len, names))
+    for name in names:
+        e = registry.entry(name)
+        print(f"{name:<{width}}  {e.kind:<10}  {e.summary}")
+    return 0
+
+
+def cmd_show(args) -> int:
+    from derive.render.terminal import show
+
+    sys.stdout.write(show(args.name))
+    return 0
+
+
+def _check_output(args) -> None:
+    if getattr(args, "output", None) is not None:
+        from derive.fileio import check_writable
+
+        check_writable(args.output)
+
+
+def cmd_latex(args) -> int:
+    _check_output(args)
+    from derive.render.documents import latex
+
+    _emit(latex(args.name, standalone=args.standalone), args.output)
+    return 0
+
+
+def cmd_markdown(args) -> int:
+    _check_output(args)
+    from derive.render.documents import markdown
+
+    _emit(markdown(args.name), args.output)
+    return 0
+
+
+def cmd_code(args) -> int:
+    _check_output(args)
+    from derive.emit.numpy import numpy_module
+
+    _emit(numpy_module(args.name, args.target), args.output)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from derive import registry
+    from derive.verify import verify
+
+    names = args.names or registry.names()
+    for name in names:
+        registry.entry(name)  # unknown names fail before any work
+    print(f"{'derivation':<34} {'check':<16} {'result':<6} {'seconds':>8}  detail")
+    failed = 0
+    for name in names:
+        for r in verify(registry.get(name)):
+            failed += not r.ok
+            status = "pass" if r.ok else "FAIL"
+            print(f"{r.derivation:<34} {r.check:<16} {status:<6} {r.seconds:>8.2f}  {r.detail}", flush=True)
+    print(f"{failed} check(s) failed" if failed else "all checks passed")
+    return EXIT_FAIL if failed else 0
+
+
+def cmd_build(args) -> int:
+    from derive.build import build
+
+    written = build(args.out, with_pdf=False if args.no_pdf else None)
+    print(f"built {len(written)} files under {args.out}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from derive.build import check
+
+    differ = check(args.out)
+    for rel in differ:
+        print(rel)
+    if differ:
+        print(f"{len(differ)} file(s) differ from a fresh build; run 'derive build'", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"{args.out} is up to date")
+    return 0
+
+
+COMMANDS = {
+    "list": cmd_list,
+    "show": cmd_show,
+    "latex": cmd_latex,
+    "markdown": cmd_markdown,
+    "code": cmd_code,
+    "verify": cmd_verify,
+    "build": cmd_build,
+    "check": cmd_check,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from derive.errors import USAGE_ERRORS, FAILURES
+
+    try:
+        return COMMANDS[args.command](args)
+    except USAGE_ERRORS() as exc:
+        print(f"derive: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FAILURES() as exc:
+        print(f"derive: error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

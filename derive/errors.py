@@ -1,0 +1,21 @@
+"""Which exceptions the CLI turns into one-line errors (imported lazily: some live in SymPy-using modules)."""
+
+from __future__ import annotations
+
+
+def USAGE_ERRORS() -> tuple[type[BaseException], ...]:
+    """Bad input from the user: unknown derivation or target (exit 2)."""
+    from derive.emit.numpy import CodeError
+    from derive.registry import UnknownDerivation
+
+    return (UnknownDerivation, CodeError)
+
+
+def FAILURES() -> tuple[type[BaseException], ...]:
+    """Things that went wrong while working: unwritable paths, templates, LaTeX, derivation errors (exit 1)."""
+    from derive.fileio import OutputError
+    from derive.pdf import LatexError
+    from derive.prove import DerivationError
+    from derive.render.environment import TemplateError
+
+    return (OutputError, LatexError, DerivationError, TemplateError)

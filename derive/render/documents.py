@@ -1,0 +1,37 @@
+"""LaTeX and Markdown documents from templates: one derivation, or the whole corrected article."""
+
+from __future__ import annotations
+
+from derive import registry
+from derive.render.environment import render
+from derive.render.maths import context
+
+ARTICLE_SECTIONS = (
+    "entropy-normal",
+    "cross-entropy-normal-std-normal",
+    "kl-normal-std-normal",
+    "kl-normal-std-normal-diag",
+    "cross-entropy-normal-normal",
+    "kl-normal-normal",
+)
+
+
+def latex(name: str, standalone: bool = False) -> str:
+    ctx = context(registry.get(name))
+    body = render("latex/derivation.tex.j2", d=ctx)
+    return render("latex/standalone.tex.j2", title=ctx["title"], body=body) if standalone else body
+
+
+def markdown(name: str) -> str:
+    return render("markdown/derivation.md.j2", d=context(registry.get(name)))
+
+
+def lemma_names() -> list[str]:
+    return registry.names("lemma")
+
+
+def article() -> str:
+    """The seed's article, corrected and extended: output/latex/kl-gaussians.tex."""
+    sections = {n: render("latex/derivation.tex.j2", d=context(registry.get(n))) for n in ARTICLE_SECTIONS}
+    lemmas = [render("latex/derivation.tex.j2", d=context(registry.get(n))) for n in lemma_names()]
+    return render("latex/article.tex.j2", sections=sections, lemmas=lemmas)

@@ -1,0 +1,103 @@
+"""Three independent checks of each derivation's closed form.
+
+1. ``steps`` — the step chain (each step equals the previous one; see ``derive.checking``).
+2. ``sympy.integrate`` — SymPy integrates the defining integral directly; the result must equal the closed form
+   (symbolically, or to 30 digits at random points when SymPy's form resists simplification).
+3. ``mpmath`` — tanh-sinh / Gauss-Hermite quadrature of the definition against the closed form at random points,
+   plus scipy.stats' value where it has one.
+Derivations over a symbolic dimension D are instantiated at D = 1, 2 (and 3 for the numeric check).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sympy import Integral
+
+from derive.checking import DIMENSIONS, bind, check_steps, compare
+from derive.prove import DerivationError
+from derive.step import Derivation
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    derivation: str
+    check: str
+    ok: bool
+    detail: str
+    seconds: float
+
+
+def _instances(derivation: Derivation, dims):
+    """(label, definition, closed form, hints) for each concrete instance of the derivation."""
+    if derivation.dimension is None:
+        hints = derivation.hints(None) if derivation.hints else {}
+        return [("", bind(derivation.definition, derivation), bind(derivation.closed_form, derivation), hints)]
+    return [
+        (f" at D = {n}", derivation.instantiate(derivation.definition, n),
+         derivation.instantiate(derivation.closed_form, n), derivation.hints(n))
+        for n in dims
+    ]
+
+
+def check_chain(derivation: Derivation) -> str:
+    checks = check_steps(derivation)
+    kinds = sorted({c.method.split(" at ")[0].split(";")[-1].strip() for c in checks})
+    return f"{len(checks)} steps ({'; '.join(kinds)})"
+
+
+def check_sympy(derivation: Derivation) -> str:
+    methods = []
+    for label, definition, closed, hints in _instances(derivation, DIMENSIONS[:2]):
+        direct = definition.doit()
+        if direct.has(Integral):
+            raise DerivationError(f"{derivation.name}{label}: sympy.integrate left an integral: {direct}")
+        methods.append(compare(direct, closed, hints, label=f"{derivation.name}{label}: sympy.integrate",
+                               names=("sympy.integrate", "the closed form")))
+    return "sympy.integrate = closed form (" + "; ".join(sorted(set(methods))) + ")"
+
+
+def check_mpmath(derivation: Derivation) -> str:
+    for label, definition, closed, hints in _instances(derivation, DIMENSIONS):
+        compare(definition, closed, hints, label=f"{derivation.name}{label}: quadrature of the definition",
+                names=("quadrature of the definition", "the closed form"))
+    extra = _scipy_check(derivation)
+    return "quadrature of the definition = closed form at random points" + extra
+
+
+def _scipy_check(derivation: Derivation) -> str:
+    """Entropy of a normal against scipy.stats (when scipy is installed)."""
+    if derivation.name != "entropy-normal":
+        return ""
+    try:
+        from scipy import stats
+    except ImportError:
+        return ""
+    from derive.numeric import rng_for
+
+    rng = rng_for(derivation.name, "scipy")
+    mu, sigma = derivation.params
+    for _ in range(4):
+        m, s = rng.uniform(-2, 2), rng.uniform(0.3, 3)
+        ours = float(derivation.closed_form.subs({mu: m, sigma: s}))
+        theirs = float(stats.norm(m, s).entropy())
+        if abs(ours - theirs) > 1e-12 * max(1.0, abs(theirs)):
+            raise DerivationError(f"{derivation.name}: scipy.stats.norm({m}, {s}).entropy() = {theirs}, ours {ours}")
+    return "; scipy.stats agrees to 1e-12"
+
+
+CHECKS = (("steps", check_chain), ("sympy.integrate", check_sympy), ("mpmath", check_mpmath))
+
+
+def verify(derivation: Derivation) -> list[CheckResult]:
+    """Run the three checks; a failing check is reported, not raised."""
+    out = []
+    for label, fn in CHECKS:
+        t0 = time.perf_counter()
+        try:
+            detail, ok = fn(derivation), True
+        except DerivationError as exc:
+            detail, ok = str(exc), False
+        out.append(CheckResult(derivation.name, label, ok, detail, time.perf_counter() - t0))
+    return out
