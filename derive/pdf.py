@@ -41,7 +41,7 @@ def compile_pdf(tex: str, name: str = "document") -> bytes:
         return pdf.read_bytes()
 
 
-def png_preview(pdf: bytes, page: int = 1, dpi: int = 80) -> bytes:
+def png_preview(pdf: bytes, page: int = 1, dpi: int = 100) -> bytes:
     """The given page of a PDF as PNG (pdftoppm)."""
     with tempfile.TemporaryDirectory(prefix="derive-png-") as tmp:
         src = Path(tmp) / "in.pdf"
