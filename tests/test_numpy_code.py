@@ -311,7 +311,7 @@ def test_source_is_black_clean_compiles_and_documents_its_derivation(name, tmp_p
     module, source = _load(name, tmp_path)
     assert black.format_str(source, mode=black.Mode()) == source
     compile(source, f"{CONTRACT[name][0]}.py", "exec")
-    assert module.__doc__ is not None and name in module.__doc__
+    assert module.__doc__ is not None and f"``{name}``" in module.__doc__
     assert (tmp_path / f"{CONTRACT[name][0]}.py").read_text(encoding="utf-8") == source
 
 
@@ -334,3 +334,22 @@ def test_kl_normal_normal_is_zero_on_the_diagonal_and_nonnegative(kl_normal_norm
     value = kl_normal_normal(mu1, sigma1, mu2, sigma2)
     assert np.isfinite(value)
     assert value >= -1e-12
+
+
+def test_plain_lists_are_accepted(tmp_path):
+    entropy = _function("entropy-normal", tmp_path)
+    diag = _function("kl-normal-std-normal-diag", tmp_path)
+    got = entropy([0, 1], [1.0, 2.0])
+    assert np.allclose(got, [scipy.stats.norm(0, 1).entropy(), scipy.stats.norm(1, 2).entropy()], rtol=1e-12)
+    assert diag([[0.0, 1.0]], [[1.0, 2.0]]).shape == (1,)
+
+
+def test_tiny_and_huge_scales_stay_finite(tmp_path):
+    # log(sigma**2) would underflow/overflow; the emitted code uses 2*log(sigma).
+    entropy = _function("entropy-normal", tmp_path)
+    kl = _function("kl-normal-std-normal", tmp_path)
+    for sigma in (1e-170, 1e150):
+        expected = float(mp.log(2 * mp.pi * mp.e) / 2 + mp.log(mp.mpf(sigma)))
+        assert _close(entropy(0.0, sigma), expected)
+    expected = float(-(1 + 2 * mp.log(mp.mpf("1e-170")) - mp.mpf("1e-170") ** 2) / 2)
+    assert _close(kl(0.0, 1e-170), expected)

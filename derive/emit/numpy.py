@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Indexed, IndexedBase, Sum, Symbol, sstr
+from sympy import Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
 from sympy.printing.numpy import NumPyPrinter
 
 from derive import registry
@@ -56,6 +56,8 @@ def numpy_function(name: str) -> Function:
         raise CodeError(f"{name!r} is a lemma; code is emitted for derivations (see 'derive list')")
     derivation = registry.get(name)
     expr, reduces = _elementwise(derivation.closed_form)
+    # log(sigma**2) -> 2*log(sigma): valid for the positive scales, and it does not overflow for huge or tiny sigma.
+    expr = expand_log(expr)
     printer = NumPyPrinter({"fully_qualified_modules": True})
     return Function(
         name=function_name(name),

@@ -15,9 +15,18 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2):
 
         log(2*pi*sigma2**2)/2 + (sigma1**2 + (mu1 - mu2)**2)/(2*sigma2**2)
 
-    Arguments are array-likes that broadcast against each other under NumPy's rules. Scales must be positive: a scale <= 0
-    gives NaN or -inf (NumPy's ``log`` of a non-positive number), with NumPy's usual RuntimeWarning.
+    Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other under
+    NumPy's rules.
+    Scales must be positive: a scale <= 0 gives NaN or -inf (NumPy's ``log`` of a non-positive number), with
+    NumPy's usual RuntimeWarning.
     """
-    return (1 / 2) * numpy.log(2 * numpy.pi * sigma2**2) + (1 / 2) * (
-        sigma1**2 + (mu1 - mu2) ** 2
-    ) / sigma2**2
+    mu1 = numpy.asarray(mu1)
+    sigma1 = numpy.asarray(sigma1)
+    mu2 = numpy.asarray(mu2)
+    sigma2 = numpy.asarray(sigma2)
+    return (
+        numpy.log(sigma2)
+        + (1 / 2) * numpy.log(2)
+        + (1 / 2) * numpy.log(numpy.pi)
+        + (1 / 2) * (sigma1**2 + (mu1 - mu2) ** 2) / sigma2**2
+    )

@@ -15,7 +15,16 @@ def entropy_normal(mu, sigma):
 
         1/2 + log(2*pi*sigma**2)/2
 
-    Arguments are array-likes that broadcast against each other under NumPy's rules. Scales must be positive: a scale <= 0
-    gives NaN or -inf (NumPy's ``log`` of a non-positive number), with NumPy's usual RuntimeWarning.
+    Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other under
+    NumPy's rules.
+    Scales must be positive: a scale <= 0 gives NaN or -inf (NumPy's ``log`` of a non-positive number), with
+    NumPy's usual RuntimeWarning.
     """
-    return (1 / 2) * numpy.log(2 * numpy.pi * sigma**2) + 1 / 2
+    mu = numpy.asarray(mu)
+    sigma = numpy.asarray(sigma)
+    return (
+        numpy.log(sigma)
+        + (1 / 2) * numpy.log(2)
+        + 1 / 2
+        + (1 / 2) * numpy.log(numpy.pi)
+    )

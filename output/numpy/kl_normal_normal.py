@@ -15,11 +15,18 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2):
 
         -1/2 + (sigma1**2 + (mu1 - mu2)**2)/(2*sigma2**2) + log(sigma2/sigma1)
 
-    Arguments are array-likes that broadcast against each other under NumPy's rules. Scales must be positive: a scale <= 0
-    gives NaN or -inf (NumPy's ``log`` of a non-positive number), with NumPy's usual RuntimeWarning.
+    Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other under
+    NumPy's rules.
+    Scales must be positive: a scale <= 0 gives NaN or -inf (NumPy's ``log`` of a non-positive number), with
+    NumPy's usual RuntimeWarning.
     """
+    mu1 = numpy.asarray(mu1)
+    sigma1 = numpy.asarray(sigma1)
+    mu2 = numpy.asarray(mu2)
+    sigma2 = numpy.asarray(sigma2)
     return (
-        numpy.log(sigma2 / sigma1)
+        -numpy.log(sigma1)
+        + numpy.log(sigma2)
         - 1 / 2
         + (1 / 2) * (sigma1**2 + (mu1 - mu2) ** 2) / sigma2**2
     )

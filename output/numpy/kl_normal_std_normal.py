@@ -15,7 +15,11 @@ def kl_normal_std_normal(mu, sigma):
 
         -(1 + log(sigma**2) - mu**2 - sigma**2)/2
 
-    Arguments are array-likes that broadcast against each other under NumPy's rules. Scales must be positive: a scale <= 0
-    gives NaN or -inf (NumPy's ``log`` of a non-positive number), with NumPy's usual RuntimeWarning.
+    Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other under
+    NumPy's rules.
+    Scales must be positive: a scale <= 0 gives NaN or -inf (NumPy's ``log`` of a non-positive number), with
+    NumPy's usual RuntimeWarning.
     """
-    return -1 / 2 * (-(mu**2) - sigma**2 + numpy.log(sigma**2) + 1)
+    mu = numpy.asarray(mu)
+    sigma = numpy.asarray(sigma)
+    return (1 / 2) * mu**2 + (1 / 2) * sigma**2 - numpy.log(sigma) - 1 / 2

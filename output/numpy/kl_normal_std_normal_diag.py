@@ -15,11 +15,13 @@ def kl_normal_std_normal_diag(mu, sigma, axis=-1):
 
         -Sum(1 + log(sigma[d]**2) - mu[d]**2 - sigma[d]**2, (d, 1, D))/2
 
-    Arguments are array-likes that broadcast against each other under NumPy's rules;
-    the D dimensions lie along ``axis``, which is summed over. Scales must be positive: a scale <= 0
-    gives NaN or -inf (NumPy's ``log`` of a non-positive number), with NumPy's usual RuntimeWarning.
+    Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other under
+    NumPy's rules; the D dimensions lie along ``axis``, which is summed over.
+    Scales must be positive: a scale <= 0 gives NaN or -inf (NumPy's ``log`` of a non-positive number), with
+    NumPy's usual RuntimeWarning.
     """
+    mu = numpy.asarray(mu)
+    sigma = numpy.asarray(sigma)
     return numpy.sum(
-        (1 / 2) * mu**2 + (1 / 2) * sigma**2 - 1 / 2 * numpy.log(sigma**2) - 1 / 2,
-        axis=axis,
+        (1 / 2) * mu**2 + (1 / 2) * sigma**2 - numpy.log(sigma) - 1 / 2, axis=axis
     )
