@@ -15,52 +15,43 @@ class _Notation(Function):
         return None
 
 
-class Entropy(_Notation):
+class _Printed(_Notation):
+    """Printed as ``latex_format % args`` / ``str_format % args``, each argument through the active printer."""
+
+    latex_format = ""
+    str_format = ""
+
+    def _latex(self, printer):
+        return self.latex_format % tuple(printer._print(a) for a in self.args)
+
+    def _sympystr(self, printer):
+        return self.str_format % tuple(printer._print(a) for a in self.args)
+
+
+class Entropy(_Printed):
     nargs = 1
-
-    def _latex(self, printer):
-        return r"\operatorname{H}\left(%s\right)" % printer._print(self.args[0])
-
-    def _sympystr(self, printer):
-        return "H(%s)" % printer._print(self.args[0])
+    latex_format = r"\operatorname{H}\left(%s\right)"
+    str_format = "H(%s)"
 
 
-class CrossEntropy(_Notation):
+class CrossEntropy(_Printed):
     nargs = 2
-
-    def _latex(self, printer):
-        q, p = (printer._print(a) for a in self.args)
-        return r"\operatorname{H}\left(%s, %s\right)" % (q, p)
-
-    def _sympystr(self, printer):
-        q, p = (printer._print(a) for a in self.args)
-        return "H(%s, %s)" % (q, p)
+    latex_format = r"\operatorname{H}\left(%s, %s\right)"
+    str_format = "H(%s, %s)"
 
 
-class KL(_Notation):
+class KL(_Printed):
     nargs = 2
-
-    def _latex(self, printer):
-        q, p = (printer._print(a) for a in self.args)
-        return r"\operatorname{KL}\left(%s \parallel %s\right)" % (q, p)
-
-    def _sympystr(self, printer):
-        q, p = (printer._print(a) for a in self.args)
-        return "KL(%s || %s)" % (q, p)
+    latex_format = r"\operatorname{KL}\left(%s \parallel %s\right)"
+    str_format = "KL(%s || %s)"
 
 
-class NormalLaw(_Notation):
+class NormalLaw(_Printed):
     """N(mean, variance)."""
 
     nargs = 2
-
-    def _latex(self, printer):
-        m, v = (printer._print(a) for a in self.args)
-        return r"\mathcal{N}\left(%s, %s\right)" % (m, v)
-
-    def _sympystr(self, printer):
-        m, v = (printer._print(a) for a in self.args)
-        return "N(%s, %s)" % (m, v)
+    latex_format = r"\mathcal{N}\left(%s, %s\right)"
+    str_format = "N(%s, %s)"
 
 
 class Marginal(_Notation):
@@ -88,13 +79,9 @@ class MarginalP(Marginal):
     name = "p"
 
 
-class TestFunction(_Notation):
+class TestFunction(_Printed):
     """An arbitrary function f(z_d) in a lemma statement."""
 
     nargs = 1
-
-    def _latex(self, printer):
-        return r"f\left(%s\right)" % printer._print(self.args[0])
-
-    def _sympystr(self, printer):
-        return "f(%s)" % printer._print(self.args[0])
+    latex_format = r"f\left(%s\right)"
+    str_format = "f(%s)"
