@@ -19,7 +19,7 @@ _EXPORTS = {
     "Step": "derive.step",
     "latex": "derive.render.documents",
     "markdown": "derive.render.documents",
-    "numpy_module": "derive.emit.numpy",
+    "emit_module": "derive.emit.code",
     "build": "derive.build",
     "check": "derive.build",
 }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from derive import registry
-from derive.emit.numpy import function_name, numpy_module
+from derive.emit.code import emit_module, function_name
+from derive.emit.targets import TARGETS
 from derive.fileio import write_atomic
 from derive.pdf import compile_pdf, have_pdflatex, have_pdftoppm, png_preview
 from derive.render import documents
@@ -14,6 +15,8 @@ ARTICLE = "latex/kl-gaussians.tex"
 ARTICLE_PDF = "latex/kl-gaussians.pdf"
 PREVIEW_PNG = "img/kl-gaussians.png"
 BINARY = (ARTICLE_PDF, PREVIEW_PNG)
+#: parameterisations whose modules are kept in output/ (the ones users reach for); others via ``derive code``.
+CODE_PARAMS = ("sigma", "logvar")
 
 
 def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
@@ -23,7 +26,9 @@ def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
         out[f"latex/{name}.tex"] = documents.latex(name, standalone=True)
         out[f"markdown/{name}.md"] = documents.markdown(name)
         if registry.entry(name).kind == "derivation":
-            out[f"numpy/{function_name(name)}.py"] = numpy_module(name)
+            for target in TARGETS:
+                for param in CODE_PARAMS:
+                    out[f"code/{target}/{param}/{function_name(name)}.py"] = emit_module(name, target, param)
     out[ARTICLE] = documents.article()
     if with_pdf is None:
         with_pdf = have_pdflatex()

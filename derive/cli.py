@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", type=Path, help="write to PATH instead of standard output")
     s = sub.add_parser("code", help="emit code for a derivation's closed form")
     s.add_argument("name")
-    s.add_argument("--target", default="numpy", help="code target (default numpy)")
+    s.add_argument("--target", default="numpy", help="numpy (default), torch, jax or tensorflow")
+    s.add_argument("--param", default="sigma", help="how scales are passed: sigma (default), var, logvar, logstd")
+    s.add_argument("--grad", action="store_true", help="also emit the gradient functions, one per parameter")
     s.add_argument("-o", "--output", type=Path, help="write to PATH instead of standard output")
     s = sub.add_parser("verify", help="check step chain, sympy.integrate and mpmath quadrature")
     s.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")
@@ -96,9 +98,9 @@ def cmd_markdown(args) -> int:
 
 def cmd_code(args) -> int:
     _check_output(args)
-    from derive.emit.numpy import numpy_module
+    from derive.emit.code import emit_module
 
-    _emit(numpy_module(args.name, args.target), args.output)
+    _emit(emit_module(args.name, args.target, args.param, grad=args.grad), args.output)
     return 0
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 
 def USAGE_ERRORS() -> tuple[type[BaseException], ...]:
-    """Bad input from the user: unknown derivation or target (exit 2)."""
-    from derive.emit.numpy import CodeError
+    """Bad input from the user: unknown derivation, target or parameterisation (exit 2)."""
+    from derive.emit.code import CodeError
+    from derive.emit.params import ParamError
     from derive.registry import UnknownDerivation
 
-    return (UnknownDerivation, CodeError)
+    return (UnknownDerivation, CodeError, ParamError)
 
 
 def FAILURES() -> tuple[type[BaseException], ...]:

@@ -37,12 +37,12 @@ def test_check_lists_changed_missing_and_stale_files(tmp_path):
     build_mod.build(out, with_pdf=False)
     assert build_mod.check(out, with_pdf=False) == []
     (out / "markdown" / "entropy-normal.md").write_text("edited by hand\n")
-    (out / "numpy" / "kl_normal_normal.py").unlink()
-    (out / "numpy" / "old.py").write_text("\n")
+    (out / "code" / "numpy" / "sigma" / "kl_normal_normal.py").unlink()
+    (out / "code" / "numpy" / "old.py").write_text("\n")
     differ = build_mod.check(out, with_pdf=False)
     assert "markdown/entropy-normal.md (differs)" in differ
-    assert "numpy/kl_normal_normal.py (missing)" in differ
-    assert any(d.startswith("numpy/old.py (stale") for d in differ)
+    assert "code/numpy/sigma/kl_normal_normal.py (missing)" in differ
+    assert any(d.startswith("code/numpy/old.py (stale") for d in differ)
     r = subprocess.run([sys.executable, "-m", "derive", "check", "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 1 and "entropy-normal.md" in r.stdout
 

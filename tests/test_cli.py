@@ -56,7 +56,7 @@ def test_latex_markdown_code_write_files(tmp_path):
     assert run("code", "entropy-normal", "--target", "numpy", "-o", str(py)).returncode == 0
     assert tex.read_text().startswith("\\documentclass") and "\\begin{align*}" in tex.read_text()
     assert "$$" in md.read_text() and "\\begin{aligned}" in md.read_text()
-    assert "def entropy_normal(mu, sigma):" in py.read_text()
+    assert "def entropy_normal(mu, sigma, validate=False):" in py.read_text()
 
 
 def test_unwritable_output_path_fails_cleanly(tmp_path):

@@ -1,6 +1,6 @@
 """The emitted NumPy code, checked against references that do not share its derivation.
 
-Every module is rendered afresh with ``derive.emit.numpy.numpy_module`` into a temporary directory and imported
+Every module is rendered afresh with ``derive.emit.code.emit_module`` into a temporary directory and imported
 from there, so these tests exercise what ``derive build`` would write, not the committed files under ``output/``.
 
 Numerical references are the *defining integrals* evaluated by quadrature with the normal density written out
@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mpmath import mp
 
-from derive.emit.numpy import numpy_module
+from derive.emit.code import emit_module
 
 # derivation name -> (function name, [(parameter name, default or inspect.Parameter.empty), ...])
 EMPTY = inspect.Parameter.empty
@@ -31,7 +31,10 @@ CONTRACT = {
     "entropy-normal": ("entropy_normal", [("mu", EMPTY), ("sigma", EMPTY)]),
     "cross-entropy-normal-std-normal": ("cross_entropy_normal_std_normal", [("mu", EMPTY), ("sigma", EMPTY)]),
     "kl-normal-std-normal": ("kl_normal_std_normal", [("mu", EMPTY), ("sigma", EMPTY)]),
-    "kl-normal-std-normal-diag": ("kl_normal_std_normal_diag", [("mu", EMPTY), ("sigma", EMPTY), ("axis", -1)]),
+    "kl-normal-std-normal-diag": (
+        "kl_normal_std_normal_diag",
+        [("mu", EMPTY), ("sigma", EMPTY), ("axis", -1), ("reduce", "sum")],
+    ),
     "cross-entropy-normal-normal": (
         "cross_entropy_normal_normal",
         [("mu1", EMPTY), ("sigma1", EMPTY), ("mu2", EMPTY), ("sigma2", EMPTY)],
@@ -52,7 +55,7 @@ N_POINTS = 12
 def _load(name: str, directory):
     """Render the module for derivation `name` into `directory`, import it, return (module, source)."""
     fname = CONTRACT[name][0]
-    source = numpy_module(name)
+    source = emit_module(name, "numpy")
     path = directory / f"{fname}.py"
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(f"_generated_{fname}", path)
@@ -167,7 +170,8 @@ def test_function_name_and_signature(name, tmp_path):
     assert fn.__name__ == fname
     assert module.__all__ == [fname]
     params = list(inspect.signature(fn).parameters.values())
-    assert [(p.name, p.default) for p in params] == expected
+    # the contract's arguments, then the optional validate flag (issue 4)
+    assert [(p.name, p.default) for p in params] == expected + [("validate", False)]
     assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in params)
 
 

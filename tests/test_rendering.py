@@ -77,4 +77,5 @@ def test_templates_found_from_installed_wheel(tmp_path, repo):
 def test_build_artefact_names():
     files = build_mod.artefacts(with_pdf=False)
     assert "latex/kl-gaussians.tex" in files
-    assert "numpy/kl_normal_std_normal_diag.py" in files
+    assert "code/numpy/sigma/kl_normal_std_normal_diag.py" in files
+    assert "code/torch/logvar/kl_normal_normal.py" in files

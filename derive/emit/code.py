@@ -1,0 +1,193 @@
+"""Emit a Python module for a derivation's closed form: reparameterise, stabilise, print, render, format.
+
+The maths is printed by the target's SymPy printer (``derive.emit.printers``); the template supplies only the
+structure (imports, signature, docstring, array conversion, reduction).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sympy import Abs, Add, Indexed, IndexedBase, Piecewise, Sum, Symbol, expand_log, log, sstr
+from sympy.codegen.cfunctions import log1p
+
+from derive import registry
+from derive.emit import params as params_mod
+from derive.emit.stable import SERIES_RADIUS, expm1mx, expm1mx_horner, log_ratio, stable_form
+from derive.emit.targets import TARGETS
+from derive.render.environment import render
+
+REDUCE = ("sum", "mean", "none")
+
+
+class CodeError(ValueError):
+    """Code cannot be emitted for this derivation, target or parameterisation."""
+
+
+@dataclass(frozen=True)
+class Helper:
+    name: str
+    args: tuple[str, ...]
+    doc: str
+    body: tuple[tuple[str, str], ...]  # (variable, printed expression); the last variable is returned
+
+
+@dataclass(frozen=True)
+class Emitted:
+    name: str
+    args: tuple[str, ...]
+    scale_args: tuple[str, ...]
+    reduce_axis: bool
+    expr: str
+    formula: str
+    summary: str
+    gradient_of: str = ""  # for gradient functions: the argument differentiated against
+
+    @property
+    def signature(self) -> str:
+        extra = ['axis=-1', 'reduce="sum"'] if self.reduce_axis else []
+        return ", ".join([*self.args, *extra, "validate=False"])
+
+
+def function_name(derivation_name: str) -> str:
+    return derivation_name.replace("-", "_")
+
+
+def _flatten_sum(closed_form):
+    """A closed form with a sum over d -> (elementwise expression in array arguments, True)."""
+    if not closed_form.atoms(Sum):
+        return closed_form, False
+    flat = closed_form.replace(lambda e: isinstance(e, Sum), lambda e: e.function)
+    flat = flat.xreplace({x: Symbol(str(x.base.label), **x.assumptions0) for x in flat.atoms(Indexed)})
+    return flat, True
+
+
+def _arguments(derivation):
+    """Argument symbols in contract order (IndexedBase -> the plain symbol of the flattened form)."""
+    out = []
+    for p in derivation.params:
+        if isinstance(p, IndexedBase):
+            assumptions = {"positive": True} if str(p.label).startswith("sigma") else {"real": True}
+            out.append(Symbol(str(p.label), **assumptions))
+        else:
+            out.append(p)
+    return out
+
+
+@lru_cache(maxsize=None)
+def prepared(name: str, param: str):
+    """(derivation, elementwise closed form in the chosen parameterisation, argument symbols, reduces)."""
+    params_mod.check(param)
+    entry = registry.entry(name)
+    if entry.kind != "derivation":
+        raise CodeError(f"{name!r} is a lemma; code is emitted for derivations (see 'derive list')")
+    derivation = registry.get(name)
+    expr, reduces = _flatten_sum(derivation.closed_form)
+    args = _arguments(derivation)
+    scales = [a for a in args if str(a).startswith("sigma")]
+    expr, renamed = params_mod.reparameterise(expr, scales, param)
+    return derivation, expr, tuple(renamed.get(a, a) for a in args), reduces
+
+
+@lru_cache(maxsize=None)
+def _stable(name: str, param: str):
+    return stable_form(prepared(name, param)[1])
+
+
+def _helpers(expr, printer) -> list[Helper]:
+    out = []
+    x, ex, a, b, r = (Symbol(n, real=True) for n in ("x", "ex", "a", "b", "r"))
+    if expr.has(expm1mx):
+        xs, h, series = (Symbol(n, real=True) for n in ("xs", "h", "series"))
+        small = Symbol("small")  # a boolean array
+        steps = expm1mx_horner(xs, h)
+        out.append(Helper(
+            "_expm1mx", ("x", "ex"),
+            f"e**x - 1 - x given ex = e**x: where |x| < {SERIES_RADIUS}, where ex - 1 - x would cancel, the "
+            "Taylor series to x**19/19! (Horner); ex - 1 - x elsewhere.",
+            (
+                ("small", printer.doprint(Abs(x) < SERIES_RADIUS)),
+                ("xs", printer.doprint(Piecewise((x, small), (0, True)))),
+                *(("h", printer.doprint(step)) for step in steps[:-1]),
+                ("series", printer.doprint(steps[-1])),
+                ("value", printer.doprint(Piecewise((series, small), (ex - 1 - x, True)))),
+            ),
+        ))
+    if expr.has(log_ratio):
+        out.append(Helper(
+            "_log_ratio", ("a", "b"),
+            "log(a / b) for positive a, b: log1p of the exact difference when a and b are within a factor 2.",
+            (
+                ("r", printer.doprint(a / b)),
+                ("value", printer.doprint(Piecewise((log1p((a - b) / b), (r > 0.5) & (r < 2)), (log(r), True)))),
+            ),
+        ))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _gradient(name: str, param: str, arg: str):
+    """d(closed form)/d(arg), simplified and rewritten for floating point like the value."""
+    _, expr, args, _ = prepared(name, param)
+    (symbol,) = [a for a in args if str(a) == arg]
+    exact = expr.diff(symbol)
+    return exact, stable_form(exact)
+
+
+def emit_module(name: str, target: str = "numpy", param: str = params_mod.DEFAULT, grad: bool = False) -> str:
+    """The Python module for derivation ``name`` on ``target`` with scales passed as ``param``.
+
+    With ``grad``, the module also has one function per argument, ``<name>_grad_<arg>``, computing the partial
+    derivative SymPy takes of the closed form (elementwise, for the D-dimensional sum).
+    """
+    if target not in TARGETS:
+        raise CodeError(f"unknown target {target!r}; known targets: {', '.join(TARGETS)}")
+    tgt = TARGETS[target]
+    derivation, expr, args, reduces = prepared(name, param)
+    printer = tgt.printer({"fully_qualified_modules": True})
+    stable = _stable(name, param)
+    arg_names = tuple(map(str, args))
+    scale_args = tuple(a for a in arg_names if param in ("sigma", "var") and a.startswith(param))
+    main = Emitted(
+        name=function_name(name),
+        args=arg_names,
+        scale_args=scale_args,
+        reduce_axis=reduces,
+        expr=printer.doprint(stable),
+        formula=sstr(derivation.closed_form if param == "sigma" else expand_log(expr, force=True), order="none"),
+        summary=derivation.summary,
+    )
+    functions = [main]
+    if grad:
+        for arg in arg_names:
+            exact, stable_grad = _gradient(name, param, arg)
+            functions.append(Emitted(
+                name=f"{main.name}_grad_{arg}", args=arg_names, scale_args=scale_args, reduce_axis=False,
+                expr=printer.doprint(stable_grad), formula=sstr(exact, order="none"),
+                summary=f"Partial derivative of {main.name} with respect to {arg}", gradient_of=arg,
+            ))
+    used = Add(stable, *(_gradient(name, param, f.gradient_of)[1] for f in functions[1:]))
+    source = render("code/module.py.j2", functions=functions, target=tgt, param=param, derivation=name,
+                    helpers=_helpers(used, printer), reduce_options=REDUCE)
+    return format_python(source)
+
+
+def format_python(source: str) -> str:
+    """Format generated Python with black (pinned range in pyproject, so output is stable).
+
+    Top-level definitions are formatted one by one and cached: the helpers repeat in every module, and black's
+    output for a module is its definitions' output joined by two blank lines.
+    """
+    chunks = re.split(r"\n(?=def )", source)
+    return "\n\n".join(_black(chunk.strip("\n") + "\n") for chunk in chunks)
+
+
+@lru_cache(maxsize=512)
+def _black(chunk: str) -> str:
+    import black
+
+    return black.format_str(chunk, mode=black.Mode())
+
+

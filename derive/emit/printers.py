@@ -1,0 +1,98 @@
+"""SymPy's code printers, taught our stable functions (expm1mx, log_ratio) and, where missing, expm1/log1p."""
+
+from __future__ import annotations
+
+import importlib
+
+import sympy.external
+from sympy.codegen.cfunctions import expm1
+from sympy.printing.numpy import JaxPrinter, NumPyPrinter
+
+
+def _import_printer_module(module: str):
+    """Import a SymPy printer module without importing the framework it prints for.
+
+    ``sympy.printing.pytorch`` / ``.tensorflow`` import torch / tensorflow only to read their version (2+ s of
+    start-up for torch); we print source code and never run the framework here, so the probe is skipped.
+    """
+    original = sympy.external.import_module
+
+    def no_frameworks(name, *args, **kwargs):
+        return None if name in ("torch", "tensorflow") else original(name, *args, **kwargs)
+
+    sympy.external.import_module = no_frameworks
+    try:
+        return importlib.import_module(module)
+    finally:
+        sympy.external.import_module = original
+
+
+TorchPrinter = _import_printer_module("sympy.printing.pytorch").TorchPrinter
+TensorflowPrinter = _import_printer_module("sympy.printing.tensorflow").TensorflowPrinter
+
+
+class _StableMixin:
+    """Our functions are printed as calls of the helpers the module defines (``_expm1mx``, ``_log_ratio``)."""
+
+    def _print_expm1mx(self, expr):
+        return "_expm1mx(%s)" % ", ".join(self._print(a) for a in expr.args)
+
+    def _print_expm1_(self, expr):
+        return self._print(expm1(expr.args[0], evaluate=False))
+
+    def _print_log_ratio(self, expr):
+        return "_log_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)
+
+
+class _WherePiecewise:
+    """Two-branch Piecewise as ``where(cond, a, b)`` (NumPy's ``select`` is slower and needs a default)."""
+
+    _where = "numpy.where"
+
+    def _print_Piecewise(self, expr):
+        if len(expr.args) == 2 and expr.args[1].cond == True:  # noqa: E712  (SymPy's true)
+            (a, cond), (b, _) = expr.args
+            return "%s(%s, %s, %s)" % (self._module_format(self._where), self._print(cond), self._print(a),
+                                       self._print(b))
+        return super()._print_Piecewise(expr)
+
+
+class NumPyStablePrinter(_StableMixin, _WherePiecewise, NumPyPrinter):
+    _where = "numpy.where"
+
+
+class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):
+    _where = "jax.numpy.where"
+
+
+class TorchStablePrinter(_StableMixin, TorchPrinter):
+    def _print_expm1(self, expr):
+        return "%s(%s)" % (self._module_format("torch.expm1"), self._print(expr.args[0]))
+
+    def _print_log1p(self, expr):
+        return "%s(%s)" % (self._module_format("torch.log1p"), self._print(expr.args[0]))
+
+
+class TensorflowStablePrinter(_StableMixin, TensorflowPrinter):
+    def _print_expm1(self, expr):
+        return "%s(%s)" % (self._module_format("tensorflow.math.expm1"), self._print(expr.args[0]))
+
+    def _print_log1p(self, expr):
+        return "%s(%s)" % (self._module_format("tensorflow.math.log1p"), self._print(expr.args[0]))
+
+
+def _tf_piecewise(self, expr):
+    """TensorFlow's where needs tensors of one dtype: a numeric branch becomes ``zeros_like(other) + number``."""
+    if len(expr.args) == 2 and expr.args[1].cond == True:  # noqa: E712
+        (a, cond), (b, _) = expr.args
+        pa, pb = self._print(a), self._print(b)
+        zeros = self._module_format("tensorflow.zeros_like")
+        if a.is_number:
+            pa = "%s(%s) + %s" % (zeros, pb, pa)
+        if b.is_number:
+            pb = "%s(%s) + %s" % (zeros, pa, pb)
+        return "%s(%s, %s, %s)" % (self._module_format("tensorflow.where"), self._print(cond), pa, pb)
+    return TensorflowPrinter._print_Piecewise(self, expr)
+
+
+TensorflowStablePrinter._print_Piecewise = _tf_piecewise

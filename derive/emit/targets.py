@@ -1,0 +1,48 @@
+"""Code targets: printer, imports, and the few structural calls (array conversion, reductions) per framework."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from derive.emit import printers
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    printer: type
+    imports: tuple[str, ...]
+    asarray: str  # converts an argument to the framework's array type
+    reduce_sum: str  # format with {x} and {axis}
+    reduce_mean: str
+    any_nonpositive: str  # format with {x}: a Python bool, True when any element <= 0 (for validate=True)
+    notes: str  # what the framework does with bad inputs (documented in every emitted function)
+
+
+TARGETS = {
+    "numpy": Target(
+        "numpy", printers.NumPyStablePrinter, ("import numpy",), "numpy.asarray",
+        "numpy.sum({x}, axis={axis})", "numpy.mean({x}, axis={axis})", "bool(numpy.any({x} <= 0))",
+        "Integer arrays are promoted to float64 by NumPy; float32 stays float32. A scale <= 0 gives NaN "
+        "(NumPy warns); shapes that do not broadcast raise ValueError.",
+    ),
+    "torch": Target(
+        "torch", printers.TorchStablePrinter, ("import torch",), "torch.as_tensor",
+        "torch.sum({x}, dim={axis})", "torch.mean({x}, dim={axis})", "bool(torch.any({x} <= 0))",
+        "Tensors must be floating point (integer tensors raise in torch.log/torch.exp); a scale <= 0 gives "
+        "NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.",
+    ),
+    "jax": Target(
+        "jax", printers.JaxStablePrinter, ("import jax", "import jax.numpy"), "jax.numpy.asarray",
+        "jax.numpy.sum({x}, axis={axis})", "jax.numpy.mean({x}, axis={axis})", "bool(jax.numpy.any({x} <= 0))",
+        "Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not "
+        "broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).",
+    ),
+    "tensorflow": Target(
+        "tensorflow", printers.TensorflowStablePrinter, ("import tensorflow",), "tensorflow.convert_to_tensor",
+        "tensorflow.reduce_sum({x}, axis={axis})", "tensorflow.reduce_mean({x}, axis={axis})",
+        "bool(tensorflow.reduce_any({x} <= 0))",
+        "Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN; shapes "
+        "that do not broadcast raise InvalidArgumentError.",
+    ),
+}
