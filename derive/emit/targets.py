@@ -29,7 +29,7 @@ TARGETS = {
     "torch": Target(
         "torch", printers.TorchStablePrinter, ("import torch",), "torch.as_tensor",
         "torch.sum({x}, dim={axis})", "torch.mean({x}, dim={axis})", "bool(torch.any({x} <= 0))",
-        "Tensors must be floating point (integer tensors raise in torch.log/torch.exp); a scale <= 0 gives "
+        "Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0 gives "
         "NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.",
     ),
     "jax": Target(

@@ -17,8 +17,8 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         log(2*pi*sigma2**2)/2 + (sigma1**2 + (mu1 - mu2)**2)/(2*sigma2**2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
-    Tensors must be floating point (integer tensors raise in torch.log/torch.exp); a scale <= 0 gives
-    NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
+    Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0
+    gives NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
     mu1 = torch.as_tensor(mu1)

@@ -46,8 +46,8 @@ def kl_normal_std_normal(mu, sigma, validate=False):
         -(1 + log(sigma**2) - mu**2 - sigma**2)/2
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
-    Tensors must be floating point (integer tensors raise in torch.log/torch.exp); a scale <= 0 gives
-    NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
+    Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0
+    gives NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
     mu = torch.as_tensor(mu)

@@ -48,8 +48,8 @@ def kl_normal_std_normal_diag(mu, sigma, axis=-1, reduce="sum", validate=False):
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other;
     the D dimensions lie along ``axis``. ``reduce`` is "sum" (the KL of the D-dimensional distributions),
     "mean" (over ``axis``) or "none" (the per-dimension terms).
-    Tensors must be floating point (integer tensors raise in torch.log/torch.exp); a scale <= 0 gives
-    NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
+    Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0
+    gives NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
     mu = torch.as_tensor(mu)
