@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Abs, Add, Indexed, IndexedBase, Piecewise, Sum, Symbol, expand_log, log, sstr
-from sympy.codegen.cfunctions import log1p
+from sympy import Add, Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
 
 from derive import registry
 from derive.emit import params as params_mod
-from derive.emit.stable import SERIES_RADIUS, expm1mx, expm1mx_horner, log_ratio, stable_form
+from derive.emit.helpers import helpers_for
+from derive.emit.stable import stable_form
 from derive.emit.targets import TARGETS
 from derive.render.environment import render
 
@@ -24,14 +24,6 @@ REDUCE = ("sum", "mean", "none")
 
 class CodeError(ValueError):
     """Code cannot be emitted for this derivation, target or parameterisation."""
-
-
-@dataclass(frozen=True)
-class Helper:
-    name: str
-    args: tuple[str, ...]
-    doc: str
-    body: tuple[tuple[str, str], ...]  # (variable, printed expression); the last variable is returned
 
 
 @dataclass(frozen=True)
@@ -96,37 +88,6 @@ def _stable(name: str, param: str):
     return stable_form(prepared(name, param)[1])
 
 
-def _helpers(expr, printer) -> list[Helper]:
-    out = []
-    x, ex, a, b, r = (Symbol(n, real=True) for n in ("x", "ex", "a", "b", "r"))
-    if expr.has(expm1mx):
-        xs, h, series = (Symbol(n, real=True) for n in ("xs", "h", "series"))
-        small = Symbol("small")  # a boolean array
-        steps = expm1mx_horner(xs, h)
-        out.append(Helper(
-            "_expm1mx", ("x", "ex"),
-            f"e**x - 1 - x given ex = e**x: where |x| < {SERIES_RADIUS}, where ex - 1 - x would cancel, the "
-            "Taylor series to x**19/19! (Horner); ex - 1 - x elsewhere.",
-            (
-                ("small", printer.doprint(Abs(x) < SERIES_RADIUS)),
-                ("xs", printer.doprint(Piecewise((x, small), (0, True)))),
-                *(("h", printer.doprint(step)) for step in steps[:-1]),
-                ("series", printer.doprint(steps[-1])),
-                ("value", printer.doprint(Piecewise((series, small), (ex - 1 - x, True)))),
-            ),
-        ))
-    if expr.has(log_ratio):
-        out.append(Helper(
-            "_log_ratio", ("a", "b"),
-            "log(a / b) for positive a, b: log1p of the exact difference when a and b are within a factor 2.",
-            (
-                ("r", printer.doprint(a / b)),
-                ("value", printer.doprint(Piecewise((log1p((a - b) / b), (r > 0.5) & (r < 2)), (log(r), True)))),
-            ),
-        ))
-    return out
-
-
 @lru_cache(maxsize=None)
 def _gradient(name: str, param: str, arg: str):
     """d(closed form)/d(arg), simplified and rewritten for floating point like the value."""
@@ -170,7 +131,7 @@ def emit_module(name: str, target: str = "numpy", param: str = params_mod.DEFAUL
             ))
     used = Add(stable, *(_gradient(name, param, f.gradient_of)[1] for f in functions[1:]))
     source = render("code/module.py.j2", functions=functions, target=tgt, param=param, derivation=name,
-                    helpers=_helpers(used, printer), reduce_options=REDUCE)
+                    helpers=helpers_for(used, printer), reduce_options=REDUCE)
     return format_python(source)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 import sympy.external
-from sympy.codegen.cfunctions import expm1
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
 
@@ -37,8 +36,8 @@ class _StableMixin:
     def _print_expm1mx(self, expr):
         return "_expm1mx(%s)" % ", ".join(self._print(a) for a in expr.args)
 
-    def _print_expm1_(self, expr):
-        return self._print(expm1(expr.args[0], evaluate=False))
+    def _print_diff_ratio(self, expr):
+        return "_diff_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)
 
     def _print_log_ratio(self, expr):
         return "_log_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)

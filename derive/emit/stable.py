@@ -1,42 +1,56 @@
 """A symbolic pass that turns a closed form into a numerically stable one before printing.
 
 It extends ``sympy.codegen.rewriting``: each rewrite is an ``Optimization`` whose docstring states the rewrite.
+The functions it introduces have no library equivalent; each target module defines them as small helpers
+(``derive.emit.helpers``), printed by the same SymPy printer.
 
-* ``Expm1mxOpt``: ``k·E + c·log E + c`` with ``c = -k`` (the shape of every Gaussian KL) -> ``k·expm1mx(log E, E)``,
-  where ``expm1mx(x, E) = e^x - 1 - x`` has no library function: targets emit a helper that switches to a Taylor
-  series for small |x| and otherwise uses ``E - 1 - x`` with ``E = e^x`` computed from the inputs directly.
-* ``LogRatioOpt``: ``a·log X - a·log Y`` -> ``a·log_ratio(X, Y)``, printed as ``log1p((X - Y)/Y)`` when X ≈ Y.
-* ``RatioPowerOpt``: ``X^n / Y^n`` -> ``(X/Y)^n`` (kept unevaluated), so tiny or huge scales do not overflow.
-* ``FloatConstants``: numeric constants such as ``log(2π)/2`` -> Python floats (weak scalars keep float32 float32).
+* ``Expm1mxOpt``: ``k·E - k·log E - k`` (the shape of every Gaussian KL) -> ``expm1mx(log E, k·E, k)``, i.e.
+  ``k·(e^x - 1 - x)``: a Taylor series where it would cancel, ``k·E - k - k·x`` with ``E`` from the inputs elsewhere.
+* ``DiffRatioOpt``: ``A - B`` with ``A/B`` a non-constant positive ratio -> ``diff_ratio(A, B, log(A/B))``:
+  ``B·expm1(log(A/B))`` when A ≈ B, ``A - B`` otherwise (the shape of the KL's derivatives).
+* ``LogRatioOpt``: ``a·log X - a·log Y`` -> ``a·log_ratio(X, Y)`` (log1p of the exact difference when X ≈ Y).
+* ``ExpQuotientOpt``: ``exp(a - b)`` -> ``exp(a)·exp(-b)`` (no rounding of ``a - b``, which exp would magnify).
+* ``ExpSquareOpt``: ``X²·exp(c)`` -> ``(X·exp(c/2))²`` (no underflow of ``X²`` before the scaling).
+* ``DifferenceOpt``: ``m1·R - m2·R`` -> ``(m1 - m2)·R`` (exact difference of close locations).
+* ``RatioPowerOpt``: ``X^n·Y^-m`` -> ``(X/Y)^k·…`` (tiny or huge scales do not overflow).
+* ``FloatConstants``: numeric constants -> Python floats (weak scalars keep float32 float32).
 """
 
 from __future__ import annotations
 
 from sympy import (
-    Add, Expr, Float, Function, Mul, Pow, Rational, S, Symbol, UnevaluatedExpr, exp, expand, expand_log,
-    factor_terms, factorial, log,
+    Add, Expr, Float, Function, Mul, Pow, Rational, Symbol, UnevaluatedExpr, exp, expand, expand_log, factorial,
+    log,
 )
 from sympy.codegen.rewriting import Optimization, optimize
 
-#: Taylor terms of e^x - 1 - x kept for |x| < SERIES_RADIUS: x^2/2! + ... + x^SERIES_ORDER/SERIES_ORDER!;
-#: the first omitted term is below 2^-60 of the sum, for float64.
-SERIES_RADIUS = 1
-SERIES_ORDER = 19
+#: e^x - 1 - x is summed as its Taylor series for SERIES_LOW < x < SERIES_HIGH, to x^SERIES_ORDER/SERIES_ORDER!
+#: (the first omitted term is below 2^-60 of the sum at x = 2). Outside, ``k·E - k - k·x`` loses at most a
+#: factor 2.4 (x >= 2) and ``k·E + k·(-x - 1)``, whose second term is exact for -2 <= x <= -1, nothing.
+SERIES_LOW = -1
+SERIES_HIGH = 2
+SERIES_ORDER = 27
+#: diff_ratio switches to B·expm1(L) for |L| < 1, where A - B would cancel.
+EXPM1_RADIUS = 1
 
 
 class expm1mx(Function):
-    """e^x - 1 - x, given x and E = e^x (computed by the caller from the inputs, to avoid exp's error at large x)."""
+    """``k·(e^x - 1 - x)`` from ``(x, k·e^x, k)``; ``k·e^x`` is computed by the caller from the inputs."""
 
-    nargs = 2
+    nargs = 3
 
     def _sympystr(self, printer):
-        return "expm1mx(%s)" % printer._print(self.args[0])
+        x, _, k = self.args
+        return "%s*expm1mx(%s)" % (printer._print(k), printer._print(x))
 
 
-class expm1_(Function):
-    """e^x - 1 that, unlike ``sympy.codegen.cfunctions.expm1``, does not evaluate ``expm1(log y)`` back to ``y - 1``."""
+class diff_ratio(Function):
+    """``A - B`` from ``(A, B, L)`` with ``L = log(A/B)`` computed stably by the caller."""
 
-    nargs = 1
+    nargs = 3
+
+    def _sympystr(self, printer):
+        return "(%s - %s)" % (printer._print(self.args[0]), printer._print(self.args[1]))
 
 
 class log_ratio(Function):
@@ -46,14 +60,14 @@ class log_ratio(Function):
 
 
 def expm1mx_horner(x: Symbol, h: Symbol) -> list[Expr]:
-    """Horner steps for Σ_{k=2}^{SERIES_ORDER} x^k/k! = x² Σ_j x^j/(j+2)!: ``h = 1/N!``, then ``h = h·x + 1/k!``
-    for k = N-1 … 2, then ``x²·h``. Coefficients are 17-digit floats."""
+    """Horner steps for Σ_{k=2}^{N} x^k/k! = x² Σ_j x^j/(j+2)!: ``h = 1/N!``, then ``h = h·x + 1/k!`` for
+    k = N-1 … 2, then ``x²·h``. Coefficients are 17-digit floats."""
     coeffs = [Float(1 / factorial(k), 17) for k in range(SERIES_ORDER, 1, -1)]
     return [coeffs[0]] + [h * x + c for c in coeffs[1:]] + [x**2 * h]
 
 
 class Expm1mxOpt(Optimization):
-    """``k·E - k·log E - k`` (the shape of every Gaussian KL) -> ``k·expm1mx(log E, E)``.
+    """``k·E - k·log E - k`` -> ``expm1mx(log E, k·E, k)``.
 
     The terms of ``-k·log E`` (logs expanded) must all be terms of the sum; the constant ``-k`` is taken from
     the sum's numeric part.
@@ -69,14 +83,14 @@ class Expm1mxOpt(Optimization):
             needed = Add.make_args(expand(-k * L))
             if all(t in terms for t in needed):
                 rest = Add(*[t for t in terms if t is not term and t not in needed]) + k
-                return rest + k * expm1mx(L, E)
+                return rest + expm1mx(L, E, k)
         return expr
 
 
-class Expm1RatioOpt(Optimization):
-    """``A - B`` with ``A/B = Q`` a non-constant positive ratio -> ``B·expm1(log Q)`` (no cancellation when A ≈ B).
+class DiffRatioOpt(Optimization):
+    """``A - B`` with ``A/B`` a non-constant positive ratio -> ``diff_ratio(A, B, log(A/B))``.
 
-    This is the shape of the Gaussian KL's derivatives, e.g. ``σ1/σ2² - 1/σ1 = expm1(2 log(σ1/σ2))/σ1``.
+    This is the shape of the Gaussian KL's derivatives, e.g. ``σ1/σ2² - 1/σ1``.
     """
 
     def __call__(self, expr):
@@ -93,7 +107,7 @@ class Expm1RatioOpt(Optimization):
                 if ratio.is_number or not ratio.is_positive or ratio.has(exp) and not isinstance(ratio, exp):
                     continue
                 rest = [t for n, t in enumerate(terms) if n not in (i, j)]
-                return Add(*rest, Mul(-b, expm1_(expand_log(log(ratio))), evaluate=False))
+                return Add(*rest, diff_ratio(a, -b, expand_log(log(ratio))))
         return add
 
 
@@ -117,61 +131,37 @@ class LogRatioOpt(Optimization):
         return add
 
 
-class RatioPowerOpt(Optimization):
-    """``X^n · Y^-m`` (positive integers n, m) -> ``(X/Y)^k · X^(n-k) · Y^-(m-k)`` with ``k = min(n, m)``, the
-    quotient kept unevaluated: tiny or huge scales then do not overflow or underflow in ``X^n`` or ``Y^m``."""
-
-    def __call__(self, expr):
-        return expr.replace(lambda e: isinstance(e, Mul), self._rewrite)
-
-    @staticmethod
-    def _rewrite(mul):
-        factors = list(Mul.make_args(mul))
-        for i, f in enumerate(factors):
-            base_f, n = f.as_base_exp()
-            if not (n.is_Integer and n > 0) or not isinstance(base_f, (Symbol, Add)):
-                continue
-            for j, g in enumerate(factors):
-                base_g, m = g.as_base_exp()
-                if j == i or not (m.is_Integer and m < 0) or not isinstance(base_g, Symbol):
-                    continue
-                k = min(n, -m)
-                rest = [h for idx, h in enumerate(factors) if idx not in (i, j)]
-                quotient = UnevaluatedExpr(base_f / base_g)
-                ratio = quotient if k == 1 else Pow(quotient, k, evaluate=False)
-                kept = [h for h in (base_f ** (n - k), base_g ** (m + k)) if h != 1]
-                return Mul(*rest, ratio, *kept, evaluate=False)
-        return mul
-
-
 class ExpQuotientOpt(Optimization):
-    """``exp(a - b)`` inside expm1mx's E -> ``exp(a)·exp(-b)``: for inputs a, b the subtraction's rounding
-    (up to |a - b|·2^-53 absolute, i.e. that many ulp after exp) is avoided; exp(±80) fits even float32."""
+    """``exp(a - b)`` -> ``exp(a)·exp(-b)`` where a, b are inputs: the subtraction's rounding (|a - b|·2^-53
+    absolute, as many ulp after exp) is avoided; exp(±80) fits even float32."""
 
     def __call__(self, expr):
         def split(e):
-            L, E = e.args
-            if isinstance(E, exp) and isinstance(E.args[0], Add) and len(E.args[0].args) == 2:
-                a, b = E.args[0].args
-                E = Mul(UnevaluatedExpr(exp(a)), UnevaluatedExpr(exp(b)), evaluate=False)
-            return expm1mx(L, E)
+            arg = e.args[0]
+            if isinstance(arg, Add) and len(arg.args) == 2 and all(a.free_symbols for a in arg.args):
+                a, b = arg.args
+                return Mul(UnevaluatedExpr(exp(a)), UnevaluatedExpr(exp(b)), evaluate=False)
+            return e
 
-        return expr.replace(lambda e: isinstance(e, expm1mx), split)
+        return expr.replace(lambda e: isinstance(e, exp), split)
 
 
-class FloatConstants(Optimization):
-    """Numeric non-rational constants -> 17-digit floats; rationals -> floats too (printed as Python literals)."""
+class ExpSquareOpt(Optimization):
+    """``X²·exp(c)`` -> ``(X·exp(c/2))²``: X² alone may underflow (or flush to zero) before the scaling."""
 
     def __call__(self, expr):
-        def is_constant(e):
-            return isinstance(e, Expr) and e.is_number and not e.is_Integer and not isinstance(e, Float)
+        def rewrite(mul):
+            factors = list(Mul.make_args(mul))
+            squares = [f for f in factors if isinstance(f, Pow) and f.exp == 2 and isinstance(f.base, Add)]
+            exps = [f for f in factors if isinstance(f, exp)]
+            if len(squares) != 1 or len(exps) != 1:
+                return mul
+            (sq,), (ex,) = squares, exps
+            rest = [f for f in factors if f is not sq and f is not ex]
+            inner = UnevaluatedExpr(Mul(sq.base, exp(ex.args[0] / 2)))
+            return Mul(*rest, Pow(inner, 2, evaluate=False), evaluate=False)
 
-        def top(e):
-            return e.evalf(17)
-
-        return expr.replace(lambda e: is_constant(e) and not e.is_Rational, top).replace(
-            lambda e: isinstance(e, Rational) and not e.is_Integer, top
-        )
+        return expr.replace(lambda e: isinstance(e, Mul), rewrite)
 
 
 class DifferenceOpt(Optimization):
@@ -210,9 +200,67 @@ class DifferenceOpt(Optimization):
         return Add(*out)
 
 
+class RatioPowerOpt(Optimization):
+    """``X^n · Y^-m`` (positive integers n, m) -> ``(X/Y)^k · X^(n-k) · Y^-(m-k)`` with ``k = min(n, m)``, the
+    quotient kept unevaluated: tiny or huge scales then do not overflow or underflow in ``X^n`` or ``Y^m``."""
+
+    def __call__(self, expr):
+        return expr.replace(lambda e: isinstance(e, Mul), self._rewrite)
+
+    @staticmethod
+    def _rewrite(mul):
+        factors = list(Mul.make_args(mul))
+        for i, f in enumerate(factors):
+            base_f, n = f.as_base_exp()
+            if not (n.is_Integer and n > 0) or not isinstance(base_f, (Symbol, Add)):
+                continue
+            for j, g in enumerate(factors):
+                base_g, m = g.as_base_exp()
+                if j == i or not (m.is_Integer and m < 0) or not isinstance(base_g, Symbol):
+                    continue
+                k = min(n, -m)
+                rest = [h for idx, h in enumerate(factors) if idx not in (i, j)]
+                quotient = UnevaluatedExpr(base_f / base_g)
+                ratio = quotient if k == 1 else Pow(quotient, k, evaluate=False)
+                kept = [h for h in (base_f ** (n - k), base_g ** (m + k)) if h != 1]
+                return Mul(*rest, ratio, *kept, evaluate=False)
+        return mul
+
+
+class ScaleIntoProductOpt(Optimization):
+    """In ``expm1mx(x, k·E, k)``, multiply k into the first factor of E (``(k·a)·b`` for ``E = a·b`` or ``a²``):
+    ``a·b`` may overflow where ``k·a·b`` (the value) still fits."""
+
+    def __call__(self, expr):
+        def fold(e):
+            x, kE, k = e.args
+            E = kE
+            if isinstance(E, Pow) and E.exp == 2 and isinstance(E.base, UnevaluatedExpr):
+                a = E.base
+                return expm1mx(x, Mul(UnevaluatedExpr(k * a.args[0]), a, evaluate=False), k)
+            if isinstance(E, Mul) and all(isinstance(f, UnevaluatedExpr) for f in E.args):
+                first, *rest = E.args
+                return expm1mx(x, Mul(UnevaluatedExpr(k * first.args[0]), *rest, evaluate=False), k)
+            return expm1mx(x, Mul(k, E, evaluate=False), k)
+
+        return expr.replace(lambda e: isinstance(e, expm1mx), fold)
+
+
+class FloatConstants(Optimization):
+    """Numeric non-integer constants -> 17-digit floats, printed as Python literals."""
+
+    def __call__(self, expr):
+        def is_constant(e):
+            return isinstance(e, Expr) and e.is_number and not e.is_Integer and not isinstance(e, Float)
+
+        return expr.replace(lambda e: is_constant(e) and not e.is_Rational, lambda e: e.evalf(17)).replace(
+            lambda e: isinstance(e, Rational) and not e.is_Integer, lambda e: e.evalf(17)
+        )
+
+
 PIPELINE = (
-    Expm1mxOpt(), Expm1RatioOpt(), LogRatioOpt(), ExpQuotientOpt(), DifferenceOpt(), RatioPowerOpt(),
-    FloatConstants(),
+    Expm1mxOpt(), DiffRatioOpt(), LogRatioOpt(), ExpQuotientOpt(), ExpSquareOpt(), DifferenceOpt(),
+    RatioPowerOpt(), ScaleIntoProductOpt(), FloatConstants(),
 )
 
 
@@ -222,4 +270,4 @@ def stable_form(expr: Expr) -> Expr:
     return optimize(expr, PIPELINE)
 
 
-__all__ = ["expm1_", "expm1mx", "expm1mx_horner", "log_ratio", "stable_form"]
+__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "log_ratio", "stable_form"]

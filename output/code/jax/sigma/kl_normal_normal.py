@@ -9,13 +9,24 @@ import jax.numpy
 __all__ = ["kl_normal_normal"]
 
 
-def _expm1mx(x, ex):
-    """e**x - 1 - x given ex = e**x: where |x| < 1, where ex - 1 - x would cancel, the Taylor series to
-    x**19/19! (Horner); ex - 1 - x elsewhere.
+def _expm1mx(x, kex, k):
+    """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
+    to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
+    term is exact near x = -1) and kex - k * x - k above.
     """
-    small = jax.numpy.less(abs(x), 1)
-    xs = jax.numpy.where(small, x, 0)
-    h = 8.2206352466243297e-18
+    near = jax.numpy.all(
+        jax.numpy.asarray([jax.numpy.greater(x, -1), jax.numpy.less(x, 2)]), axis=0
+    )
+    xs = jax.numpy.where(near, x, 0)
+    h = 9.1836898637955461e-29
+    h = h * xs + 2.4795962632247975e-27
+    h = h * xs + 6.4469502843844734e-26
+    h = h * xs + 1.6117375710961183e-24
+    h = h * xs + 3.868170170630684e-23
+    h = h * xs + 8.8967913924505733e-22
+    h = h * xs + 1.9572941063391261e-20
+    h = h * xs + 4.1103176233121649e-19
+    h = h * xs + 8.2206352466243297e-18
     h = h * xs + 1.5619206968586226e-16
     h = h * xs + 2.8114572543455208e-15
     h = h * xs + 4.7794773323873853e-14
@@ -34,18 +45,30 @@ def _expm1mx(x, ex):
     h = h * xs + 0.16666666666666667
     h = h * xs + 0.5
     series = h * xs**2
-    value = jax.numpy.where(small, series, ex - x - 1)
+    value = jax.numpy.where(
+        near,
+        k * series,
+        jax.numpy.where(
+            jax.numpy.less_equal(x, -1), k * (-x - 1) + kex, -k * x - k + kex
+        ),
+    )
     return value
 
 
 def _log_ratio(a, b):
-    """log(a / b) for positive a, b: log1p of the exact difference when a and b are within a factor 2."""
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument (its argument is then >= 0, where log1p is accurate everywhere); log(a / b) otherwise.
+    """
     r = a / b
     value = jax.numpy.where(
         jax.numpy.all(
             jax.numpy.asarray([jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)]), axis=0
         ),
-        jax.numpy.log1p((a - b) / b),
+        jax.numpy.where(
+            jax.numpy.greater_equal(a, b),
+            jax.numpy.log1p((a - b) / b),
+            -jax.numpy.log1p((-a + b) / a),
+        ),
         jax.numpy.log(r),
     )
     return value
@@ -74,7 +97,11 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         if bool(jax.numpy.any(sigma2 <= 0)):
             raise ValueError("kl_normal_normal: sigma2 must be positive")
     value = (
-        0.5 * _expm1mx(2 * _log_ratio(sigma1, sigma2), (sigma1 / sigma2) ** 2)
+        _expm1mx(
+            2 * _log_ratio(sigma1, sigma2),
+            (0.5 * sigma1 / sigma2) * (sigma1 / sigma2),
+            0.5,
+        )
         + 0.5 * ((mu1 - mu2) / sigma2) ** 2
     )
     return value

@@ -9,13 +9,24 @@ import jax.numpy
 __all__ = ["kl_normal_std_normal_diag"]
 
 
-def _expm1mx(x, ex):
-    """e**x - 1 - x given ex = e**x: where |x| < 1, where ex - 1 - x would cancel, the Taylor series to
-    x**19/19! (Horner); ex - 1 - x elsewhere.
+def _expm1mx(x, kex, k):
+    """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
+    to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
+    term is exact near x = -1) and kex - k * x - k above.
     """
-    small = jax.numpy.less(abs(x), 1)
-    xs = jax.numpy.where(small, x, 0)
-    h = 8.2206352466243297e-18
+    near = jax.numpy.all(
+        jax.numpy.asarray([jax.numpy.greater(x, -1), jax.numpy.less(x, 2)]), axis=0
+    )
+    xs = jax.numpy.where(near, x, 0)
+    h = 9.1836898637955461e-29
+    h = h * xs + 2.4795962632247975e-27
+    h = h * xs + 6.4469502843844734e-26
+    h = h * xs + 1.6117375710961183e-24
+    h = h * xs + 3.868170170630684e-23
+    h = h * xs + 8.8967913924505733e-22
+    h = h * xs + 1.9572941063391261e-20
+    h = h * xs + 4.1103176233121649e-19
+    h = h * xs + 8.2206352466243297e-18
     h = h * xs + 1.5619206968586226e-16
     h = h * xs + 2.8114572543455208e-15
     h = h * xs + 4.7794773323873853e-14
@@ -34,7 +45,13 @@ def _expm1mx(x, ex):
     h = h * xs + 0.16666666666666667
     h = h * xs + 0.5
     series = h * xs**2
-    value = jax.numpy.where(small, series, ex - x - 1)
+    value = jax.numpy.where(
+        near,
+        k * series,
+        jax.numpy.where(
+            jax.numpy.less_equal(x, -1), k * (-x - 1) + kex, -k * x - k + kex
+        ),
+    )
     return value
 
 
@@ -58,7 +75,7 @@ def kl_normal_std_normal_diag(mu, sigma, axis=-1, reduce="sum", validate=False):
     if validate:
         if bool(jax.numpy.any(sigma <= 0)):
             raise ValueError("kl_normal_std_normal_diag: sigma must be positive")
-    value = 0.5 * mu**2 + 0.5 * _expm1mx(2 * jax.numpy.log(sigma), sigma**2)
+    value = 0.5 * mu**2 + _expm1mx(2 * jax.numpy.log(sigma), 0.5 * sigma**2, 0.5)
     if reduce == "sum":
         return jax.numpy.sum(value, axis=axis)
     if reduce == "mean":

@@ -27,8 +27,8 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     logvar2 = numpy.asarray(logvar2)
     value = (
         0.5 * logvar2
-        + 0.5 * (mu1 - mu2) ** 2 * numpy.exp(-logvar2)
         + 0.5 * numpy.exp(logvar1) * numpy.exp(-logvar2)
         + 0.91893853320467274
+        + 0.5 * ((mu1 - mu2) * numpy.exp(-0.5 * logvar2)) ** 2
     )
     return value

@@ -8,13 +8,22 @@ import numpy
 __all__ = ["kl_normal_normal"]
 
 
-def _expm1mx(x, ex):
-    """e**x - 1 - x given ex = e**x: where |x| < 1, where ex - 1 - x would cancel, the Taylor series to
-    x**19/19! (Horner); ex - 1 - x elsewhere.
+def _expm1mx(x, kex, k):
+    """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
+    to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
+    term is exact near x = -1) and kex - k * x - k above.
     """
-    small = numpy.less(abs(x), 1)
-    xs = numpy.where(small, x, 0)
-    h = 8.2206352466243297e-18
+    near = numpy.logical_and.reduce((numpy.greater(x, -1), numpy.less(x, 2)))
+    xs = numpy.where(near, x, 0)
+    h = 9.1836898637955461e-29
+    h = h * xs + 2.4795962632247975e-27
+    h = h * xs + 6.4469502843844734e-26
+    h = h * xs + 1.6117375710961183e-24
+    h = h * xs + 3.868170170630684e-23
+    h = h * xs + 8.8967913924505733e-22
+    h = h * xs + 1.9572941063391261e-20
+    h = h * xs + 4.1103176233121649e-19
+    h = h * xs + 8.2206352466243297e-18
     h = h * xs + 1.5619206968586226e-16
     h = h * xs + 2.8114572543455208e-15
     h = h * xs + 4.7794773323873853e-14
@@ -33,7 +42,11 @@ def _expm1mx(x, ex):
     h = h * xs + 0.16666666666666667
     h = h * xs + 0.5
     series = h * xs**2
-    value = numpy.where(small, series, ex - x - 1)
+    value = numpy.where(
+        near,
+        k * series,
+        numpy.where(numpy.less_equal(x, -1), k * (-x - 1) + kex, -k * x - k + kex),
+    )
     return value
 
 
@@ -54,7 +67,8 @@ def kl_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     logvar1 = numpy.asarray(logvar1)
     mu2 = numpy.asarray(mu2)
     logvar2 = numpy.asarray(logvar2)
-    value = 0.5 * (mu1 - mu2) ** 2 * numpy.exp(-logvar2) + 0.5 * _expm1mx(
-        logvar1 - logvar2, numpy.exp(logvar1) * numpy.exp(-logvar2)
+    value = (
+        _expm1mx(logvar1 - logvar2, 0.5 * numpy.exp(logvar1) * numpy.exp(-logvar2), 0.5)
+        + 0.5 * ((mu1 - mu2) * numpy.exp(-0.5 * logvar2)) ** 2
     )
     return value

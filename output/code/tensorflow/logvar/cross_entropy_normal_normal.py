@@ -27,8 +27,9 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     logvar2 = tensorflow.convert_to_tensor(logvar2)
     value = (
         0.5 * logvar2
-        + 0.5 * tensorflow.math.pow(mu1 - mu2, 2) * tensorflow.math.exp(-logvar2)
         + 0.5 * tensorflow.math.exp(logvar1) * tensorflow.math.exp(-logvar2)
         + 0.91893853320467274
+        + 0.5
+        * tensorflow.math.pow((mu1 - mu2) * tensorflow.math.exp(-0.5 * logvar2), 2)
     )
     return value

@@ -8,13 +8,24 @@ import tensorflow
 __all__ = ["kl_normal_std_normal_diag"]
 
 
-def _expm1mx(x, ex):
-    """e**x - 1 - x given ex = e**x: where |x| < 1, where ex - 1 - x would cancel, the Taylor series to
-    x**19/19! (Horner); ex - 1 - x elsewhere.
+def _expm1mx(x, kex, k):
+    """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
+    to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
+    term is exact near x = -1) and kex - k * x - k above.
     """
-    small = tensorflow.math.less(tensorflow.math.abs(x), 1)
-    xs = tensorflow.where(small, x, tensorflow.zeros_like(x) + 0)
-    h = 8.2206352466243297e-18
+    near = tensorflow.math.logical_and(
+        tensorflow.math.greater(x, -1), tensorflow.math.less(x, 2)
+    )
+    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
+    h = 9.1836898637955461e-29
+    h = h * xs + 2.4795962632247975e-27
+    h = h * xs + 6.4469502843844734e-26
+    h = h * xs + 1.6117375710961183e-24
+    h = h * xs + 3.868170170630684e-23
+    h = h * xs + 8.8967913924505733e-22
+    h = h * xs + 1.9572941063391261e-20
+    h = h * xs + 4.1103176233121649e-19
+    h = h * xs + 8.2206352466243297e-18
     h = h * xs + 1.5619206968586226e-16
     h = h * xs + 2.8114572543455208e-15
     h = h * xs + 4.7794773323873853e-14
@@ -33,7 +44,13 @@ def _expm1mx(x, ex):
     h = h * xs + 0.16666666666666667
     h = h * xs + 0.5
     series = h * tensorflow.math.pow(xs, 2)
-    value = tensorflow.where(small, series, ex - x - 1)
+    value = tensorflow.where(
+        near,
+        k * series,
+        tensorflow.where(
+            tensorflow.math.less_equal(x, -1), k * (-x - 1) + kex, -k * x - k + kex
+        ),
+    )
     return value
 
 
@@ -54,8 +71,8 @@ def kl_normal_std_normal_diag(mu, logvar, axis=-1, reduce="sum", validate=False)
     """
     mu = tensorflow.convert_to_tensor(mu)
     logvar = tensorflow.convert_to_tensor(logvar)
-    value = 0.5 * tensorflow.math.pow(mu, 2) + 0.5 * _expm1mx(
-        logvar, tensorflow.math.exp(logvar)
+    value = 0.5 * tensorflow.math.pow(mu, 2) + _expm1mx(
+        logvar, 0.5 * tensorflow.math.exp(logvar), 0.5
     )
     if reduce == "sum":
         return tensorflow.reduce_sum(value, axis=axis)

@@ -27,8 +27,8 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     logvar2 = torch.as_tensor(logvar2)
     value = (
         0.5 * logvar2
-        + 0.5 * torch.pow(mu1 - mu2, 2) * torch.exp(-logvar2)
         + 0.5 * torch.exp(logvar1) * torch.exp(-logvar2)
         + 0.91893853320467274
+        + 0.5 * torch.pow((mu1 - mu2) * torch.exp(-0.5 * logvar2), 2)
     )
     return value

@@ -1,0 +1,84 @@
+"""The helper functions an emitted module defines for the stable pass's functions, printed by the target's
+SymPy printer: ``_expm1mx`` (k·(e^x - 1 - x)), ``_diff_ratio`` (A - B without cancellation), ``_log_ratio``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Abs, And, Piecewise, Symbol, log
+from sympy.codegen.cfunctions import expm1, log1p
+
+from derive.emit.stable import (
+    EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, log_ratio,
+)
+
+
+@dataclass(frozen=True)
+class Helper:
+    name: str
+    args: tuple[str, ...]
+    doc: str
+    body: tuple[tuple[str, str], ...]  # (variable, printed expression); the last variable is returned
+
+
+def _symbols(*names):
+    return (Symbol(n, real=True) for n in names)
+
+
+def _expm1mx(printer) -> Helper:
+    x, kex, k, xs, h, series = _symbols("x", "kex", "k", "xs", "h", "series")
+    near = Symbol("near")  # a boolean array
+    steps = expm1mx_horner(xs, h)
+    far = Piecewise((kex + k * (-x - 1), x <= SERIES_LOW), (kex - k * x - k, True))
+    return Helper(
+        "_expm1mx", ("x", "kex", "k"),
+        f"k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series "
+        f"to x**{SERIES_ORDER} where {SERIES_LOW} < x < {SERIES_HIGH} (e**x - 1 - x would cancel there), "
+        f"kex + k * (-x - 1) below (the second term is exact near x = -1) and kex - k * x - k above.",
+        (
+            ("near", printer.doprint(And(x > SERIES_LOW, x < SERIES_HIGH))),
+            ("xs", printer.doprint(Piecewise((x, near), (0, True)))),
+            *(("h", printer.doprint(step)) for step in steps[:-1]),
+            ("series", printer.doprint(steps[-1])),
+            ("value", printer.doprint(Piecewise((k * series, near), (far, True)))),
+        ),
+    )
+
+
+def _diff_ratio(printer) -> Helper:
+    a, b, L, ls = _symbols("a", "b", "L", "ls")
+    near = Symbol("near")
+    return Helper(
+        "_diff_ratio", ("a", "b", "L"),
+        f"a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < {EXPM1_RADIUS} "
+        "(a - b would cancel there), a - b elsewhere.",
+        (
+            ("near", printer.doprint(Abs(L) < EXPM1_RADIUS)),
+            ("ls", printer.doprint(Piecewise((L, near), (0, True)))),
+            ("value", printer.doprint(Piecewise((b * expm1(ls, evaluate=False), near), (a - b, True)))),
+        ),
+    )
+
+
+def _log_ratio(printer) -> Helper:
+    a, b, r = _symbols("a", "b", "r")
+    up = log1p((a - b) / b)
+    down = -log1p((b - a) / a)
+    return Helper(
+        "_log_ratio", ("a", "b"),
+        "log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller "
+        "argument (its argument is then >= 0, where log1p is accurate everywhere); log(a / b) otherwise.",
+        (
+            ("r", printer.doprint(a / b)),
+            ("value", printer.doprint(Piecewise(
+                (Piecewise((up, a >= b), (down, True)), And(r > 0.5, r < 2)), (log(r), True)))),
+        ),
+    )
+
+
+_HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio))
+
+
+def helpers_for(expr, printer) -> list[Helper]:
+    """The helpers ``expr`` (after the stable pass) calls, printed for ``printer``'s target."""
+    return [make(printer) for func, make in _HELPERS if expr.has(func)]
