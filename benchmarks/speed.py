@@ -9,7 +9,12 @@ Goals: emitted NumPy <= 1.3x the naive NumPy one-liner (both functions); emitted
 The std-normal-diag torch pair and the jax.jit pair are reported without a goal.
 
 ``--profile`` also breaks the emitted NumPy and torch ``kl_normal_normal`` / ``kl_normal_std_normal_diag`` down:
-time inside ``_expm1mx`` and ``_log_ratio`` against the whole call, and ``_expm1mx`` statement by statement.
+time inside each private helper (``_expm1mx``, ``_log_ratio``, ...) against the whole call, and each helper of
+``kl_normal_normal`` statement by statement, on the arguments it is actually called with.
+
+Data: mu ~ N(0, 1); logvar ~ N(0, 0.5^2); sigma = exp(N(0, 0.5^2)), i.e. typical VAE-like values, most of
+them in the series branch of the emitted ``_expm1mx``. The "rel diff" column is
+max|ours - reference| / max|reference| of the warm-up outputs, a check that both sides compute the same KL.
 
 Run: python benchmarks/speed.py [--repeat N] [--n N] [--profile] [--no-compile]
 """
@@ -19,7 +24,9 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib.util
+import inspect
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -69,6 +76,7 @@ class Case:
         self.t_ours: list[float] = []
         self.t_ref: list[float] = []
         self.error = ""
+        self.diff = float("nan")  # max |ours - reference| / max |reference|, from the warm-up outputs
 
 
 def numpy_cases(tmp, data):
@@ -147,8 +155,9 @@ def jax_cases(tmp, data):
 
 def run(cases, repeat):
     live = [c for c in cases if not c.error]
-    for c in live:  # warm-up (and compilation)
-        c.sync(c.ours()), c.sync(c.reference())
+    for c in live:  # warm-up (and compilation); also checks both sides compute the same thing
+        ours, ref = (numpy.asarray(c.sync(fn())).astype(numpy.float64) for fn in (c.ours, c.reference))
+        c.diff = float(numpy.max(numpy.abs(ours - ref)) / numpy.max(numpy.abs(ref)))
     for r in range(repeat):
         for c in live:  # alternate which side goes first
             sides = [(c.ours, c.t_ours), (c.reference, c.t_ref)]
@@ -157,16 +166,16 @@ def run(cases, repeat):
 
 
 def report(cases):
-    print(f"\n{'case':<40} {'ours s':>8} {'ref s':>8} {'ratio':>6} {'goal':>6}  {'met?':<5} reference")
+    print(f"\n{'case':<40} {'ours s':>8} {'ref s':>8} {'ratio':>6} {'goal':>6}  {'met?':<5} {'rel diff':>8}  reference")
     for c in cases:
         if c.error:
-            print(f"{c.label:<40} {'-':>8} {'-':>8} {'-':>6} {'<=' + str(c.goal):>6}  {'n/a':<5} {c.error}")
+            print(f"{c.label:<40} {'-':>8} {'-':>8} {'-':>6} {'<=' + str(c.goal):>6}  {'n/a':<5} {'-':>8}  {c.error}")
             continue
         ours, ref = statistics.median(c.t_ours), statistics.median(c.t_ref)
         ratio = ours / ref
         goal = "-" if c.goal is None else f"<={c.goal:g}"
         met = "-" if c.goal is None else ("yes" if ratio <= c.goal else "NO")
-        print(f"{c.label:<40} {ours:>8.4f} {ref:>8.4f} {ratio:>6.2f} {goal:>6}  {met:<5} {c.note}")
+        print(f"{c.label:<40} {ours:>8.4f} {ref:>8.4f} {ratio:>6.2f} {goal:>6}  {met:<5} {c.diff:>8.1e}  {c.note}")
     print()
     for c in cases:
         if not c.error and c.goal is not None:
@@ -178,58 +187,105 @@ def report(cases):
 # -- profile: where the emitted code spends its time -----------------------------------------------------------
 
 
+class _ReturnToAssign(ast.NodeTransformer):
+    """``return e`` -> ``__return__ = e``, so a helper's statements can be run one by one with exec."""
+
+    def visit_Return(self, node):
+        value = node.value if node.value is not None else ast.Constant(None)
+        return ast.copy_location(ast.Assign([ast.Name("__return__", ast.Store())], value), node)
+
+
 def helper_statements(module, helper):
-    """The statements of ``helper`` in ``module``'s source, docstring and the return dropped."""
+    """The top-level statements of ``helper`` in ``module``'s source (docstring dropped, returns turned into
+    assignments to ``__return__``) and its parameter names."""
     tree = ast.parse(open(module.__file__).read())
     fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == helper)
     body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    return [s for s in body if not isinstance(s, ast.Return)], [a.arg for a in fn.args.args]
+    body = [ast.fix_missing_locations(_ReturnToAssign().visit(s)) for s in body]
+    return body, [a.arg for a in fn.args.args]  # (statements, parameter names)
 
 
-def profile_helper(module, helper, args, repeat):
-    """Median seconds per statement of ``helper`` run on ``args``; consecutive Horner steps are pooled."""
-    stmts, names = helper_statements(module, helper)
-    codes = [(ast.unparse(s), compile(ast.Module([s], []), "<helper>", "exec")) for s in stmts]
+HORNER = re.compile(r"^(\w+) = \1 \* (\w+) \+ ")
+
+
+def helpers_of(module):
+    """The module's private helper functions (``_expm1mx``, ``_log_ratio``, ...), by name."""
+    return {k: v for k, v in vars(module).items()
+            if k.startswith("_") and inspect.isfunction(v) and v.__module__ == module.__name__}
+
+
+def _run_statements(stmts, ns, rows, depth=0) -> bool:
+    """exec ``stmts`` one by one in ``ns``, appending (text, seconds) to ``rows``; an ``if`` is timed for its test
+    and then descends into the branch taken. True once a return has run."""
+    pad = "  " * depth
+    for s in stmts:
+        if isinstance(s, ast.If):
+            test = compile(ast.fix_missing_locations(ast.Expression(s.test)), "<helper>", "eval")
+            t0 = time.perf_counter()
+            taken = eval(test, ns)
+            rows.append((f"{pad}if {ast.unparse(s.test)}:  ({bool(taken)})", time.perf_counter() - t0))
+            if _run_statements(s.body if taken else s.orelse, ns, rows, depth + 1):
+                return True
+            continue
+        code = compile(ast.Module([s], []), "<helper>", "exec")
+        t0 = time.perf_counter()
+        exec(code, ns)
+        rows.append((pad + ast.unparse(s).split("\n")[0], time.perf_counter() - t0))
+        if "__return__" in ns:
+            return True
+    return False
+
+
+def profile_helper(module, helper, call, repeat):
+    """Median seconds per statement of ``helper`` run on a real call's (args, kwargs); consecutive Horner
+    steps ``h = h * x + c`` are pooled into one row."""
+    stmts, _ = helper_statements(module, helper)
+    bound = inspect.signature(getattr(module, helper)).bind(*call[0], **call[1])
+    bound.apply_defaults()
     runs = []
     for _ in range(repeat + 1):
         ns = dict(vars(module))
-        ns.update(zip(names, args))
-        times = []
-        for _, code in codes:
-            t0 = time.perf_counter()
-            exec(code, ns)
-            times.append(time.perf_counter() - t0)
-        runs.append(times)
-    med = [statistics.median(col) for col in zip(*runs[1:])]
-    rows, horner = [], [0.0, 0]
-    for (text, _), t in zip(codes, med):
-        if text.startswith("h = h * xs +"):
-            horner[0] += t
-            horner[1] += 1
+        ns.update(bound.arguments)
+        rows: list = []
+        _run_statements(stmts, ns, rows)
+        runs.append(rows)
+    texts = [text for text, _ in runs[0]]
+    med = [statistics.median(run[i][1] for run in runs[1:]) for i in range(len(texts))]
+    out, horner = [], [0.0, 0, ""]
+    for text, t in zip(texts, med):
+        m = HORNER.match(text.strip())
+        if m:
+            pad = text[:len(text) - len(text.lstrip())]
+            horner = [horner[0] + t, horner[1] + 1, f"{pad}{m.group(1)} = {m.group(1)} * {m.group(2)} + c"]
             continue
         if horner[1]:
-            rows.append((f"{horner[1]} Horner steps  h = h * xs + c", horner[0]))
-            horner = [0.0, 0]
-        rows.append((text if len(text) <= 60 else text[:57] + "...", t))
-    return rows
+            out.append((f"{horner[2]}  ({horner[1]} Horner steps)", horner[0]))
+            horner = [0.0, 0, ""]
+        out.append((text if len(text) <= 76 else text[:73] + "...", t))
+    if horner[1]:
+        out.append((f"{horner[2]}  ({horner[1]} Horner steps)", horner[0]))
+    return out
 
 
-def profile_call(module, fname, args, repeat, helpers=("_expm1mx", "_log_ratio")):
-    """Whole call vs. time inside each helper (helpers wrapped with a timer)."""
-    spent = {h: [] for h in helpers if hasattr(module, h)}
-    originals = {h: getattr(module, h) for h in spent}
+def profile_call(module, fname, args, repeat):
+    """(whole call s, {helper: s inside it}, {helper: the arguments of its first call}); helpers are wrapped
+    with a timer for the measurement and restored after."""
+    originals = helpers_of(module)
+    spent = {h: [] for h in originals}
+    seen = {}
 
     def timed(h):
-        def wrapper(*a):
+        def wrapper(*a, **kw):
+            seen.setdefault(h, (a, kw))
             t0 = time.perf_counter()
-            out = originals[h](*a)
+            out = originals[h](*a, **kw)
             spent[h][-1] += time.perf_counter() - t0
             return out
         return wrapper
 
     totals = []
     try:
-        for h in spent:
+        for h in originals:
             setattr(module, h, timed(h))
         for _ in range(repeat + 1):
             for h in spent:
@@ -240,7 +296,8 @@ def profile_call(module, fname, args, repeat, helpers=("_expm1mx", "_log_ratio")
     finally:
         for h, fn in originals.items():
             setattr(module, h, fn)
-    return statistics.median(totals[1:]), {h: statistics.median(v[1:]) for h, v in spent.items()}
+    return (statistics.median(totals[1:]), {h: statistics.median(v[1:]) for h, v in spent.items() if seen.get(h)},
+            seen)
 
 
 def profile(tmp, data, repeat):
@@ -254,21 +311,29 @@ def profile(tmp, data, repeat):
         std = load(tmp, "kl-normal-std-normal-diag", target)
         m1, s1, m2, s2 = (conv(data[k]) for k in ("m1", "s1", "m2", "s2"))
         mu, logvar = conv(data["mu2d"]), conv(data["logvar2d"])
-        for label, mod, fname, args in (("kl_normal_normal", pair, "kl_normal_normal", (m1, s1, m2, s2)),
-                                        ("kl_normal_std_normal_diag", std, "kl_normal_std_normal_diag",
-                                         (mu, logvar))):
-            total, inside = profile_call(mod, fname, args, repeat)
+        for label, mod, args in (("kl_normal_normal", pair, (m1, s1, m2, s2)),
+                                 ("kl_normal_std_normal_diag", std, (mu, logvar))):
+            total, inside, seen = profile_call(mod, label, args, repeat)
             parts = ", ".join(f"{h} {t:.4f} s ({t / total:.0%})" for h, t in inside.items())
             print(f"  {target:<5} {label}: {total:.4f} s; {parts}; rest {total - sum(inside.values()):.4f} s")
-        x = 2 * pair._log_ratio(s1, s2)
-        e = (s1 / s2) ** 2
-        print(f"  {target} _expm1mx on x = 2 log(s1/s2), float32, by statement:")
-        rows = profile_helper(pair, "_expm1mx", (x, e), repeat)
-        total = sum(t for _, t in rows)
-        for text, t in rows:
-            print(f"    {t:8.4f} s {t / total:5.0%}  {text}")
-        print(f"    {total:8.4f} s        (sum); one numpy exp of the same array for scale: "
-              f"{statistics.median(seconds(partial(xp.exp, x), no_sync) for _ in range(repeat)):.4f} s")
+            if label != "kl_normal_normal":
+                continue
+            for h, hargs in seen.items():
+                print(f"  {target} {h} as called by {label}, by statement:")
+                rows = profile_helper(mod, h, hargs, repeat)
+                hsum = sum(t for _, t in rows)
+                for text, t in rows:
+                    print(f"    {t:8.4f} s {t / hsum:5.0%}  {text}")
+                print(f"    {hsum:8.4f} s        (sum)")
+        x = conv(data["s1"])
+        one = statistics.median(seconds(partial(xp.exp, x), no_sync) for _ in range(repeat))
+        # Each out-of-place elementwise op allocates a fresh 4n-byte array; show what that costs on this machine.
+        y, out = x * 1, x * 1
+        mul = xp.multiply if target == "numpy" else torch.mul
+        fresh = statistics.median(seconds(partial(mul, x, y), no_sync) for _ in range(repeat))
+        into = statistics.median(seconds(partial(mul, x, y, out=out), no_sync) for _ in range(repeat))
+        print(f"  {target} for scale: one exp {one:.4f} s; one multiply {fresh:.4f} s into a new array, "
+              f"{into:.4f} s into a preallocated one (out=)")
 
 
 def main() -> None:
@@ -285,7 +350,7 @@ def main() -> None:
     n = args.n
     data = {
         "mu2d": rng.standard_normal((n // 64, 64)).astype(f32),
-        "logvar2d": (0.5 * rng.standard_normal((n // 64, 64))).astype(f32),  # |logvar| < 1 for 95%
+        "logvar2d": (0.5 * rng.standard_normal((n // 64, 64))).astype(f32),
         "m1": rng.standard_normal(n).astype(f32),
         "m2": rng.standard_normal(n).astype(f32),
         "s1": numpy.exp(0.5 * rng.standard_normal(n)).astype(f32),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Abs, And, Piecewise, Symbol, log
+from sympy import Abs, And, Float, Piecewise, Symbol, log
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.stable import (
@@ -19,6 +19,7 @@ class Helper:
     args: tuple[str, ...]
     doc: str
     body: tuple[tuple[str, str], ...]  # (variable, printed expression); the last variable is returned
+    single_body: tuple[tuple[str, str], ...] = ()  # used instead when ``single`` (float32 data in float64)
 
 
 def _symbols(*names):
@@ -27,11 +28,12 @@ def _symbols(*names):
 
 def _expm1mx(printer) -> Helper:
     x, kex, k, xs, h, series = _symbols("x", "kex", "k", "xs", "h", "series")
-    near = Symbol("near")  # a boolean array
+    near, tiny = Symbol("near"), Symbol("tiny")  # boolean arrays
     steps = expm1mx_horner(xs, h)
     far = Piecewise((kex + k * (-x - 1), x <= SERIES_LOW), (kex - k * x - k, True))
+    single = printer.single_mode
     return Helper(
-        "_expm1mx", ("x", "kex", "k"),
+        "_expm1mx", ("x", "kex", "k", "single=False") if single else ("x", "kex", "k"),
         f"k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series "
         f"to x**{SERIES_ORDER} where {SERIES_LOW} < x < {SERIES_HIGH} (e**x - 1 - x would cancel there), "
         f"kex + k * (-x - 1) below (the second term is exact near x = -1) and kex - k * x - k above.",
@@ -42,6 +44,14 @@ def _expm1mx(printer) -> Helper:
             ("series", printer.doprint(steps[-1])),
             ("value", printer.doprint(Piecewise((k * series, near), (far, True)))),
         ),
+        (
+            # float32 data computed in float64: expm1(x) - x keeps 53 - log2(2/|x|) bits, plenty for float32
+            # down to |x| = 2**-20, below which x**2/2 + x**3/6 is exact to 2**-40.
+            ("tiny", printer.doprint(Abs(x) < Float(2.0**-20))),
+            ("xs", printer.doprint(Piecewise((x, tiny), (0, True)))),
+            ("value", printer.doprint(k * Piecewise((xs**2 * (Float(0.5) + Float(1 / 6, 17) * xs), tiny),
+                                                    (expm1(x, evaluate=False) - x, True)))),
+        ) if single else (),
     )
 
 

@@ -33,8 +33,11 @@ TensorflowPrinter = _import_printer_module("sympy.printing.tensorflow").Tensorfl
 class _StableMixin:
     """Our functions are printed as calls of the helpers the module defines (``_expm1mx``, ``_log_ratio``)."""
 
+    single_mode = True  # the function computes float32 in float64 and tells the helper (``single``)
+
     def _print_expm1mx(self, expr):
-        return "_expm1mx(%s)" % ", ".join(self._print(a) for a in expr.args)
+        args = [self._print(a) for a in expr.args] + (["single"] if self.single_mode else [])
+        return "_expm1mx(%s)" % ", ".join(args)
 
     def _print_diff_ratio(self, expr):
         return "_diff_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)
@@ -62,6 +65,7 @@ class NumPyStablePrinter(_StableMixin, _WherePiecewise, NumPyPrinter):
 
 class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):
     _where = "jax.numpy.where"
+    single_mode = False  # float32 stays float32 (float64 needs jax_enable_x64, and accelerators lack it)
 
 
 class TorchStablePrinter(_StableMixin, TorchPrinter):

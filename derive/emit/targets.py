@@ -17,20 +17,29 @@ class Target:
     reduce_mean: str
     any_nonpositive: str  # format with {x}: a Python bool, True when any element <= 0 (for validate=True)
     notes: str  # what the framework does with bad inputs (documented in every emitted function)
+    # float32 in, float32 out, computed in float64 and rounded once (None: the target computes in its dtype).
+    single: str | None = None  # format with {args} (the unconverted arguments): True for float32 inputs
+    upcast: str = ""  # format with {x}
+    downcast: str = ""  # format with {x}
 
 
 TARGETS = {
     "numpy": Target(
         "numpy", printers.NumPyStablePrinter, ("import numpy",), "numpy.asarray",
         "numpy.sum({x}, axis={axis})", "numpy.mean({x}, axis={axis})", "bool(numpy.any({x} <= 0))",
-        "Integer arrays are promoted to float64 by NumPy; float32 stays float32. A scale <= 0 gives NaN "
-        "(NumPy warns); shapes that do not broadcast raise ValueError.",
+        "Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and "
+        "rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.",
+        "numpy.result_type(*[a if isinstance(a, (int, float)) else numpy.asarray(a) for a in ({args},)])"
+        " == numpy.float32", "{x}.astype(numpy.float64)", "{x}.astype(numpy.float32)",
     ),
     "torch": Target(
         "torch", printers.TorchStablePrinter, ("import torch",), "torch.as_tensor",
         "torch.sum({x}, dim={axis})", "torch.mean({x}, dim={axis})", "bool(torch.any({x} <= 0))",
-        "Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0 gives "
-        "NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.",
+        "Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in "
+        "float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError. "
+        "Autograd works through every branch.",
+        "all(torch.as_tensor(a).dtype == torch.float32 for a in ({args},))", "{x}.to(torch.float64)",
+        "{x}.to(torch.float32)",
     ),
     "jax": Target(
         "jax", printers.JaxStablePrinter, ("import jax", "import jax.numpy"), "jax.numpy.asarray",
@@ -43,6 +52,8 @@ TARGETS = {
         "tensorflow.reduce_sum({x}, axis={axis})", "tensorflow.reduce_mean({x}, axis={axis})",
         "bool(tensorflow.reduce_any({x} <= 0))",
         "Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN; shapes "
-        "that do not broadcast raise InvalidArgumentError.",
+        "that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded once.",
+        "all(tensorflow.convert_to_tensor(a).dtype == tensorflow.float32 for a in ({args},))",
+        "tensorflow.cast({x}, tensorflow.float64)", "tensorflow.cast({x}, tensorflow.float32)",
     ),
 }

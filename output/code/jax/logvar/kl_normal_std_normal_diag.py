@@ -74,11 +74,11 @@ def kl_normal_std_normal_diag(mu, logvar, axis=-1, reduce="sum", validate=False)
     logvar = jax.numpy.asarray(logvar)
     value = 0.5 * mu**2 + _expm1mx(logvar, 0.5 * jax.numpy.exp(logvar), 0.5)
     if reduce == "sum":
-        return jax.numpy.sum(value, axis=axis)
-    if reduce == "mean":
-        return jax.numpy.mean(value, axis=axis)
-    if reduce == "none":
-        return value
-    raise ValueError(
-        f"kl_normal_std_normal_diag: reduce must be one of sum, mean, none, not {reduce!r}"
-    )
+        value = jax.numpy.sum(value, axis=axis)
+    elif reduce == "mean":
+        value = jax.numpy.mean(value, axis=axis)
+    elif reduce != "none":
+        raise ValueError(
+            f"kl_normal_std_normal_diag: reduce must be one of sum, mean, none, not {reduce!r}"
+        )
+    return value

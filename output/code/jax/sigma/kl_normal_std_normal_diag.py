@@ -77,11 +77,11 @@ def kl_normal_std_normal_diag(mu, sigma, axis=-1, reduce="sum", validate=False):
             raise ValueError("kl_normal_std_normal_diag: sigma must be positive")
     value = 0.5 * mu**2 + _expm1mx(2 * jax.numpy.log(sigma), 0.5 * sigma**2, 0.5)
     if reduce == "sum":
-        return jax.numpy.sum(value, axis=axis)
-    if reduce == "mean":
-        return jax.numpy.mean(value, axis=axis)
-    if reduce == "none":
-        return value
-    raise ValueError(
-        f"kl_normal_std_normal_diag: reduce must be one of sum, mean, none, not {reduce!r}"
-    )
+        value = jax.numpy.sum(value, axis=axis)
+    elif reduce == "mean":
+        value = jax.numpy.mean(value, axis=axis)
+    elif reduce != "none":
+        raise ValueError(
+            f"kl_normal_std_normal_diag: reduce must be one of sum, mean, none, not {reduce!r}"
+        )
+    return value

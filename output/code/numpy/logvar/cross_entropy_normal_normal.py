@@ -17,18 +17,37 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
         logvar2/2 + log(2)/2 + log(pi)/2 + ((mu1 - mu2)**2 + exp(logvar1))*exp(-logvar2)/2
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
-    Integer arrays are promoted to float64 by NumPy; float32 stays float32. A scale <= 0 gives NaN
-    (NumPy warns); shapes that do not broadcast raise ValueError.
+    Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
+    rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = (
+        numpy.result_type(
+            *[
+                a if isinstance(a, (int, float)) else numpy.asarray(a)
+                for a in (
+                    mu1,
+                    logvar1,
+                    mu2,
+                    logvar2,
+                )
+            ]
+        )
+        == numpy.float32
+    )
     mu1 = numpy.asarray(mu1)
     logvar1 = numpy.asarray(logvar1)
     mu2 = numpy.asarray(mu2)
     logvar2 = numpy.asarray(logvar2)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu1 = mu1.astype(numpy.float64)
+        logvar1 = logvar1.astype(numpy.float64)
+        mu2 = mu2.astype(numpy.float64)
+        logvar2 = logvar2.astype(numpy.float64)
     value = (
         0.5 * logvar2
         + 0.5 * numpy.exp(logvar1) * numpy.exp(-logvar2)
         + 0.91893853320467274
         + 0.5 * ((mu1 - mu2) * numpy.exp(-0.5 * logvar2)) ** 2
     )
-    return value
+    return value.astype(numpy.float32) if single else value

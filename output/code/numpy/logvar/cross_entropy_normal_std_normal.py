@@ -17,11 +17,26 @@ def cross_entropy_normal_std_normal(mu, logvar, validate=False):
         mu**2/2 + exp(logvar)/2 + log(2)/2 + log(pi)/2
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
-    Integer arrays are promoted to float64 by NumPy; float32 stays float32. A scale <= 0 gives NaN
-    (NumPy warns); shapes that do not broadcast raise ValueError.
+    Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
+    rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = (
+        numpy.result_type(
+            *[
+                a if isinstance(a, (int, float)) else numpy.asarray(a)
+                for a in (
+                    mu,
+                    logvar,
+                )
+            ]
+        )
+        == numpy.float32
+    )
     mu = numpy.asarray(mu)
     logvar = numpy.asarray(logvar)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = mu.astype(numpy.float64)
+        logvar = logvar.astype(numpy.float64)
     value = 0.5 * mu**2 + 0.5 * numpy.exp(logvar) + 0.91893853320467274
-    return value
+    return value.astype(numpy.float32) if single else value

@@ -8,11 +8,18 @@ import numpy
 __all__ = ["kl_normal_std_normal_diag"]
 
 
-def _expm1mx(x, kex, k):
+def _expm1mx(x, kex, k, single=False):
     """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
+    if single:
+        tiny = numpy.less(abs(x), 9.5367431640625e-7)
+        xs = numpy.where(tiny, x, 0)
+        value = k * numpy.where(
+            tiny, xs**2 * (0.16666666666666666 * xs + 0.5), -x + numpy.expm1(x)
+        )
+        return value
     near = numpy.logical_and.reduce((numpy.greater(x, -1), numpy.less(x, 2)))
     xs = numpy.where(near, x, 0)
     h = 9.1836898637955461e-29
@@ -61,19 +68,34 @@ def kl_normal_std_normal_diag(mu, logvar, axis=-1, reduce="sum", validate=False)
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other;
     the D dimensions lie along ``axis``. ``reduce`` is "sum" (the KL of the D-dimensional distributions),
     "mean" (over ``axis``) or "none" (the per-dimension terms).
-    Integer arrays are promoted to float64 by NumPy; float32 stays float32. A scale <= 0 gives NaN
-    (NumPy warns); shapes that do not broadcast raise ValueError.
+    Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
+    rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = (
+        numpy.result_type(
+            *[
+                a if isinstance(a, (int, float)) else numpy.asarray(a)
+                for a in (
+                    mu,
+                    logvar,
+                )
+            ]
+        )
+        == numpy.float32
+    )
     mu = numpy.asarray(mu)
     logvar = numpy.asarray(logvar)
-    value = 0.5 * mu**2 + _expm1mx(logvar, 0.5 * numpy.exp(logvar), 0.5)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = mu.astype(numpy.float64)
+        logvar = logvar.astype(numpy.float64)
+    value = 0.5 * mu**2 + _expm1mx(logvar, 0.5 * numpy.exp(logvar), 0.5, single)
     if reduce == "sum":
-        return numpy.sum(value, axis=axis)
-    if reduce == "mean":
-        return numpy.mean(value, axis=axis)
-    if reduce == "none":
-        return value
-    raise ValueError(
-        f"kl_normal_std_normal_diag: reduce must be one of sum, mean, none, not {reduce!r}"
-    )
+        value = numpy.sum(value, axis=axis)
+    elif reduce == "mean":
+        value = numpy.mean(value, axis=axis)
+    elif reduce != "none":
+        raise ValueError(
+            f"kl_normal_std_normal_diag: reduce must be one of sum, mean, none, not {reduce!r}"
+        )
+    return value.astype(numpy.float32) if single else value

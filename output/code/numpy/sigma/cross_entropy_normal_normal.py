@@ -17,14 +17,33 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         log(2*pi*sigma2**2)/2 + (sigma1**2 + (mu1 - mu2)**2)/(2*sigma2**2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
-    Integer arrays are promoted to float64 by NumPy; float32 stays float32. A scale <= 0 gives NaN
-    (NumPy warns); shapes that do not broadcast raise ValueError.
+    Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
+    rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = (
+        numpy.result_type(
+            *[
+                a if isinstance(a, (int, float)) else numpy.asarray(a)
+                for a in (
+                    mu1,
+                    sigma1,
+                    mu2,
+                    sigma2,
+                )
+            ]
+        )
+        == numpy.float32
+    )
     mu1 = numpy.asarray(mu1)
     sigma1 = numpy.asarray(sigma1)
     mu2 = numpy.asarray(mu2)
     sigma2 = numpy.asarray(sigma2)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu1 = mu1.astype(numpy.float64)
+        sigma1 = sigma1.astype(numpy.float64)
+        mu2 = mu2.astype(numpy.float64)
+        sigma2 = sigma2.astype(numpy.float64)
     if validate:
         if bool(numpy.any(sigma1 <= 0)):
             raise ValueError("cross_entropy_normal_normal: sigma1 must be positive")
@@ -36,4 +55,4 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         + 0.5 * (sigma1 / sigma2) ** 2
         + 0.5 * ((mu1 - mu2) / sigma2) ** 2
     )
-    return value
+    return value.astype(numpy.float32) if single else value

@@ -17,14 +17,29 @@ def cross_entropy_normal_std_normal(mu, sigma, validate=False):
         log(2*pi)/2 + (mu**2 + sigma**2)/2
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
-    Integer arrays are promoted to float64 by NumPy; float32 stays float32. A scale <= 0 gives NaN
-    (NumPy warns); shapes that do not broadcast raise ValueError.
+    Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
+    rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = (
+        numpy.result_type(
+            *[
+                a if isinstance(a, (int, float)) else numpy.asarray(a)
+                for a in (
+                    mu,
+                    sigma,
+                )
+            ]
+        )
+        == numpy.float32
+    )
     mu = numpy.asarray(mu)
     sigma = numpy.asarray(sigma)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = mu.astype(numpy.float64)
+        sigma = sigma.astype(numpy.float64)
     if validate:
         if bool(numpy.any(sigma <= 0)):
             raise ValueError("cross_entropy_normal_std_normal: sigma must be positive")
     value = 0.5 * mu**2 + 0.5 * sigma**2 + 0.91893853320467274
-    return value
+    return value.astype(numpy.float32) if single else value

@@ -17,14 +17,29 @@ def entropy_normal(mu, sigma, validate=False):
         1/2 + log(2*pi*sigma**2)/2
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
-    Integer arrays are promoted to float64 by NumPy; float32 stays float32. A scale <= 0 gives NaN
-    (NumPy warns); shapes that do not broadcast raise ValueError.
+    Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
+    rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = (
+        numpy.result_type(
+            *[
+                a if isinstance(a, (int, float)) else numpy.asarray(a)
+                for a in (
+                    mu,
+                    sigma,
+                )
+            ]
+        )
+        == numpy.float32
+    )
     mu = numpy.asarray(mu)
     sigma = numpy.asarray(sigma)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = mu.astype(numpy.float64)
+        sigma = sigma.astype(numpy.float64)
     if validate:
         if bool(numpy.any(sigma <= 0)):
             raise ValueError("entropy_normal: sigma must be positive")
     value = numpy.log(sigma) + 1.4189385332046727
-    return value
+    return value.astype(numpy.float32) if single else value

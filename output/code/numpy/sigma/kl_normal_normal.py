@@ -8,11 +8,18 @@ import numpy
 __all__ = ["kl_normal_normal"]
 
 
-def _expm1mx(x, kex, k):
+def _expm1mx(x, kex, k, single=False):
     """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
+    if single:
+        tiny = numpy.less(abs(x), 9.5367431640625e-7)
+        xs = numpy.where(tiny, x, 0)
+        value = k * numpy.where(
+            tiny, xs**2 * (0.16666666666666666 * xs + 0.5), -x + numpy.expm1(x)
+        )
+        return value
     near = numpy.logical_and.reduce((numpy.greater(x, -1), numpy.less(x, 2)))
     xs = numpy.where(near, x, 0)
     h = 9.1836898637955461e-29
@@ -76,14 +83,33 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         -1/2 + (sigma1**2 + (mu1 - mu2)**2)/(2*sigma2**2) + log(sigma2/sigma1)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
-    Integer arrays are promoted to float64 by NumPy; float32 stays float32. A scale <= 0 gives NaN
-    (NumPy warns); shapes that do not broadcast raise ValueError.
+    Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
+    rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = (
+        numpy.result_type(
+            *[
+                a if isinstance(a, (int, float)) else numpy.asarray(a)
+                for a in (
+                    mu1,
+                    sigma1,
+                    mu2,
+                    sigma2,
+                )
+            ]
+        )
+        == numpy.float32
+    )
     mu1 = numpy.asarray(mu1)
     sigma1 = numpy.asarray(sigma1)
     mu2 = numpy.asarray(mu2)
     sigma2 = numpy.asarray(sigma2)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu1 = mu1.astype(numpy.float64)
+        sigma1 = sigma1.astype(numpy.float64)
+        mu2 = mu2.astype(numpy.float64)
+        sigma2 = sigma2.astype(numpy.float64)
     if validate:
         if bool(numpy.any(sigma1 <= 0)):
             raise ValueError("kl_normal_normal: sigma1 must be positive")
@@ -94,7 +120,8 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
             2 * _log_ratio(sigma1, sigma2),
             (0.5 * sigma1 / sigma2) * (sigma1 / sigma2),
             0.5,
+            single,
         )
         + 0.5 * ((mu1 - mu2) / sigma2) ** 2
     )
-    return value
+    return value.astype(numpy.float32) if single else value

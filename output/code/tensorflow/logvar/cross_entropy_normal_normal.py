@@ -18,13 +18,28 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
-    shapes that do not broadcast raise InvalidArgumentError.
+    shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
+    once.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
+        for a in (
+            mu1,
+            logvar1,
+            mu2,
+            logvar2,
+        )
+    )
     mu1 = tensorflow.convert_to_tensor(mu1)
     logvar1 = tensorflow.convert_to_tensor(logvar1)
     mu2 = tensorflow.convert_to_tensor(mu2)
     logvar2 = tensorflow.convert_to_tensor(logvar2)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu1 = tensorflow.cast(mu1, tensorflow.float64)
+        logvar1 = tensorflow.cast(logvar1, tensorflow.float64)
+        mu2 = tensorflow.cast(mu2, tensorflow.float64)
+        logvar2 = tensorflow.cast(logvar2, tensorflow.float64)
     value = (
         0.5 * logvar2
         + 0.5 * tensorflow.math.exp(logvar1) * tensorflow.math.exp(-logvar2)
@@ -32,4 +47,4 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
         + 0.5
         * tensorflow.math.pow((mu1 - mu2) * tensorflow.math.exp(-0.5 * logvar2), 2)
     )
-    return value
+    return tensorflow.cast(value, tensorflow.float32) if single else value

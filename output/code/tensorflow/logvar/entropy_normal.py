@@ -18,10 +18,21 @@ def entropy_normal(mu, logvar, validate=False):
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
-    shapes that do not broadcast raise InvalidArgumentError.
+    shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
+    once.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
+        for a in (
+            mu,
+            logvar,
+        )
+    )
     mu = tensorflow.convert_to_tensor(mu)
     logvar = tensorflow.convert_to_tensor(logvar)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = tensorflow.cast(mu, tensorflow.float64)
+        logvar = tensorflow.cast(logvar, tensorflow.float64)
     value = 0.5 * logvar + 1.4189385332046727
-    return value
+    return tensorflow.cast(value, tensorflow.float32) if single else value

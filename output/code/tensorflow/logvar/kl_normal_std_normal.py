@@ -8,11 +8,20 @@ import tensorflow
 __all__ = ["kl_normal_std_normal"]
 
 
-def _expm1mx(x, kex, k):
+def _expm1mx(x, kex, k, single=False):
     """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
+    if single:
+        tiny = tensorflow.math.less(tensorflow.math.abs(x), 9.5367431640625e-7)
+        xs = tensorflow.where(tiny, x, tensorflow.zeros_like(x) + 0)
+        value = k * tensorflow.where(
+            tiny,
+            tensorflow.math.pow(xs, 2) * (0.16666666666666666 * xs + 0.5),
+            -x + tensorflow.math.expm1(x),
+        )
+        return value
     near = tensorflow.math.logical_and(
         tensorflow.math.greater(x, -1), tensorflow.math.less(x, 2)
     )
@@ -64,12 +73,23 @@ def kl_normal_std_normal(mu, logvar, validate=False):
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
-    shapes that do not broadcast raise InvalidArgumentError.
+    shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
+    once.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
+        for a in (
+            mu,
+            logvar,
+        )
+    )
     mu = tensorflow.convert_to_tensor(mu)
     logvar = tensorflow.convert_to_tensor(logvar)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = tensorflow.cast(mu, tensorflow.float64)
+        logvar = tensorflow.cast(logvar, tensorflow.float64)
     value = 0.5 * tensorflow.math.pow(mu, 2) + _expm1mx(
-        logvar, 0.5 * tensorflow.math.exp(logvar), 0.5
+        logvar, 0.5 * tensorflow.math.exp(logvar), 0.5, single
     )
-    return value
+    return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -18,13 +18,28 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
-    shapes that do not broadcast raise InvalidArgumentError.
+    shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
+    once.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
+        for a in (
+            mu1,
+            sigma1,
+            mu2,
+            sigma2,
+        )
+    )
     mu1 = tensorflow.convert_to_tensor(mu1)
     sigma1 = tensorflow.convert_to_tensor(sigma1)
     mu2 = tensorflow.convert_to_tensor(mu2)
     sigma2 = tensorflow.convert_to_tensor(sigma2)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu1 = tensorflow.cast(mu1, tensorflow.float64)
+        sigma1 = tensorflow.cast(sigma1, tensorflow.float64)
+        mu2 = tensorflow.cast(mu2, tensorflow.float64)
+        sigma2 = tensorflow.cast(sigma2, tensorflow.float64)
     if validate:
         if bool(tensorflow.reduce_any(sigma1 <= 0)):
             raise ValueError("cross_entropy_normal_normal: sigma1 must be positive")
@@ -36,4 +51,4 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         + 0.5 * tensorflow.math.pow(sigma1 / sigma2, 2)
         + 0.5 * tensorflow.math.pow((mu1 - mu2) / sigma2, 2)
     )
-    return value
+    return tensorflow.cast(value, tensorflow.float32) if single else value

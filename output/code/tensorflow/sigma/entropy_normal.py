@@ -18,13 +18,24 @@ def entropy_normal(mu, sigma, validate=False):
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
-    shapes that do not broadcast raise InvalidArgumentError.
+    shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
+    once.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
+        for a in (
+            mu,
+            sigma,
+        )
+    )
     mu = tensorflow.convert_to_tensor(mu)
     sigma = tensorflow.convert_to_tensor(sigma)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = tensorflow.cast(mu, tensorflow.float64)
+        sigma = tensorflow.cast(sigma, tensorflow.float64)
     if validate:
         if bool(tensorflow.reduce_any(sigma <= 0)):
             raise ValueError("entropy_normal: sigma must be positive")
     value = tensorflow.math.log(sigma) + 1.4189385332046727
-    return value
+    return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -8,11 +8,20 @@ import tensorflow
 __all__ = ["kl_normal_normal"]
 
 
-def _expm1mx(x, kex, k):
+def _expm1mx(x, kex, k, single=False):
     """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
+    if single:
+        tiny = tensorflow.math.less(tensorflow.math.abs(x), 9.5367431640625e-7)
+        xs = tensorflow.where(tiny, x, tensorflow.zeros_like(x) + 0)
+        value = k * tensorflow.where(
+            tiny,
+            tensorflow.math.pow(xs, 2) * (0.16666666666666666 * xs + 0.5),
+            -x + tensorflow.math.expm1(x),
+        )
+        return value
     near = tensorflow.math.logical_and(
         tensorflow.math.greater(x, -1), tensorflow.math.less(x, 2)
     )
@@ -83,19 +92,37 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
-    shapes that do not broadcast raise InvalidArgumentError.
+    shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
+    once.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
+        for a in (
+            mu1,
+            sigma1,
+            mu2,
+            sigma2,
+        )
+    )
     mu1 = tensorflow.convert_to_tensor(mu1)
     sigma1 = tensorflow.convert_to_tensor(sigma1)
     mu2 = tensorflow.convert_to_tensor(mu2)
     sigma2 = tensorflow.convert_to_tensor(sigma2)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu1 = tensorflow.cast(mu1, tensorflow.float64)
+        sigma1 = tensorflow.cast(sigma1, tensorflow.float64)
+        mu2 = tensorflow.cast(mu2, tensorflow.float64)
+        sigma2 = tensorflow.cast(sigma2, tensorflow.float64)
     if validate:
         if bool(tensorflow.reduce_any(sigma1 <= 0)):
             raise ValueError("kl_normal_normal: sigma1 must be positive")
         if bool(tensorflow.reduce_any(sigma2 <= 0)):
             raise ValueError("kl_normal_normal: sigma2 must be positive")
     value = _expm1mx(
-        2 * _log_ratio(sigma1, sigma2), (0.5 * sigma1 / sigma2) * (sigma1 / sigma2), 0.5
+        2 * _log_ratio(sigma1, sigma2),
+        (0.5 * sigma1 / sigma2) * (sigma1 / sigma2),
+        0.5,
+        single,
     ) + 0.5 * tensorflow.math.pow((mu1 - mu2) / sigma2, 2)
-    return value
+    return tensorflow.cast(value, tensorflow.float32) if single else value

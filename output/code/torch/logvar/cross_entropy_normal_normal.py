@@ -17,18 +17,33 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
         logvar2/2 + log(2)/2 + log(pi)/2 + ((mu1 - mu2)**2 + exp(logvar1))*exp(-logvar2)/2
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
-    Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0
-    gives NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
+    Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
+    float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
+    Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        torch.as_tensor(a).dtype == torch.float32
+        for a in (
+            mu1,
+            logvar1,
+            mu2,
+            logvar2,
+        )
+    )
     mu1 = torch.as_tensor(mu1)
     logvar1 = torch.as_tensor(logvar1)
     mu2 = torch.as_tensor(mu2)
     logvar2 = torch.as_tensor(logvar2)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu1 = mu1.to(torch.float64)
+        logvar1 = logvar1.to(torch.float64)
+        mu2 = mu2.to(torch.float64)
+        logvar2 = logvar2.to(torch.float64)
     value = (
         0.5 * logvar2
         + 0.5 * torch.exp(logvar1) * torch.exp(-logvar2)
         + 0.91893853320467274
         + 0.5 * torch.pow((mu1 - mu2) * torch.exp(-0.5 * logvar2), 2)
     )
-    return value
+    return value.to(torch.float32) if single else value

@@ -17,11 +17,22 @@ def entropy_normal(mu, logvar, validate=False):
         1/2 + logvar/2 + log(2)/2 + log(pi)/2
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
-    Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0
-    gives NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
+    Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
+    float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
+    Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        torch.as_tensor(a).dtype == torch.float32
+        for a in (
+            mu,
+            logvar,
+        )
+    )
     mu = torch.as_tensor(mu)
     logvar = torch.as_tensor(logvar)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = mu.to(torch.float64)
+        logvar = logvar.to(torch.float64)
     value = 0.5 * logvar + 1.4189385332046727
-    return value
+    return value.to(torch.float32) if single else value

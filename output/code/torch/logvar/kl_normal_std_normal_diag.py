@@ -8,11 +8,20 @@ import torch
 __all__ = ["kl_normal_std_normal_diag"]
 
 
-def _expm1mx(x, kex, k):
+def _expm1mx(x, kex, k, single=False):
     """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
+    if single:
+        tiny = torch.lt(torch.abs(x), 9.5367431640625e-7)
+        xs = torch.where(tiny, x, 0)
+        value = k * torch.where(
+            tiny,
+            torch.pow(xs, 2) * (0.16666666666666666 * xs + 0.5),
+            -x + torch.expm1(x),
+        )
+        return value
     near = torch.logical_and(torch.gt(x, -1), torch.lt(x, 2))
     xs = torch.where(near, x, 0)
     h = 9.1836898637955461e-29
@@ -61,19 +70,32 @@ def kl_normal_std_normal_diag(mu, logvar, axis=-1, reduce="sum", validate=False)
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other;
     the D dimensions lie along ``axis``. ``reduce`` is "sum" (the KL of the D-dimensional distributions),
     "mean" (over ``axis``) or "none" (the per-dimension terms).
-    Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0
-    gives NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
+    Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
+    float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
+    Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        torch.as_tensor(a).dtype == torch.float32
+        for a in (
+            mu,
+            logvar,
+        )
+    )
     mu = torch.as_tensor(mu)
     logvar = torch.as_tensor(logvar)
-    value = 0.5 * torch.pow(mu, 2) + _expm1mx(logvar, 0.5 * torch.exp(logvar), 0.5)
-    if reduce == "sum":
-        return torch.sum(value, dim=axis)
-    if reduce == "mean":
-        return torch.mean(value, dim=axis)
-    if reduce == "none":
-        return value
-    raise ValueError(
-        f"kl_normal_std_normal_diag: reduce must be one of sum, mean, none, not {reduce!r}"
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = mu.to(torch.float64)
+        logvar = logvar.to(torch.float64)
+    value = 0.5 * torch.pow(mu, 2) + _expm1mx(
+        logvar, 0.5 * torch.exp(logvar), 0.5, single
     )
+    if reduce == "sum":
+        value = torch.sum(value, dim=axis)
+    elif reduce == "mean":
+        value = torch.mean(value, dim=axis)
+    elif reduce != "none":
+        raise ValueError(
+            f"kl_normal_std_normal_diag: reduce must be one of sum, mean, none, not {reduce!r}"
+        )
+    return value.to(torch.float32) if single else value

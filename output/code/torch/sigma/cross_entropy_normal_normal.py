@@ -17,14 +17,29 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         log(2*pi*sigma2**2)/2 + (sigma1**2 + (mu1 - mu2)**2)/(2*sigma2**2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
-    Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0
-    gives NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
+    Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
+    float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
+    Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        torch.as_tensor(a).dtype == torch.float32
+        for a in (
+            mu1,
+            sigma1,
+            mu2,
+            sigma2,
+        )
+    )
     mu1 = torch.as_tensor(mu1)
     sigma1 = torch.as_tensor(sigma1)
     mu2 = torch.as_tensor(mu2)
     sigma2 = torch.as_tensor(sigma2)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu1 = mu1.to(torch.float64)
+        sigma1 = sigma1.to(torch.float64)
+        mu2 = mu2.to(torch.float64)
+        sigma2 = sigma2.to(torch.float64)
     if validate:
         if bool(torch.any(sigma1 <= 0)):
             raise ValueError("cross_entropy_normal_normal: sigma1 must be positive")
@@ -36,4 +51,4 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         + 0.5 * torch.pow(sigma1 / sigma2, 2)
         + 0.5 * torch.pow((mu1 - mu2) / sigma2, 2)
     )
-    return value
+    return value.to(torch.float32) if single else value

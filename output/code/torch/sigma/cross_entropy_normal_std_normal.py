@@ -17,14 +17,25 @@ def cross_entropy_normal_std_normal(mu, sigma, validate=False):
         log(2*pi)/2 + (mu**2 + sigma**2)/2
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
-    Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0
-    gives NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
+    Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
+    float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
+    Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        torch.as_tensor(a).dtype == torch.float32
+        for a in (
+            mu,
+            sigma,
+        )
+    )
     mu = torch.as_tensor(mu)
     sigma = torch.as_tensor(sigma)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu = mu.to(torch.float64)
+        sigma = sigma.to(torch.float64)
     if validate:
         if bool(torch.any(sigma <= 0)):
             raise ValueError("cross_entropy_normal_std_normal: sigma must be positive")
     value = 0.5 * torch.pow(mu, 2) + 0.5 * torch.pow(sigma, 2) + 0.91893853320467274
-    return value
+    return value.to(torch.float32) if single else value

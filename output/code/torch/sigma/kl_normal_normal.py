@@ -8,11 +8,20 @@ import torch
 __all__ = ["kl_normal_normal"]
 
 
-def _expm1mx(x, kex, k):
+def _expm1mx(x, kex, k, single=False):
     """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
+    if single:
+        tiny = torch.lt(torch.abs(x), 9.5367431640625e-7)
+        xs = torch.where(tiny, x, 0)
+        value = k * torch.where(
+            tiny,
+            torch.pow(xs, 2) * (0.16666666666666666 * xs + 0.5),
+            -x + torch.expm1(x),
+        )
+        return value
     near = torch.logical_and(torch.gt(x, -1), torch.lt(x, 2))
     xs = torch.where(near, x, 0)
     h = 9.1836898637955461e-29
@@ -74,20 +83,38 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         -1/2 + (sigma1**2 + (mu1 - mu2)**2)/(2*sigma2**2) + log(sigma2/sigma1)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
-    Integer tensors are promoted to torch's default float dtype; float32 stays float32. A scale <= 0
-    gives NaN; shapes that do not broadcast raise RuntimeError. Autograd works through every branch.
+    Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
+    float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
+    Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
+    single = all(
+        torch.as_tensor(a).dtype == torch.float32
+        for a in (
+            mu1,
+            sigma1,
+            mu2,
+            sigma2,
+        )
+    )
     mu1 = torch.as_tensor(mu1)
     sigma1 = torch.as_tensor(sigma1)
     mu2 = torch.as_tensor(mu2)
     sigma2 = torch.as_tensor(sigma2)
+    if single:  # float32 data: computed in float64, rounded to float32 once at the end
+        mu1 = mu1.to(torch.float64)
+        sigma1 = sigma1.to(torch.float64)
+        mu2 = mu2.to(torch.float64)
+        sigma2 = sigma2.to(torch.float64)
     if validate:
         if bool(torch.any(sigma1 <= 0)):
             raise ValueError("kl_normal_normal: sigma1 must be positive")
         if bool(torch.any(sigma2 <= 0)):
             raise ValueError("kl_normal_normal: sigma2 must be positive")
     value = _expm1mx(
-        2 * _log_ratio(sigma1, sigma2), (0.5 * sigma1 / sigma2) * (sigma1 / sigma2), 0.5
+        2 * _log_ratio(sigma1, sigma2),
+        (0.5 * sigma1 / sigma2) * (sigma1 / sigma2),
+        0.5,
+        single,
     ) + 0.5 * torch.pow((mu1 - mu2) / sigma2, 2)
-    return value
+    return value.to(torch.float32) if single else value
