@@ -31,9 +31,8 @@ def _expm1mx(printer) -> Helper:
     near, tiny = Symbol("near"), Symbol("tiny")  # boolean arrays
     steps = expm1mx_horner(xs, h)
     far = Piecewise((kex + k * (-x - 1), x <= SERIES_LOW), (kex - k * x - k, True))
-    single = printer.single_mode
     return Helper(
-        "_expm1mx", ("x", "kex", "k", "single=False") if single else ("x", "kex", "k"),
+        "_expm1mx", _signature(printer, "x", "kex", "k"),
         f"k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series "
         f"to x**{SERIES_ORDER} where {SERIES_LOW} < x < {SERIES_HIGH} (e**x - 1 - x would cancel there), "
         f"kex + k * (-x - 1) below (the second term is exact near x = -1) and kex - k * x - k above.",
@@ -51,8 +50,12 @@ def _expm1mx(printer) -> Helper:
             ("xs", printer.doprint(Piecewise((x, tiny), (0, True)))),
             ("value", printer.doprint(k * Piecewise((xs**2 * (Float(0.5) + Float(1 / 6, 17) * xs), tiny),
                                                     (expm1(x, evaluate=False) - x, True)))),
-        ) if single else (),
+        ) if printer.single_mode else (),
     )
+
+
+def _signature(printer, *args):
+    return (*args, "single=False") if printer.single_mode else args
 
 
 def _diff_ratio(printer) -> Helper:
@@ -75,7 +78,7 @@ def _log_ratio(printer) -> Helper:
     up = log1p((a - b) / b)
     down = -log1p((b - a) / a)
     return Helper(
-        "_log_ratio", ("a", "b"),
+        "_log_ratio", _signature(printer, "a", "b"),
         "log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller "
         "argument (its argument is then >= 0, where log1p is accurate everywhere); log(a / b) otherwise.",
         (
@@ -83,6 +86,8 @@ def _log_ratio(printer) -> Helper:
             ("value", printer.doprint(Piecewise(
                 (Piecewise((up, a >= b), (down, True)), And(r > 0.5, r < 2)), (log(r), True)))),
         ),
+        # float32 data in float64: log(a/b) is off by 2**-53 absolute, tiny against any nonzero float32 ratio's log
+        (("value", printer.doprint(log(a / b))),) if printer.single_mode else (),
     )
 
 

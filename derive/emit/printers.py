@@ -35,15 +35,18 @@ class _StableMixin:
 
     single_mode = True  # the function computes float32 in float64 and tells the helper (``single``)
 
-    def _print_expm1mx(self, expr):
+    def _helper_call(self, name, expr):
         args = [self._print(a) for a in expr.args] + (["single"] if self.single_mode else [])
-        return "_expm1mx(%s)" % ", ".join(args)
+        return "%s(%s)" % (name, ", ".join(args))
+
+    def _print_expm1mx(self, expr):
+        return self._helper_call("_expm1mx", expr)
 
     def _print_diff_ratio(self, expr):
         return "_diff_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)
 
     def _print_log_ratio(self, expr):
-        return "_log_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)
+        return self._helper_call("_log_ratio", expr)
 
 
 class _WherePiecewise:

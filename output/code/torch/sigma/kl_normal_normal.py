@@ -59,10 +59,13 @@ def _expm1mx(x, kex, k, single=False):
     return value
 
 
-def _log_ratio(a, b):
+def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument (its argument is then >= 0, where log1p is accurate everywhere); log(a / b) otherwise.
     """
+    if single:
+        value = torch.log(a / b)
+        return value
     r = a / b
     value = torch.where(
         torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
@@ -112,7 +115,7 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         if bool(torch.any(sigma2 <= 0)):
             raise ValueError("kl_normal_normal: sigma2 must be positive")
     value = _expm1mx(
-        2 * _log_ratio(sigma1, sigma2),
+        2 * _log_ratio(sigma1, sigma2, single),
         (0.5 * sigma1 / sigma2) * (sigma1 / sigma2),
         0.5,
         single,
