@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Abs, And, Float, Piecewise, Symbol, log
+from sympy import Abs, And, Float, Min, Piecewise, Symbol, log, sign
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.stable import (
@@ -44,12 +44,13 @@ def _expm1mx(printer) -> Helper:
             ("value", printer.doprint(Piecewise((k * series, near), (far, True)))),
         ),
         (
-            # float32 data computed in float64: expm1(x) - x keeps 53 - log2(2/|x|) bits, plenty for float32
-            # down to |x| = 2**-20, below which x**2/2 + x**3/6 is exact to 2**-40.
-            ("tiny", printer.doprint(Abs(x) < Float(2.0**-20))),
+            # float32 data computed in float64: kex/k - 1 - x keeps 53 - log2(2/|x|) bits, plenty for float32
+            # down to |x| = 2**-12, below which x**2 (1/2 + x/6 + x**2/24) is exact to 2**-36.
+            ("tiny", printer.doprint(Abs(x) < Float(2.0**-12))),
             ("xs", printer.doprint(Piecewise((x, tiny), (0, True)))),
-            ("value", printer.doprint(k * Piecewise((xs**2 * (Float(0.5) + Float(1 / 6, 17) * xs), tiny),
-                                                    (expm1(x, evaluate=False) - x, True)))),
+            ("value", printer.doprint(Piecewise(
+                (k * xs**2 * (Float(0.5) + xs * (Float(1 / 6, 17) + Float(1 / 24, 17) * xs)), tiny),
+                (kex - k * (x + 1), True)))),
         ) if printer.single_mode else (),
     )
 
@@ -75,16 +76,14 @@ def _diff_ratio(printer) -> Helper:
 
 def _log_ratio(printer) -> Helper:
     a, b, r = _symbols("a", "b", "r")
-    up = log1p((a - b) / b)
-    down = -log1p((b - a) / a)
+    near = sign(a - b) * log1p(Abs(a - b) / Min(a, b))
     return Helper(
         "_log_ratio", _signature(printer, "a", "b"),
         "log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller "
-        "argument (its argument is then >= 0, where log1p is accurate everywhere); log(a / b) otherwise.",
+        "argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b) otherwise.",
         (
             ("r", printer.doprint(a / b)),
-            ("value", printer.doprint(Piecewise(
-                (Piecewise((up, a >= b), (down, True)), And(r > 0.5, r < 2)), (log(r), True)))),
+            ("value", printer.doprint(Piecewise((near, And(r > 0.5, r < 2)), (log(r), True)))),
         ),
         # float32 data in float64: log(a/b) is off by 2**-53 absolute, tiny against any nonzero float32 ratio's log
         (("value", printer.doprint(log(a / b))),) if printer.single_mode else (),

@@ -50,9 +50,24 @@ class _StableMixin:
 
 
 class _WherePiecewise:
-    """Two-branch Piecewise as ``where(cond, a, b)`` (NumPy's ``select`` is slower and needs a default)."""
+    """Two-branch Piecewise as ``where(cond, a, b)`` (NumPy's ``select`` is slower and needs a default);
+    two-argument ``Min`` and ``And`` as ``minimum(a, b)`` and ``logical_and(a, b)`` (SymPy prints a
+    ``functools.reduce`` and a stacked ``logical_and.reduce``, which copies both operands)."""
 
     _where = "numpy.where"
+    _namespace = "numpy"
+
+    def _print_Min(self, expr):
+        if len(expr.args) != 2:
+            return super()._print_Min(expr)
+        a, b = (self._print(x) for x in expr.args)
+        return "%s(%s, %s)" % (self._module_format(self._namespace + ".minimum"), a, b)
+
+    def _print_And(self, expr):
+        if len(expr.args) != 2:
+            return super()._print_And(expr)
+        a, b = (self._print(x) for x in expr.args)
+        return "%s(%s, %s)" % (self._module_format(self._namespace + ".logical_and"), a, b)
 
     def _print_Piecewise(self, expr):
         if len(expr.args) == 2 and expr.args[1].cond == True:  # noqa: E712  (SymPy's true)
@@ -68,6 +83,7 @@ class NumPyStablePrinter(_StableMixin, _WherePiecewise, NumPyPrinter):
 
 class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):
     _where = "jax.numpy.where"
+    _namespace = "jax.numpy"
     single_mode = False  # float32 stays float32 (float64 needs jax_enable_x64, and accelerators lack it)
 
 

@@ -14,9 +14,7 @@ def _expm1mx(x, kex, k):
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
-    near = jax.numpy.all(
-        jax.numpy.asarray([jax.numpy.greater(x, -1), jax.numpy.less(x, 2)]), axis=0
-    )
+    near = jax.numpy.logical_and(jax.numpy.greater(x, -1), jax.numpy.less(x, 2))
     xs = jax.numpy.where(near, x, 0)
     h = 9.1836898637955461e-29
     h = h * xs + 2.4795962632247975e-27

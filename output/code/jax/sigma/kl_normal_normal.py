@@ -14,9 +14,7 @@ def _expm1mx(x, kex, k):
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
-    near = jax.numpy.all(
-        jax.numpy.asarray([jax.numpy.greater(x, -1), jax.numpy.less(x, 2)]), axis=0
-    )
+    near = jax.numpy.logical_and(jax.numpy.greater(x, -1), jax.numpy.less(x, 2))
     xs = jax.numpy.where(near, x, 0)
     h = 9.1836898637955461e-29
     h = h * xs + 2.4795962632247975e-27
@@ -57,18 +55,13 @@ def _expm1mx(x, kex, k):
 
 def _log_ratio(a, b):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument (its argument is then >= 0, where log1p is accurate everywhere); log(a / b) otherwise.
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
     """
     r = a / b
     value = jax.numpy.where(
-        jax.numpy.all(
-            jax.numpy.asarray([jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)]), axis=0
-        ),
-        jax.numpy.where(
-            jax.numpy.greater_equal(a, b),
-            jax.numpy.log1p((a - b) / b),
-            -jax.numpy.log1p((-a + b) / a),
-        ),
+        jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
+        jax.numpy.log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
         jax.numpy.log(r),
     )
     return value

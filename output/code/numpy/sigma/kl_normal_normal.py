@@ -14,13 +14,15 @@ def _expm1mx(x, kex, k, single=False):
     term is exact near x = -1) and kex - k * x - k above.
     """
     if single:
-        tiny = numpy.less(abs(x), 9.5367431640625e-7)
+        tiny = numpy.less(abs(x), 0.000244140625)
         xs = numpy.where(tiny, x, 0)
-        value = k * numpy.where(
-            tiny, xs**2 * (0.16666666666666666 * xs + 0.5), -x + numpy.expm1(x)
+        value = numpy.where(
+            tiny,
+            k * xs**2 * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5),
+            -k * (x + 1) + kex,
         )
         return value
-    near = numpy.logical_and.reduce((numpy.greater(x, -1), numpy.less(x, 2)))
+    near = numpy.logical_and(numpy.greater(x, -1), numpy.less(x, 2))
     xs = numpy.where(near, x, 0)
     h = 9.1836898637955461e-29
     h = h * xs + 2.4795962632247975e-27
@@ -59,19 +61,16 @@ def _expm1mx(x, kex, k, single=False):
 
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument (its argument is then >= 0, where log1p is accurate everywhere); log(a / b) otherwise.
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
     """
     if single:
         value = numpy.log(a / b)
         return value
     r = a / b
     value = numpy.where(
-        numpy.logical_and.reduce((numpy.greater(r, 0.5), numpy.less(r, 2))),
-        numpy.where(
-            numpy.greater_equal(a, b),
-            numpy.log1p((a - b) / b),
-            -numpy.log1p((-a + b) / a),
-        ),
+        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
+        numpy.log1p(abs(a - b) / numpy.minimum(a, b)) * numpy.sign(a - b),
         numpy.log(r),
     )
     return value

@@ -14,12 +14,14 @@ def _expm1mx(x, kex, k, single=False):
     term is exact near x = -1) and kex - k * x - k above.
     """
     if single:
-        tiny = tensorflow.math.less(tensorflow.math.abs(x), 9.5367431640625e-7)
+        tiny = tensorflow.math.less(tensorflow.math.abs(x), 0.000244140625)
         xs = tensorflow.where(tiny, x, tensorflow.zeros_like(x) + 0)
-        value = k * tensorflow.where(
+        value = tensorflow.where(
             tiny,
-            tensorflow.math.pow(xs, 2) * (0.16666666666666666 * xs + 0.5),
-            -x + tensorflow.math.expm1(x),
+            k
+            * tensorflow.math.pow(xs, 2)
+            * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5),
+            -k * (x + 1) + kex,
         )
         return value
     near = tensorflow.math.logical_and(
@@ -65,7 +67,8 @@ def _expm1mx(x, kex, k, single=False):
 
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument (its argument is then >= 0, where log1p is accurate everywhere); log(a / b) otherwise.
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
     """
     if single:
         value = tensorflow.math.log(a / b)
@@ -75,11 +78,10 @@ def _log_ratio(a, b, single=False):
         tensorflow.math.logical_and(
             tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
         ),
-        tensorflow.where(
-            tensorflow.math.greater_equal(a, b),
-            tensorflow.math.log1p((a - b) / b),
-            -tensorflow.math.log1p((-a + b) / a),
-        ),
+        tensorflow.math.log1p(
+            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
+        )
+        * tensorflow.math.sign(a - b),
         tensorflow.math.log(r),
     )
     return value

@@ -14,12 +14,14 @@ def _expm1mx(x, kex, k, single=False):
     term is exact near x = -1) and kex - k * x - k above.
     """
     if single:
-        tiny = tensorflow.math.less(tensorflow.math.abs(x), 9.5367431640625e-7)
+        tiny = tensorflow.math.less(tensorflow.math.abs(x), 0.000244140625)
         xs = tensorflow.where(tiny, x, tensorflow.zeros_like(x) + 0)
-        value = k * tensorflow.where(
+        value = tensorflow.where(
             tiny,
-            tensorflow.math.pow(xs, 2) * (0.16666666666666666 * xs + 0.5),
-            -x + tensorflow.math.expm1(x),
+            k
+            * tensorflow.math.pow(xs, 2)
+            * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5),
+            -k * (x + 1) + kex,
         )
         return value
     near = tensorflow.math.logical_and(

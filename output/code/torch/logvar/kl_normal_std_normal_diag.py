@@ -14,12 +14,14 @@ def _expm1mx(x, kex, k, single=False):
     term is exact near x = -1) and kex - k * x - k above.
     """
     if single:
-        tiny = torch.lt(torch.abs(x), 9.5367431640625e-7)
+        tiny = torch.lt(torch.abs(x), 0.000244140625)
         xs = torch.where(tiny, x, 0)
-        value = k * torch.where(
+        value = torch.where(
             tiny,
-            torch.pow(xs, 2) * (0.16666666666666666 * xs + 0.5),
-            -x + torch.expm1(x),
+            k
+            * torch.pow(xs, 2)
+            * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5),
+            -k * (x + 1) + kex,
         )
         return value
     near = torch.logical_and(torch.gt(x, -1), torch.lt(x, 2))

@@ -14,12 +14,14 @@ def _expm1mx(x, kex, k, single=False):
     term is exact near x = -1) and kex - k * x - k above.
     """
     if single:
-        tiny = torch.lt(torch.abs(x), 9.5367431640625e-7)
+        tiny = torch.lt(torch.abs(x), 0.000244140625)
         xs = torch.where(tiny, x, 0)
-        value = k * torch.where(
+        value = torch.where(
             tiny,
-            torch.pow(xs, 2) * (0.16666666666666666 * xs + 0.5),
-            -x + torch.expm1(x),
+            k
+            * torch.pow(xs, 2)
+            * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5),
+            -k * (x + 1) + kex,
         )
         return value
     near = torch.logical_and(torch.gt(x, -1), torch.lt(x, 2))
@@ -61,7 +63,8 @@ def _expm1mx(x, kex, k, single=False):
 
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument (its argument is then >= 0, where log1p is accurate everywhere); log(a / b) otherwise.
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
     """
     if single:
         value = torch.log(a / b)
@@ -69,9 +72,7 @@ def _log_ratio(a, b, single=False):
     r = a / b
     value = torch.where(
         torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.where(
-            torch.ge(a, b), torch.log1p((a - b) / b), -torch.log1p((-a + b) / a)
-        ),
+        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
         torch.log(r),
     )
     return value
