@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
 from pathlib import Path
 
 from derive import registry
@@ -19,16 +21,36 @@ BINARY = (ARTICLE_PDF, PREVIEW_PNG)
 CODE_PARAMS = ("sigma", "logvar")
 
 
+def _code_jobs() -> list[tuple[str, str]]:
+    """One job per (derivation, parameterisation): its targets share the symbolic work."""
+    return [(name, param) for name in registry.names("derivation") for param in CODE_PARAMS]
+
+
+def _emit(job: tuple[str, str]) -> list[tuple[str, str]]:
+    name, param = job
+    return [(f"code/{target}/{param}/{function_name(name)}.py", emit_module(name, target, param))
+            for target in TARGETS]
+
+
+def _code_modules(jobs):
+    """Emit the code modules in worker processes (fork) while the caller renders documents; a lazy iterator."""
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: emit in this process
+        return (item for job in jobs for item in _emit(job))
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context)
+    futures = [pool.submit(_emit, job) for job in jobs]
+    pool.shutdown(wait=False)
+    return (item for f in futures for item in f.result())
+
+
 def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
     """Relative path -> content of every generated file (the PDF and its preview when pdflatex exists)."""
     out: dict[str, str | bytes] = {}
+    code = _code_modules(_code_jobs())
     for name in registry.names():
         out[f"latex/{name}.tex"] = documents.latex(name, standalone=True)
         out[f"markdown/{name}.md"] = documents.markdown(name)
-        if registry.entry(name).kind == "derivation":
-            for target in TARGETS:
-                for param in CODE_PARAMS:
-                    out[f"code/{target}/{param}/{function_name(name)}.py"] = emit_module(name, target, param)
     out[ARTICLE] = documents.article()
     if with_pdf is None:
         with_pdf = have_pdflatex()
@@ -37,6 +59,7 @@ def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
         out[ARTICLE_PDF] = pdf
         if have_pdftoppm():
             out[PREVIEW_PNG] = png_preview(pdf)
+    out.update(code)
     return {k: (v.encode("utf-8") if isinstance(v, str) else v) for k, v in sorted(out.items())}
 
 

@@ -4,6 +4,7 @@ SymPy printer: ``_expm1mx`` (k·(e^x - 1 - x)), ``_diff_ratio`` (A - B without c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sympy import Abs, And, Float, Min, Piecewise, Symbol, log, sign
 from sympy.codegen.cfunctions import expm1, log1p
@@ -95,4 +96,10 @@ _HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_rat
 
 def helpers_for(expr, printer) -> list[Helper]:
     """The helpers ``expr`` (after the stable pass) calls, printed for ``printer``'s target."""
-    return [make(printer) for func, make in _HELPERS if expr.has(func)]
+    return [_printed(make, type(printer)) for func, make in _HELPERS if expr.has(func)]
+
+
+@lru_cache(maxsize=None)
+def _printed(make, printer_class) -> Helper:
+    """A helper is the same in every module of a target: print it once per printer class."""
+    return make(printer_class({"fully_qualified_modules": True}))
