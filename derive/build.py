@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import sys
 from pathlib import Path
 
 from derive import registry
@@ -33,11 +34,15 @@ def _emit(job: tuple[str, str]) -> list[tuple[str, str]]:
 
 
 def _code_modules(jobs):
-    """Emit the code modules in worker processes (fork) while the caller renders documents; a lazy iterator."""
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform: emit in this process
+    """Emit the code modules in worker processes (fork) while the caller renders documents; a lazy iterator.
+
+    In this process instead when fork is unavailable or unsafe: a process that has imported a multithreaded
+    framework (JAX, torch, TensorFlow: tests, notebooks) can deadlock in a forked child.
+    """
+    threaded = any(m in sys.modules for m in ("jax", "torch", "tensorflow"))
+    if threaded or "fork" not in multiprocessing.get_all_start_methods():
         return (item for job in jobs for item in _emit(job))
+    context = multiprocessing.get_context("fork")
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context)
     futures = [pool.submit(_emit, job) for job in jobs]
     pool.shutdown(wait=False)
