@@ -21,6 +21,8 @@ class Target:
     single: str | None = None  # format with {args} (the unconverted arguments): True for float32 inputs
     upcast: str = ""  # format with {x}
     downcast: str = ""  # format with {x}
+    # evaluate elementwise work in cache-sized blocks (the _blockwise helper; upcasting per block)
+    blockwise: bool = False
 
 
 TARGETS = {
@@ -29,8 +31,8 @@ TARGETS = {
         "numpy.sum({x}, axis={axis})", "numpy.mean({x}, axis={axis})", "bool(numpy.any({x} <= 0))",
         "Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and "
         "rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.",
-        "numpy.result_type(*[a if isinstance(a, (int, float)) else numpy.asarray(a) for a in ({args},)])"
-        " == numpy.float32", "{x}.astype(numpy.float64)", "{x}.astype(numpy.float32)",
+        "numpy.result_type(*[a if isinstance(a, (int, float)) else numpy.asarray(a) for a in [{args}]])"
+        " == numpy.float32", "{x}.astype(numpy.float64)", "{x}.astype(numpy.float32)", blockwise=True,
     ),
     "torch": Target(
         "torch", printers.TorchStablePrinter, ("import torch",), "torch.as_tensor",
@@ -38,7 +40,7 @@ TARGETS = {
         "Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in "
         "float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError. "
         "Autograd works through every branch.",
-        "all(torch.as_tensor(a).dtype == torch.float32 for a in ({args},))", "{x}.to(torch.float64)",
+        "all(torch.as_tensor(a).dtype == torch.float32 for a in [{args}])", "{x}.to(torch.float64)",
         "{x}.to(torch.float32)",
     ),
     "jax": Target(
@@ -53,7 +55,7 @@ TARGETS = {
         "bool(tensorflow.reduce_any({x} <= 0))",
         "Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN; shapes "
         "that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded once.",
-        "all(tensorflow.convert_to_tensor(a).dtype == tensorflow.float32 for a in ({args},))",
+        "all(tensorflow.convert_to_tensor(a).dtype == tensorflow.float32 for a in [{args}])",
         "tensorflow.cast({x}, tensorflow.float64)", "tensorflow.cast({x}, tensorflow.float32)",
     ),
 }

@@ -8,6 +8,33 @@ import numpy
 __all__ = ["cross_entropy_normal_normal"]
 
 
+def _blockwise(terms, args, single, block=65536):
+    """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
+    cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
+    arrays.
+    """
+    shape = numpy.broadcast_shapes(*(a.shape for a in args))
+    dtype = numpy.float64 if single else numpy.result_type(*args, 1.0)
+    size = int(numpy.prod(shape))
+    if size <= block:
+        return terms(*(a.astype(dtype, copy=False) for a in args), single)
+    flat = [numpy.broadcast_to(a, shape).reshape(-1) for a in args]
+    out = numpy.empty(size, dtype=dtype)
+    for start in range(0, size, block):
+        part = (a[start : start + block].astype(dtype, copy=False) for a in flat)
+        out[start : start + block] = terms(*part, single)
+    return out.reshape(shape)
+
+
+def _cross_entropy_normal_normal_terms(mu1, logvar1, mu2, logvar2, single):
+    return (
+        0.5 * logvar2
+        + 0.5 * numpy.exp(logvar1) * numpy.exp(-logvar2)
+        + 0.91893853320467274
+        + 0.5 * ((mu1 - mu2) * numpy.exp(-0.5 * logvar2)) ** 2
+    )
+
+
 def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     """H(q, p) for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2).
 
@@ -25,12 +52,7 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
         numpy.result_type(
             *[
                 a if isinstance(a, (int, float)) else numpy.asarray(a)
-                for a in (
-                    mu1,
-                    logvar1,
-                    mu2,
-                    logvar2,
-                )
+                for a in [mu1, logvar1, mu2, logvar2]
             ]
         )
         == numpy.float32
@@ -39,15 +61,7 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     logvar1 = numpy.asarray(logvar1)
     mu2 = numpy.asarray(mu2)
     logvar2 = numpy.asarray(logvar2)
-    if single:  # float32 data: computed in float64, rounded to float32 once at the end
-        mu1 = mu1.astype(numpy.float64)
-        logvar1 = logvar1.astype(numpy.float64)
-        mu2 = mu2.astype(numpy.float64)
-        logvar2 = logvar2.astype(numpy.float64)
-    value = (
-        0.5 * logvar2
-        + 0.5 * numpy.exp(logvar1) * numpy.exp(-logvar2)
-        + 0.91893853320467274
-        + 0.5 * ((mu1 - mu2) * numpy.exp(-0.5 * logvar2)) ** 2
+    value = _blockwise(
+        _cross_entropy_normal_normal_terms, [mu1, logvar1, mu2, logvar2], single
     )
     return value.astype(numpy.float32) if single else value

@@ -59,6 +59,28 @@ def _expm1mx(x, kex, k, single=False):
     return value
 
 
+def _blockwise(terms, args, single, block=65536):
+    """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
+    cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
+    arrays.
+    """
+    shape = numpy.broadcast_shapes(*(a.shape for a in args))
+    dtype = numpy.float64 if single else numpy.result_type(*args, 1.0)
+    size = int(numpy.prod(shape))
+    if size <= block:
+        return terms(*(a.astype(dtype, copy=False) for a in args), single)
+    flat = [numpy.broadcast_to(a, shape).reshape(-1) for a in args]
+    out = numpy.empty(size, dtype=dtype)
+    for start in range(0, size, block):
+        part = (a[start : start + block].astype(dtype, copy=False) for a in flat)
+        out[start : start + block] = terms(*part, single)
+    return out.reshape(shape)
+
+
+def _kl_normal_std_normal_terms(mu, logvar, single):
+    return 0.5 * mu**2 + _expm1mx(logvar, 0.5 * numpy.exp(logvar), 0.5, single)
+
+
 def kl_normal_std_normal(mu, logvar, validate=False):
     """KL(q || p) for q = N(mu, sigma^2), p = N(0, 1).
 
@@ -76,18 +98,12 @@ def kl_normal_std_normal(mu, logvar, validate=False):
         numpy.result_type(
             *[
                 a if isinstance(a, (int, float)) else numpy.asarray(a)
-                for a in (
-                    mu,
-                    logvar,
-                )
+                for a in [mu, logvar]
             ]
         )
         == numpy.float32
     )
     mu = numpy.asarray(mu)
     logvar = numpy.asarray(logvar)
-    if single:  # float32 data: computed in float64, rounded to float32 once at the end
-        mu = mu.astype(numpy.float64)
-        logvar = logvar.astype(numpy.float64)
-    value = 0.5 * mu**2 + _expm1mx(logvar, 0.5 * numpy.exp(logvar), 0.5, single)
+    value = _blockwise(_kl_normal_std_normal_terms, [mu, logvar], single)
     return value.astype(numpy.float32) if single else value

@@ -76,6 +76,36 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _blockwise(terms, args, single, block=65536):
+    """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
+    cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
+    arrays.
+    """
+    shape = numpy.broadcast_shapes(*(a.shape for a in args))
+    dtype = numpy.float64 if single else numpy.result_type(*args, 1.0)
+    size = int(numpy.prod(shape))
+    if size <= block:
+        return terms(*(a.astype(dtype, copy=False) for a in args), single)
+    flat = [numpy.broadcast_to(a, shape).reshape(-1) for a in args]
+    out = numpy.empty(size, dtype=dtype)
+    for start in range(0, size, block):
+        part = (a[start : start + block].astype(dtype, copy=False) for a in flat)
+        out[start : start + block] = terms(*part, single)
+    return out.reshape(shape)
+
+
+def _kl_normal_normal_terms(mu1, sigma1, mu2, sigma2, single):
+    return (
+        _expm1mx(
+            2 * _log_ratio(sigma1, sigma2, single),
+            (0.5 * sigma1 / sigma2) * (sigma1 / sigma2),
+            0.5,
+            single,
+        )
+        + 0.5 * ((mu1 - mu2) / sigma2) ** 2
+    )
+
+
 def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
     """KL(q || p) for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2).
 
@@ -93,12 +123,7 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
         numpy.result_type(
             *[
                 a if isinstance(a, (int, float)) else numpy.asarray(a)
-                for a in (
-                    mu1,
-                    sigma1,
-                    mu2,
-                    sigma2,
-                )
+                for a in [mu1, sigma1, mu2, sigma2]
             ]
         )
         == numpy.float32
@@ -107,23 +132,10 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
     sigma1 = numpy.asarray(sigma1)
     mu2 = numpy.asarray(mu2)
     sigma2 = numpy.asarray(sigma2)
-    if single:  # float32 data: computed in float64, rounded to float32 once at the end
-        mu1 = mu1.astype(numpy.float64)
-        sigma1 = sigma1.astype(numpy.float64)
-        mu2 = mu2.astype(numpy.float64)
-        sigma2 = sigma2.astype(numpy.float64)
     if validate:
         if bool(numpy.any(sigma1 <= 0)):
             raise ValueError("kl_normal_normal: sigma1 must be positive")
         if bool(numpy.any(sigma2 <= 0)):
             raise ValueError("kl_normal_normal: sigma2 must be positive")
-    value = (
-        _expm1mx(
-            2 * _log_ratio(sigma1, sigma2, single),
-            (0.5 * sigma1 / sigma2) * (sigma1 / sigma2),
-            0.5,
-            single,
-        )
-        + 0.5 * ((mu1 - mu2) / sigma2) ** 2
-    )
+    value = _blockwise(_kl_normal_normal_terms, [mu1, sigma1, mu2, sigma2], single)
     return value.astype(numpy.float32) if single else value

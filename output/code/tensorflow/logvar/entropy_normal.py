@@ -24,10 +24,7 @@ def entropy_normal(mu, logvar, validate=False):
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
-        for a in (
-            mu,
-            logvar,
-        )
+        for a in [mu, logvar]
     )
     mu = tensorflow.convert_to_tensor(mu)
     logvar = tensorflow.convert_to_tensor(logvar)

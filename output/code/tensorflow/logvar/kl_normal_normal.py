@@ -81,12 +81,7 @@ def kl_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
-        for a in (
-            mu1,
-            logvar1,
-            mu2,
-            logvar2,
-        )
+        for a in [mu1, logvar1, mu2, logvar2]
     )
     mu1 = tensorflow.convert_to_tensor(mu1)
     logvar1 = tensorflow.convert_to_tensor(logvar1)

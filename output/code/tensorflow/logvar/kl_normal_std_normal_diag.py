@@ -83,10 +83,7 @@ def kl_normal_std_normal_diag(mu, logvar, axis=-1, reduce="sum", validate=False)
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
-        for a in (
-            mu,
-            logvar,
-        )
+        for a in [mu, logvar]
     )
     mu = tensorflow.convert_to_tensor(mu)
     logvar = tensorflow.convert_to_tensor(logvar)

@@ -23,11 +23,7 @@ def cross_entropy_normal_std_normal(mu, sigma, validate=False):
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
     single = all(
-        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
-        for a in (
-            mu,
-            sigma,
-        )
+        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32 for a in [mu, sigma]
     )
     mu = tensorflow.convert_to_tensor(mu)
     sigma = tensorflow.convert_to_tensor(sigma)

@@ -103,12 +103,7 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False):
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
-        for a in (
-            mu1,
-            sigma1,
-            mu2,
-            sigma2,
-        )
+        for a in [mu1, sigma1, mu2, sigma2]
     )
     mu1 = tensorflow.convert_to_tensor(mu1)
     sigma1 = tensorflow.convert_to_tensor(sigma1)

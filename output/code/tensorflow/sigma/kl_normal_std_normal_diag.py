@@ -82,11 +82,7 @@ def kl_normal_std_normal_diag(mu, sigma, axis=-1, reduce="sum", validate=False):
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
     single = all(
-        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
-        for a in (
-            mu,
-            sigma,
-        )
+        tensorflow.convert_to_tensor(a).dtype == tensorflow.float32 for a in [mu, sigma]
     )
     mu = tensorflow.convert_to_tensor(mu)
     sigma = tensorflow.convert_to_tensor(sigma)

@@ -23,13 +23,7 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
     single = all(
-        torch.as_tensor(a).dtype == torch.float32
-        for a in (
-            mu1,
-            logvar1,
-            mu2,
-            logvar2,
-        )
+        torch.as_tensor(a).dtype == torch.float32 for a in [mu1, logvar1, mu2, logvar2]
     )
     mu1 = torch.as_tensor(mu1)
     logvar1 = torch.as_tensor(logvar1)

@@ -22,13 +22,7 @@ def cross_entropy_normal_std_normal(mu, logvar, validate=False):
     Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
-    single = all(
-        torch.as_tensor(a).dtype == torch.float32
-        for a in (
-            mu,
-            logvar,
-        )
-    )
+    single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, logvar])
     mu = torch.as_tensor(mu)
     logvar = torch.as_tensor(logvar)
     if single:  # float32 data: computed in float64, rounded to float32 once at the end

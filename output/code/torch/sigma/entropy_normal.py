@@ -22,13 +22,7 @@ def entropy_normal(mu, sigma, validate=False):
     Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
-    single = all(
-        torch.as_tensor(a).dtype == torch.float32
-        for a in (
-            mu,
-            sigma,
-        )
-    )
+    single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, sigma])
     mu = torch.as_tensor(mu)
     sigma = torch.as_tensor(sigma)
     if single:  # float32 data: computed in float64, rounded to float32 once at the end

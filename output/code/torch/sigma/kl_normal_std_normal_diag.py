@@ -77,13 +77,7 @@ def kl_normal_std_normal_diag(mu, sigma, axis=-1, reduce="sum", validate=False):
     Autograd works through every branch.
     With ``validate=True``, a non-positive scale raises ValueError instead.
     """
-    single = all(
-        torch.as_tensor(a).dtype == torch.float32
-        for a in (
-            mu,
-            sigma,
-        )
-    )
+    single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, sigma])
     mu = torch.as_tensor(mu)
     sigma = torch.as_tensor(sigma)
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
