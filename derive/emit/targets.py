@@ -35,13 +35,14 @@ TARGETS = {
         " == numpy.float32", "{x}.astype(numpy.float64)", "{x}.astype(numpy.float32)", blockwise=True,
     ),
     "torch": Target(
-        "torch", printers.TorchStablePrinter, ("import torch",), "torch.as_tensor",
+        "torch", printers.TorchStablePrinter, ("import functools", "import math", "", "import torch"),
+        "torch.as_tensor",
         "torch.sum({x}, dim={axis})", "torch.mean({x}, dim={axis})", "bool(torch.any({x} <= 0))",
         "Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in "
         "float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError. "
         "Autograd works through every branch.",
         "all(torch.as_tensor(a).dtype == torch.float32 for a in [{args}])", "{x}.to(torch.float64)",
-        "{x}.to(torch.float32)",
+        "{x}.to(torch.float32)", blockwise=True,
     ),
     "jax": Target(
         "jax", printers.JaxStablePrinter, ("import jax", "import jax.numpy"), "jax.numpy.asarray",

@@ -3,9 +3,49 @@
 Regenerate with ``derive build``; do not edit. H(q, p) for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2).
 """
 
+import functools
+import math
+
 import torch
 
 __all__ = ["cross_entropy_normal_normal"]
+
+
+def _blockwise(terms, args, single, block=131072):
+    """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
+    data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
+    the whole expression itself) or when the data is small. The values are those of one call on the whole
+    tensors.
+    """
+    dtype = (
+        torch.float64
+        if single
+        else torch.promote_types(
+            functools.reduce(torch.promote_types, [a.dtype for a in args]),
+            torch.get_default_dtype(),
+        )
+    )
+    shape = torch.broadcast_shapes(*(a.shape for a in args))
+    size = math.prod(shape)
+    recording = torch.is_grad_enabled() and any(a.requires_grad for a in args)
+    if recording or torch.compiler.is_compiling() or size <= block:
+        return terms(*(a.to(dtype) for a in args), single)
+    flat = [a.broadcast_to(shape).reshape(-1) for a in args]
+    out = torch.empty(size, dtype=dtype, device=args[0].device)
+    for start in range(0, size, block):
+        out[start : start + block] = terms(
+            *(a[start : start + block].to(dtype) for a in flat), single
+        )
+    return out.reshape(shape)
+
+
+def _cross_entropy_normal_normal_terms(mu1, logvar1, mu2, logvar2, single):
+    return (
+        0.5 * logvar2
+        + 0.5 * torch.exp(logvar1) * torch.exp(-logvar2)
+        + 0.91893853320467274
+        + 0.5 * torch.pow((mu1 - mu2) * torch.exp(-0.5 * logvar2), 2)
+    )
 
 
 def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
@@ -29,15 +69,7 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     logvar1 = torch.as_tensor(logvar1)
     mu2 = torch.as_tensor(mu2)
     logvar2 = torch.as_tensor(logvar2)
-    if single:  # float32 data: computed in float64, rounded to float32 once at the end
-        mu1 = mu1.to(torch.float64)
-        logvar1 = logvar1.to(torch.float64)
-        mu2 = mu2.to(torch.float64)
-        logvar2 = logvar2.to(torch.float64)
-    value = (
-        0.5 * logvar2
-        + 0.5 * torch.exp(logvar1) * torch.exp(-logvar2)
-        + 0.91893853320467274
-        + 0.5 * torch.pow((mu1 - mu2) * torch.exp(-0.5 * logvar2), 2)
+    value = _blockwise(
+        _cross_entropy_normal_normal_terms, [mu1, logvar1, mu2, logvar2], single
     )
     return value.to(torch.float32) if single else value

@@ -3,6 +3,9 @@
 Regenerate with ``derive build``; do not edit. KL(q || p) for q = N(mu, sigma^2), p = N(0, 1).
 """
 
+import functools
+import math
+
 import torch
 
 __all__ = ["kl_normal_std_normal"]
@@ -61,6 +64,40 @@ def _expm1mx(x, kex, k, single=False):
     return value
 
 
+def _blockwise(terms, args, single, block=131072):
+    """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
+    data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
+    the whole expression itself) or when the data is small. The values are those of one call on the whole
+    tensors.
+    """
+    dtype = (
+        torch.float64
+        if single
+        else torch.promote_types(
+            functools.reduce(torch.promote_types, [a.dtype for a in args]),
+            torch.get_default_dtype(),
+        )
+    )
+    shape = torch.broadcast_shapes(*(a.shape for a in args))
+    size = math.prod(shape)
+    recording = torch.is_grad_enabled() and any(a.requires_grad for a in args)
+    if recording or torch.compiler.is_compiling() or size <= block:
+        return terms(*(a.to(dtype) for a in args), single)
+    flat = [a.broadcast_to(shape).reshape(-1) for a in args]
+    out = torch.empty(size, dtype=dtype, device=args[0].device)
+    for start in range(0, size, block):
+        out[start : start + block] = terms(
+            *(a[start : start + block].to(dtype) for a in flat), single
+        )
+    return out.reshape(shape)
+
+
+def _kl_normal_std_normal_terms(mu, logvar, single):
+    return 0.5 * torch.pow(mu, 2) + _expm1mx(
+        logvar, 0.5 * torch.exp(logvar), 0.5, single
+    )
+
+
 def kl_normal_std_normal(mu, logvar, validate=False):
     """KL(q || p) for q = N(mu, sigma^2), p = N(0, 1).
 
@@ -78,10 +115,5 @@ def kl_normal_std_normal(mu, logvar, validate=False):
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, logvar])
     mu = torch.as_tensor(mu)
     logvar = torch.as_tensor(logvar)
-    if single:  # float32 data: computed in float64, rounded to float32 once at the end
-        mu = mu.to(torch.float64)
-        logvar = logvar.to(torch.float64)
-    value = 0.5 * torch.pow(mu, 2) + _expm1mx(
-        logvar, 0.5 * torch.exp(logvar), 0.5, single
-    )
+    value = _blockwise(_kl_normal_std_normal_terms, [mu, logvar], single)
     return value.to(torch.float32) if single else value

@@ -3,9 +3,44 @@
 Regenerate with ``derive build``; do not edit. H(q, p) for q = N(mu, sigma^2), p = N(0, 1).
 """
 
+import functools
+import math
+
 import torch
 
 __all__ = ["cross_entropy_normal_std_normal"]
+
+
+def _blockwise(terms, args, single, block=131072):
+    """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
+    data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
+    the whole expression itself) or when the data is small. The values are those of one call on the whole
+    tensors.
+    """
+    dtype = (
+        torch.float64
+        if single
+        else torch.promote_types(
+            functools.reduce(torch.promote_types, [a.dtype for a in args]),
+            torch.get_default_dtype(),
+        )
+    )
+    shape = torch.broadcast_shapes(*(a.shape for a in args))
+    size = math.prod(shape)
+    recording = torch.is_grad_enabled() and any(a.requires_grad for a in args)
+    if recording or torch.compiler.is_compiling() or size <= block:
+        return terms(*(a.to(dtype) for a in args), single)
+    flat = [a.broadcast_to(shape).reshape(-1) for a in args]
+    out = torch.empty(size, dtype=dtype, device=args[0].device)
+    for start in range(0, size, block):
+        out[start : start + block] = terms(
+            *(a[start : start + block].to(dtype) for a in flat), single
+        )
+    return out.reshape(shape)
+
+
+def _cross_entropy_normal_std_normal_terms(mu, sigma, single):
+    return 0.5 * torch.pow(mu, 2) + 0.5 * torch.pow(sigma, 2) + 0.91893853320467274
 
 
 def cross_entropy_normal_std_normal(mu, sigma, validate=False):
@@ -25,11 +60,8 @@ def cross_entropy_normal_std_normal(mu, sigma, validate=False):
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, sigma])
     mu = torch.as_tensor(mu)
     sigma = torch.as_tensor(sigma)
-    if single:  # float32 data: computed in float64, rounded to float32 once at the end
-        mu = mu.to(torch.float64)
-        sigma = sigma.to(torch.float64)
     if validate:
         if bool(torch.any(sigma <= 0)):
             raise ValueError("cross_entropy_normal_std_normal: sigma must be positive")
-    value = 0.5 * torch.pow(mu, 2) + 0.5 * torch.pow(sigma, 2) + 0.91893853320467274
+    value = _blockwise(_cross_entropy_normal_std_normal_terms, [mu, sigma], single)
     return value.to(torch.float32) if single else value
