@@ -165,3 +165,25 @@ def test_gradient_functions_match_finite_differences():
         down[name] -= h
         fd = (mod.kl_normal_normal(**up) - mod.kl_normal_normal(**down)) / (2 * h)
         assert abs(g - fd) < 1e-8 * max(1, abs(fd)), name
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_blockwise_evaluation_matches_small_calls(target, dtype):
+    """Inputs larger than a block (and broadcast) give the values of small, one-piece calls, bit for bit."""
+    framework(target)
+    kl = function("kl-normal-normal", target, "sigma")
+    m1 = RNG.normal(size=(400, 1)).astype(dtype)
+    s1 = RNG.uniform(0.1, 3, size=(400, 1)).astype(dtype)
+    m2 = RNG.normal(size=(1, 500)).astype(dtype)
+    s2 = RNG.uniform(0.1, 3, size=(1, 500)).astype(dtype)
+    big = np.asarray(kl(m1, s1, m2, s2))  # 200,000 elements: several blocks
+    assert big.shape == (400, 500) and big.dtype == np.dtype(dtype)
+    rows = np.stack([np.asarray(kl(m1[i], s1[i], m2[0], s2[0])) for i in range(0, 400, 37)])
+    np.testing.assert_array_equal(big[::37], rows)
+
+    diag = function("kl-normal-std-normal-diag", target, "logvar")
+    m, lv = RNG.normal(size=(3000, 64)).astype(dtype), RNG.normal(size=(3000, 64)).astype(dtype)
+    summed = np.asarray(diag(m, lv))
+    per_row = np.array([np.asarray(diag(m[i], lv[i])) for i in range(0, 3000, 101)])
+    np.testing.assert_allclose(summed[::101], per_row, rtol=4 * np.finfo(dtype).eps)
