@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 
 import sympy.external
+from sympy import Mul, Pow, exp
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
+
+from derive.emit.stable import grouped
 
 
 def _import_printer_module(module: str):
@@ -44,6 +47,14 @@ class _StableMixin:
 
     def _print_diff_ratio(self, expr):
         return "_diff_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)
+
+    def _print_grouped(self, expr):
+        return "(%s)" % self._print(expr.args[0])
+
+    def _print_scaled_square(self, expr):
+        """X·(X·exp(c)): one rounding of exp, and no X² that could underflow."""
+        x, c = expr.args
+        return self._print(Mul(x, grouped(Mul(x, exp(c))), evaluate=False))
 
     def _print_log_ratio(self, expr):
         return self._helper_call("_log_ratio", expr)
@@ -84,6 +95,11 @@ class NumPyStablePrinter(_StableMixin, _WherePiecewise, NumPyPrinter):
 class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):
     _where = "jax.numpy.where"
     _namespace = "jax.numpy"
+
+    def _print_scaled_square(self, expr):
+        """(X·exp(c/2))²: jax.grad's cotangents then never hold X² (JAX flushes subnormals to zero)."""
+        x, c = expr.args
+        return self._print(Pow(grouped(Mul(x, exp(c / 2))), 2, evaluate=False))
     single_mode = False  # float32 stays float32 (float64 needs jax_enable_x64, and accelerators lack it)
 
 

@@ -10,7 +10,7 @@ The functions it introduces have no library equivalent; each target module defin
   ``B·expm1(log(A/B))`` when A ≈ B, ``A - B`` otherwise (the shape of the KL's derivatives).
 * ``LogRatioOpt``: ``a·log X - a·log Y`` -> ``a·log_ratio(X, Y)`` (log1p of the exact difference when X ≈ Y).
 * ``ExpQuotientOpt``: ``exp(a - b)`` -> ``exp(a)·exp(-b)`` (no rounding of ``a - b``, which exp would magnify).
-* ``ExpSquareOpt``: ``X²·exp(c)`` -> ``(X·exp(c/2))²`` (no underflow of ``X²`` before the scaling).
+* ``ExpSquareOpt``: ``X²·exp(c)`` -> ``scaled_square(X, c)`` (no underflow of ``X²`` before the scaling).
 * ``DifferenceOpt``: ``m1·R - m2·R`` -> ``(m1 - m2)·R`` (exact difference of close locations).
 * ``RatioPowerOpt``: ``X^n·Y^-m`` -> ``(X/Y)^k·…`` (tiny or huge scales do not overflow).
 * ``FloatConstants``: numeric constants -> Python floats (weak scalars keep float32 float32).
@@ -51,6 +51,26 @@ class diff_ratio(Function):
 
     def _sympystr(self, printer):
         return "(%s - %s)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+
+class grouped(Function):
+    """``(x)``: a product the printers must evaluate as one factor, before the surrounding product (float
+    evaluation order matters: ``0.5*d*(d*e)`` need not round like ``0.5*d*d*e``, and ``d*d`` may underflow)."""
+
+    nargs = 1
+
+    def _sympystr(self, printer):
+        return "(%s)" % printer._print(self.args[0])
+
+
+class scaled_square(Function):
+    """``X²·exp(c)`` from ``(X, c)``; printers choose the evaluation order (``X·(X·exp(c))`` rounds once less;
+    JAX, which flushes subnormals and differentiates in its own order, gets ``(X·exp(c/2))²``)."""
+
+    nargs = 2
+
+    def _sympystr(self, printer):
+        return "%s**2*exp(%s)" % (printer.parenthesize(self.args[0], 60), printer._print(self.args[1]))
 
 
 class log_ratio(Function):
@@ -147,7 +167,7 @@ class ExpQuotientOpt(Optimization):
 
 
 class ExpSquareOpt(Optimization):
-    """``X²·exp(c)`` -> ``(X·exp(c/2))²``: X² alone may underflow (or flush to zero) before the scaling."""
+    """``X²·exp(c)`` -> ``scaled_square(X, c)``: X² alone may underflow (or flush to zero) before the scaling."""
 
     def __call__(self, expr):
         def rewrite(mul):
@@ -158,8 +178,7 @@ class ExpSquareOpt(Optimization):
                 return mul
             (sq,), (ex,) = squares, exps
             rest = [f for f in factors if f is not sq and f is not ex]
-            inner = UnevaluatedExpr(Mul(sq.base, exp(ex.args[0] / 2)))
-            return Mul(*rest, Pow(inner, 2, evaluate=False), evaluate=False)
+            return Mul(*rest, scaled_square(sq.base, ex.args[0]))
 
         return expr.replace(lambda e: isinstance(e, Mul), rewrite)
 

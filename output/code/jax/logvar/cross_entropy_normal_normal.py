@@ -29,7 +29,7 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     value = (
         0.5 * logvar2
         + 0.5 * jax.numpy.exp(logvar1) * jax.numpy.exp(-logvar2)
+        + 0.5 * ((mu1 - mu2) * jax.numpy.exp(-1 / 2 * logvar2)) ** 2
         + 0.91893853320467274
-        + 0.5 * ((mu1 - mu2) * jax.numpy.exp(-0.5 * logvar2)) ** 2
     )
     return value

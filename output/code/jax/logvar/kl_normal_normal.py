@@ -76,6 +76,6 @@ def kl_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
             0.5 * jax.numpy.exp(logvar1) * jax.numpy.exp(-logvar2),
             0.5,
         )
-        + 0.5 * ((mu1 - mu2) * jax.numpy.exp(-0.5 * logvar2)) ** 2
+        + 0.5 * ((mu1 - mu2) * jax.numpy.exp(-1 / 2 * logvar2)) ** 2
     )
     return value

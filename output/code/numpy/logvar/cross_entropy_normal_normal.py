@@ -30,8 +30,8 @@ def _cross_entropy_normal_normal_terms(mu1, logvar1, mu2, logvar2, single):
     return (
         0.5 * logvar2
         + 0.5 * numpy.exp(logvar1) * numpy.exp(-logvar2)
+        + 0.5 * (mu1 - mu2) * ((mu1 - mu2) * numpy.exp(-logvar2))
         + 0.91893853320467274
-        + 0.5 * ((mu1 - mu2) * numpy.exp(-0.5 * logvar2)) ** 2
     )
 
 

@@ -78,15 +78,9 @@ def _blockwise(terms, args, single, block=65536):
 
 
 def _kl_normal_normal_terms(mu1, logvar1, mu2, logvar2, single):
-    return (
-        _expm1mx(
-            logvar1 - logvar2,
-            0.5 * numpy.exp(logvar1) * numpy.exp(-logvar2),
-            0.5,
-            single,
-        )
-        + 0.5 * ((mu1 - mu2) * numpy.exp(-0.5 * logvar2)) ** 2
-    )
+    return _expm1mx(
+        logvar1 - logvar2, 0.5 * numpy.exp(logvar1) * numpy.exp(-logvar2), 0.5, single
+    ) + 0.5 * (mu1 - mu2) * ((mu1 - mu2) * numpy.exp(-logvar2))
 
 
 def kl_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):

@@ -38,8 +38,7 @@ def cross_entropy_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     value = (
         0.5 * logvar2
         + 0.5 * tensorflow.math.exp(logvar1) * tensorflow.math.exp(-logvar2)
+        + 0.5 * (mu1 - mu2) * ((mu1 - mu2) * tensorflow.math.exp(-logvar2))
         + 0.91893853320467274
-        + 0.5
-        * tensorflow.math.pow((mu1 - mu2) * tensorflow.math.exp(-0.5 * logvar2), 2)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

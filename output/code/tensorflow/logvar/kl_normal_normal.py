@@ -97,5 +97,5 @@ def kl_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
         0.5 * tensorflow.math.exp(logvar1) * tensorflow.math.exp(-logvar2),
         0.5,
         single,
-    ) + 0.5 * tensorflow.math.pow((mu1 - mu2) * tensorflow.math.exp(-0.5 * logvar2), 2)
+    ) + 0.5 * (mu1 - mu2) * ((mu1 - mu2) * tensorflow.math.exp(-logvar2))
     return tensorflow.cast(value, tensorflow.float32) if single else value

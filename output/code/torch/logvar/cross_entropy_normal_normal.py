@@ -43,8 +43,8 @@ def _cross_entropy_normal_normal_terms(mu1, logvar1, mu2, logvar2, single):
     return (
         0.5 * logvar2
         + 0.5 * torch.exp(logvar1) * torch.exp(-logvar2)
+        + 0.5 * (mu1 - mu2) * ((mu1 - mu2) * torch.exp(-logvar2))
         + 0.91893853320467274
-        + 0.5 * torch.pow((mu1 - mu2) * torch.exp(-0.5 * logvar2), 2)
     )
 
 

@@ -95,7 +95,7 @@ def _blockwise(terms, args, single, block=131072):
 def _kl_normal_normal_terms(mu1, logvar1, mu2, logvar2, single):
     return _expm1mx(
         logvar1 - logvar2, 0.5 * torch.exp(logvar1) * torch.exp(-logvar2), 0.5, single
-    ) + 0.5 * torch.pow((mu1 - mu2) * torch.exp(-0.5 * logvar2), 2)
+    ) + 0.5 * (mu1 - mu2) * ((mu1 - mu2) * torch.exp(-logvar2))
 
 
 def kl_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
