@@ -187,3 +187,34 @@ def test_blockwise_evaluation_matches_small_calls(target, dtype):
     summed = np.asarray(diag(m, lv))
     per_row = np.array([np.asarray(diag(m[i], lv[i])) for i in range(0, 3000, 101)])
     np.testing.assert_allclose(summed[::101], per_row, rtol=4 * np.finfo(dtype).eps)
+
+
+def test_documented_bad_input_behaviour_torch():
+    torch = pytest.importorskip("torch")
+    kl = function("kl-normal-normal", "torch", "sigma")
+    # integer tensors are promoted to torch's default float dtype
+    out = kl(torch.tensor([0]), torch.tensor([1]), torch.tensor([1]), torch.tensor([2]))
+    assert out.dtype == torch.get_default_dtype()
+    torch.testing.assert_close(out, torch.tensor([float(np.log(2) + 2 / 8 - 0.5)]))
+    with pytest.raises(RuntimeError):
+        kl(torch.zeros(3), torch.ones(4), torch.zeros(3), torch.ones(3))
+    assert torch.isnan(kl(torch.zeros(1), torch.ones(1), torch.zeros(1), -torch.ones(1))).all()
+
+
+def test_documented_bad_input_behaviour_jax():
+    jax = pytest.importorskip("jax")
+    kl = function("kl-normal-normal", "jax", "sigma")
+    out = kl(jax.numpy.array([0]), jax.numpy.array([1]), jax.numpy.array([1]), jax.numpy.array([2]))
+    assert jax.numpy.issubdtype(out.dtype, jax.numpy.floating)
+    np.testing.assert_allclose(np.asarray(out), np.log(2) + 2 / 8 - 0.5, rtol=1e-6)
+    with pytest.raises(TypeError):
+        kl(np.zeros(3), np.ones(4), np.zeros(3), np.ones(3))
+
+
+def test_documented_bad_input_behaviour_tensorflow():
+    tf = pytest.importorskip("tensorflow")
+    kl = function("kl-normal-normal", "tensorflow", "sigma")
+    with pytest.raises(Exception, match="(?i)int|dtype|type"):
+        kl(tf.constant([0]), tf.constant([1]), tf.constant([1]), tf.constant([2]))
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        kl(np.zeros(3), np.ones(4), np.zeros(3), np.ones(3))
