@@ -5,14 +5,13 @@ from __future__ import annotations
 from sympy import Add, Mul, S, Sum, log, pi
 
 from derive import diag, lemmas
-from derive.engine import Q, bindings_for, expectation_walk, kl_walk
+from derive.engine import P, Q, bindings_for, expectation_walk, kl_walk
 from derive.families import normal
 from derive.families.normal import Normal
-from derive.notation import KL, CrossEntropy, Entropy, TestFunction
+from derive.notation import KL, CrossEntropy, Entropy
 from derive.registry import get, register
 from derive.step import Derivation
 from derive.symbols import D, d, mu, mu1, mu2, mu_ix, sigma, sigma1, sigma2, sigma_ix, z
-from derive.engine import P
 
 HALF = S.Half
 
@@ -172,5 +171,3 @@ def lemma_marginalisation():
         hints=diag.hints,
     )
 
-
-__all__ = ["TestFunction"]

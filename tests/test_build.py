@@ -1,7 +1,6 @@
 """output/ is the golden record: current, deterministic, written atomically, and checked for drift."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
