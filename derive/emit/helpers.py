@@ -21,6 +21,9 @@ class Helper:
     doc: str
     body: tuple[tuple[str, str], ...]  # (variable, printed expression); the last variable is returned
     single_body: tuple[tuple[str, str], ...] = ()  # used instead when ``single`` (float32 data in float64)
+    # NumPy: with ``single``, value = far (printed), then the elements where ``mask`` holds are recomputed from
+    # ``xs = x[mask]`` by ``fixup`` (cheaper than where() over every element when the mask is rare)
+    single_fixup: tuple[str, str, str] | None = None  # (far, mask, fixup)
 
 
 def _symbols(*names):
@@ -32,6 +35,12 @@ def _expm1mx(printer) -> Helper:
     near, tiny = Symbol("near"), Symbol("tiny")  # boolean arrays
     steps = expm1mx_horner(xs, h)
     far = Piecewise((kex + k * (-x - 1), x <= SERIES_LOW), (kex - k * x - k, True))
+    # float32 data computed in float64: kex - k*(x + 1) keeps 53 - log2(2/|x|) bits, plenty for float32 down to
+    # |x| = 2**-12, below which k*x**2 (1/2 + x/6 + x**2/24) is exact to 2**-36.
+    tiny_mask = Abs(x) < Float(2.0**-12)
+    tiny_series = k * xs**2 * (Float(0.5) + xs * (Float(1 / 6, 17) + Float(1 / 24, 17) * xs))
+    single_far = kex - k * (x + 1)
+    masked = printer.single_mode and getattr(printer, "mask_fixup", False)
     return Helper(
         "_expm1mx", _signature(printer, "x", "kex", "k"),
         f"k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series "
@@ -45,14 +54,11 @@ def _expm1mx(printer) -> Helper:
             ("value", printer.doprint(Piecewise((k * series, near), (far, True)))),
         ),
         (
-            # float32 data computed in float64: kex/k - 1 - x keeps 53 - log2(2/|x|) bits, plenty for float32
-            # down to |x| = 2**-12, below which x**2 (1/2 + x/6 + x**2/24) is exact to 2**-36.
-            ("tiny", printer.doprint(Abs(x) < Float(2.0**-12))),
+            ("tiny", printer.doprint(tiny_mask)),
             ("xs", printer.doprint(Piecewise((x, tiny), (0, True)))),
-            ("value", printer.doprint(Piecewise(
-                (k * xs**2 * (Float(0.5) + xs * (Float(1 / 6, 17) + Float(1 / 24, 17) * xs)), tiny),
-                (kex - k * (x + 1), True)))),
-        ) if printer.single_mode else (),
+            ("value", printer.doprint(Piecewise((tiny_series, tiny), (single_far, True)))),
+        ) if printer.single_mode and not masked else (),
+        (printer.doprint(single_far), printer.doprint(tiny_mask), printer.doprint(tiny_series)) if masked else None,
     )
 
 

@@ -90,6 +90,7 @@ class _WherePiecewise:
 
 class NumPyStablePrinter(_StableMixin, _WherePiecewise, NumPyPrinter):
     _where = "numpy.where"
+    mask_fixup = True  # helpers may recompute rare elements in place (see helpers.Helper.single_fixup)
 
 
 class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):

@@ -14,13 +14,15 @@ def _expm1mx(x, kex, k, single=False):
     term is exact near x = -1) and kex - k * x - k above.
     """
     if single:
-        tiny = numpy.less(abs(x), 0.000244140625)
-        xs = numpy.where(tiny, x, 0)
-        value = numpy.where(
-            tiny,
-            k * xs**2 * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5),
-            -k * (x + 1) + kex,
-        )
+        value = numpy.asarray(-k * (x + 1) + kex)
+        mask = numpy.less(abs(x), 0.000244140625)
+        if mask.any():
+            xs = x[mask]
+            value[mask] = (
+                k
+                * xs**2
+                * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5)
+            )
         return value
     near = numpy.logical_and(numpy.greater(x, -1), numpy.less(x, 2))
     xs = numpy.where(near, x, 0)
