@@ -64,7 +64,7 @@ def kl_normal_std_normal(mu, logvar, validate=False):
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    ``validate`` has nothing to check here: every real ``logvar`` is a valid scale.
     """
     mu = jax.numpy.asarray(mu)
     logvar = jax.numpy.asarray(logvar)

@@ -66,7 +66,7 @@ def kl_normal_std_normal_diag(mu, logvar, axis=-1, reduce="sum", validate=False)
     "mean" (over ``axis``) or "none" (the per-dimension terms).
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    ``validate`` has nothing to check here: every real ``logvar`` is a valid scale.
     """
     mu = jax.numpy.asarray(mu)
     logvar = jax.numpy.asarray(logvar)

@@ -96,7 +96,7 @@ def kl_normal_std_normal_diag(mu, logvar, axis=-1, reduce="sum", validate=False)
     "mean" (over ``axis``) or "none" (the per-dimension terms).
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    ``validate`` has nothing to check here: every real ``logvar`` is a valid scale.
     """
     single = (
         numpy.result_type(

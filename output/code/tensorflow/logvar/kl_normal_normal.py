@@ -77,7 +77,7 @@ def kl_normal_normal(mu1, logvar1, mu2, logvar2, validate=False):
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    ``validate`` has nothing to check here: every real ``logvar`` is a valid scale.
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
