@@ -17,6 +17,7 @@ from derive.emit import params as params_mod
 from derive.emit.helpers import helpers_for
 from derive.emit.stable import stable_form
 from derive.emit.targets import TARGETS
+from derive.symbols import d
 from derive.render.environment import render
 
 REDUCE = ("sum", "mean", "none")
@@ -47,25 +48,22 @@ def function_name(derivation_name: str) -> str:
     return derivation_name.replace("-", "_")
 
 
+def _plain(indexed: Indexed) -> Symbol:
+    """``sigma[d]`` -> the array argument ``sigma``, with the same assumptions."""
+    return Symbol(str(indexed.base.label), **indexed.assumptions0)
+
+
 def _flatten_sum(closed_form):
     """A closed form with a sum over d -> (elementwise expression in array arguments, True)."""
     if not closed_form.atoms(Sum):
         return closed_form, False
     flat = closed_form.replace(lambda e: isinstance(e, Sum), lambda e: e.function)
-    flat = flat.xreplace({x: Symbol(str(x.base.label), **x.assumptions0) for x in flat.atoms(Indexed)})
-    return flat, True
+    return flat.xreplace({x: _plain(x) for x in flat.atoms(Indexed)}), True
 
 
 def _arguments(derivation):
-    """Argument symbols in contract order (IndexedBase -> the plain symbol of the flattened form)."""
-    out = []
-    for p in derivation.params:
-        if isinstance(p, IndexedBase):
-            assumptions = {"positive": True} if str(p.label).startswith("sigma") else {"real": True}
-            out.append(Symbol(str(p.label), **assumptions))
-        else:
-            out.append(p)
-    return out
+    """Argument symbols in contract order, the same symbols ``_flatten_sum`` puts in the expression."""
+    return [_plain(p[d]) if isinstance(p, IndexedBase) else p for p in derivation.params]
 
 
 @lru_cache(maxsize=None)
