@@ -189,6 +189,20 @@ def test_blockwise_evaluation_matches_small_calls(target, dtype):
     np.testing.assert_allclose(summed[::101], per_row, rtol=4 * np.finfo(dtype).eps)
 
 
+def test_torch_float32_traces_whole_under_torch_compile():
+    """Eager float32 recomputes the rare |x| < 2**-12 elements in place (mask.any() is a graph break); under
+    torch.compile the helper takes its where() form, so the function traces as one graph and gives the same values."""
+    torch = pytest.importorskip("torch")
+    kl = function("kl-normal-normal", "torch", "sigma")
+    s1 = torch.tensor([1.0, 1.0, 2.0, 0.5], dtype=torch.float32)
+    s2 = s1 * torch.tensor([1.0, 1 + 2**-20, 1.0001, 3.0])  # x = 2 log(s1/s2): 0, tiny, small, ordinary
+    m1, m2 = torch.zeros(4), torch.tensor([0.0, 1e-6, 1e-3, 1.0])
+    traced = torch.compile(kl, backend="eager", fullgraph=True)  # dynamo tracing, no C++ toolchain needed
+    eager = kl(m1, s1, m2, s2)
+    assert (s1 / s2 != 1).sum() == 3 and eager[0] == 0
+    torch.testing.assert_close(traced(m1, s1, m2, s2), eager, rtol=0, atol=0)
+
+
 def test_documented_bad_input_behaviour_torch():
     torch = pytest.importorskip("torch")
     kl = function("kl-normal-normal", "torch", "sigma")

@@ -21,9 +21,11 @@ class Helper:
     doc: str
     body: tuple[tuple[str, str], ...]  # (variable, printed expression); the last variable is returned
     single_body: tuple[tuple[str, str], ...] = ()  # used instead when ``single`` (float32 data in float64)
-    # NumPy: with ``single``, value = far (printed), then the elements where ``mask`` holds are recomputed from
-    # ``xs = x[mask]`` by ``fixup`` (cheaper than where() over every element when the mask is rare)
+    # NumPy, torch: with ``single``, value = far (printed), then the elements where ``mask`` holds are recomputed
+    # from ``xs = x[mask]`` by ``fixup`` (cheaper than where() over every element when the mask is rare); where the
+    # printer has a ``fixup_guard`` (torch: not while compiling), ``single_body`` is used when the guard fails
     single_fixup: tuple[str, str, str] | None = None  # (far, mask, fixup)
+    fixup_guard: str = ""
 
 
 def _symbols(*names):
@@ -40,7 +42,7 @@ def _expm1mx(printer) -> Helper:
     tiny_mask = Abs(x) < Float(2.0**-12)
     tiny_series = k * xs**2 * (Float(0.5) + xs * (Float(1 / 6, 17) + Float(1 / 24, 17) * xs))
     single_far = kex - k * (x + 1)
-    masked = printer.single_mode and getattr(printer, "mask_fixup", False)
+    masked = printer.single_mode and printer.mask_fixup
     return Helper(
         "_expm1mx", _signature(printer, "x", "kex", "k"),
         f"k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series "
@@ -57,8 +59,9 @@ def _expm1mx(printer) -> Helper:
             ("tiny", printer.doprint(tiny_mask)),
             ("xs", printer.doprint(Piecewise((x, tiny), (0, True)))),
             ("value", printer.doprint(Piecewise((tiny_series, tiny), (single_far, True)))),
-        ) if printer.single_mode and not masked else (),
+        ) if printer.single_mode and (not masked or printer.fixup_guard) else (),
         (printer.doprint(single_far), printer.doprint(tiny_mask), printer.doprint(tiny_series)) if masked else None,
+        printer.fixup_guard if masked else "",
     )
 
 

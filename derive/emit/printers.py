@@ -37,6 +37,8 @@ class _StableMixin:
     """Our functions are printed as calls of the helpers the module defines (``_expm1mx``, ``_log_ratio``)."""
 
     single_mode = True  # the function computes float32 in float64 and tells the helper (``single``)
+    mask_fixup = False  # helpers may recompute rare elements in place (see helpers.Helper.single_fixup) ...
+    fixup_guard = ""  # ... when this condition also holds (else they use where())
 
     def _helper_call(self, name, expr):
         args = [self._print(a) for a in expr.args] + (["single"] if self.single_mode else [])
@@ -90,7 +92,7 @@ class _WherePiecewise:
 
 class NumPyStablePrinter(_StableMixin, _WherePiecewise, NumPyPrinter):
     _where = "numpy.where"
-    mask_fixup = True  # helpers may recompute rare elements in place (see helpers.Helper.single_fixup)
+    mask_fixup = True
 
 
 class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):
@@ -105,6 +107,9 @@ class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):
 
 
 class TorchStablePrinter(_StableMixin, TorchPrinter):
+    mask_fixup = True
+    fixup_guard = "not torch.compiler.is_compiling()"  # torch.compile fuses where() and breaks on mask.any()
+
     def _print_expm1(self, expr):
         return "%s(%s)" % (self._module_format("torch.expm1"), self._print(expr.args[0]))
 

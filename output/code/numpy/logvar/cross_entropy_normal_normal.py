@@ -8,7 +8,7 @@ import numpy
 __all__ = ["cross_entropy_normal_normal"]
 
 
-def _blockwise(terms, args, single, block=65536):
+def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
     arrays.

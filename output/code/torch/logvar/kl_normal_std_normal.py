@@ -16,6 +16,17 @@ def _expm1mx(x, kex, k, single=False):
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
+    if single and not torch.compiler.is_compiling():
+        value = torch.as_tensor(-k * (x + 1) + kex)
+        mask = torch.lt(torch.abs(x), 0.000244140625)
+        if mask.any():
+            xs = x[mask]
+            value[mask] = (
+                k
+                * torch.pow(xs, 2)
+                * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5)
+            )
+        return value
     if single:
         tiny = torch.lt(torch.abs(x), 0.000244140625)
         xs = torch.where(tiny, x, 0)
