@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from derive import registry
+from derive.emit import mvn
 from derive.emit.code import emit_module, function_name
 from derive.emit.targets import TARGETS
 from derive.fileio import write_atomic
@@ -20,11 +21,17 @@ PREVIEW_PNG = "img/kl-gaussians.png"
 BINARY = (ARTICLE_PDF, PREVIEW_PNG)
 #: parameterisations whose modules are kept in output/ (the ones users reach for); others via ``derive code``.
 CODE_PARAMS = ("sigma", "logvar")
+#: for multivariate normals (``derive.emit.mvn``): every parameterisation of the covariance
+MVN_CODE_PARAMS = mvn.PARAMS
+
+
+def code_params(name: str) -> tuple[str, ...]:
+    return MVN_CODE_PARAMS if mvn.is_mvn(name) else CODE_PARAMS
 
 
 def _code_jobs() -> list[tuple[str, str]]:
     """One job per (derivation, parameterisation): its targets share the symbolic work."""
-    return [(name, param) for name in registry.names("derivation") for param in CODE_PARAMS]
+    return [(name, param) for name in registry.names("derivation") for param in code_params(name)]
 
 
 def _emit(job: tuple[str, str]) -> list[tuple[str, str]]:

@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("code", help="emit code for a derivation's closed form")
     s.add_argument("name")
     s.add_argument("--target", default="numpy", help="numpy (default), torch, jax or tensorflow")
-    s.add_argument("--param", default="sigma", help="how scales are passed: sigma (default), var, logvar, logstd")
+    s.add_argument("--param", default=None,
+                   help="how scales are passed: sigma (default), var, logvar, logstd for univariate normals; "
+                   "scale_tril (default), cov, precision for multivariate normals (*-mvn-*)")
     s.add_argument("--grad", action="store_true", help="also emit the gradient functions, one per parameter")
     s.add_argument("-o", "--output", type=Path, help="write to PATH instead of standard output")
     s = sub.add_parser("verify", help="check step chain, sympy.integrate and mpmath quadrature")

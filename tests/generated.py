@@ -9,7 +9,7 @@ from derive.emit.code import emit_module, function_name
 _counter = itertools.count()
 
 
-def load(name: str, target: str = "numpy", param: str = "sigma", directory: Path | None = None, grad=False):
+def load(name: str, target: str = "numpy", param: str | None = None, directory: Path | None = None, grad=False):
     """The emitted module for derivation ``name`` (imported from a fresh file)."""
     import tempfile
 
@@ -22,5 +22,5 @@ def load(name: str, target: str = "numpy", param: str = "sigma", directory: Path
     return module
 
 
-def function(name: str, target: str = "numpy", param: str = "sigma", grad=False):
+def function(name: str, target: str = "numpy", param: str | None = None, grad=False):
     return getattr(load(name, target, param, grad=grad), function_name(name))

@@ -13,12 +13,13 @@ from functools import lru_cache
 from sympy import Add, Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
 
 from derive import registry
+from derive.emit import mvn
 from derive.emit import params as params_mod
 from derive.emit.helpers import helpers_for
 from derive.emit.stable import stable_form
 from derive.emit.targets import TARGETS
-from derive.symbols import d
 from derive.render.environment import render
+from derive.symbols import d
 
 REDUCE = ("sum", "mean", "none")
 
@@ -69,7 +70,7 @@ def _arguments(derivation):
 @lru_cache(maxsize=None)
 def prepared(name: str, param: str):
     """(derivation, elementwise closed form in the chosen parameterisation, argument symbols, reduces)."""
-    params_mod.check(param)
+    params_mod.check(param, name)
     entry = registry.entry(name)
     if entry.kind != "derivation":
         raise CodeError(f"{name!r} is a lemma; code is emitted for derivations (see 'derive list')")
@@ -95,12 +96,18 @@ def _gradient(name: str, param: str, arg: str):
     return exact, stable_form(exact)
 
 
-def emit_module(name: str, target: str = "numpy", param: str = params_mod.DEFAULT, grad: bool = False) -> str:
+def emit_module(name: str, target: str = "numpy", param: str | None = None, grad: bool = False) -> str:
     """The Python module for derivation ``name`` on ``target`` with scales passed as ``param``.
 
-    With ``grad``, the module also has one function per argument, ``<name>_grad_<arg>``, computing the partial
-    derivative SymPy takes of the closed form (elementwise, for the D-dimensional sum).
+    ``param`` None is the derivation's default (``sigma``; ``scale_tril`` for multivariate normals, which
+    ``derive.emit.mvn`` emits). With ``grad``, the module also has one function per argument,
+    ``<name>_grad_<arg>``, computing the partial derivative SymPy takes of the closed form (elementwise, for the
+    D-dimensional sum).
     """
+    if mvn.is_mvn(name):
+        return mvn.emit(name, target, param, grad)
+    if param is None:
+        param = params_mod.default(name)
     if target not in TARGETS:
         raise CodeError(f"unknown target {target!r}; known targets: {', '.join(TARGETS)}")
     tgt = TARGETS[target]

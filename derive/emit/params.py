@@ -12,15 +12,37 @@ PARAMS = {
     "logstd": ({"real": True}, lambda a: exp(a)),
 }
 DEFAULT = "sigma"
+#: parameterisations of a full covariance (multivariate normals, ``derive.emit.mvn``); default scale_tril
+MVN_PARAMS = ("scale_tril", "cov", "precision")
+MVN_DEFAULT = "scale_tril"
 
 
 class ParamError(ValueError):
     """Unknown parameterisation."""
 
 
-def check(param: str) -> None:
-    if param not in PARAMS:
-        raise ParamError(f"unknown parameterisation {param!r}; known: {', '.join(PARAMS)}")
+def _is_mvn(name: str | None) -> bool:
+    from derive.emit.mvn import is_mvn
+
+    return name is not None and is_mvn(name)
+
+
+def default(name: str | None = None) -> str:
+    """The parameterisation used when none is given: scale_tril for multivariate normals, else sigma."""
+    return MVN_DEFAULT if _is_mvn(name) else DEFAULT
+
+
+def check(param: str, name: str | None = None) -> None:
+    """``param`` must be one of the parameterisations of ``name``'s kind (univariate scale or full covariance)."""
+    mvn = _is_mvn(name)
+    own, other = (MVN_PARAMS, tuple(PARAMS)) if mvn else (tuple(PARAMS), MVN_PARAMS)
+    if param in own:
+        return
+    which = f"for {name} " if name else ""
+    if param in other:
+        kind = "univariate normals" if mvn else "multivariate normals"
+        raise ParamError(f"parameterisation {param!r} is for {kind}; {which}use one of: {', '.join(own)}")
+    raise ParamError(f"unknown parameterisation {param!r}; {which}known: {', '.join(own)}")
 
 
 def reparameterise(expr, scales, param: str):
