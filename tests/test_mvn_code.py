@@ -4,11 +4,11 @@ torch.distributions, scipy.stats and a 50-digit mpmath evaluation of the textboo
 import mpmath
 import numpy as np
 import pytest
+from generated import function
 
 from derive.emit.code import CodeError, emit_module
 from derive.emit.params import ParamError
 from derive.emit.targets import TARGETS
-from generated import function
 
 NAMES = ("entropy-mvn", "cross-entropy-mvn-mvn", "kl-mvn-mvn", "kl-mvn-std-normal")
 PAIRS = ("cross-entropy-mvn-mvn", "kl-mvn-mvn")
@@ -110,8 +110,8 @@ def test_default_param_is_scale_tril_and_params_are_checked():
 @pytest.mark.parametrize("k", [1, 3, 16])
 def test_agrees_with_torch_distributions_and_scipy(target, k):
     torch = framework("torch")
-    from torch.distributions import MultivariateNormal, kl_divergence
     from scipy.stats import multivariate_normal
+    from torch.distributions import MultivariateNormal, kl_divergence
 
     L1, L2 = random_tril(k, (20,)), random_tril(k, (20,))
     mu1, mu2 = RNG.normal(size=(20, k)), RNG.normal(size=(20, k))
