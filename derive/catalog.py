@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from sympy import Add, Mul, S, Sum, log, pi
+from functools import partial
 
-from derive import diag, lemmas
-from derive.engine import P, Q, bindings_for, expectation_walk, kl_walk
+from sympy import (
+    Add, Determinant, E, Identity, Integral, Inverse, MatMul, Mul, S, Sum, Trace, ZeroMatrix, log, pi,
+)
+
+from derive import diag, lemmas, mvn
+from derive.engine import P, Q, bindings_for, expectation_walk, kl_walk, rule_closed_form
 from derive.families import normal
+from derive.families.mvn import LOG_DENSITY as MVN_LOG_DENSITY
+from derive.families.mvn import MVN, QUADRATIC_FORM, k, matrix, minus, vector
 from derive.families.normal import Normal
-from derive.notation import KL, CrossEntropy, Entropy
+from derive.notation import KL, CrossEntropy, Entropy, Form
 from derive.registry import get, register
-from derive.step import Derivation
-from derive.symbols import D, d, mu, mu1, mu2, mu_ix, sigma, sigma1, sigma2, sigma_ix, z
+from derive.step import Derivation, Step
+from derive.symbols import D, d, mu, mu1, mu2, mu_ix, sigma, sigma1, sigma2, sigma_ix, z, z_vec
 
 HALF = S.Half
 
@@ -171,3 +177,107 @@ def lemma_marginalisation():
         hints=diag.hints,
     )
 
+
+
+# ---- multivariate normals with full covariance ------------------------------------------------------------------
+
+def _mvn(name, title, summary, lhs, steps, q, p=None, cites=()):
+    bound = mvn.bindings(q, p)
+    return Derivation(
+        name=name, title=title, lhs=lhs, steps=steps, bindings=bound,
+        params=(q.loc, q.cov) + ((p.loc, p.cov) if p is not None and p.loc != ZeroMatrix(k, 1) else ()),
+        summary=summary, dimension=k, instantiate=partial(mvn.instantiate, bound=bound), cites=cites,
+        hints=mvn.hints_for(q), integrate=mvn.integrate_by_substitution(q),
+    )
+
+
+MU, SIGMA = vector("mu"), matrix("Sigma")
+MU1, SIGMA1, MU2, SIGMA2 = vector("mu1"), matrix("Sigma1"), vector("mu2"), matrix("Sigma2")
+
+
+SUMMARY = {
+    "entropy-mvn": "H(q) for q = N(mu, Sigma) on R^k",
+    "cross-entropy-mvn-mvn": "H(q, p) for q = N(mu1, Sigma1), p = N(mu2, Sigma2) on R^k",
+    "kl-mvn-mvn": "KL(q || p) for q = N(mu1, Sigma1), p = N(mu2, Sigma2) on R^k",
+    "kl-mvn-std-normal": "KL(q || p) for q = N(mu, Sigma), p = N(0, I) on R^k",
+}
+
+
+@register("entropy-mvn", SUMMARY["entropy-mvn"])
+def entropy_mvn():
+    q = MVN(MU, SIGMA)
+    canonical = log(Determinant(2 * pi * E * SIGMA)) / 2
+    steps = mvn.expectation_steps(q, q, same=True, canonical=canonical, where="entropy-mvn")
+    return _mvn("entropy-mvn", "Entropy of a multivariate normal distribution", SUMMARY["entropy-mvn"], Entropy(Q),
+                steps, q)
+
+
+def _ce_mvn_canonical(mu_q, cov_q, mu_p, cov_p):
+    d = minus(mu_p, mu_q)
+    return _unevaluated_half(1, k * log(2 * pi), log(Determinant(cov_p)), Trace(MatMul(Inverse(cov_p), cov_q)),
+                             Form(d, Inverse(cov_p), d))
+
+
+@register("cross-entropy-mvn-mvn", SUMMARY["cross-entropy-mvn-mvn"])
+def cross_entropy_mvn_mvn():
+    q, p = MVN(MU1, SIGMA1), MVN(MU2, SIGMA2)
+    steps = mvn.expectation_steps(q, p, same=False, canonical=_ce_mvn_canonical(MU1, SIGMA1, MU2, SIGMA2),
+                                  where="cross-entropy-mvn-mvn")
+    return _mvn("cross-entropy-mvn-mvn", "Cross-entropy between two multivariate normal distributions",
+                SUMMARY["cross-entropy-mvn-mvn"], CrossEntropy(Q, P), steps, q, p)
+
+
+@register("kl-mvn-mvn", SUMMARY["kl-mvn-mvn"])
+def kl_mvn_mvn():
+    q, p = MVN(MU1, SIGMA1), MVN(MU2, SIGMA2)
+    ce, h = get("cross-entropy-mvn-mvn"), get("entropy-mvn")
+    h_q = h.closed_form.xreplace({MU: MU1, SIGMA: SIGMA1})
+    d = minus(MU2, MU1)
+    canonical = _unevaluated_half(1, Trace(MatMul(Inverse(SIGMA2), SIGMA1)), Form(d, Inverse(SIGMA2), d), -k,
+                                  log(Determinant(SIGMA2)), -log(Determinant(SIGMA1)))
+    steps = kl_walk(MVN(MU1, SIGMA1), z_vec, (ce.name, ce.closed_form), (h.name, h_q), canonical=canonical,
+                    where="kl-mvn-mvn", equal=mvn.equal_at_dimensions)
+    return _mvn("kl-mvn-mvn", "KL divergence between two multivariate normal distributions", SUMMARY["kl-mvn-mvn"],
+                KL(Q, P), steps, q, p, cites=(ce.name, h.name))
+
+
+@register("kl-mvn-std-normal", SUMMARY["kl-mvn-std-normal"])
+def kl_mvn_std_normal():
+    q, p = MVN(MU, SIGMA), MVN(ZeroMatrix(k, 1), Identity(k))
+    general = get("kl-mvn-mvn")
+    cited = general.closed_form.xreplace({MU1: MU, SIGMA1: SIGMA, MU2: ZeroMatrix(k, 1), SIGMA2: Identity(k)})
+    canonical = _unevaluated_half(1, Trace(SIGMA), Form(MU, Identity(k), MU), -k, -log(Determinant(SIGMA)))
+    steps = (
+        Step(Integral(Mul(Q(z_vec), log(Q(z_vec) / P(z_vec)), evaluate=False), mvn.LIMITS), "definition", "", ()),
+        Step(cited, "cite", "the KL divergence between two multivariate normals, derived above, with "
+             "mu2 = 0 and Sigma2 = I", (general.name,)),
+        rule_closed_form(cited, canonical, "kl-mvn-std-normal", equal=mvn.equal_at_dimensions),
+    )
+    return _mvn("kl-mvn-std-normal", "KL divergence of a multivariate normal from the standard normal",
+                SUMMARY["kl-mvn-std-normal"], KL(Q, P), steps, q, p, cites=(general.name,))
+
+
+@register(QUADRATIC_FORM, "The expectation of a quadratic form under a multivariate normal", kind="lemma")
+def lemma_mvn_quadratic_form():
+    q = MVN(MU, SIGMA)
+    m, a = vector("m"), matrix("A")
+    bound = mvn.bindings(q)
+    return Derivation(
+        name=QUADRATIC_FORM, title="The expectation of a quadratic form under a multivariate normal", lhs=None,
+        steps=mvn.quadratic_form_steps(q, m, a), bindings=bound, params=(MU, SIGMA, m, a),
+        summary="E_q[(z - m)^T A (z - m)] = tr(A Sigma) + (mu - m)^T A (mu - m) for q = N(mu, Sigma)",
+        dimension=k, instantiate=partial(mvn.instantiate, bound=bound), hints=mvn.hints_for(q),
+        integrate=mvn.integrate_by_substitution(q),
+    )
+
+
+@register(MVN_LOG_DENSITY, "The log-density of a multivariate normal, written out", kind="lemma")
+def lemma_mvn_log_density():
+    q = MVN(MU, SIGMA)
+    bound = mvn.bindings(q)
+    return Derivation(
+        name=MVN_LOG_DENSITY, title="The log-density of a multivariate normal, written out", lhs=None,
+        steps=mvn.log_density_steps(q), bindings=bound, params=(MU, SIGMA),
+        summary="log q(z) for q = N(mu, Sigma) on R^k", dimension=k,
+        instantiate=partial(mvn.instantiate, bound=bound), hints=mvn.hints_for(q),
+    )

@@ -76,8 +76,8 @@ def check_pair(derivation: Derivation, i: int, before, after) -> str:
     methods = set()
     for n in DIMENSIONS:
         a, b = derivation.instantiate(before, n), derivation.instantiate(after, n)
-        methods.add(compare(a, b, derivation.hints(n), label=f"{label} at D = {n}", points=2))
-    return f"instantiated D = {', '.join(map(str, DIMENSIONS))}; " + " / ".join(sorted(methods))
+        methods.add(compare(a, b, derivation.hints(n), label=f"{label} at {derivation.dimension} = {n}", points=2))
+    return f"instantiated {derivation.dimension} = {', '.join(map(str, DIMENSIONS))}; " + " / ".join(sorted(methods))
 
 
 def check_steps(derivation: Derivation) -> tuple[StepCheck, ...]:

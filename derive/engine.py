@@ -111,11 +111,12 @@ def rule_moment_lemmas(pairs) -> Step:
     return Step(expr, "moment-lemmas", "replace each integral by its proven moment lemma", cited)
 
 
-def rule_closed_form(previous, canonical, where: str) -> Step:
-    """``expr -> canonical``: the chosen canonical closed form, which must be provably equal to ``expr``."""
+def rule_closed_form(previous, canonical, where: str, equal=symbolic_equal) -> Step:
+    """``expr -> canonical``: the chosen canonical closed form, which must be shown equal to ``expr`` (by
+    ``equal``: symbolically; matrix expressions at concrete dimensions)."""
     if canonical is None:
         canonical = previous
-    elif not symbolic_equal(previous, canonical):
+    elif not equal(previous, canonical):
         raise DerivationError(f"{where}: the canonical form {canonical} is not equal to the derived {previous}")
     return Step(canonical, "simplify", "collect terms into the closed form", ())
 
@@ -142,7 +143,7 @@ def bindings_for(z, q: Distribution, p: Distribution | None = None) -> tuple[Bin
     return tuple(out)
 
 
-def kl_walk(q: Distribution, z, cross_entropy, entropy, *, canonical, where: str):
+def kl_walk(q: Distribution, z, cross_entropy, entropy, *, canonical, where: str, equal=symbolic_equal):
     """Steps of ``KL(q||p) = ∫ q log(q/p) dz = H(q, p) - H(q)``, citing the two derivations' closed forms.
 
     ``cross_entropy`` and ``entropy`` are (name, closed form) pairs whose parameters already match q and p.
@@ -165,5 +166,5 @@ def kl_walk(q: Distribution, z, cross_entropy, entropy, *, canonical, where: str
             (cross_entropy[0], entropy[0]),
         ),
     ]
-    steps.append(rule_closed_form(steps[-1].expr, canonical, where))
+    steps.append(rule_closed_form(steps[-1].expr, canonical, where, equal))
     return tuple(steps)

@@ -85,3 +85,29 @@ class TestFunction(_Printed):
     nargs = 1
     latex_format = r"f\left(%s\right)"
     str_format = "f(%s)"
+
+
+class Form(_Notation):
+    """The scalar uᵀ A v of k-vectors u, v and a k×k matrix A (SymPy's 1×1 matrix product, printed as such;
+    an identity A is left out). Scalar and commutative, so it can stand in sums and products of scalars."""
+
+    nargs = 3
+
+    def _eval_is_commutative(self):
+        return True
+
+    def product(self):
+        from sympy import Identity, MatMul, Transpose
+
+        u, a, v = self.args
+        factors = (Transpose(u), v) if isinstance(a, Identity) else (Transpose(u), a, v)
+        return MatMul(*factors, evaluate=False)
+
+    def _latex(self, printer):
+        return printer._print(self.product())
+
+    def _sympystr(self, printer):
+        return printer._print(self.product())
+
+    def _pretty(self, printer):
+        return printer._print(self.product())

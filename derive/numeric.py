@@ -9,11 +9,12 @@ nested tanh-sinh would take minutes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 from functools import lru_cache
 
 import mpmath
-from sympy import Expr, Float, Indexed, Integral, Rational, Symbol, lambdify
+from sympy import Basic, Expr, Float, Indexed, Integral, Rational, Symbol, lambdify
 
 DPS = 40  # working precision; comparisons ask for 30 digits
 GH_NODES = 8
@@ -91,11 +92,35 @@ def _quad_nd(f, hints):
     return total
 
 
+def _quad_affine(f, centre, chol):
+    """∫ f dz over R^n by the product Gauss-Hermite rule mapped through z = c + √2 L x (L lower triangular):
+    exact to the working precision for f = N(c, L Lᵀ) density × a polynomial of degree < 2 · GH_NODES."""
+    nodes, weights = _hermite_rule(GH_NODES, mpmath.mp.dps)
+    n = len(centre)
+    sq2 = mpmath.sqrt(2)
+    scale = sq2**n * mpmath.fprod(chol[i][i] for i in range(n))
+    total = mpmath.mpf(0)
+    for index in itertools.product(range(GH_NODES), repeat=n):
+        x = [nodes[i] for i in index]
+        w = mpmath.fprod(weights[i] * mpmath.exp(nodes[i] ** 2) for i in index)
+        zs = [centre[r] + sq2 * mpmath.fsum(chol[r][s] * x[s] for s in range(r + 1)) for r in range(n)]
+        total += w * f(*zs)
+    return total * scale
+
+
 def integrate(integral: Integral, hints: dict):
-    """The value of a numeric (parameter-free) integral over one or more variables."""
+    """The value of a numeric (parameter-free) integral over one or more variables.
+
+    A hint keyed by the tuple of all the integral's variables is (centre vector, Cholesky factor): the affine
+    Gauss-Hermite rule. Otherwise each variable has a (centre, scale) hint.
+    """
     variables = [lim[0] for lim in integral.limits]
     inner = integral.function
     f = lambdify(variables, inner, modules="mpmath")
+    if tuple(variables) in hints:
+        centre, chol = hints[tuple(variables)]
+        n = len(variables)
+        return _quad_affine(f, [_mp(c) for c in centre], [[_mp(chol[r, s]) for s in range(n)] for r in range(n)])
     if len(variables) == 1:
         lim = integral.limits[0]
         lo, hi = (_mp(b) for b in lim[1:])
@@ -116,7 +141,7 @@ def evaluate(expr: Expr, point: dict, hints: dict):
     """Numeric value of ``expr`` at ``point`` (40 digits); integrals (innermost first) by quadrature."""
     with mpmath.workdps(DPS):
         e = expr.xreplace(point)
-        num_hints = {k: tuple(v.xreplace(point) if isinstance(v, Expr) else v for v in h) for k, h in hints.items()}
+        num_hints = {k: tuple(_at(v, point) for v in h) for k, h in hints.items()}
         while True:
             integrals = [i for i in e.atoms(Integral) if not i.function.has(Integral)]
             if not integrals:
@@ -128,6 +153,13 @@ def evaluate(expr: Expr, point: dict, hints: dict):
         if value.is_real is False:
             raise ValueError(f"expression is not real at {point}: {value}")
         return mpmath.mpf(Float(value, DPS))
+
+
+def _at(value, point):
+    """A hint entry (number, expression, tuple or matrix of them) at ``point``."""
+    if isinstance(value, tuple):
+        return tuple(_at(v, point) for v in value)
+    return value.xreplace(point) if isinstance(value, Basic) else value
 
 
 def close(a, b, digits: int = 30) -> bool:

@@ -50,6 +50,8 @@ class Derivation:
     instantiate: object = field(default=None, compare=False)
     cites: tuple[str, ...] = ()
     hints: object = field(default=None, compare=False)  # D or None -> {variable: (centre, scale)} for quadrature
+    # (instantiated definition, dimension) -> its value by sympy.integrate; None: ``definition.doit()``
+    integrate: object = field(default=None, compare=False)
 
     @property
     def closed_form(self) -> Expr:

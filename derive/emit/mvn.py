@@ -21,14 +21,10 @@ from functools import lru_cache
 
 from sympy import (
     Add,
-    Determinant,
     Function,
-    MatrixSymbol,
     Mul,
-    Rational,
     S,
     Symbol,
-    Trace,
     UnevaluatedExpr,
     log,
     pi,
@@ -130,15 +126,6 @@ class SumLast(_Node):
 class Dim(_Node):
     """k, the event size of a vector argument (..., k), as a Python int."""
     nargs, _label = 1, "dim"
-
-
-class _QuadForm(Function):
-    """(b − a)ᵀ M⁻¹ (b − a), for the textbook formula in docstrings only."""
-    nargs = 3
-
-    def _sympystr(self, printer):
-        a, b, m = (printer._print(x) for x in self.args)
-        return "(%s - %s).T*%s**(-1)*(%s - %s)" % (b, a, m, b, a)
 
 
 # --- printers -----------------------------------------------------------------------------------------------------
@@ -292,7 +279,6 @@ class MvnForm:
     matrix_args: tuple[str, ...]
     body: tuple[tuple[Symbol, object], ...]  # (variable, expression), in order
     value: object
-    textbook: object
 
 
 def _suffixes(spec):
@@ -347,25 +333,7 @@ def form(name: str, param: str) -> MvnForm:
         else:
             value = k * log2pi / 2 + sign * SumLast(log(d2)) + half * (FrobeniusSquares(M) + SumSquares(z))
     value = optimize(value, [FloatConstants()])
-    return MvnForm(args, tuple(str(m) for m in mats), tuple(body), value, _textbook(spec))
-
-
-def _textbook(spec):
-    """The textbook closed form, for the docstring (printed with sstr)."""
-    kk = Symbol("k")
-    sig = [MatrixSymbol(f"Sigma{s}", kk, kk) for s in _suffixes(spec)]
-    mu = [MatrixSymbol(f"mu{s}", kk, 1) for s in _suffixes(spec)]
-    half = Rational(1, 2)
-    if spec.kind == "entropy":
-        return kk * (1 + log(2 * pi)) / 2 + half * log(Determinant(sig[0]))
-    if spec.kind == "kl-std":
-        m = Symbol("mu.T*mu")
-        return half * (Trace(sig[0]) - kk + m - log(Determinant(sig[0])))
-    quad = _QuadForm(mu[0], mu[1], sig[1])
-    tr = Trace(sig[1].I * sig[0])
-    if spec.kind == "kl":
-        return half * (tr + quad - kk + log(Determinant(sig[1]) / Determinant(sig[0])))
-    return half * (kk * log(2 * pi) + log(Determinant(sig[1])) + tr + quad)
+    return MvnForm(args, tuple(str(m) for m in mats), tuple(body), value)
 
 
 # --- the module ---------------------------------------------------------------------------------------------------
@@ -388,6 +356,7 @@ class MvnFunction:
 
 def emit(name: str, target: str, param: str | None = None, grad: bool = False) -> str:
     """The Python module for MVN derivation ``name`` on ``target`` with matrices passed as ``param``."""
+    from derive import registry
     from derive.emit.code import CodeError, format_python, function_name
     from derive.emit.params import check
     from derive.render.environment import render
@@ -407,7 +376,7 @@ def emit(name: str, target: str, param: str | None = None, grad: bool = False) -
         matrix_args=f.matrix_args,
         body=tuple((str(v), printer.doprint(e)) for v, e in f.body),
         value=printer.doprint(f.value),
-        textbook=sstr(f.textbook, order="none"),
+        textbook=sstr(registry.get(name).closed_form, order="none"),
         stable=(*(f"{v} = {sstr(e, order='none')}" for v, e in f.body), sstr(f.value, order="none")),
         summary=SPECS[name].summary,
     )

@@ -13,6 +13,10 @@ ARTICLE_SECTIONS = (
     "kl-normal-std-normal-diag",
     "cross-entropy-normal-normal",
     "kl-normal-normal",
+    "entropy-mvn",
+    "cross-entropy-mvn-mvn",
+    "kl-mvn-mvn",
+    "kl-mvn-std-normal",
 )
 
 

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from sympy import pretty
-from sympy.printing.latex import LatexPrinter
+from sympy.printing.conventions import split_super_sub
+from sympy.printing.latex import LatexPrinter, translate
 
 from derive.step import Derivation
 from derive.symbols import LATEX_NAMES
 
-_PRINTER = LatexPrinter({"order": "none", "symbol_names": LATEX_NAMES})
+
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX printer with bold vectors and matrices (``\\boldsymbol`` for Greek, ``\\mathbf`` for Latin
+    letters) and ``\\det`` for determinants (SymPy prints |Σ|)."""
+
+    def _print_MatrixSymbol(self, expr):
+        base, sups, subs = split_super_sub(expr.name)
+        name = translate(base)
+        bold = (r"\boldsymbol{%s}" if name.startswith("\\") else r"\mathbf{%s}") % name
+        return bold + "".join("_{%s}" % translate(s) for s in subs) + "".join("^{%s}" % translate(s) for s in sups)
+
+    def _print_Determinant(self, expr):
+        return r"\det\left(%s\right)" % self._print(expr.arg)
+
+
+_PRINTER = _Printer({"order": "none", "symbol_names": LATEX_NAMES})
 
 
 def tex(expr) -> str:
