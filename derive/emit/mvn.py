@@ -202,7 +202,9 @@ class TorchMvnPrinter(_MvnMixin, printers.TorchStablePrinter):
         "t_matvec": "torch.matmul({1}.unsqueeze(-2), {0}).squeeze(-2)",
         "eye_like": "torch.eye({0}.shape[-1], dtype={0}.dtype, device={0}.device)",
         "diag": "torch.diagonal({0}, dim1=-2, dim2=-1).contiguous()",
-        "strict_lower_sumsq": "torch.square(torch.linalg.vector_norm(torch.tril({0}, -1), dim=(-2, -1)))",
+        # times a strictly-lower mask of ones: torch.tril on a batch of small matrices is ~2x slower
+        "strict_lower_sumsq": "torch.square(torch.linalg.vector_norm({0} * torch.ones({0}.shape[-2:], dtype={0}.dtype,"
+                              " device={0}.device).tril(-1), dim=(-2, -1)))",
         "sumsq": "torch.square(torch.linalg.vector_norm({0}, dim=-1))",
         "frobenius_sq": "torch.square(torch.linalg.vector_norm({0}, dim=(-2, -1)))",
         "sum_last": "torch.sum({0}, dim=-1)",

@@ -161,7 +161,13 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
         L2, (-mu1 + mu2).unsqueeze(-1), upper=False
     ).squeeze(-1)
     value = (
-        0.5 * torch.square(torch.linalg.vector_norm(torch.tril(A, -1), dim=(-2, -1)))
+        0.5
+        * torch.square(
+            torch.linalg.vector_norm(
+                A * torch.ones(A.shape[-2:], dtype=A.dtype, device=A.device).tril(-1),
+                dim=(-2, -1),
+            )
+        )
         + 0.5 * torch.square(torch.linalg.vector_norm(z, dim=-1))
         + torch.sum(
             _expm1mx(

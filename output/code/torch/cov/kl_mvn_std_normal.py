@@ -127,7 +127,13 @@ def kl_mvn_std_normal(mu, cov, validate=False):
     L = torch.linalg.cholesky(cov)
     d = torch.diagonal(L, dim1=-2, dim2=-1).contiguous()
     value = (
-        0.5 * torch.square(torch.linalg.vector_norm(torch.tril(L, -1), dim=(-2, -1)))
+        0.5
+        * torch.square(
+            torch.linalg.vector_norm(
+                L * torch.ones(L.shape[-2:], dtype=L.dtype, device=L.device).tril(-1),
+                dim=(-2, -1),
+            )
+        )
         + 0.5 * torch.square(torch.linalg.vector_norm(mu, dim=-1))
         + torch.sum(_expm1mx(2 * torch.log(d), (0.5 * d) * d, 0.5, single), dim=-1)
     )

@@ -160,7 +160,13 @@ def kl_mvn_mvn(mu1, precision1, mu2, precision2, validate=False):
     B = torch.linalg.solve_triangular(R1, R2, upper=False)
     m = torch.matmul((-mu1 + mu2).unsqueeze(-2), R2).squeeze(-2)
     value = (
-        0.5 * torch.square(torch.linalg.vector_norm(torch.tril(B, -1), dim=(-2, -1)))
+        0.5
+        * torch.square(
+            torch.linalg.vector_norm(
+                B * torch.ones(B.shape[-2:], dtype=B.dtype, device=B.device).tril(-1),
+                dim=(-2, -1),
+            )
+        )
         + 0.5 * torch.square(torch.linalg.vector_norm(m, dim=-1))
         + torch.sum(
             _expm1mx(

@@ -131,7 +131,13 @@ def kl_mvn_std_normal(mu, precision, validate=False):
         R, torch.eye(R.shape[-1], dtype=R.dtype, device=R.device), upper=False
     )
     value = (
-        0.5 * torch.square(torch.linalg.vector_norm(torch.tril(B, -1), dim=(-2, -1)))
+        0.5
+        * torch.square(
+            torch.linalg.vector_norm(
+                B * torch.ones(B.shape[-2:], dtype=B.dtype, device=B.device).tril(-1),
+                dim=(-2, -1),
+            )
+        )
         + 0.5 * torch.square(torch.linalg.vector_norm(mu, dim=-1))
         + torch.sum(
             _expm1mx(-2 * torch.log(d), (0.5 / d) * torch.pow(d, -1), 0.5, single),

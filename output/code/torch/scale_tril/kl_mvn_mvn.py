@@ -158,7 +158,13 @@ def kl_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
         scale_tril2, (-mu1 + mu2).unsqueeze(-1), upper=False
     ).squeeze(-1)
     value = (
-        0.5 * torch.square(torch.linalg.vector_norm(torch.tril(A, -1), dim=(-2, -1)))
+        0.5
+        * torch.square(
+            torch.linalg.vector_norm(
+                A * torch.ones(A.shape[-2:], dtype=A.dtype, device=A.device).tril(-1),
+                dim=(-2, -1),
+            )
+        )
         + 0.5 * torch.square(torch.linalg.vector_norm(z, dim=-1))
         + torch.sum(
             _expm1mx(

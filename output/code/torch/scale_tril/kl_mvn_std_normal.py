@@ -127,7 +127,15 @@ def kl_mvn_std_normal(mu, scale_tril, validate=False):
     value = (
         0.5
         * torch.square(
-            torch.linalg.vector_norm(torch.tril(scale_tril, -1), dim=(-2, -1))
+            torch.linalg.vector_norm(
+                scale_tril
+                * torch.ones(
+                    scale_tril.shape[-2:],
+                    dtype=scale_tril.dtype,
+                    device=scale_tril.device,
+                ).tril(-1),
+                dim=(-2, -1),
+            )
         )
         + 0.5 * torch.square(torch.linalg.vector_norm(mu, dim=-1))
         + torch.sum(_expm1mx(2 * torch.log(d), (0.5 * d) * d, 0.5, single), dim=-1)
