@@ -201,7 +201,8 @@ class TorchMvnPrinter(_MvnMixin, printers.TorchStablePrinter):
         "solve_vec": "torch.linalg.solve_triangular({0}, {1}.unsqueeze(-1), upper=False).squeeze(-1)",
         "t_matvec": "torch.matmul({1}.unsqueeze(-2), {0}).squeeze(-2)",
         "eye_like": "torch.eye({0}.shape[-1], dtype={0}.dtype, device={0}.device)",
-        "diag": "torch.diagonal({0}, dim1=-2, dim2=-1).contiguous()",
+        # float32 data: the diagonals (the terms that cancel as p -> q) in float64, the solves in float32
+        "diag": "torch.diagonal({0}, dim1=-2, dim2=-1).to(torch.float64).contiguous()",
         # times a strictly-lower mask of ones: torch.tril on a batch of small matrices is ~2x slower
         "strict_lower_sumsq": "torch.square(torch.linalg.vector_norm({0} * torch.ones({0}.shape[-2:], dtype={0}.dtype,"
                               " device={0}.device).tril(-1), dim=(-2, -1)))",
@@ -243,6 +244,11 @@ class TensorflowMvnPrinter(_MvnMixin, printers.TensorflowStablePrinter):
     }
 
 
+#: targets whose float32 path with scale_tril keeps the matrices (and solves) in float32 and takes only the diagonal
+#: terms, which cancel as p -> q, in float64 (torch: the float64 upcast and solve cost 2x torch.distributions' time).
+#: A float32 cov or precision is still factored in float64: a float32 Cholesky of a matrix with condition number
+#: 1e8 is off by 5% (tests/test_mvn_code.py), a triangular solve with the factor is not.
+SOLVE_IN_INPUT_DTYPE = ("torch",)
 PRINTERS = {"numpy": NumPyMvnPrinter, "torch": TorchMvnPrinter, "jax": JaxMvnPrinter,
             "tensorflow": TensorflowMvnPrinter}
 IMPORTS = {
@@ -255,7 +261,8 @@ NOTES = {
     "numpy": "Integer arrays are promoted to float64; float32 stays float32 (computed in float64 and rounded "
              "once). A cov or precision that is not positive definite raises numpy.linalg.LinAlgError.",
     "torch": "Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in "
-             "float64 and rounded once). A cov or precision that is not positive definite raises "
+             "float64 and rounded once; with scale_tril the triangular solves stay in float32 and only the "
+             "diagonal terms, which cancel as p approaches q, are taken in float64). A cov or precision that is not positive definite raises "
              "torch.linalg.LinAlgError. Autograd works.",
     "jax": "Computed in the inputs' float dtype (float64 needs jax_enable_x64). A cov or precision that is not "
            "positive definite gives NaN. validate=True needs concrete arrays (not under jax.jit).",
@@ -383,6 +390,7 @@ def emit(name: str, target: str, param: str | None = None, grad: bool = False) -
         summary=SPECS[name].summary,
     )
     source = render("code/mvn_module.py.j2", fn=fn, target=tgt, imports=IMPORTS[target], notes=NOTES[target],
+                    upcast_inputs=target not in SOLVE_IN_INPUT_DTYPE or param != "scale_tril",
                     param=param, derivation=name, helpers=helpers_for(Add(f.value), printer))
     return format_python(source)
 

@@ -47,8 +47,9 @@ def entropy_mvn(mu, cov, validate=False):
     symmetric positive definite covariance; only its lower triangle is read). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
-    float64 and rounded once). A cov or precision that is not positive definite raises
-    torch.linalg.LinAlgError. Autograd works.
+    float64 and rounded once; with scale_tril the triangular solves stay in float32 and only the
+    diagonal terms, which cancel as p approaches q, are taken in float64). A cov or precision that is
+    not positive definite raises torch.linalg.LinAlgError. Autograd works.
     With ``validate=True``, a cov that is not symmetric (to 1e-6 of its largest entry) or not positive
     definite raises ValueError.
     """
@@ -61,6 +62,6 @@ def entropy_mvn(mu, cov, validate=False):
     if validate:
         _check_positive_definite(cov, "entropy_mvn: cov")
     L = torch.linalg.cholesky(cov)
-    d = torch.diagonal(L, dim1=-2, dim2=-1).contiguous()
+    d = torch.diagonal(L, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     value = 1.4189385332046727 * mu.shape[-1] + torch.sum(torch.log(d), dim=-1)
     return value.to(torch.float32) if single else value

@@ -132,8 +132,9 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
     symmetric positive definite covariance; only its lower triangle is read). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
-    float64 and rounded once). A cov or precision that is not positive definite raises
-    torch.linalg.LinAlgError. Autograd works.
+    float64 and rounded once; with scale_tril the triangular solves stay in float32 and only the
+    diagonal terms, which cancel as p approaches q, are taken in float64). A cov or precision that is
+    not positive definite raises torch.linalg.LinAlgError. Autograd works.
     With ``validate=True``, a cov that is not symmetric (to 1e-6 of its largest entry) or not positive
     definite raises ValueError.
     """
@@ -154,8 +155,8 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
         _check_positive_definite(cov2, "kl_mvn_mvn: cov2")
     L1 = torch.linalg.cholesky(cov1)
     L2 = torch.linalg.cholesky(cov2)
-    d1 = torch.diagonal(L1, dim1=-2, dim2=-1).contiguous()
-    d2 = torch.diagonal(L2, dim1=-2, dim2=-1).contiguous()
+    d1 = torch.diagonal(L1, dim1=-2, dim2=-1).to(torch.float64).contiguous()
+    d2 = torch.diagonal(L2, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     A = torch.linalg.solve_triangular(L2, L1, upper=False)
     z = torch.linalg.solve_triangular(
         L2, (-mu1 + mu2).unsqueeze(-1), upper=False

@@ -51,8 +51,9 @@ def cross_entropy_mvn_mvn(mu1, precision1, mu2, precision2, validate=False):
     definite precision, the inverse covariance; only its lower triangle is read). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
-    float64 and rounded once). A cov or precision that is not positive definite raises
-    torch.linalg.LinAlgError. Autograd works.
+    float64 and rounded once; with scale_tril the triangular solves stay in float32 and only the
+    diagonal terms, which cancel as p approaches q, are taken in float64). A cov or precision that is
+    not positive definite raises torch.linalg.LinAlgError. Autograd works.
     With ``validate=True``, a precision that is not symmetric (to 1e-6 of its largest entry) or not positive
     definite raises ValueError.
     """
@@ -74,8 +75,8 @@ def cross_entropy_mvn_mvn(mu1, precision1, mu2, precision2, validate=False):
         _check_positive_definite(precision2, "cross_entropy_mvn_mvn: precision2")
     R1 = torch.linalg.cholesky(precision1)
     R2 = torch.linalg.cholesky(precision2)
-    d1 = torch.diagonal(R1, dim1=-2, dim2=-1).contiguous()
-    d2 = torch.diagonal(R2, dim1=-2, dim2=-1).contiguous()
+    d1 = torch.diagonal(R1, dim1=-2, dim2=-1).to(torch.float64).contiguous()
+    d2 = torch.diagonal(R2, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     B = torch.linalg.solve_triangular(R1, R2, upper=False)
     m = torch.matmul((-mu1 + mu2).unsqueeze(-2), R2).squeeze(-2)
     value = (

@@ -112,8 +112,9 @@ def kl_mvn_std_normal(mu, precision, validate=False):
     definite precision, the inverse covariance; only its lower triangle is read). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
-    float64 and rounded once). A cov or precision that is not positive definite raises
-    torch.linalg.LinAlgError. Autograd works.
+    float64 and rounded once; with scale_tril the triangular solves stay in float32 and only the
+    diagonal terms, which cancel as p approaches q, are taken in float64). A cov or precision that is
+    not positive definite raises torch.linalg.LinAlgError. Autograd works.
     With ``validate=True``, a precision that is not symmetric (to 1e-6 of its largest entry) or not positive
     definite raises ValueError.
     """
@@ -126,7 +127,7 @@ def kl_mvn_std_normal(mu, precision, validate=False):
     if validate:
         _check_positive_definite(precision, "kl_mvn_std_normal: precision")
     R = torch.linalg.cholesky(precision)
-    d = torch.diagonal(R, dim1=-2, dim2=-1).contiguous()
+    d = torch.diagonal(R, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     B = torch.linalg.solve_triangular(
         R, torch.eye(R.shape[-1], dtype=R.dtype, device=R.device), upper=False
     )

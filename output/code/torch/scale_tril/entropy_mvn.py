@@ -46,19 +46,17 @@ def entropy_mvn(mu, scale_tril, validate=False):
     of the covariance with a positive diagonal; its upper triangle must be zero). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
-    float64 and rounded once). A cov or precision that is not positive definite raises
-    torch.linalg.LinAlgError. Autograd works.
+    float64 and rounded once; with scale_tril the triangular solves stay in float32 and only the
+    diagonal terms, which cancel as p approaches q, are taken in float64). A cov or precision that is
+    not positive definite raises torch.linalg.LinAlgError. Autograd works.
     With ``validate=True``, a scale_tril that is not lower triangular or has a diagonal entry <= 0 raises
     ValueError.
     """
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, scale_tril])
     mu = torch.as_tensor(mu)
     scale_tril = torch.as_tensor(scale_tril)
-    if single:  # float32 data: computed in float64, rounded to float32 once at the end
-        mu = mu.to(torch.float64)
-        scale_tril = scale_tril.to(torch.float64)
     if validate:
         _check_scale_tril(scale_tril, "entropy_mvn: scale_tril")
-    d = torch.diagonal(scale_tril, dim1=-2, dim2=-1).contiguous()
+    d = torch.diagonal(scale_tril, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     value = 1.4189385332046727 * mu.shape[-1] + torch.sum(torch.log(d), dim=-1)
     return value.to(torch.float32) if single else value

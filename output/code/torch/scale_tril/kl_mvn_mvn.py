@@ -130,8 +130,9 @@ def kl_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
     of the covariance with a positive diagonal; its upper triangle must be zero). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
-    float64 and rounded once). A cov or precision that is not positive definite raises
-    torch.linalg.LinAlgError. Autograd works.
+    float64 and rounded once; with scale_tril the triangular solves stay in float32 and only the
+    diagonal terms, which cancel as p approaches q, are taken in float64). A cov or precision that is
+    not positive definite raises torch.linalg.LinAlgError. Autograd works.
     With ``validate=True``, a scale_tril that is not lower triangular or has a diagonal entry <= 0 raises
     ValueError.
     """
@@ -143,16 +144,11 @@ def kl_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
     scale_tril1 = torch.as_tensor(scale_tril1)
     mu2 = torch.as_tensor(mu2)
     scale_tril2 = torch.as_tensor(scale_tril2)
-    if single:  # float32 data: computed in float64, rounded to float32 once at the end
-        mu1 = mu1.to(torch.float64)
-        scale_tril1 = scale_tril1.to(torch.float64)
-        mu2 = mu2.to(torch.float64)
-        scale_tril2 = scale_tril2.to(torch.float64)
     if validate:
         _check_scale_tril(scale_tril1, "kl_mvn_mvn: scale_tril1")
         _check_scale_tril(scale_tril2, "kl_mvn_mvn: scale_tril2")
-    d1 = torch.diagonal(scale_tril1, dim1=-2, dim2=-1).contiguous()
-    d2 = torch.diagonal(scale_tril2, dim1=-2, dim2=-1).contiguous()
+    d1 = torch.diagonal(scale_tril1, dim1=-2, dim2=-1).to(torch.float64).contiguous()
+    d2 = torch.diagonal(scale_tril2, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     A = torch.linalg.solve_triangular(scale_tril2, scale_tril1, upper=False)
     z = torch.linalg.solve_triangular(
         scale_tril2, (-mu1 + mu2).unsqueeze(-1), upper=False
