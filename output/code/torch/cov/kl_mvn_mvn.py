@@ -157,7 +157,7 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
     L2 = torch.linalg.cholesky(cov2)
     d1 = torch.diagonal(L1, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     d2 = torch.diagonal(L2, dim1=-2, dim2=-1).to(torch.float64).contiguous()
-    A = torch.linalg.solve_triangular(L2, L1, upper=False)
+    A = torch.linalg.solve_triangular(L2.mT, L1.mT, upper=True, left=False).mT
     z = torch.linalg.solve_triangular(
         L2, (-mu1 + mu2).unsqueeze(-1), upper=False
     ).squeeze(-1)

@@ -158,7 +158,7 @@ def kl_mvn_mvn(mu1, precision1, mu2, precision2, validate=False):
     R2 = torch.linalg.cholesky(precision2)
     d1 = torch.diagonal(R1, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     d2 = torch.diagonal(R2, dim1=-2, dim2=-1).to(torch.float64).contiguous()
-    B = torch.linalg.solve_triangular(R1, R2, upper=False)
+    B = torch.linalg.solve_triangular(R1.mT, R2.mT, upper=True, left=False).mT
     m = torch.matmul((-mu1 + mu2).unsqueeze(-2), R2).squeeze(-2)
     value = (
         0.5

@@ -129,8 +129,11 @@ def kl_mvn_std_normal(mu, precision, validate=False):
     R = torch.linalg.cholesky(precision)
     d = torch.diagonal(R, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     B = torch.linalg.solve_triangular(
-        R, torch.eye(R.shape[-1], dtype=R.dtype, device=R.device), upper=False
-    )
+        R.mT,
+        torch.eye(R.shape[-1], dtype=R.dtype, device=R.device).mT,
+        upper=True,
+        left=False,
+    ).mT
     value = (
         0.5
         * torch.square(

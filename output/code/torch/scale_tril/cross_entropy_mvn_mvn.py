@@ -68,7 +68,9 @@ def cross_entropy_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
         _check_scale_tril(scale_tril2, "cross_entropy_mvn_mvn: scale_tril2")
     d1 = torch.diagonal(scale_tril1, dim1=-2, dim2=-1).to(torch.float64).contiguous()
     d2 = torch.diagonal(scale_tril2, dim1=-2, dim2=-1).to(torch.float64).contiguous()
-    A = torch.linalg.solve_triangular(scale_tril2, scale_tril1, upper=False)
+    A = torch.linalg.solve_triangular(
+        scale_tril2.mT, scale_tril1.mT, upper=True, left=False
+    ).mT
     z = torch.linalg.solve_triangular(
         scale_tril2, (-mu1 + mu2).unsqueeze(-1), upper=False
     ).squeeze(-1)
