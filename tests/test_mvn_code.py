@@ -83,15 +83,17 @@ def exact(name, mu1, a1, mu2=None, a2=None, param="scale_tril"):
 @pytest.mark.parametrize("target", list(TARGETS))
 @pytest.mark.parametrize("param", PARAMS)
 @pytest.mark.parametrize("name", NAMES)
-def test_every_module_runs_and_matches_numpy_scale_tril(name, param, target):
-    """All targets and parameterisations give the NumPy scale_tril value (float64, batch of 6, k = 4)."""
+def test_every_module_runs_and_matches_mpmath(name, param, target):
+    """All targets and parameterisations give the 50-digit textbook value of their inputs (float64, batch of 6,
+    k = 4)."""
     framework(target)
     k = 4
     L1, L2 = random_tril(k, (6,)), random_tril(k, (6,))
     mu1, mu2 = RNG.normal(size=(6, k)), RNG.normal(size=(6, k))
-    expected = call(name, function(name, "numpy", "scale_tril"), mu1, L1, mu2, L2)
-    got = call(name, function(name, target, param), mu1, as_param(L1, param), mu2, as_param(L2, param))
+    a1, a2 = as_param(L1, param), as_param(L2, param)
+    got = call(name, function(name, target, param), mu1, a1, mu2, a2)
     assert got.shape == (6,) and got.dtype == np.float64
+    expected = [float(exact(name, mu1[i], a1[i], mu2[i], a2[i], param)) for i in range(6)]
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
 
 
@@ -148,10 +150,53 @@ def test_batch_dimensions_broadcast(target, param):
             jj = j if name in PAIRS else 0
             one = call(name, fn, mu1[i, 0], m1[i, 0], mu2[jj], m2[jj])
             np.testing.assert_allclose(got[i, j], one, rtol=1e-13, err_msg=name)
-    # a mean with a batch and one shared matrix
-    kl = function("kl-mvn-std-normal", target, param)
-    got = np.asarray(kl(RNG.normal(size=(5, k)), as_param(L2[0], param)))
-    assert got.shape == (5,)
+    # a mean with a batch and one shared matrix: the batch shape of torch's MultivariateNormal, also for the entropy
+    # (which does not depend on the mean)
+    for name in ("kl-mvn-std-normal", "entropy-mvn"):
+        got = np.asarray(call(name, function(name, target, param), RNG.normal(size=(5, k)), as_param(L2[0], param)))
+        assert got.shape == (5,), name
+        assert np.all(got == got[0]) or name != "entropy-mvn"
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_sizes_that_do_not_match_raise(target):
+    """mu of size 2 with a 3x3 factor (or a non-square matrix) is an error naming both shapes, as in torch."""
+    framework(target)
+    for name in NAMES:
+        fn = function(name, target)
+        with pytest.raises(ValueError, match=r"mu1? has shape \(2,\) and scale_tril1? \(3, 3\)"):
+            call(name, fn, np.zeros(2), np.eye(3), np.zeros(2), np.eye(3))
+        with pytest.raises(ValueError, match="must be \\(..., k\\) and \\(..., k, k\\)"):
+            call(name, fn, np.zeros(3), np.eye(3)[:, :2], np.zeros(3), np.eye(3)[:, :2])
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch", "jax"])
+def test_integer_inputs_are_promoted(target):
+    """Integer arrays give the values of the same numbers as floats (NumPy used to truncate in its solve)."""
+    framework(target)
+    mu1, mu2 = np.array([0, 1]), np.array([1, -2])
+    L1, L2 = np.array([[2, 0], [1, 3]]), np.array([[3, 0], [1, 1]])
+    for name in NAMES:
+        fn = function(name, target)
+        got = float(call(name, fn, mu1, L1, mu2, L2))
+        ref = float(exact(name, mu1.astype(float), L1.astype(float), mu2.astype(float), L2.astype(float)))
+        assert got == pytest.approx(ref, rel=1e-6), name  # torch promotes to float32
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_cov_and_precision_read_only_their_lower_triangle(target):
+    """As documented (and as Cholesky routines do): junk above the diagonal changes nothing."""
+    framework(target)
+    k = 3
+    L1, L2 = random_tril(k), random_tril(k)
+    mu1, mu2 = RNG.normal(size=k), RNG.normal(size=k)
+    for param in ("cov", "precision"):
+        a1, a2 = as_param(L1, param), as_param(L2, param)
+        junk1, junk2 = a1 + np.triu(np.full((k, k), 7.0), 1), a2 + np.triu(np.full((k, k), -5.0), 1)
+        for name in NAMES:
+            fn = function(name, target, param)
+            np.testing.assert_allclose(call(name, fn, mu1, junk1, mu2, junk2), call(name, fn, mu1, a1, mu2, a2),
+                                       rtol=1e-12, err_msg=f"{name} {param}")
 
 
 def near(k, dtype, param, rng):

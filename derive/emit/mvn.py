@@ -123,6 +123,11 @@ class SumLast(_Node):
     nargs, _label = 1, "sum"
 
 
+class BatchLike(_Node):
+    """A value broadcast to the batch shape of a vector (..., k) and a matrix (..., k, k) argument."""
+    nargs, _label = 3, "broadcast_to_batch"
+
+
 class Dim(_Node):
     """k, the event size of a vector argument (..., k), as a Python int."""
     nargs, _label = 1, "dim"
@@ -173,6 +178,9 @@ class _MvnMixin:
     def _print_SumLast(self, expr):
         return self._mvn("sum_last", expr)
 
+    def _print_BatchLike(self, expr):
+        return self._mvn("batch_like", expr)
+
     def _print_Dim(self, expr):
         return "%s.shape[-1]" % self._print(expr.args[0])
 
@@ -189,6 +197,7 @@ class NumPyMvnPrinter(_MvnMixin, printers.NumPyStablePrinter):
         "sumsq": "numpy.sum(numpy.square({0}), axis=-1)",
         "frobenius_sq": "numpy.sum(numpy.square({0}), axis=(-2, -1))",
         "sum_last": "numpy.sum({0}, axis=-1)",
+        "batch_like": "numpy.broadcast_to({0}, numpy.broadcast_shapes({1}.shape[:-1], {2}.shape[:-2])).copy()",
     }
 
 
@@ -211,12 +220,13 @@ class TorchMvnPrinter(_MvnMixin, printers.TorchStablePrinter):
         "sumsq": "torch.square(torch.linalg.vector_norm({0}, dim=-1))",
         "frobenius_sq": "torch.square(torch.linalg.vector_norm({0}, dim=(-2, -1)))",
         "sum_last": "torch.sum({0}, dim=-1)",
+        "batch_like": "{0}.expand(torch.broadcast_shapes({1}.shape[:-1], {2}.shape[:-2]))",
     }
 
 
 class JaxMvnPrinter(_MvnMixin, printers.JaxStablePrinter):
     _ops = {
-        "cholesky": "jax.numpy.linalg.cholesky({0})",
+        "cholesky": "jax.lax.linalg.cholesky({0}, symmetrize_input=False)",  # read the lower triangle only
         "solve": "_solve_tril({0}, {1})",
         "solve_vec": "_solve_tril({0}, {1}[..., None])[..., 0]",
         "t_matvec": "jax.numpy.matmul({1}[..., None, :], {0})[..., 0, :]",
@@ -226,6 +236,7 @@ class JaxMvnPrinter(_MvnMixin, printers.JaxStablePrinter):
         "sumsq": "jax.numpy.sum(jax.numpy.square({0}), axis=-1)",
         "frobenius_sq": "jax.numpy.sum(jax.numpy.square({0}), axis=(-2, -1))",
         "sum_last": "jax.numpy.sum({0}, axis=-1)",
+        "batch_like": "jax.numpy.broadcast_to({0}, jax.numpy.broadcast_shapes({1}.shape[:-1], {2}.shape[:-2]))",
     }
 
 
@@ -243,6 +254,8 @@ class TensorflowMvnPrinter(_MvnMixin, printers.TensorflowStablePrinter):
         "sumsq": "tensorflow.reduce_sum(tensorflow.square({0}), axis=-1)",
         "frobenius_sq": "tensorflow.reduce_sum(tensorflow.square({0}), axis=(-2, -1))",
         "sum_last": "tensorflow.reduce_sum({0}, axis=-1)",
+        "batch_like": "tensorflow.broadcast_to({0}, tensorflow.broadcast_dynamic_shape(tensorflow.shape({1})[:-1],"
+                      " tensorflow.shape({2})[:-2]))",
     }
 
 
@@ -251,6 +264,12 @@ class TensorflowMvnPrinter(_MvnMixin, printers.TensorflowStablePrinter):
 #: A float32 cov or precision is still factored in float64: a float32 Cholesky of a matrix with condition number
 #: 1e8 is off by 5% (tests/test_mvn_code.py), a triangular solve with the factor is not.
 SOLVE_IN_INPUT_DTYPE = ("torch",)
+#: integer arrays are promoted to the default float dtype (format with {x}); TensorFlow's ops need floats
+PROMOTE = {
+    "numpy": "{x} if numpy.issubdtype({x}.dtype, numpy.inexact) else {x}.astype(numpy.float64)",
+    "torch": "{x} if {x}.is_floating_point() else {x}.to(torch.get_default_dtype())",
+    "jax": "{x} if jax.numpy.issubdtype({x}.dtype, jax.numpy.inexact) else {x}.astype(float)",
+}
 PRINTERS = {"numpy": NumPyMvnPrinter, "torch": TorchMvnPrinter, "jax": JaxMvnPrinter,
             "tensorflow": TensorflowMvnPrinter}
 IMPORTS = {
@@ -266,8 +285,10 @@ NOTES = {
              "float64 and rounded once; with scale_tril the triangular solves stay in float32 and only the "
              "diagonal terms, which cancel as p approaches q, are taken in float64). A cov or precision that is not positive definite raises "
              "torch.linalg.LinAlgError. Autograd works.",
-    "jax": "Computed in the inputs' float dtype (float64 needs jax_enable_x64). A cov or precision that is not "
-           "positive definite gives NaN. validate=True needs concrete arrays (not under jax.jit).",
+    "jax": "Integer arrays are promoted to the default float dtype; computed in the inputs' float dtype (float64 "
+           "needs jax_enable_x64). A cov or precision that is not positive definite gives NaN, and so does a "
+           "float32 one whose condition number is beyond about 1e7 (a float32 Cholesky fails there): pass "
+           "float64 or a scale_tril. validate=True needs concrete arrays (not under jax.jit).",
     "tensorflow": "Tensors must be floating point; float32 is computed in float64 and rounded once. A cov or "
                   "precision that is not positive definite gives NaN.",
 }
@@ -316,7 +337,8 @@ def form(name: str, param: str) -> MvnForm:
     half, k = S.Half, Dim(mus[0])
     log2pi = log(2 * pi)
     if spec.kind == "entropy":
-        value = k * (1 + log2pi) / 2 + sign * SumLast(log(diags[0]))
+        # mu enters only through its batch shape (the entropy does not depend on the mean)
+        value = BatchLike(k * (1 + log2pi) / 2 + sign * SumLast(log(diags[0])), mus[0], mats[0])
     elif spec.kind == "kl-std":
         (mu,), (f,), (dd,) = mus, factors, diags
         if param == "precision":
@@ -393,6 +415,7 @@ def emit(name: str, target: str, param: str | None = None, grad: bool = False) -
     )
     source = render("code/mvn_module.py.j2", fn=fn, target=tgt, imports=IMPORTS[target], notes=NOTES[target],
                     upcast_inputs=target not in SOLVE_IN_INPUT_DTYPE or param != "scale_tril",
+                    promote=PROMOTE.get(target, ""), pairs=list(zip(f.args[::2], f.args[1::2])),
                     param=param, derivation=name, helpers=helpers_for(Add(f.value), printer))
     return format_python(source)
 

@@ -108,7 +108,10 @@ class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):
 
 class TorchStablePrinter(_StableMixin, TorchPrinter):
     mask_fixup = True
-    fixup_guard = "not torch.compiler.is_compiling()"  # torch.compile fuses where() and breaks on mask.any()
+    # mask.any() is data-dependent control flow: torch.compile (which fuses where() anyway), torch.jit.trace (which
+    # would freeze one branch) and functorch transforms (vmap, jacrev) take the where() form instead
+    fixup_guard = ("not (torch.compiler.is_compiling() or torch.jit.is_tracing()"
+                   " or torch._C._functorch.is_functorch_wrapped_tensor(x))")
 
     def _print_expm1(self, expr):
         return "%s(%s)" % (self._module_format("torch.expm1"), self._print(expr.args[0]))

@@ -124,8 +124,10 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
     mu has shape (..., k), each cov (..., k, k) (a
     symmetric positive definite covariance; only its lower triangle is read). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
-    Computed in the inputs' float dtype (float64 needs jax_enable_x64). A cov or precision that is not
-    positive definite gives NaN. validate=True needs concrete arrays (not under jax.jit).
+    Integer arrays are promoted to the default float dtype; computed in the inputs' float dtype (float64
+    needs jax_enable_x64). A cov or precision that is not positive definite gives NaN, and so does a
+    float32 one whose condition number is beyond about 1e7 (a float32 Cholesky fails there): pass
+    float64 or a scale_tril. validate=True needs concrete arrays (not under jax.jit).
     With ``validate=True``, a cov that is not symmetric (to 1e-6 of its largest entry) or not positive
     definite raises ValueError.
     """
@@ -133,11 +135,37 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
     cov1 = jax.numpy.asarray(cov1)
     mu2 = jax.numpy.asarray(mu2)
     cov2 = jax.numpy.asarray(cov2)
+    mu1 = (
+        mu1 if jax.numpy.issubdtype(mu1.dtype, jax.numpy.inexact) else mu1.astype(float)
+    )
+    cov1 = (
+        cov1
+        if jax.numpy.issubdtype(cov1.dtype, jax.numpy.inexact)
+        else cov1.astype(float)
+    )
+    mu2 = (
+        mu2 if jax.numpy.issubdtype(mu2.dtype, jax.numpy.inexact) else mu2.astype(float)
+    )
+    cov2 = (
+        cov2
+        if jax.numpy.issubdtype(cov2.dtype, jax.numpy.inexact)
+        else cov2.astype(float)
+    )
+    if mu1.shape[-1:] != cov1.shape[-1:] or cov1.shape[-2:-1] != cov1.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and cov1 {tuple(cov1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if mu2.shape[-1:] != cov2.shape[-1:] or cov2.shape[-2:-1] != cov2.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and cov2 {tuple(cov2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_positive_definite(cov1, "kl_mvn_mvn: cov1")
         _check_positive_definite(cov2, "kl_mvn_mvn: cov2")
-    L1 = jax.numpy.linalg.cholesky(cov1)
-    L2 = jax.numpy.linalg.cholesky(cov2)
+    L1 = jax.lax.linalg.cholesky(cov1, symmetrize_input=False)
+    L2 = jax.lax.linalg.cholesky(cov2, symmetrize_input=False)
     d1 = jax.numpy.diagonal(L1, axis1=-2, axis2=-1)
     d2 = jax.numpy.diagonal(L2, axis1=-2, axis2=-1)
     A = _solve_tril(L2, L1)

@@ -106,16 +106,27 @@ def kl_mvn_std_normal(mu, cov, validate=False):
     mu has shape (..., k), each cov (..., k, k) (a
     symmetric positive definite covariance; only its lower triangle is read). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
-    Computed in the inputs' float dtype (float64 needs jax_enable_x64). A cov or precision that is not
-    positive definite gives NaN. validate=True needs concrete arrays (not under jax.jit).
+    Integer arrays are promoted to the default float dtype; computed in the inputs' float dtype (float64
+    needs jax_enable_x64). A cov or precision that is not positive definite gives NaN, and so does a
+    float32 one whose condition number is beyond about 1e7 (a float32 Cholesky fails there): pass
+    float64 or a scale_tril. validate=True needs concrete arrays (not under jax.jit).
     With ``validate=True``, a cov that is not symmetric (to 1e-6 of its largest entry) or not positive
     definite raises ValueError.
     """
     mu = jax.numpy.asarray(mu)
     cov = jax.numpy.asarray(cov)
+    mu = mu if jax.numpy.issubdtype(mu.dtype, jax.numpy.inexact) else mu.astype(float)
+    cov = (
+        cov if jax.numpy.issubdtype(cov.dtype, jax.numpy.inexact) else cov.astype(float)
+    )
+    if mu.shape[-1:] != cov.shape[-1:] or cov.shape[-2:-1] != cov.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and cov {tuple(cov.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_positive_definite(cov, "kl_mvn_std_normal: cov")
-    L = jax.numpy.linalg.cholesky(cov)
+    L = jax.lax.linalg.cholesky(cov, symmetrize_input=False)
     d = jax.numpy.diagonal(L, axis1=-2, axis2=-1)
     value = (
         0.5 * jax.numpy.sum(jax.numpy.square(jax.numpy.tril(L, -1)), axis=(-2, -1))

@@ -66,8 +66,10 @@ def cross_entropy_mvn_mvn(mu1, precision1, mu2, precision2, validate=False):
     mu has shape (..., k), each precision (..., k, k) (a symmetric positive
     definite precision, the inverse covariance; only its lower triangle is read). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
-    Computed in the inputs' float dtype (float64 needs jax_enable_x64). A cov or precision that is not
-    positive definite gives NaN. validate=True needs concrete arrays (not under jax.jit).
+    Integer arrays are promoted to the default float dtype; computed in the inputs' float dtype (float64
+    needs jax_enable_x64). A cov or precision that is not positive definite gives NaN, and so does a
+    float32 one whose condition number is beyond about 1e7 (a float32 Cholesky fails there): pass
+    float64 or a scale_tril. validate=True needs concrete arrays (not under jax.jit).
     With ``validate=True``, a precision that is not symmetric (to 1e-6 of its largest entry) or not positive
     definite raises ValueError.
     """
@@ -75,11 +77,43 @@ def cross_entropy_mvn_mvn(mu1, precision1, mu2, precision2, validate=False):
     precision1 = jax.numpy.asarray(precision1)
     mu2 = jax.numpy.asarray(mu2)
     precision2 = jax.numpy.asarray(precision2)
+    mu1 = (
+        mu1 if jax.numpy.issubdtype(mu1.dtype, jax.numpy.inexact) else mu1.astype(float)
+    )
+    precision1 = (
+        precision1
+        if jax.numpy.issubdtype(precision1.dtype, jax.numpy.inexact)
+        else precision1.astype(float)
+    )
+    mu2 = (
+        mu2 if jax.numpy.issubdtype(mu2.dtype, jax.numpy.inexact) else mu2.astype(float)
+    )
+    precision2 = (
+        precision2
+        if jax.numpy.issubdtype(precision2.dtype, jax.numpy.inexact)
+        else precision2.astype(float)
+    )
+    if (
+        mu1.shape[-1:] != precision1.shape[-1:]
+        or precision1.shape[-2:-1] != precision1.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and precision1 {tuple(precision1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if (
+        mu2.shape[-1:] != precision2.shape[-1:]
+        or precision2.shape[-2:-1] != precision2.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and precision2 {tuple(precision2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_positive_definite(precision1, "cross_entropy_mvn_mvn: precision1")
         _check_positive_definite(precision2, "cross_entropy_mvn_mvn: precision2")
-    R1 = jax.numpy.linalg.cholesky(precision1)
-    R2 = jax.numpy.linalg.cholesky(precision2)
+    R1 = jax.lax.linalg.cholesky(precision1, symmetrize_input=False)
+    R2 = jax.lax.linalg.cholesky(precision2, symmetrize_input=False)
     d1 = jax.numpy.diagonal(R1, axis1=-2, axis2=-1)
     d2 = jax.numpy.diagonal(R2, axis1=-2, axis2=-1)
     B = _solve_tril(R1, R2)

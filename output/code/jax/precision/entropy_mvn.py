@@ -56,22 +56,41 @@ def entropy_mvn(mu, precision, validate=False):
 
         R = cholesky(precision)
         d = diag(R)
-        -sum(log(d)) + 1.4189385332046727*dim(mu)
+        broadcast_to_batch(-sum(log(d)) + 1.4189385332046727*dim(mu), mu, precision)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``jax.numpy.asarray``): each
     mu has shape (..., k), each precision (..., k, k) (a symmetric positive
     definite precision, the inverse covariance; only its lower triangle is read). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
-    Computed in the inputs' float dtype (float64 needs jax_enable_x64). A cov or precision that is not
-    positive definite gives NaN. validate=True needs concrete arrays (not under jax.jit).
+    Integer arrays are promoted to the default float dtype; computed in the inputs' float dtype (float64
+    needs jax_enable_x64). A cov or precision that is not positive definite gives NaN, and so does a
+    float32 one whose condition number is beyond about 1e7 (a float32 Cholesky fails there): pass
+    float64 or a scale_tril. validate=True needs concrete arrays (not under jax.jit).
     With ``validate=True``, a precision that is not symmetric (to 1e-6 of its largest entry) or not positive
     definite raises ValueError.
     """
     mu = jax.numpy.asarray(mu)
     precision = jax.numpy.asarray(precision)
+    mu = mu if jax.numpy.issubdtype(mu.dtype, jax.numpy.inexact) else mu.astype(float)
+    precision = (
+        precision
+        if jax.numpy.issubdtype(precision.dtype, jax.numpy.inexact)
+        else precision.astype(float)
+    )
+    if (
+        mu.shape[-1:] != precision.shape[-1:]
+        or precision.shape[-2:-1] != precision.shape[-1:]
+    ):
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and precision {tuple(precision.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_positive_definite(precision, "entropy_mvn: precision")
-    R = jax.numpy.linalg.cholesky(precision)
+    R = jax.lax.linalg.cholesky(precision, symmetrize_input=False)
     d = jax.numpy.diagonal(R, axis1=-2, axis2=-1)
-    value = 1.4189385332046727 * mu.shape[-1] - jax.numpy.sum(jax.numpy.log(d), axis=-1)
+    value = jax.numpy.broadcast_to(
+        (1.4189385332046727 * mu.shape[-1] - jax.numpy.sum(jax.numpy.log(d), axis=-1)),
+        jax.numpy.broadcast_shapes(mu.shape[:-1], precision.shape[:-2]),
+    )
     return value

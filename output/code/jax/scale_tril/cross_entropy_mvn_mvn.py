@@ -64,8 +64,10 @@ def cross_entropy_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
     mu has shape (..., k), each scale_tril (..., k, k) (a lower triangular factor
     of the covariance with a positive diagonal; its upper triangle must be zero). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
-    Computed in the inputs' float dtype (float64 needs jax_enable_x64). A cov or precision that is not
-    positive definite gives NaN. validate=True needs concrete arrays (not under jax.jit).
+    Integer arrays are promoted to the default float dtype; computed in the inputs' float dtype (float64
+    needs jax_enable_x64). A cov or precision that is not positive definite gives NaN, and so does a
+    float32 one whose condition number is beyond about 1e7 (a float32 Cholesky fails there): pass
+    float64 or a scale_tril. validate=True needs concrete arrays (not under jax.jit).
     With ``validate=True``, a scale_tril that is not lower triangular or has a diagonal entry <= 0 raises
     ValueError.
     """
@@ -73,6 +75,38 @@ def cross_entropy_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
     scale_tril1 = jax.numpy.asarray(scale_tril1)
     mu2 = jax.numpy.asarray(mu2)
     scale_tril2 = jax.numpy.asarray(scale_tril2)
+    mu1 = (
+        mu1 if jax.numpy.issubdtype(mu1.dtype, jax.numpy.inexact) else mu1.astype(float)
+    )
+    scale_tril1 = (
+        scale_tril1
+        if jax.numpy.issubdtype(scale_tril1.dtype, jax.numpy.inexact)
+        else scale_tril1.astype(float)
+    )
+    mu2 = (
+        mu2 if jax.numpy.issubdtype(mu2.dtype, jax.numpy.inexact) else mu2.astype(float)
+    )
+    scale_tril2 = (
+        scale_tril2
+        if jax.numpy.issubdtype(scale_tril2.dtype, jax.numpy.inexact)
+        else scale_tril2.astype(float)
+    )
+    if (
+        mu1.shape[-1:] != scale_tril1.shape[-1:]
+        or scale_tril1.shape[-2:-1] != scale_tril1.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and scale_tril1 {tuple(scale_tril1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if (
+        mu2.shape[-1:] != scale_tril2.shape[-1:]
+        or scale_tril2.shape[-2:-1] != scale_tril2.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and scale_tril2 {tuple(scale_tril2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_scale_tril(scale_tril1, "cross_entropy_mvn_mvn: scale_tril1")
         _check_scale_tril(scale_tril2, "cross_entropy_mvn_mvn: scale_tril2")

@@ -105,13 +105,29 @@ def kl_mvn_std_normal(mu, scale_tril, validate=False):
     mu has shape (..., k), each scale_tril (..., k, k) (a lower triangular factor
     of the covariance with a positive diagonal; its upper triangle must be zero). Batch dimensions
     broadcast as in torch.distributions.MultivariateNormal; the result has the broadcast batch shape.
-    Computed in the inputs' float dtype (float64 needs jax_enable_x64). A cov or precision that is not
-    positive definite gives NaN. validate=True needs concrete arrays (not under jax.jit).
+    Integer arrays are promoted to the default float dtype; computed in the inputs' float dtype (float64
+    needs jax_enable_x64). A cov or precision that is not positive definite gives NaN, and so does a
+    float32 one whose condition number is beyond about 1e7 (a float32 Cholesky fails there): pass
+    float64 or a scale_tril. validate=True needs concrete arrays (not under jax.jit).
     With ``validate=True``, a scale_tril that is not lower triangular or has a diagonal entry <= 0 raises
     ValueError.
     """
     mu = jax.numpy.asarray(mu)
     scale_tril = jax.numpy.asarray(scale_tril)
+    mu = mu if jax.numpy.issubdtype(mu.dtype, jax.numpy.inexact) else mu.astype(float)
+    scale_tril = (
+        scale_tril
+        if jax.numpy.issubdtype(scale_tril.dtype, jax.numpy.inexact)
+        else scale_tril.astype(float)
+    )
+    if (
+        mu.shape[-1:] != scale_tril.shape[-1:]
+        or scale_tril.shape[-2:-1] != scale_tril.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and scale_tril {tuple(scale_tril.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_scale_tril(scale_tril, "kl_mvn_std_normal: scale_tril")
     d = jax.numpy.diagonal(scale_tril, axis1=-2, axis2=-1)

@@ -57,7 +57,7 @@ def entropy_mvn(mu, cov, validate=False):
 
         L = cholesky(cov)
         d = diag(L)
-        1.4189385332046727*dim(mu) + sum(log(d))
+        broadcast_to_batch(1.4189385332046727*dim(mu) + sum(log(d)), mu, cov)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``numpy.asarray``): each
     mu has shape (..., k), each cov (..., k, k) (a
@@ -76,6 +76,15 @@ def entropy_mvn(mu, cov, validate=False):
     )
     mu = numpy.asarray(mu)
     cov = numpy.asarray(cov)
+    mu = mu if numpy.issubdtype(mu.dtype, numpy.inexact) else mu.astype(numpy.float64)
+    cov = (
+        cov if numpy.issubdtype(cov.dtype, numpy.inexact) else cov.astype(numpy.float64)
+    )
+    if mu.shape[-1:] != cov.shape[-1:] or cov.shape[-2:-1] != cov.shape[-1:]:
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and cov {tuple(cov.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = mu.astype(numpy.float64)
         cov = cov.astype(numpy.float64)
@@ -83,5 +92,8 @@ def entropy_mvn(mu, cov, validate=False):
         _check_positive_definite(cov, "entropy_mvn: cov")
     L = numpy.linalg.cholesky(cov)
     d = numpy.diagonal(L, axis1=-2, axis2=-1)
-    value = 1.4189385332046727 * mu.shape[-1] + numpy.sum(numpy.log(d), axis=-1)
+    value = numpy.broadcast_to(
+        (1.4189385332046727 * mu.shape[-1] + numpy.sum(numpy.log(d), axis=-1)),
+        numpy.broadcast_shapes(mu.shape[:-1], cov.shape[:-2]),
+    ).copy()
     return value.astype(numpy.float32) if single else value

@@ -155,6 +155,32 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
     cov1 = numpy.asarray(cov1)
     mu2 = numpy.asarray(mu2)
     cov2 = numpy.asarray(cov2)
+    mu1 = (
+        mu1 if numpy.issubdtype(mu1.dtype, numpy.inexact) else mu1.astype(numpy.float64)
+    )
+    cov1 = (
+        cov1
+        if numpy.issubdtype(cov1.dtype, numpy.inexact)
+        else cov1.astype(numpy.float64)
+    )
+    mu2 = (
+        mu2 if numpy.issubdtype(mu2.dtype, numpy.inexact) else mu2.astype(numpy.float64)
+    )
+    cov2 = (
+        cov2
+        if numpy.issubdtype(cov2.dtype, numpy.inexact)
+        else cov2.astype(numpy.float64)
+    )
+    if mu1.shape[-1:] != cov1.shape[-1:] or cov1.shape[-2:-1] != cov1.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and cov1 {tuple(cov1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if mu2.shape[-1:] != cov2.shape[-1:] or cov2.shape[-2:-1] != cov2.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and cov2 {tuple(cov2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu1 = mu1.astype(numpy.float64)
         cov1 = cov1.astype(numpy.float64)

@@ -129,6 +129,15 @@ def kl_mvn_std_normal(mu, cov, validate=False):
     )
     mu = numpy.asarray(mu)
     cov = numpy.asarray(cov)
+    mu = mu if numpy.issubdtype(mu.dtype, numpy.inexact) else mu.astype(numpy.float64)
+    cov = (
+        cov if numpy.issubdtype(cov.dtype, numpy.inexact) else cov.astype(numpy.float64)
+    )
+    if mu.shape[-1:] != cov.shape[-1:] or cov.shape[-2:-1] != cov.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and cov {tuple(cov.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = mu.astype(numpy.float64)
         cov = cov.astype(numpy.float64)

@@ -85,6 +85,38 @@ def cross_entropy_mvn_mvn(mu1, precision1, mu2, precision2, validate=False):
     precision1 = numpy.asarray(precision1)
     mu2 = numpy.asarray(mu2)
     precision2 = numpy.asarray(precision2)
+    mu1 = (
+        mu1 if numpy.issubdtype(mu1.dtype, numpy.inexact) else mu1.astype(numpy.float64)
+    )
+    precision1 = (
+        precision1
+        if numpy.issubdtype(precision1.dtype, numpy.inexact)
+        else precision1.astype(numpy.float64)
+    )
+    mu2 = (
+        mu2 if numpy.issubdtype(mu2.dtype, numpy.inexact) else mu2.astype(numpy.float64)
+    )
+    precision2 = (
+        precision2
+        if numpy.issubdtype(precision2.dtype, numpy.inexact)
+        else precision2.astype(numpy.float64)
+    )
+    if (
+        mu1.shape[-1:] != precision1.shape[-1:]
+        or precision1.shape[-2:-1] != precision1.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and precision1 {tuple(precision1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if (
+        mu2.shape[-1:] != precision2.shape[-1:]
+        or precision2.shape[-2:-1] != precision2.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and precision2 {tuple(precision2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu1 = mu1.astype(numpy.float64)
         precision1 = precision1.astype(numpy.float64)

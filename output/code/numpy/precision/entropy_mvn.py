@@ -57,7 +57,7 @@ def entropy_mvn(mu, precision, validate=False):
 
         R = cholesky(precision)
         d = diag(R)
-        -sum(log(d)) + 1.4189385332046727*dim(mu)
+        broadcast_to_batch(-sum(log(d)) + 1.4189385332046727*dim(mu), mu, precision)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``numpy.asarray``): each
     mu has shape (..., k), each precision (..., k, k) (a symmetric positive
@@ -79,6 +79,20 @@ def entropy_mvn(mu, precision, validate=False):
     )
     mu = numpy.asarray(mu)
     precision = numpy.asarray(precision)
+    mu = mu if numpy.issubdtype(mu.dtype, numpy.inexact) else mu.astype(numpy.float64)
+    precision = (
+        precision
+        if numpy.issubdtype(precision.dtype, numpy.inexact)
+        else precision.astype(numpy.float64)
+    )
+    if (
+        mu.shape[-1:] != precision.shape[-1:]
+        or precision.shape[-2:-1] != precision.shape[-1:]
+    ):
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and precision {tuple(precision.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = mu.astype(numpy.float64)
         precision = precision.astype(numpy.float64)
@@ -86,5 +100,8 @@ def entropy_mvn(mu, precision, validate=False):
         _check_positive_definite(precision, "entropy_mvn: precision")
     R = numpy.linalg.cholesky(precision)
     d = numpy.diagonal(R, axis1=-2, axis2=-1)
-    value = 1.4189385332046727 * mu.shape[-1] - numpy.sum(numpy.log(d), axis=-1)
+    value = numpy.broadcast_to(
+        (1.4189385332046727 * mu.shape[-1] - numpy.sum(numpy.log(d), axis=-1)),
+        numpy.broadcast_shapes(mu.shape[:-1], precision.shape[:-2]),
+    ).copy()
     return value.astype(numpy.float32) if single else value

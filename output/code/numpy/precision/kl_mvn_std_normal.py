@@ -133,6 +133,20 @@ def kl_mvn_std_normal(mu, precision, validate=False):
     )
     mu = numpy.asarray(mu)
     precision = numpy.asarray(precision)
+    mu = mu if numpy.issubdtype(mu.dtype, numpy.inexact) else mu.astype(numpy.float64)
+    precision = (
+        precision
+        if numpy.issubdtype(precision.dtype, numpy.inexact)
+        else precision.astype(numpy.float64)
+    )
+    if (
+        mu.shape[-1:] != precision.shape[-1:]
+        or precision.shape[-2:-1] != precision.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and precision {tuple(precision.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = mu.astype(numpy.float64)
         precision = precision.astype(numpy.float64)

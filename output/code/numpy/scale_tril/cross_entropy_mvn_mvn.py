@@ -83,6 +83,38 @@ def cross_entropy_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
     scale_tril1 = numpy.asarray(scale_tril1)
     mu2 = numpy.asarray(mu2)
     scale_tril2 = numpy.asarray(scale_tril2)
+    mu1 = (
+        mu1 if numpy.issubdtype(mu1.dtype, numpy.inexact) else mu1.astype(numpy.float64)
+    )
+    scale_tril1 = (
+        scale_tril1
+        if numpy.issubdtype(scale_tril1.dtype, numpy.inexact)
+        else scale_tril1.astype(numpy.float64)
+    )
+    mu2 = (
+        mu2 if numpy.issubdtype(mu2.dtype, numpy.inexact) else mu2.astype(numpy.float64)
+    )
+    scale_tril2 = (
+        scale_tril2
+        if numpy.issubdtype(scale_tril2.dtype, numpy.inexact)
+        else scale_tril2.astype(numpy.float64)
+    )
+    if (
+        mu1.shape[-1:] != scale_tril1.shape[-1:]
+        or scale_tril1.shape[-2:-1] != scale_tril1.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and scale_tril1 {tuple(scale_tril1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if (
+        mu2.shape[-1:] != scale_tril2.shape[-1:]
+        or scale_tril2.shape[-2:-1] != scale_tril2.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and scale_tril2 {tuple(scale_tril2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu1 = mu1.astype(numpy.float64)
         scale_tril1 = scale_tril1.astype(numpy.float64)

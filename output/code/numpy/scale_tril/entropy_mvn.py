@@ -56,7 +56,7 @@ def entropy_mvn(mu, scale_tril, validate=False):
     term non-negative where it is a KL (nothing cancels as p approaches q)::
 
         d = diag(scale_tril)
-        1.4189385332046727*dim(mu) + sum(log(d))
+        broadcast_to_batch(1.4189385332046727*dim(mu) + sum(log(d)), mu, scale_tril)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``numpy.asarray``): each
     mu has shape (..., k), each scale_tril (..., k, k) (a lower triangular factor
@@ -78,11 +78,28 @@ def entropy_mvn(mu, scale_tril, validate=False):
     )
     mu = numpy.asarray(mu)
     scale_tril = numpy.asarray(scale_tril)
+    mu = mu if numpy.issubdtype(mu.dtype, numpy.inexact) else mu.astype(numpy.float64)
+    scale_tril = (
+        scale_tril
+        if numpy.issubdtype(scale_tril.dtype, numpy.inexact)
+        else scale_tril.astype(numpy.float64)
+    )
+    if (
+        mu.shape[-1:] != scale_tril.shape[-1:]
+        or scale_tril.shape[-2:-1] != scale_tril.shape[-1:]
+    ):
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and scale_tril {tuple(scale_tril.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = mu.astype(numpy.float64)
         scale_tril = scale_tril.astype(numpy.float64)
     if validate:
         _check_scale_tril(scale_tril, "entropy_mvn: scale_tril")
     d = numpy.diagonal(scale_tril, axis1=-2, axis2=-1)
-    value = 1.4189385332046727 * mu.shape[-1] + numpy.sum(numpy.log(d), axis=-1)
+    value = numpy.broadcast_to(
+        (1.4189385332046727 * mu.shape[-1] + numpy.sum(numpy.log(d), axis=-1)),
+        numpy.broadcast_shapes(mu.shape[:-1], scale_tril.shape[:-2]),
+    ).copy()
     return value.astype(numpy.float32) if single else value

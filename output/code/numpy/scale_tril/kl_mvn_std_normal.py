@@ -131,6 +131,20 @@ def kl_mvn_std_normal(mu, scale_tril, validate=False):
     )
     mu = numpy.asarray(mu)
     scale_tril = numpy.asarray(scale_tril)
+    mu = mu if numpy.issubdtype(mu.dtype, numpy.inexact) else mu.astype(numpy.float64)
+    scale_tril = (
+        scale_tril
+        if numpy.issubdtype(scale_tril.dtype, numpy.inexact)
+        else scale_tril.astype(numpy.float64)
+    )
+    if (
+        mu.shape[-1:] != scale_tril.shape[-1:]
+        or scale_tril.shape[-2:-1] != scale_tril.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and scale_tril {tuple(scale_tril.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = mu.astype(numpy.float64)
         scale_tril = scale_tril.astype(numpy.float64)

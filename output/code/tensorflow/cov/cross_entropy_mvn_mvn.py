@@ -69,6 +69,16 @@ def cross_entropy_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
     cov1 = tensorflow.convert_to_tensor(cov1)
     mu2 = tensorflow.convert_to_tensor(mu2)
     cov2 = tensorflow.convert_to_tensor(cov2)
+    if mu1.shape[-1:] != cov1.shape[-1:] or cov1.shape[-2:-1] != cov1.shape[-1:]:
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and cov1 {tuple(cov1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if mu2.shape[-1:] != cov2.shape[-1:] or cov2.shape[-2:-1] != cov2.shape[-1:]:
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and cov2 {tuple(cov2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu1 = tensorflow.cast(mu1, tensorflow.float64)
         cov1 = tensorflow.cast(cov1, tensorflow.float64)

@@ -46,7 +46,7 @@ def entropy_mvn(mu, cov, validate=False):
 
         L = cholesky(cov)
         d = diag(L)
-        1.4189385332046727*dim(mu) + sum(log(d))
+        broadcast_to_batch(1.4189385332046727*dim(mu) + sum(log(d)), mu, cov)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``): each
     mu has shape (..., k), each cov (..., k, k) (a
@@ -62,6 +62,11 @@ def entropy_mvn(mu, cov, validate=False):
     )
     mu = tensorflow.convert_to_tensor(mu)
     cov = tensorflow.convert_to_tensor(cov)
+    if mu.shape[-1:] != cov.shape[-1:] or cov.shape[-2:-1] != cov.shape[-1:]:
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and cov {tuple(cov.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = tensorflow.cast(mu, tensorflow.float64)
         cov = tensorflow.cast(cov, tensorflow.float64)
@@ -69,7 +74,13 @@ def entropy_mvn(mu, cov, validate=False):
         _check_positive_definite(cov, "entropy_mvn: cov")
     L = tensorflow.linalg.cholesky(cov)
     d = tensorflow.linalg.diag_part(L)
-    value = 1.4189385332046727 * mu.shape[-1] + tensorflow.reduce_sum(
-        tensorflow.math.log(d), axis=-1
+    value = tensorflow.broadcast_to(
+        (
+            1.4189385332046727 * mu.shape[-1]
+            + tensorflow.reduce_sum(tensorflow.math.log(d), axis=-1)
+        ),
+        tensorflow.broadcast_dynamic_shape(
+            tensorflow.shape(mu)[:-1], tensorflow.shape(cov)[:-2]
+        ),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

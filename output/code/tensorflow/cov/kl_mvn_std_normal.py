@@ -119,6 +119,11 @@ def kl_mvn_std_normal(mu, cov, validate=False):
     )
     mu = tensorflow.convert_to_tensor(mu)
     cov = tensorflow.convert_to_tensor(cov)
+    if mu.shape[-1:] != cov.shape[-1:] or cov.shape[-2:-1] != cov.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and cov {tuple(cov.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = tensorflow.cast(mu, tensorflow.float64)
         cov = tensorflow.cast(cov, tensorflow.float64)

@@ -46,7 +46,7 @@ def entropy_mvn(mu, precision, validate=False):
 
         R = cholesky(precision)
         d = diag(R)
-        -sum(log(d)) + 1.4189385332046727*dim(mu)
+        broadcast_to_batch(-sum(log(d)) + 1.4189385332046727*dim(mu), mu, precision)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``): each
     mu has shape (..., k), each precision (..., k, k) (a symmetric positive
@@ -63,6 +63,14 @@ def entropy_mvn(mu, precision, validate=False):
     )
     mu = tensorflow.convert_to_tensor(mu)
     precision = tensorflow.convert_to_tensor(precision)
+    if (
+        mu.shape[-1:] != precision.shape[-1:]
+        or precision.shape[-2:-1] != precision.shape[-1:]
+    ):
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and precision {tuple(precision.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = tensorflow.cast(mu, tensorflow.float64)
         precision = tensorflow.cast(precision, tensorflow.float64)
@@ -70,7 +78,13 @@ def entropy_mvn(mu, precision, validate=False):
         _check_positive_definite(precision, "entropy_mvn: precision")
     R = tensorflow.linalg.cholesky(precision)
     d = tensorflow.linalg.diag_part(R)
-    value = 1.4189385332046727 * mu.shape[-1] - tensorflow.reduce_sum(
-        tensorflow.math.log(d), axis=-1
+    value = tensorflow.broadcast_to(
+        (
+            1.4189385332046727 * mu.shape[-1]
+            - tensorflow.reduce_sum(tensorflow.math.log(d), axis=-1)
+        ),
+        tensorflow.broadcast_dynamic_shape(
+            tensorflow.shape(mu)[:-1], tensorflow.shape(precision)[:-2]
+        ),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

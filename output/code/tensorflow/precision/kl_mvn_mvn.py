@@ -148,6 +148,22 @@ def kl_mvn_mvn(mu1, precision1, mu2, precision2, validate=False):
     precision1 = tensorflow.convert_to_tensor(precision1)
     mu2 = tensorflow.convert_to_tensor(mu2)
     precision2 = tensorflow.convert_to_tensor(precision2)
+    if (
+        mu1.shape[-1:] != precision1.shape[-1:]
+        or precision1.shape[-2:-1] != precision1.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and precision1 {tuple(precision1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if (
+        mu2.shape[-1:] != precision2.shape[-1:]
+        or precision2.shape[-2:-1] != precision2.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and precision2 {tuple(precision2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu1 = tensorflow.cast(mu1, tensorflow.float64)
         precision1 = tensorflow.cast(precision1, tensorflow.float64)

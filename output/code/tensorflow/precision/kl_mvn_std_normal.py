@@ -121,6 +121,14 @@ def kl_mvn_std_normal(mu, precision, validate=False):
     )
     mu = tensorflow.convert_to_tensor(mu)
     precision = tensorflow.convert_to_tensor(precision)
+    if (
+        mu.shape[-1:] != precision.shape[-1:]
+        or precision.shape[-2:-1] != precision.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and precision {tuple(precision.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = tensorflow.cast(mu, tensorflow.float64)
         precision = tensorflow.cast(precision, tensorflow.float64)

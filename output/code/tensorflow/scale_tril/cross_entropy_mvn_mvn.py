@@ -67,6 +67,22 @@ def cross_entropy_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
     scale_tril1 = tensorflow.convert_to_tensor(scale_tril1)
     mu2 = tensorflow.convert_to_tensor(mu2)
     scale_tril2 = tensorflow.convert_to_tensor(scale_tril2)
+    if (
+        mu1.shape[-1:] != scale_tril1.shape[-1:]
+        or scale_tril1.shape[-2:-1] != scale_tril1.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and scale_tril1 {tuple(scale_tril1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if (
+        mu2.shape[-1:] != scale_tril2.shape[-1:]
+        or scale_tril2.shape[-2:-1] != scale_tril2.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and scale_tril2 {tuple(scale_tril2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu1 = tensorflow.cast(mu1, tensorflow.float64)
         scale_tril1 = tensorflow.cast(scale_tril1, tensorflow.float64)

@@ -45,7 +45,7 @@ def entropy_mvn(mu, scale_tril, validate=False):
     term non-negative where it is a KL (nothing cancels as p approaches q)::
 
         d = diag(scale_tril)
-        1.4189385332046727*dim(mu) + sum(log(d))
+        broadcast_to_batch(1.4189385332046727*dim(mu) + sum(log(d)), mu, scale_tril)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``): each
     mu has shape (..., k), each scale_tril (..., k, k) (a lower triangular factor
@@ -62,13 +62,27 @@ def entropy_mvn(mu, scale_tril, validate=False):
     )
     mu = tensorflow.convert_to_tensor(mu)
     scale_tril = tensorflow.convert_to_tensor(scale_tril)
+    if (
+        mu.shape[-1:] != scale_tril.shape[-1:]
+        or scale_tril.shape[-2:-1] != scale_tril.shape[-1:]
+    ):
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and scale_tril {tuple(scale_tril.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = tensorflow.cast(mu, tensorflow.float64)
         scale_tril = tensorflow.cast(scale_tril, tensorflow.float64)
     if validate:
         _check_scale_tril(scale_tril, "entropy_mvn: scale_tril")
     d = tensorflow.linalg.diag_part(scale_tril)
-    value = 1.4189385332046727 * mu.shape[-1] + tensorflow.reduce_sum(
-        tensorflow.math.log(d), axis=-1
+    value = tensorflow.broadcast_to(
+        (
+            1.4189385332046727 * mu.shape[-1]
+            + tensorflow.reduce_sum(tensorflow.math.log(d), axis=-1)
+        ),
+        tensorflow.broadcast_dynamic_shape(
+            tensorflow.shape(mu)[:-1], tensorflow.shape(scale_tril)[:-2]
+        ),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

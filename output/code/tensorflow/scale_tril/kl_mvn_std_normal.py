@@ -119,6 +119,14 @@ def kl_mvn_std_normal(mu, scale_tril, validate=False):
     )
     mu = tensorflow.convert_to_tensor(mu)
     scale_tril = tensorflow.convert_to_tensor(scale_tril)
+    if (
+        mu.shape[-1:] != scale_tril.shape[-1:]
+        or scale_tril.shape[-2:-1] != scale_tril.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and scale_tril {tuple(scale_tril.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = tensorflow.cast(mu, tensorflow.float64)
         scale_tril = tensorflow.cast(scale_tril, tensorflow.float64)

@@ -64,6 +64,20 @@ def cross_entropy_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
     cov1 = torch.as_tensor(cov1)
     mu2 = torch.as_tensor(mu2)
     cov2 = torch.as_tensor(cov2)
+    mu1 = mu1 if mu1.is_floating_point() else mu1.to(torch.get_default_dtype())
+    cov1 = cov1 if cov1.is_floating_point() else cov1.to(torch.get_default_dtype())
+    mu2 = mu2 if mu2.is_floating_point() else mu2.to(torch.get_default_dtype())
+    cov2 = cov2 if cov2.is_floating_point() else cov2.to(torch.get_default_dtype())
+    if mu1.shape[-1:] != cov1.shape[-1:] or cov1.shape[-2:-1] != cov1.shape[-1:]:
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and cov1 {tuple(cov1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if mu2.shape[-1:] != cov2.shape[-1:] or cov2.shape[-2:-1] != cov2.shape[-1:]:
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and cov2 {tuple(cov2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu1 = mu1.to(torch.float64)
         cov1 = cov1.to(torch.float64)

@@ -40,7 +40,7 @@ def entropy_mvn(mu, cov, validate=False):
 
         L = cholesky(cov)
         d = diag(L)
-        1.4189385332046727*dim(mu) + sum(log(d))
+        broadcast_to_batch(1.4189385332046727*dim(mu) + sum(log(d)), mu, cov)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``torch.as_tensor``): each
     mu has shape (..., k), each cov (..., k, k) (a
@@ -56,6 +56,13 @@ def entropy_mvn(mu, cov, validate=False):
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, cov])
     mu = torch.as_tensor(mu)
     cov = torch.as_tensor(cov)
+    mu = mu if mu.is_floating_point() else mu.to(torch.get_default_dtype())
+    cov = cov if cov.is_floating_point() else cov.to(torch.get_default_dtype())
+    if mu.shape[-1:] != cov.shape[-1:] or cov.shape[-2:-1] != cov.shape[-1:]:
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and cov {tuple(cov.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = mu.to(torch.float64)
         cov = cov.to(torch.float64)
@@ -63,5 +70,7 @@ def entropy_mvn(mu, cov, validate=False):
         _check_positive_definite(cov, "entropy_mvn: cov")
     L = torch.linalg.cholesky(cov)
     d = torch.diagonal(L, dim1=-2, dim2=-1).to(torch.float64).contiguous()
-    value = 1.4189385332046727 * mu.shape[-1] + torch.sum(torch.log(d), dim=-1)
+    value = (
+        1.4189385332046727 * mu.shape[-1] + torch.sum(torch.log(d), dim=-1)
+    ).expand(torch.broadcast_shapes(mu.shape[:-1], cov.shape[:-2]))
     return value.to(torch.float32) if single else value

@@ -13,7 +13,11 @@ def _expm1mx(x, kex, k, single=False):
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
-    if single and not torch.compiler.is_compiling():
+    if single and not (
+        torch.compiler.is_compiling()
+        or torch.jit.is_tracing()
+        or torch._C._functorch.is_functorch_wrapped_tensor(x)
+    ):
         value = torch.as_tensor(-k * (x + 1) + kex)
         mask = torch.lt(torch.abs(x), 0.000244140625)
         if mask.any():
@@ -145,6 +149,20 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False):
     cov1 = torch.as_tensor(cov1)
     mu2 = torch.as_tensor(mu2)
     cov2 = torch.as_tensor(cov2)
+    mu1 = mu1 if mu1.is_floating_point() else mu1.to(torch.get_default_dtype())
+    cov1 = cov1 if cov1.is_floating_point() else cov1.to(torch.get_default_dtype())
+    mu2 = mu2 if mu2.is_floating_point() else mu2.to(torch.get_default_dtype())
+    cov2 = cov2 if cov2.is_floating_point() else cov2.to(torch.get_default_dtype())
+    if mu1.shape[-1:] != cov1.shape[-1:] or cov1.shape[-2:-1] != cov1.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and cov1 {tuple(cov1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if mu2.shape[-1:] != cov2.shape[-1:] or cov2.shape[-2:-1] != cov2.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and cov2 {tuple(cov2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu1 = mu1.to(torch.float64)
         cov1 = cov1.to(torch.float64)

@@ -13,7 +13,11 @@ def _expm1mx(x, kex, k, single=False):
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
-    if single and not torch.compiler.is_compiling():
+    if single and not (
+        torch.compiler.is_compiling()
+        or torch.jit.is_tracing()
+        or torch._C._functorch.is_functorch_wrapped_tensor(x)
+    ):
         value = torch.as_tensor(-k * (x + 1) + kex)
         mask = torch.lt(torch.abs(x), 0.000244140625)
         if mask.any():
@@ -120,6 +124,13 @@ def kl_mvn_std_normal(mu, cov, validate=False):
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, cov])
     mu = torch.as_tensor(mu)
     cov = torch.as_tensor(cov)
+    mu = mu if mu.is_floating_point() else mu.to(torch.get_default_dtype())
+    cov = cov if cov.is_floating_point() else cov.to(torch.get_default_dtype())
+    if mu.shape[-1:] != cov.shape[-1:] or cov.shape[-2:-1] != cov.shape[-1:]:
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and cov {tuple(cov.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = mu.to(torch.float64)
         cov = cov.to(torch.float64)

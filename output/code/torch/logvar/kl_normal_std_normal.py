@@ -16,7 +16,11 @@ def _expm1mx(x, kex, k, single=False):
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
-    if single and not torch.compiler.is_compiling():
+    if single and not (
+        torch.compiler.is_compiling()
+        or torch.jit.is_tracing()
+        or torch._C._functorch.is_functorch_wrapped_tensor(x)
+    ):
         value = torch.as_tensor(-k * (x + 1) + kex)
         mask = torch.lt(torch.abs(x), 0.000244140625)
         if mask.any():

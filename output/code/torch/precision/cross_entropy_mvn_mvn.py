@@ -65,6 +65,34 @@ def cross_entropy_mvn_mvn(mu1, precision1, mu2, precision2, validate=False):
     precision1 = torch.as_tensor(precision1)
     mu2 = torch.as_tensor(mu2)
     precision2 = torch.as_tensor(precision2)
+    mu1 = mu1 if mu1.is_floating_point() else mu1.to(torch.get_default_dtype())
+    precision1 = (
+        precision1
+        if precision1.is_floating_point()
+        else precision1.to(torch.get_default_dtype())
+    )
+    mu2 = mu2 if mu2.is_floating_point() else mu2.to(torch.get_default_dtype())
+    precision2 = (
+        precision2
+        if precision2.is_floating_point()
+        else precision2.to(torch.get_default_dtype())
+    )
+    if (
+        mu1.shape[-1:] != precision1.shape[-1:]
+        or precision1.shape[-2:-1] != precision1.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and precision1 {tuple(precision1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if (
+        mu2.shape[-1:] != precision2.shape[-1:]
+        or precision2.shape[-2:-1] != precision2.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and precision2 {tuple(precision2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu1 = mu1.to(torch.float64)
         precision1 = precision1.to(torch.float64)

@@ -40,7 +40,7 @@ def entropy_mvn(mu, precision, validate=False):
 
         R = cholesky(precision)
         d = diag(R)
-        -sum(log(d)) + 1.4189385332046727*dim(mu)
+        broadcast_to_batch(-sum(log(d)) + 1.4189385332046727*dim(mu), mu, precision)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``torch.as_tensor``): each
     mu has shape (..., k), each precision (..., k, k) (a symmetric positive
@@ -56,6 +56,20 @@ def entropy_mvn(mu, precision, validate=False):
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, precision])
     mu = torch.as_tensor(mu)
     precision = torch.as_tensor(precision)
+    mu = mu if mu.is_floating_point() else mu.to(torch.get_default_dtype())
+    precision = (
+        precision
+        if precision.is_floating_point()
+        else precision.to(torch.get_default_dtype())
+    )
+    if (
+        mu.shape[-1:] != precision.shape[-1:]
+        or precision.shape[-2:-1] != precision.shape[-1:]
+    ):
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and precision {tuple(precision.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         mu = mu.to(torch.float64)
         precision = precision.to(torch.float64)
@@ -63,5 +77,7 @@ def entropy_mvn(mu, precision, validate=False):
         _check_positive_definite(precision, "entropy_mvn: precision")
     R = torch.linalg.cholesky(precision)
     d = torch.diagonal(R, dim1=-2, dim2=-1).to(torch.float64).contiguous()
-    value = 1.4189385332046727 * mu.shape[-1] - torch.sum(torch.log(d), dim=-1)
+    value = (
+        1.4189385332046727 * mu.shape[-1] - torch.sum(torch.log(d), dim=-1)
+    ).expand(torch.broadcast_shapes(mu.shape[:-1], precision.shape[:-2]))
     return value.to(torch.float32) if single else value

@@ -63,6 +63,34 @@ def cross_entropy_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
     scale_tril1 = torch.as_tensor(scale_tril1)
     mu2 = torch.as_tensor(mu2)
     scale_tril2 = torch.as_tensor(scale_tril2)
+    mu1 = mu1 if mu1.is_floating_point() else mu1.to(torch.get_default_dtype())
+    scale_tril1 = (
+        scale_tril1
+        if scale_tril1.is_floating_point()
+        else scale_tril1.to(torch.get_default_dtype())
+    )
+    mu2 = mu2 if mu2.is_floating_point() else mu2.to(torch.get_default_dtype())
+    scale_tril2 = (
+        scale_tril2
+        if scale_tril2.is_floating_point()
+        else scale_tril2.to(torch.get_default_dtype())
+    )
+    if (
+        mu1.shape[-1:] != scale_tril1.shape[-1:]
+        or scale_tril1.shape[-2:-1] != scale_tril1.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and scale_tril1 {tuple(scale_tril1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if (
+        mu2.shape[-1:] != scale_tril2.shape[-1:]
+        or scale_tril2.shape[-2:-1] != scale_tril2.shape[-1:]
+    ):
+        raise ValueError(
+            f"cross_entropy_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and scale_tril2 {tuple(scale_tril2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_scale_tril(scale_tril1, "cross_entropy_mvn_mvn: scale_tril1")
         _check_scale_tril(scale_tril2, "cross_entropy_mvn_mvn: scale_tril2")

@@ -39,7 +39,7 @@ def entropy_mvn(mu, scale_tril, validate=False):
     term non-negative where it is a KL (nothing cancels as p approaches q)::
 
         d = diag(scale_tril)
-        1.4189385332046727*dim(mu) + sum(log(d))
+        broadcast_to_batch(1.4189385332046727*dim(mu) + sum(log(d)), mu, scale_tril)
 
     ``expm1mx(x) = e**x - 1 - x``. Arguments are array-likes (converted with ``torch.as_tensor``): each
     mu has shape (..., k), each scale_tril (..., k, k) (a lower triangular factor
@@ -55,8 +55,24 @@ def entropy_mvn(mu, scale_tril, validate=False):
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, scale_tril])
     mu = torch.as_tensor(mu)
     scale_tril = torch.as_tensor(scale_tril)
+    mu = mu if mu.is_floating_point() else mu.to(torch.get_default_dtype())
+    scale_tril = (
+        scale_tril
+        if scale_tril.is_floating_point()
+        else scale_tril.to(torch.get_default_dtype())
+    )
+    if (
+        mu.shape[-1:] != scale_tril.shape[-1:]
+        or scale_tril.shape[-2:-1] != scale_tril.shape[-1:]
+    ):
+        raise ValueError(
+            f"entropy_mvn: mu has shape {tuple(mu.shape)} and scale_tril {tuple(scale_tril.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_scale_tril(scale_tril, "entropy_mvn: scale_tril")
     d = torch.diagonal(scale_tril, dim1=-2, dim2=-1).to(torch.float64).contiguous()
-    value = 1.4189385332046727 * mu.shape[-1] + torch.sum(torch.log(d), dim=-1)
+    value = (
+        1.4189385332046727 * mu.shape[-1] + torch.sum(torch.log(d), dim=-1)
+    ).expand(torch.broadcast_shapes(mu.shape[:-1], scale_tril.shape[:-2]))
     return value.to(torch.float32) if single else value

@@ -13,7 +13,11 @@ def _expm1mx(x, kex, k, single=False):
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
-    if single and not torch.compiler.is_compiling():
+    if single and not (
+        torch.compiler.is_compiling()
+        or torch.jit.is_tracing()
+        or torch._C._functorch.is_functorch_wrapped_tensor(x)
+    ):
         value = torch.as_tensor(-k * (x + 1) + kex)
         mask = torch.lt(torch.abs(x), 0.000244140625)
         if mask.any():
@@ -144,6 +148,34 @@ def kl_mvn_mvn(mu1, scale_tril1, mu2, scale_tril2, validate=False):
     scale_tril1 = torch.as_tensor(scale_tril1)
     mu2 = torch.as_tensor(mu2)
     scale_tril2 = torch.as_tensor(scale_tril2)
+    mu1 = mu1 if mu1.is_floating_point() else mu1.to(torch.get_default_dtype())
+    scale_tril1 = (
+        scale_tril1
+        if scale_tril1.is_floating_point()
+        else scale_tril1.to(torch.get_default_dtype())
+    )
+    mu2 = mu2 if mu2.is_floating_point() else mu2.to(torch.get_default_dtype())
+    scale_tril2 = (
+        scale_tril2
+        if scale_tril2.is_floating_point()
+        else scale_tril2.to(torch.get_default_dtype())
+    )
+    if (
+        mu1.shape[-1:] != scale_tril1.shape[-1:]
+        or scale_tril1.shape[-2:-1] != scale_tril1.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_mvn: mu1 has shape {tuple(mu1.shape)} and scale_tril1 {tuple(scale_tril1.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
+    if (
+        mu2.shape[-1:] != scale_tril2.shape[-1:]
+        or scale_tril2.shape[-2:-1] != scale_tril2.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_mvn: mu2 has shape {tuple(mu2.shape)} and scale_tril2 {tuple(scale_tril2.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_scale_tril(scale_tril1, "kl_mvn_mvn: scale_tril1")
         _check_scale_tril(scale_tril2, "kl_mvn_mvn: scale_tril2")

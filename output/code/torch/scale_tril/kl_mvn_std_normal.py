@@ -13,7 +13,11 @@ def _expm1mx(x, kex, k, single=False):
     to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
     term is exact near x = -1) and kex - k * x - k above.
     """
-    if single and not torch.compiler.is_compiling():
+    if single and not (
+        torch.compiler.is_compiling()
+        or torch.jit.is_tracing()
+        or torch._C._functorch.is_functorch_wrapped_tensor(x)
+    ):
         value = torch.as_tensor(-k * (x + 1) + kex)
         mask = torch.lt(torch.abs(x), 0.000244140625)
         if mask.any():
@@ -119,6 +123,20 @@ def kl_mvn_std_normal(mu, scale_tril, validate=False):
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [mu, scale_tril])
     mu = torch.as_tensor(mu)
     scale_tril = torch.as_tensor(scale_tril)
+    mu = mu if mu.is_floating_point() else mu.to(torch.get_default_dtype())
+    scale_tril = (
+        scale_tril
+        if scale_tril.is_floating_point()
+        else scale_tril.to(torch.get_default_dtype())
+    )
+    if (
+        mu.shape[-1:] != scale_tril.shape[-1:]
+        or scale_tril.shape[-2:-1] != scale_tril.shape[-1:]
+    ):
+        raise ValueError(
+            f"kl_mvn_std_normal: mu has shape {tuple(mu.shape)} and scale_tril {tuple(scale_tril.shape)}; "
+            "they must be (..., k) and (..., k, k)"
+        )
     if validate:
         _check_scale_tril(scale_tril, "kl_mvn_std_normal: scale_tril")
     d = torch.diagonal(scale_tril, dim1=-2, dim2=-1).to(torch.float64).contiguous()
