@@ -203,6 +203,24 @@ def test_torch_float32_traces_whole_under_torch_compile():
     torch.testing.assert_close(traced(m1, s1, m2, s2), eager, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_values_and_gradients_have_the_shape_of_all_arguments(target):
+    """The entropy does not depend on mu, and its derivative in mu is 0: both still come out with the broadcast
+    shape of all arguments and a float dtype (as torch.distributions.Normal(mu, sigma).entropy() does), small or
+    large (blockwise) alike."""
+    framework(target)
+    mod = load("entropy-normal", target, "sigma", grad=True)
+    for mu, sigma in ((np.zeros((2, 1)), np.full(3, 2.0)), (np.zeros(70000), np.ones(1)),
+                      (np.zeros(4, np.float32), np.float32(1.5) * np.ones(1, np.float32))):
+        shape = np.broadcast_shapes(mu.shape, sigma.shape)
+        value = np.asarray(mod.entropy_normal(mu, sigma))
+        assert value.shape == shape and value.dtype == mu.dtype
+        np.testing.assert_allclose(value, np.broadcast_to(0.5 * np.log(2 * np.pi * np.e * sigma**2), shape),
+                                   rtol=1e-6)
+        d_mu = np.asarray(mod.entropy_normal_grad_mu(mu, sigma))
+        assert d_mu.shape == shape and d_mu.dtype == mu.dtype and not d_mu.any()
+
+
 def test_torch_float32_works_under_vmap_and_jacrev():
     """The in-place recomputation branches on the data; under functorch transforms the where() form is used, so
     vmap and jacrev work and give the eager values (checked against mpmath: d/dsigma2 of the exact KL)."""

@@ -38,6 +38,9 @@ class Emitted:
     formula: str
     summary: str
     gradient_of: str = ""  # for gradient functions: the argument differentiated against
+    # the expression leaves out some arguments (the entropy does not depend on the mean; a derivative may be 0):
+    # the value is broadcast to the shape of all of them, as torch.distributions does
+    broadcast: str = ""
 
     @property
     def signature(self) -> str:
@@ -121,6 +124,7 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
         args=arg_names,
         scale_args=scale_args,
         reduce_axis=reduces,
+        broadcast=_broadcast(tgt, stable, args),
         expr=printer.doprint(stable),
         formula=sstr(derivation.closed_form if param == "sigma" else expand_log(expr, force=True), order="none"),
         summary=derivation.summary,
@@ -131,6 +135,7 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
             exact, stable_grad = _gradient(name, param, arg)
             functions.append(Emitted(
                 name=f"{main.name}_grad_{arg}", args=arg_names, scale_args=scale_args, reduce_axis=False,
+                broadcast=_broadcast(tgt, stable_grad, args),
                 expr=printer.doprint(stable_grad), formula=sstr(exact, order="none"),
                 summary=f"Partial derivative of {main.name} with respect to {arg}", gradient_of=arg,
             ))
@@ -138,6 +143,18 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
     source = render("code/module.py.j2", functions=functions, target=tgt, param=param, derivation=name,
                     helpers=helpers_for(used, printer), reduce_options=REDUCE)
     return format_python(source)
+
+
+def _broadcast(target, expr, args) -> str:
+    """The target's statement that broadcasts ``value`` to all arguments' shape, when ``expr`` leaves some out."""
+    if set(args) <= expr.free_symbols:
+        return ""
+    names = [str(a) for a in args]
+    shapes = target.shape_of.format(x=names[0])
+    for name in names[1:]:
+        shapes = target.broadcast_shapes.format(a=shapes, b=target.shape_of.format(x=name))
+    used = [str(a) for a in args if a in expr.free_symbols] or names  # the dtype of an argument the value has
+    return target.broadcast.format(x="value", shape=shapes, first=used[0], args=", ".join(names))
 
 
 def format_python(source: str) -> str:

@@ -23,6 +23,12 @@ class Target:
     downcast: str = ""  # format with {x}
     # evaluate elementwise work in cache-sized blocks (the _blockwise helper; upcasting per block)
     blockwise: bool = False
+    # broadcasting a value to the arguments' common shape, with a floating dtype: ``broadcast`` formats {x} (the
+    # value), {shape} (built from ``shape_of`` {x} and ``broadcast_shapes`` {a}, {b}), {first} (an argument the value
+    # depends on, else the first)
+    shape_of: str = "{x}.shape"
+    broadcast_shapes: str = ""
+    broadcast: str = ""
 
 
 TARGETS = {
@@ -33,6 +39,8 @@ TARGETS = {
         "rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.",
         "numpy.result_type(*[a if isinstance(a, (int, float)) else numpy.asarray(a) for a in [{args}]])"
         " == numpy.float32", "{x}.astype(numpy.float64)", "{x}.astype(numpy.float32)", blockwise=True,
+        broadcast_shapes="numpy.broadcast_shapes({a}, {b})",
+        broadcast="{x} + numpy.zeros({shape}, dtype=numpy.result_type({first}, 1.0))",
     ),
     "torch": Target(
         "torch", printers.TorchStablePrinter, ("import functools", "import math", "", "import torch"),
@@ -43,12 +51,16 @@ TARGETS = {
         "Autograd works through every branch.",
         "all(torch.as_tensor(a).dtype == torch.float32 for a in [{args}])", "{x}.to(torch.float64)",
         "{x}.to(torch.float32)", blockwise=True,
+        broadcast_shapes="torch.broadcast_shapes({a}, {b})",
+        broadcast="{x} + torch.zeros({shape}, dtype=torch.promote_types({first}.dtype, torch.get_default_dtype()))",
     ),
     "jax": Target(
         "jax", printers.JaxStablePrinter, ("import jax", "import jax.numpy"), "jax.numpy.asarray",
         "jax.numpy.sum({x}, axis={axis})", "jax.numpy.mean({x}, axis={axis})", "bool(jax.numpy.any({x} <= 0))",
         "Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not "
         "broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).",
+        shape_of="jax.numpy.shape({x})", broadcast_shapes="jax.numpy.broadcast_shapes({a}, {b})",
+        broadcast="{x} + jax.numpy.zeros({shape}, dtype=jax.numpy.promote_types({first}.dtype, jax.numpy.float32))",
     ),
     "tensorflow": Target(
         "tensorflow", printers.TensorflowStablePrinter, ("import tensorflow",), "tensorflow.convert_to_tensor",
@@ -58,5 +70,7 @@ TARGETS = {
         "that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded once.",
         "all(tensorflow.convert_to_tensor(a).dtype == tensorflow.float32 for a in [{args}])",
         "tensorflow.cast({x}, tensorflow.float64)", "tensorflow.cast({x}, tensorflow.float32)",
+        shape_of="tensorflow.shape({x})", broadcast_shapes="tensorflow.broadcast_dynamic_shape({a}, {b})",
+        broadcast="{x} + tensorflow.zeros({shape}, dtype={first}.dtype)",
     ),
 }

@@ -25,4 +25,8 @@ def entropy_normal(mu, logvar, validate=False):
     mu = jax.numpy.asarray(mu)
     logvar = jax.numpy.asarray(logvar)
     value = 0.5 * logvar + 1.4189385332046727
+    value = value + jax.numpy.zeros(
+        jax.numpy.broadcast_shapes(jax.numpy.shape(mu), jax.numpy.shape(logvar)),
+        dtype=jax.numpy.promote_types(logvar.dtype, jax.numpy.float32),
+    )
     return value

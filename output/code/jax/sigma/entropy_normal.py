@@ -28,4 +28,8 @@ def entropy_normal(mu, sigma, validate=False):
         if bool(jax.numpy.any(sigma <= 0)):
             raise ValueError("entropy_normal: sigma must be positive")
     value = jax.numpy.log(sigma) + 1.4189385332046727
+    value = value + jax.numpy.zeros(
+        jax.numpy.broadcast_shapes(jax.numpy.shape(mu), jax.numpy.shape(sigma)),
+        dtype=jax.numpy.promote_types(sigma.dtype, jax.numpy.float32),
+    )
     return value

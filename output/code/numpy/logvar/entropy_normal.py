@@ -55,4 +55,8 @@ def entropy_normal(mu, logvar, validate=False):
     mu = numpy.asarray(mu)
     logvar = numpy.asarray(logvar)
     value = _blockwise(_entropy_normal_terms, [mu, logvar], single)
+    value = value + numpy.zeros(
+        numpy.broadcast_shapes(mu.shape, logvar.shape),
+        dtype=numpy.result_type(logvar, 1.0),
+    )
     return value.astype(numpy.float32) if single else value

@@ -58,4 +58,8 @@ def entropy_normal(mu, sigma, validate=False):
         if bool(numpy.any(sigma <= 0)):
             raise ValueError("entropy_normal: sigma must be positive")
     value = _blockwise(_entropy_normal_terms, [mu, sigma], single)
+    value = value + numpy.zeros(
+        numpy.broadcast_shapes(mu.shape, sigma.shape),
+        dtype=numpy.result_type(sigma, 1.0),
+    )
     return value.astype(numpy.float32) if single else value

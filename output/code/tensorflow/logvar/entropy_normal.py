@@ -32,4 +32,10 @@ def entropy_normal(mu, logvar, validate=False):
         mu = tensorflow.cast(mu, tensorflow.float64)
         logvar = tensorflow.cast(logvar, tensorflow.float64)
     value = 0.5 * logvar + 1.4189385332046727
+    value = value + tensorflow.zeros(
+        tensorflow.broadcast_dynamic_shape(
+            tensorflow.shape(mu), tensorflow.shape(logvar)
+        ),
+        dtype=logvar.dtype,
+    )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -34,4 +34,10 @@ def entropy_normal(mu, sigma, validate=False):
         if bool(tensorflow.reduce_any(sigma <= 0)):
             raise ValueError("entropy_normal: sigma must be positive")
     value = tensorflow.math.log(sigma) + 1.4189385332046727
+    value = value + tensorflow.zeros(
+        tensorflow.broadcast_dynamic_shape(
+            tensorflow.shape(mu), tensorflow.shape(sigma)
+        ),
+        dtype=sigma.dtype,
+    )
     return tensorflow.cast(value, tensorflow.float32) if single else value

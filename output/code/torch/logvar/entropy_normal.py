@@ -61,4 +61,8 @@ def entropy_normal(mu, logvar, validate=False):
     mu = torch.as_tensor(mu)
     logvar = torch.as_tensor(logvar)
     value = _blockwise(_entropy_normal_terms, [mu, logvar], single)
+    value = value + torch.zeros(
+        torch.broadcast_shapes(mu.shape, logvar.shape),
+        dtype=torch.promote_types(logvar.dtype, torch.get_default_dtype()),
+    )
     return value.to(torch.float32) if single else value

@@ -64,4 +64,8 @@ def entropy_normal(mu, sigma, validate=False):
         if bool(torch.any(sigma <= 0)):
             raise ValueError("entropy_normal: sigma must be positive")
     value = _blockwise(_entropy_normal_terms, [mu, sigma], single)
+    value = value + torch.zeros(
+        torch.broadcast_shapes(mu.shape, sigma.shape),
+        dtype=torch.promote_types(sigma.dtype, torch.get_default_dtype()),
+    )
     return value.to(torch.float32) if single else value
