@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from derive import registry
-from derive.emit import mvn
+from derive.emit import mvn, params
 from derive.emit.code import emit_module, function_name
 from derive.emit.targets import TARGETS
 from derive.fileio import write_atomic
@@ -26,7 +26,10 @@ MVN_CODE_PARAMS = mvn.PARAMS
 
 
 def code_params(name: str) -> tuple[str, ...]:
-    return MVN_CODE_PARAMS if mvn.is_mvn(name) else CODE_PARAMS
+    """The parameterisations whose modules go to output/: all of a multivariate normal's, sigma and logvar of a
+    univariate normal's, the only one of other families."""
+    options = params.options(name)
+    return MVN_CODE_PARAMS if mvn.is_mvn(name) else CODE_PARAMS if "sigma" in options else options
 
 
 def _code_jobs() -> list[tuple[str, str]]:

@@ -120,8 +120,8 @@ def kl_normal_normal():
 
 # ---- lemmas -------------------------------------------------------------------------------------------------
 
-def _moment_lemma(name, title, index):
-    q = Normal(mu, sigma)
+def _moment_lemma(name, title, q, params, index):
+    """Register the moment lemma ``index`` of q's lemma table (proven by the family's standardising substitution)."""
     stat = q.statistics(z)[index]
 
     def build():
@@ -131,32 +131,29 @@ def _moment_lemma(name, title, index):
             lhs=None,
             steps=lemmas.moment_lemma_steps(q, stat.statistic, stat.value, name),
             bindings=lemmas.lemma_bindings(q),
-            params=(mu, sigma),
+            params=params,
             summary=title,
-            hints=lambda n: {z: (mu, sigma), lemmas.u: (0, 1)},
+            hints=lambda n: {z: q.quadrature_hint(), lemmas.u: q.standard().quadrature_hint()},
         )
 
     register(name, title, kind="lemma")(build)
 
 
-_moment_lemma(normal.NORMALISATION, "A normal density integrates to one", 0)
-_moment_lemma(normal.MEAN, "The mean of a normal distribution", 1)
-_moment_lemma(normal.VARIANCE, "The variance of a normal distribution", 2)
-_moment_lemma(normal.SECOND_MOMENT, "The second moment of a normal distribution", 3)
+def _log_density_lemma(name, title, q, params, summary):
+    def build():
+        return Derivation(name=name, title=title, lhs=None, steps=lemmas.log_density_steps(q),
+                          bindings=lemmas.lemma_bindings(q), params=params, summary=summary)
+
+    register(name, title, kind="lemma")(build)
 
 
-@register(normal.LOG_DENSITY, "The log-density of a normal distribution, written out", kind="lemma")
-def lemma_log_density():
-    q = Normal(mu, sigma)
-    return Derivation(
-        name=normal.LOG_DENSITY,
-        title="The log-density of a normal distribution, written out",
-        lhs=None,
-        steps=lemmas.log_density_steps(q),
-        bindings=lemmas.lemma_bindings(q),
-        params=(mu, sigma),
-        summary="log q(z) for q = N(mu, sigma^2)",
-    )
+NORMAL = Normal(mu, sigma)
+_moment_lemma(normal.NORMALISATION, "A normal density integrates to one", NORMAL, (mu, sigma), 0)
+_moment_lemma(normal.MEAN, "The mean of a normal distribution", NORMAL, (mu, sigma), 1)
+_moment_lemma(normal.VARIANCE, "The variance of a normal distribution", NORMAL, (mu, sigma), 2)
+_moment_lemma(normal.SECOND_MOMENT, "The second moment of a normal distribution", NORMAL, (mu, sigma), 3)
+_log_density_lemma(normal.LOG_DENSITY, "The log-density of a normal distribution, written out", NORMAL, (mu, sigma),
+                   "log q(z) for q = N(mu, sigma^2)")
 
 
 @register(diag.MARGINALISATION, "Integrating a function of z_d against a product density", kind="lemma")
@@ -281,3 +278,6 @@ def lemma_mvn_log_density():
         summary="log q(z) for q = N(mu, Sigma) on R^k", dimension=k,
         instantiate=partial(mvn.instantiate, bound=bound), hints=mvn.hints_for(q),
     )
+
+
+import derive.catalog_exponential  # noqa: E402, F401  (registers the exponential family's derivations)

@@ -1,37 +1,33 @@
 """Derivations of the lemmas the main derivations cite, produced by the same kind of walk.
 
-Moment lemmas of a location-scale family: ∫ s(z) q(z) dz -> substitute z = loc + scale·u -> expand in powers
-of u and use linearity -> standard moments -> value. The log-density lemma: log q(z) -> log of a product ->
+Moment lemmas of a (location-)scale family: ∫ s(z) q(z) dz -> substitute z = loc + scale·u (the family's
+standardisation) -> expand in powers of u and use linearity -> standard moments -> value. The log-density lemma: log q(z) -> log of a product ->
 the written-out form the derivations use.
 """
 
 from __future__ import annotations
 
-from sympy import Function, Integral, Mul, Poly, expand, expand_log, factorial2, log, oo
+from sympy import Function, Integral, Mul, Poly, expand, expand_log, log
 
 from derive.engine import Q, _sum, _times, rule_closed_form
-from derive.families.normal import Normal
 from derive.step import Binding, Step
 from derive.symbols import u, z
 
-PHI = Function("phi")
-STANDARD = Normal(0, 1)
+PHI = Function("phi")  # the family's standard density
 
 
-def _standard_moment(k: int):
-    return 0 if k % 2 else factorial2(k - 1)
-
-
-def moment_lemma_steps(q: Normal, statistic, value, where: str):
-    """Steps of ``∫ statistic · q dz = value`` by the location-scale substitution."""
-    lim_u = (u, -oo, oo)
+def moment_lemma_steps(q, statistic, value, where: str):
+    """Steps of ``∫ statistic · q dz = value`` by the family's standardising substitution (z = loc + scale·u for
+    the normal, z = u / rate for the exponential): powers of u, linearity, the standard moments."""
+    standard = q.standard()
+    lim_u = (u, *standard.support)
     substituted = expand(statistic.subs(z, q.standardise(u)))
     steps = [
-        Step(Integral(statistic * Q(z), (z, -oo, oo)), "definition", "", ()),
+        Step(Integral(statistic * Q(z), (z, *q.support)), "definition", "", ()),
         Step(
             Integral(Mul(substituted, PHI(u), evaluate=False) if substituted != 1 else PHI(u), lim_u),
             "substitution",
-            "substitute z = loc + scale * u, so q(z) dz becomes the standard normal density phi(u) du",
+            f"substitute {q.substitution}, so q(z) dz becomes the standard density phi(u) du",
             (),
         ),
     ]
@@ -41,10 +37,9 @@ def moment_lemma_steps(q: Normal, statistic, value, where: str):
         steps.append(Step(linear, "linearity", "expand in powers of u; linearity of the integral", ()))
     steps.append(
         Step(
-            _sum(c * _standard_moment(k) for (k,), c in terms),
+            _sum(c * standard.standard_moment(k) for (k,), c in terms),
             "standard-moments",
-            "standard normal moments: the density integrates to 1, odd moments vanish by symmetry, "
-            "the second moment is 1",
+            standard.standard_moments_text,
             (),
         )
     )
@@ -52,7 +47,7 @@ def moment_lemma_steps(q: Normal, statistic, value, where: str):
     return tuple(steps)
 
 
-def log_density_steps(q: Normal):
+def log_density_steps(q):
     """Steps of ``log q(z) = written-out log-density``."""
     return (
         Step(log(Q(z)), "definition", "", ()),
@@ -61,5 +56,6 @@ def log_density_steps(q: Normal):
     )
 
 
-def lemma_bindings(q: Normal):
-    return (Binding(Q, z, q.density(z), q.law()), Binding(PHI, u, STANDARD.density(u), STANDARD.law()))
+def lemma_bindings(q):
+    standard = q.standard()
+    return (Binding(Q, z, q.density(z), q.law()), Binding(PHI, u, standard.density(u), standard.law()))

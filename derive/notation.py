@@ -54,6 +54,14 @@ class NormalLaw(_Printed):
     str_format = "N(%s, %s)"
 
 
+class ExponentialLaw(_Printed):
+    """Exp(rate)."""
+
+    nargs = 1
+    latex_format = r"\operatorname{Exp}\left(%s\right)"
+    str_format = "Exp(%s)"
+
+
 class Marginal(_Notation):
     """The d-th factor of a product density, applied to z_d: printed ``q_{d}(z_{d})``; ``name`` is q or p."""
 

@@ -16,6 +16,11 @@ sigma1 = Symbol("sigma1", positive=True)
 mu2 = Symbol("mu2", real=True)
 sigma2 = Symbol("sigma2", positive=True)
 
+# exponential rates (torch.distributions' name for the parameter)
+rate = Symbol("rate", positive=True)
+rate1 = Symbol("rate1", positive=True)
+rate2 = Symbol("rate2", positive=True)
+
 # D-dimensional (diagonal) case: index d runs over 1..D.
 D = Symbol("D", integer=True, positive=True)
 d = Symbol("d", integer=True, positive=True)
@@ -32,4 +37,7 @@ LATEX_NAMES = {
     mu2: r"\mu_{2}",
     sigma1: r"\sigma_{1}",
     sigma2: r"\sigma_{2}",
+    rate: r"\lambda",
+    rate1: r"\lambda_{1}",
+    rate2: r"\lambda_{2}",
 }

@@ -118,7 +118,7 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
     printer = tgt.printer({"fully_qualified_modules": True})
     stable = _stable(name, param)
     arg_names = tuple(map(str, args))
-    scale_args = tuple(a for a in arg_names if param in ("sigma", "var") and a.startswith(param))
+    scale_args = tuple(str(a) for a in args if a.is_positive)  # validate=True checks them
     main = Emitted(
         name=function_name(name),
         args=arg_names,
@@ -126,7 +126,8 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
         reduce_axis=reduces,
         broadcast=_broadcast(tgt, stable, args),
         expr=printer.doprint(stable),
-        formula=sstr(derivation.closed_form if param == "sigma" else expand_log(expr, force=True), order="none"),
+        formula=sstr(derivation.closed_form if param == params_mod.default(name) else expand_log(expr, force=True),
+                     order="none"),
         summary=derivation.summary,
     )
     functions = [main]

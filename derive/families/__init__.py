@@ -1,6 +1,7 @@
 """Distribution families: one module per family (parameters, support, log-density, moment lemmas)."""
 
 from derive.families.base import Distribution, Statistic
+from derive.families.exponential import Exponential
 from derive.families.normal import Normal
 
-__all__ = ["Distribution", "Normal", "Statistic"]
+__all__ = ["Distribution", "Exponential", "Normal", "Statistic"]

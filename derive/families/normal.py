@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import S, Expr, exp, log, oo, pi, sqrt
+from sympy import S, Expr, exp, factorial2, log, oo, pi, sqrt
 
 from derive.families.base import Distribution, Statistic
 from derive.notation import NormalLaw
@@ -46,6 +46,19 @@ class Normal(Distribution):
     def quadrature_hint(self):
         return self.loc, self.scale
 
+    substitution = "z = loc + scale * u"
+    standard_moments_text = ("standard normal moments: the density integrates to 1, odd moments vanish by symmetry, "
+                             "the second moment is 1")
+
     def standardise(self, u) -> Expr:
         """The location-scale substitution z = loc + scale * u."""
         return self.loc + self.scale * u
+
+    @staticmethod
+    def standard() -> Normal:
+        return Normal(0, 1)
+
+    @staticmethod
+    def standard_moment(k: int):
+        """E[u^k] for u ~ N(0, 1)."""
+        return 0 if k % 2 else factorial2(k - 1)
