@@ -21,36 +21,41 @@ class ParamError(ValueError):
     """Unknown parameterisation."""
 
 
-#: families whose functions take their parameters one way only, named as torch.distributions names them
-NATURAL = {"exponential": ("rate",)}
-_KINDS = {"univariate normals": tuple(PARAMS), "multivariate normals": MVN_PARAMS,
-          **{f"{family} distributions": params for family, params in NATURAL.items()}}
+_KINDS = {"univariate normals": tuple(PARAMS), "multivariate normals": MVN_PARAMS}
 
 
-def _kind(name: str | None) -> str:
+def _kind(name: str | None) -> tuple[str, tuple[str, ...]]:
+    """(kind, parameterisations) of derivation ``name``, read from its parameters: a normal scale ``sigma`` has four
+    parameterisations, a covariance three; any other family takes its parameters one way, under their own names
+    (``rate1, rate2`` -> ``rate``, torch.distributions' name)."""
+    from derive import registry
     from derive.emit.mvn import is_mvn
 
-    if name is not None and is_mvn(name):
-        return "multivariate normals"
-    family = next((f for f in NATURAL if name is not None and f in name.split("-")), None)
-    return f"{family} distributions" if family else "univariate normals"
+    if name is None:
+        return "univariate normals", _KINDS["univariate normals"]
+    if is_mvn(name):
+        return "multivariate normals", MVN_PARAMS
+    labels = [str(getattr(p, "label", p)) for p in registry.get(name).params]
+    if any(label.startswith("sigma") for label in labels):
+        return "univariate normals", _KINDS["univariate normals"]
+    own = "_and_".join(dict.fromkeys(label.rstrip("0123456789") for label in labels))
+    return f"the parameters of {name}", (own,)
 
 
 def options(name: str | None = None) -> tuple[str, ...]:
     """The parameterisations of ``name``'s family, default first."""
-    return _KINDS[_kind(name)]
+    return _kind(name)[1]
 
 
 def default(name: str | None = None) -> str:
     """The parameterisation used when none is given: sigma for univariate normals, scale_tril for multivariate
     normals, the one way other families take their parameters (rate for the exponential)."""
-    return MVN_DEFAULT if _kind(name) == "multivariate normals" else options(name)[0]
+    return MVN_DEFAULT if _kind(name)[0] == "multivariate normals" else options(name)[0]
 
 
 def check(param: str, name: str | None = None) -> None:
     """``param`` must be one of the parameterisations of ``name``'s family."""
-    kind = _kind(name)
-    own = _KINDS[kind]
+    own = options(name)
     if param in own:
         return
     which = f"for {name} " if name else ""
