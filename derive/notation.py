@@ -62,6 +62,14 @@ class ExponentialLaw(_Printed):
     str_format = "Exp(%s)"
 
 
+class HalfNormalLaw(_Printed):
+    """HalfNormal(scale)."""
+
+    nargs = 1
+    latex_format = r"\operatorname{HalfNormal}\left(%s\right)"
+    str_format = "HalfNormal(%s)"
+
+
 class Marginal(_Notation):
     """The d-th factor of a product density, applied to z_d: printed ``q_{d}(z_{d})``; ``name`` is q or p."""
 

@@ -21,6 +21,11 @@ rate = Symbol("rate", positive=True)
 rate1 = Symbol("rate1", positive=True)
 rate2 = Symbol("rate2", positive=True)
 
+# scales of families other than the normal (torch.distributions' name, e.g. HalfNormal(scale))
+scale = Symbol("scale", positive=True)
+scale1 = Symbol("scale1", positive=True)
+scale2 = Symbol("scale2", positive=True)
+
 # D-dimensional (diagonal) case: index d runs over 1..D.
 D = Symbol("D", integer=True, positive=True)
 d = Symbol("d", integer=True, positive=True)
@@ -40,4 +45,7 @@ LATEX_NAMES = {
     rate: r"\lambda",
     rate1: r"\lambda_{1}",
     rate2: r"\lambda_{2}",
+    scale: r"\sigma",
+    scale1: r"\sigma_{1}",
+    scale2: r"\sigma_{2}",
 }

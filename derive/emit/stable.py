@@ -132,7 +132,7 @@ class DiffRatioOpt(Optimization):
 
 
 class LogRatioOpt(Optimization):
-    """``a·log X - a·log Y`` -> ``a·log_ratio(X, Y)``."""
+    """``a·log X - a·log Y`` -> ``a·log_ratio(X, Y)`` (not when X and Y are both numbers: log(π/2) is a constant)."""
 
     def __call__(self, expr):
         return expr.replace(lambda e: isinstance(e, Add), self._rewrite)
@@ -145,7 +145,7 @@ class LogRatioOpt(Optimization):
             if not isinstance(li, log) or a <= 0:
                 continue
             for j, (b, lj) in enumerate(logs):
-                if j != i and isinstance(lj, log) and b == -a:
+                if j != i and isinstance(lj, log) and b == -a and not (li.args[0].is_number and lj.args[0].is_number):
                     rest = [t for n, t in enumerate(terms) if n not in (i, j)]
                     return Add(*rest, a * log_ratio(li.args[0], lj.args[0]))
         return add

@@ -2,6 +2,7 @@
 
 from derive.families.base import Distribution, Statistic
 from derive.families.exponential import Exponential
+from derive.families.half_normal import HalfNormal
 from derive.families.normal import Normal
 
-__all__ = ["Distribution", "Exponential", "Normal", "Statistic"]
+__all__ = ["Distribution", "Exponential", "HalfNormal", "Normal", "Statistic"]

@@ -30,8 +30,17 @@ def markdown(name: str) -> str:
     return render("markdown/derivation.md.j2", d=context(registry.get(name)))
 
 
-def lemma_names() -> list[str]:
-    return registry.names("lemma")
+def lemma_names(names=ARTICLE_SECTIONS) -> list[str]:
+    """The lemmas the derivations ``names`` rest on (through their steps, cited derivations and other lemmas), in
+    registry order."""
+    seen, todo = set(), list(names)
+    while todo:
+        d = registry.get(todo.pop())
+        for cited in [*d.cites, *(lemma for step in d.steps for lemma in step.lemmas)]:
+            if cited not in seen:
+                seen.add(cited)
+                todo.append(cited)
+    return [n for n in registry.names("lemma") if n in seen]
 
 
 def article() -> str:
