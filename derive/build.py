@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from derive import registry
-from derive.emit import mvn, params
+from derive.emit import params
 from derive.emit.code import emit_module, function_name
 from derive.emit.targets import TARGETS
 from derive.fileio import write_atomic
@@ -21,15 +21,13 @@ PREVIEW_PNG = "img/kl-gaussians.png"
 BINARY = (ARTICLE_PDF, PREVIEW_PNG)
 #: parameterisations whose modules are kept in output/ (the ones users reach for); others via ``derive code``.
 CODE_PARAMS = ("sigma", "logvar")
-#: for multivariate normals (``derive.emit.mvn``): every parameterisation of the covariance
-MVN_CODE_PARAMS = mvn.PARAMS
 
 
 def code_params(name: str) -> tuple[str, ...]:
-    """The parameterisations whose modules go to output/: all of a multivariate normal's, sigma and logvar of a
-    univariate normal's, the only one of other families."""
+    """The parameterisations whose modules go to output/: sigma and logvar of a univariate normal's, every one of
+    the other families' (a covariance's three, the exponential's rate)."""
     options = params.options(name)
-    return MVN_CODE_PARAMS if mvn.is_mvn(name) else CODE_PARAMS if "sigma" in options else options
+    return CODE_PARAMS if "sigma" in options else options
 
 
 def _code_jobs() -> list[tuple[str, str]]:

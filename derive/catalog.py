@@ -178,13 +178,18 @@ def lemma_marginalisation():
 
 # ---- multivariate normals with full covariance ------------------------------------------------------------------
 
-def _mvn(name, title, summary, lhs, steps, q, p=None, cites=()):
+def _mvn_checking(q, p=None) -> dict:
+    """The fields every multivariate-normal derivation shares: bindings, and how it is checked at k = 1, 2, 3."""
     bound = mvn.bindings(q, p)
+    return dict(bindings=bound, dimension=k, instantiate=partial(mvn.instantiate, bound=bound),
+                hints=mvn.hints_for(q), integrate=mvn.integrate_by_substitution(q))
+
+
+def _mvn(name, title, summary, lhs, steps, q, p=None, cites=()):
     return Derivation(
-        name=name, title=title, lhs=lhs, steps=steps, bindings=bound,
+        name=name, title=title, lhs=lhs, steps=steps,
         params=(q.loc, q.cov) + ((p.loc, p.cov) if p is not None and p.loc != ZeroMatrix(k, 1) else ()),
-        summary=summary, dimension=k, instantiate=partial(mvn.instantiate, bound=bound), cites=cites,
-        hints=mvn.hints_for(q), integrate=mvn.integrate_by_substitution(q),
+        summary=summary, cites=cites, **_mvn_checking(q, p),
     )
 
 
@@ -258,25 +263,21 @@ def kl_mvn_std_normal():
 def lemma_mvn_quadratic_form():
     q = MVN(MU, SIGMA)
     m, a = vector("m"), matrix("A")
-    bound = mvn.bindings(q)
     return Derivation(
         name=QUADRATIC_FORM, title="The expectation of a quadratic form under a multivariate normal", lhs=None,
-        steps=mvn.quadratic_form_steps(q, m, a), bindings=bound, params=(MU, SIGMA, m, a),
+        steps=mvn.quadratic_form_steps(q, m, a), params=(MU, SIGMA, m, a),
         summary="E_q[(z - m)^T A (z - m)] = tr(A Sigma) + (mu - m)^T A (mu - m) for q = N(mu, Sigma)",
-        dimension=k, instantiate=partial(mvn.instantiate, bound=bound), hints=mvn.hints_for(q),
-        integrate=mvn.integrate_by_substitution(q),
+        **_mvn_checking(q),
     )
 
 
 @register(MVN_LOG_DENSITY, "The log-density of a multivariate normal, written out", kind="lemma")
 def lemma_mvn_log_density():
     q = MVN(MU, SIGMA)
-    bound = mvn.bindings(q)
     return Derivation(
         name=MVN_LOG_DENSITY, title="The log-density of a multivariate normal, written out", lhs=None,
-        steps=mvn.log_density_steps(q), bindings=bound, params=(MU, SIGMA),
-        summary="log q(z) for q = N(mu, Sigma) on R^k", dimension=k,
-        instantiate=partial(mvn.instantiate, bound=bound), hints=mvn.hints_for(q),
+        steps=mvn.log_density_steps(q), params=(MU, SIGMA), summary="log q(z) for q = N(mu, Sigma) on R^k",
+        **_mvn_checking(q),
     )
 
 

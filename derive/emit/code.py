@@ -107,10 +107,10 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
     ``<name>_grad_<arg>``, computing the partial derivative SymPy takes of the closed form (elementwise, for the
     D-dimensional sum).
     """
-    if mvn.is_mvn(name):
-        return mvn.emit(name, target, param, grad)
     if param is None:
         param = params_mod.default(name)
+    if mvn.is_mvn(name):
+        return mvn.emit(name, target, param, grad)
     if target not in TARGETS:
         raise CodeError(f"unknown target {target!r}; known targets: {', '.join(TARGETS)}")
     tgt = TARGETS[target]

@@ -37,8 +37,6 @@ from derive.emit.helpers import helpers_for
 from derive.emit.stable import FloatConstants, expm1mx, log_ratio
 from derive.emit.targets import TARGETS
 
-PARAMS = ("scale_tril", "cov", "precision")
-DEFAULT = "scale_tril"
 
 
 @dataclass(frozen=True)
@@ -387,14 +385,13 @@ class MvnFunction:
         return ", ".join([*self.args, "validate=False"])
 
 
-def emit(name: str, target: str, param: str | None = None, grad: bool = False) -> str:
+def emit(name: str, target: str, param: str, grad: bool = False) -> str:
     """The Python module for MVN derivation ``name`` on ``target`` with matrices passed as ``param``."""
     from derive import registry
     from derive.emit.code import CodeError, format_python, function_name
     from derive.emit.params import check
     from derive.render.environment import render
 
-    param = param or DEFAULT
     check(param, name)
     if grad:
         raise CodeError(f"--grad is not available for mvn derivations ({name}); use the framework's autograd")
@@ -420,4 +417,4 @@ def emit(name: str, target: str, param: str | None = None, grad: bool = False) -
     return format_python(source)
 
 
-__all__ = ["DEFAULT", "PARAMS", "SPECS", "emit", "form", "is_mvn"]
+__all__ = ["SPECS", "emit", "form", "is_mvn"]

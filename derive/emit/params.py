@@ -14,7 +14,6 @@ PARAMS = {
 DEFAULT = "sigma"
 #: parameterisations of a full covariance (multivariate normals, ``derive.emit.mvn``); default scale_tril
 MVN_PARAMS = ("scale_tril", "cov", "precision")
-MVN_DEFAULT = "scale_tril"
 
 
 class ParamError(ValueError):
@@ -50,7 +49,7 @@ def options(name: str | None = None) -> tuple[str, ...]:
 def default(name: str | None = None) -> str:
     """The parameterisation used when none is given: sigma for univariate normals, scale_tril for multivariate
     normals, the one way other families take their parameters (rate for the exponential)."""
-    return MVN_DEFAULT if _kind(name)[0] == "multivariate normals" else options(name)[0]
+    return options(name)[0]
 
 
 def check(param: str, name: str | None = None) -> None:
