@@ -133,7 +133,7 @@ def _moment_lemma(name, title, q, params, index):
             bindings=lemmas.lemma_bindings(q),
             params=params,
             summary=title,
-            hints=lambda n: {z: q.quadrature_hint(), lemmas.u: q.standard().quadrature_hint()},
+            hints=lambda n: {z: q.quadrature_hint(), lemmas.variable(q.standard()): q.standard().quadrature_hint()},
         )
 
     register(name, title, kind="lemma")(build)
@@ -141,7 +141,7 @@ def _moment_lemma(name, title, q, params, index):
 
 def _log_density_lemma(name, title, q, params, summary):
     def build():
-        return Derivation(name=name, title=title, lhs=None, steps=lemmas.log_density_steps(q),
+        return Derivation(name=name, title=title, lhs=None, steps=lemmas.log_density_steps(q, lemmas.variable(q, "z")),
                           bindings=lemmas.lemma_bindings(q), params=params, summary=summary)
 
     register(name, title, kind="lemma")(build)
@@ -283,3 +283,4 @@ def lemma_mvn_log_density():
 
 import derive.catalog_exponential  # noqa: E402, F401  (registers the exponential family's derivations)
 import derive.catalog_half_normal  # noqa: E402, F401  (registers the half-normal family's derivations)
+import derive.catalog_families  # noqa: E402, F401  (registers the declared families and the pairs between them)

@@ -7,9 +7,9 @@ Steps are produced here, never typed in per derivation.
 
 from __future__ import annotations
 
-from sympy import Add, Function, Integral, Mul, Poly, S, log
+from sympy import Add, Function, Integral, Mul, Poly, S, Wild, exp, expand, log
 
-from derive.families.base import Distribution, Statistic
+from derive.families.base import Distribution, Statistic, match
 from derive.prove import DerivationError, symbolic_equal
 from derive.step import Binding, Step
 
@@ -51,11 +51,41 @@ def rule_expand_log_density(target: Distribution, f, q: Distribution, z, name: s
     return Step(expr, "expand-log-density", why, (f"lemma-{target.family}-log-density",)), terms
 
 
-def _lookup(stat, table: tuple[Statistic, ...]):
+def _lookup(stat, table: tuple[Statistic, ...], z):
+    """The lemma for ``E_q[stat]``: equal to an entry's statistic, or matching it with the entry's free symbols
+    (a lemma for e^(-t z) covers e^(-z/scale2)), then with the value instantiated."""
     for entry in table:
-        if (stat - entry.statistic).expand() == 0:
-            return entry
+        if not entry.free:
+            if (stat - entry.statistic).expand() == 0:
+                return entry
+            continue
+        wilds = {s: Wild(s.name, exclude=[z]) for s in entry.free}
+        found = match(stat, entry.statistic.xreplace(wilds))
+        if found is not None:
+            values = {s: found[w] for s, w in wilds.items()}
+            return Statistic(stat, entry.value.xreplace(values), entry.lemma)
     return None
+
+
+def _split(term, z):
+    """(coefficient, z-part) of a term; e^(a + b z) gives e^a · e^(b z)."""
+    coef, stat = term.as_independent(z, as_Add=False)
+    if isinstance(stat, exp):
+        const, rest = expand(stat.args[0]).as_independent(z, as_Add=True)
+        coef, stat = coef * exp(const), exp(rest)
+    return coef, stat
+
+
+def _polynomial(stat, z, q):
+    """``stat`` as a polynomial in z, or else in log z (the log-normal's (log z - m)^2)."""
+    for gen in (z, log(z)):
+        try:
+            poly = Poly(stat, gen)
+        except Exception:  # sympy raises several types for non-polynomials
+            continue
+        if not any(c.has(z) for c in poly.coeffs()):
+            return gen, poly
+    raise DerivationError(f"no moment lemma of {q.family} covers E_q[{stat}]")
 
 
 def decompose(terms, q: Distribution, z) -> tuple[list[tuple], bool]:
@@ -65,28 +95,26 @@ def decompose(terms, q: Distribution, z) -> tuple[list[tuple], bool]:
     Statistic) pairs in the order of q's lemma table and whether any expansion was needed.
     """
     table = q.statistics(z)
-    coeffs: dict[int, object] = {}
+    lemma_order = {e.lemma: i for i, e in reversed(list(enumerate(table)))}
+    coeffs: dict[Statistic, object] = {}
     expanded = False
     for term in terms:
-        coef, stat = term.as_independent(z, as_Add=False)
-        entry = _lookup(stat, table)
+        coef, stat = _split(term, z)
+        entry = _lookup(stat, table, z)
         pieces = [(coef, entry)] if entry is not None else None
         if pieces is None:
             expanded = True
-            try:
-                poly = Poly(stat, z)
-            except Exception as exc:  # sympy raises several types for non-polynomials
-                raise DerivationError(f"no moment lemma of {q.family} covers E_q[{stat}]") from exc
+            gen, poly = _polynomial(stat, z, q)
             pieces = []
             for (k,), c in poly.terms():
-                entry = _lookup(z**k, table)
+                entry = _lookup(gen**k, table, z)
                 if entry is None:
-                    raise DerivationError(f"no moment lemma of {q.family} covers E_q[{z**k}]")
+                    raise DerivationError(f"no moment lemma of {q.family} covers E_q[{gen**k}]")
                 pieces.append((coef * c, entry))
         for c, entry in pieces:
-            i = table.index(entry)
-            coeffs[i] = coeffs.get(i, S.Zero) + c
-    pairs = [(coeffs[i], table[i]) for i in sorted(coeffs) if coeffs[i] != 0]
+            coeffs[entry] = coeffs.get(entry, S.Zero) + c
+    ordered = sorted(coeffs, key=lambda e: (lemma_order[e.lemma], list(coeffs).index(e)))
+    pairs = [(coeffs[e], e) for e in ordered if coeffs[e] != 0]
     return pairs, expanded
 
 
@@ -104,11 +132,12 @@ def rule_linearity(pairs, q: Distribution, z) -> Step:
     return Step(expr, "linearity", why, ())
 
 
-def rule_moment_lemmas(pairs) -> Step:
+def rule_moment_lemmas(pairs, q: Distribution, z) -> Step:
     """``Σ_i c_i ∫ s_i q dz -> Σ_i c_i E_q[s_i]``, each expectation by its proven lemma."""
     expr = _sum(c * e.value for c, e in pairs)
     cited = tuple(dict.fromkeys(e.lemma for _, e in pairs))
-    return Step(expr, "moment-lemmas", "replace each integral by its proven moment lemma", cited)
+    used = tuple((Integral(e.statistic * Q(z), _limits(q, z)), e.value) for _, e in pairs)
+    return Step(expr, "moment-lemmas", "replace each integral by its proven moment lemma", cited, substitutions=used)
 
 
 def rule_closed_form(previous, canonical, where: str, equal=symbolic_equal) -> Step:
@@ -131,7 +160,7 @@ def expectation_walk(q: Distribution, target: Distribution, z, *, same: bool, ca
     if expanded:
         steps.append(rule_expand_statistics(pairs, q, z))
     steps.append(rule_linearity(pairs, q, z))
-    steps.append(rule_moment_lemmas(pairs))
+    steps.append(rule_moment_lemmas(pairs, q, z))
     steps.append(rule_closed_form(steps[-1].expr, canonical, where))
     return tuple(steps)
 
@@ -164,6 +193,7 @@ def kl_walk(q: Distribution, z, cross_entropy, entropy, *, canonical, where: str
             "cite",
             "insert the closed forms of the cross-entropy and the entropy derived above",
             (cross_entropy[0], entropy[0]),
+            substitutions=((ce_def, cross_entropy[1]), (h_def, -entropy[1])),
         ),
     ]
     steps.append(rule_closed_form(steps[-1].expr, canonical, where, equal))

@@ -1,61 +1,110 @@
 """Derivations of the lemmas the main derivations cite, produced by the same kind of walk.
 
-Moment lemmas of a (location-)scale family: ∫ s(z) q(z) dz -> substitute z = loc + scale·u (the family's
-standardisation) -> expand in powers of u and use linearity -> standard moments -> value. The log-density lemma: log q(z) -> log of a product ->
-the written-out form the derivations use.
+Moment lemmas: ∫ s(z) q(z) dz -> substitute z = standardise(u) (z = loc + scale·u for the normal, z = u / rate for
+the exponential, z = scale·u^(1/concentration) for the Weibull) -> write s as Σ c_i t_i(u) and use linearity ->
+the standard member's expectations E[t_i(u)] -> value. The log-density lemma: log q(z) -> log of a product -> the
+written-out form the derivations use.
 """
 
 from __future__ import annotations
 
-from sympy import Function, Integral, Mul, Poly, expand, expand_log, log
+from sympy import Add, Function, Integral, Mul, Symbol, default_sort_key, exp, expand, expand_log, log
 
 from derive.engine import Q, _sum, _times, rule_closed_form
+from derive.prove import DerivationError
 from derive.step import Binding, Step
-from derive.symbols import u, z
+from derive.symbols import z
 
 PHI = Function("phi")  # the family's standard density
 
 
-def moment_lemma_steps(q, statistic, value, where: str):
-    """Steps of ``∫ statistic · q dz = value`` by the family's standardising substitution (z = loc + scale·u for
-    the normal, z = u / rate for the exponential): powers of u, linearity, the standard moments."""
+def variable(member, name: str = "u"):
+    """The variable of a member's density: positive when its support is (0, ...), so log u expands."""
+    return Symbol(name, positive=True) if member.support[0] == 0 else Symbol(name, real=True)
+
+
+def _order(t, u):
+    """Powers of u first, by degree (as the Gaussian lemmas always listed them), then the rest in SymPy's order."""
+    if t == 1:
+        return (0, 0, ())
+    if t == u:
+        return (0, 1, ())
+    if t.is_Pow and t.base == u and t.exp.is_Integer:
+        return (0, int(t.exp), ())
+    return (1, 0, default_sort_key(t))
+
+
+def split_terms(expr, u) -> list[tuple]:
+    """``expr`` as Σ c_i t_i(u), c_i free of u, like terms collected; e^(a + b u) is split into e^a · e^(b u)."""
+    collected: dict = {}
+    for term in Add.make_args(expand(expand_log(expr))):
+        c, t = term.as_independent(u, as_Add=False)
+        if isinstance(t, exp):
+            const, rest = expand(t.args[0]).as_independent(u, as_Add=True)
+            c, t = c * exp(const), exp(rest)
+        collected[t] = collected.get(t, 0) + c
+    return [(c, t) for t, c in sorted(collected.items(), key=lambda kv: _order(kv[0], u)) if c != 0]
+
+
+def _standard_values(q, terms, u):
     standard = q.standard()
+    values = []
+    for _, t in terms:
+        value = standard.standard_expectation(t, u)
+        if value is None:
+            raise DerivationError(f"no standard expectation of {q.family} covers E[{t}] (after {q.substitution})")
+        values.append(value)
+    return values
+
+
+def expectation(q, statistic):
+    """E_q[statistic] by the family's standardising substitution and its standard member's expectations."""
+    u = variable(q.standard())
+    terms = split_terms(statistic.subs(z, q.standardise(u)), u)
+    return Add(*(c * v for (c, _), v in zip(terms, _standard_values(q, terms, u))))
+
+
+def moment_lemma_steps(q, statistic, value, where: str):
+    """Steps of ``∫ statistic · q dz = value`` by the family's standardising substitution: linearity over the terms
+    of the substituted statistic, then the standard member's expectations."""
+    standard = q.standard()
+    u = variable(standard)
     lim_u = (u, *standard.support)
-    substituted = expand(statistic.subs(z, q.standardise(u)))
+    substituted = statistic.subs(z, q.standardise(u))
+    shown = expand(substituted) if substituted.is_polynomial(u) else substituted
     steps = [
         Step(Integral(statistic * Q(z), (z, *q.support)), "definition", "", ()),
         Step(
-            Integral(Mul(substituted, PHI(u), evaluate=False) if substituted != 1 else PHI(u), lim_u),
+            Integral(Mul(shown, PHI(u), evaluate=False) if shown != 1 else PHI(u), lim_u),
             "substitution",
             f"substitute {q.substitution}, so q(z) dz becomes the standard density phi(u) du",
             (),
         ),
     ]
-    terms = sorted(Poly(substituted, u).terms())
-    linear = _sum(_times(c, Integral(u**k * PHI(u), lim_u)) for (k,), c in terms)
+    terms = split_terms(substituted, u)
+    linear = _sum(_times(c, Integral(t * PHI(u), lim_u) if t != 1 else Integral(PHI(u), lim_u)) for c, t in terms)
     if linear != steps[-1].expr:
-        steps.append(Step(linear, "linearity", "expand in powers of u; linearity of the integral", ()))
-    steps.append(
-        Step(
-            _sum(c * standard.standard_moment(k) for (k,), c in terms),
-            "standard-moments",
-            standard.standard_moments_text,
-            (),
-        )
-    )
+        why = "expand in powers of u; linearity of the integral" if substituted.is_polynomial(u) else \
+            "write the statistic as a sum of terms in u; linearity of the integral"
+        steps.append(Step(linear, "linearity", why, ()))
+    values = _standard_values(q, terms, u)
+    steps.append(Step(_sum(c * v for (c, _), v in zip(terms, values)), "standard-moments",
+                      standard.standard_moments_text, ()))
     steps.append(rule_closed_form(steps[-1].expr, value, where))
     return tuple(steps)
 
 
-def log_density_steps(q):
-    """Steps of ``log q(z) = written-out log-density``."""
+def log_density_steps(q, x=z):
+    """Steps of ``log q(x) = written-out log-density`` (x positive for a density on (0, ∞), so the check draws x
+    there)."""
     return (
-        Step(log(Q(z)), "definition", "", ()),
-        Step(expand_log(log(q.density(z))), "log-product", "the log of a product is the sum of the logs", ()),
-        Step(q.log_density(z), "simplify", "collect the constant terms", ()),
+        Step(log(Q(x)), "definition", "", ()),
+        Step(expand_log(log(q.density(x))), "log-product", "the log of a product is the sum of the logs", ()),
+        Step(q.log_density(x), "simplify", "collect the constant terms", ()),
     )
 
 
 def lemma_bindings(q):
     standard = q.standard()
+    u = variable(standard)
     return (Binding(Q, z, q.density(z), q.law()), Binding(PHI, u, standard.density(u), standard.law()))

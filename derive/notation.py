@@ -127,3 +127,19 @@ class Form(_Notation):
 
     def _pretty(self, printer):
         return printer._print(self.product())
+
+
+_LAWS: dict[tuple[str, int], type] = {}
+
+
+def law_notation(name: str, nargs: int) -> type:
+    """The notation class for a declared family's law, e.g. ``Gamma(alpha, lambda)`` (one class per name)."""
+    key = (name, nargs)
+    if key not in _LAWS:
+        slots = ", ".join(["%s"] * nargs)
+        _LAWS[key] = type(f"{name}Law", (_Printed,), {
+            "nargs": nargs,
+            "latex_format": r"\operatorname{%s}\left(%s\right)" % (name, slots),
+            "str_format": f"{name}({slots})",
+        })
+    return _LAWS[key]

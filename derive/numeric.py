@@ -14,7 +14,7 @@ import random
 from functools import lru_cache
 
 import mpmath
-from sympy import Basic, Expr, Float, Indexed, Integral, Rational, Symbol, lambdify
+from sympy import Abs, Basic, Dummy, Expr, Float, Indexed, Integral, Rational, Symbol, degree, expand_log, lambdify
 
 DPS = 40  # working precision; comparisons ask for 30 digits
 GH_NODES = 8
@@ -64,14 +64,44 @@ def _hermite_rule(n: int, dps: int):
     return nodes, weights
 
 
-def _quad_1d(f, lo, hi, centre, scale):
-    pts = [lo]
+def _quad_1d(f, lo, hi, centre, scale, kinks=()):
+    pts = [lo, *(k for k in kinks if lo < k < hi)]
     if lo < centre < hi:
         pts.append(centre)
     pts.append(hi)
     if lo == -mpmath.inf or hi == mpmath.inf:
         pts = sorted(set(pts + [p for p in (centre - 4 * scale, centre + 4 * scale) if lo < p < hi]))
-    return mpmath.quad(f, pts)
+    if len(pts) == 2 and lo != -mpmath.inf and hi != mpmath.inf:
+        pts = [lo, (lo + hi) / 2, hi]
+    return mpmath.fsum(_segment(f, a, b, a == lo, b == hi, scale) for a, b in zip(pts, pts[1:]))
+
+
+def _segment(f, a, b, at_lo: bool, at_hi: bool, scale):
+    """∫_a^b f, with a substitution that makes the ends easy for tanh-sinh.
+
+    A finite end of the support is approached geometrically, z = end ± width·e^(-s), so points near it keep their
+    full relative precision (densities singular there, z^(α-1) for α < 1, need it for 30 digits). An infinite end
+    is reached by z = a + scale·(e^s - 1): an algebraic tail (inverse-gamma, Pareto) decays exponentially in s.
+    At an end, 0·∞ (a density that underflowed, times its log) counts as 0.
+    """
+    one, inf, exp = mpmath.mpf(1), mpmath.inf, mpmath.exp
+
+    def quad(g, pts):
+        return mpmath.quad(lambda s: _zero_if_nan(g(s)), pts)
+
+    if a == -inf:
+        return quad(lambda s: f(b - scale * mpmath.expm1(s)) * scale * exp(s), [0, one, inf])
+    if b == inf:
+        return quad(lambda s: f(a + scale * mpmath.expm1(s)) * scale * exp(s), [0, one, inf])
+    if at_lo:
+        return quad(lambda s: f(a + (b - a) * exp(-s)) * (b - a) * exp(-s), [0, one, inf])
+    if at_hi:
+        return quad(lambda s: f(b - (b - a) * exp(-s)) * (b - a) * exp(-s), [0, one, inf])
+    return mpmath.quad(f, [a, b])
+
+
+def _zero_if_nan(v):
+    return mpmath.mpf(0) if mpmath.isnan(v) else v
 
 
 def _quad_nd(f, hints):
@@ -114,9 +144,10 @@ def integrate(integral: Integral, hints: dict):
     A hint keyed by the tuple of all the integral's variables is (centre vector, Cholesky factor): the affine
     Gauss-Hermite rule. Otherwise each variable has a (centre, scale) hint.
     """
+    integral = _positive_variables(integral)
     variables = [lim[0] for lim in integral.limits]
-    inner = integral.function
-    f = lambdify(variables, inner, modules="mpmath")
+    inner = expand_log(integral.function)  # log p(z) as the written-out log-density: no e^(-z^2) to underflow
+    f = lambdify(variables, inner, modules=[{"exp": _exp}, "mpmath"])
     if tuple(variables) in hints:
         centre, chol = hints[tuple(variables)]
         n = len(variables)
@@ -125,8 +156,42 @@ def integrate(integral: Integral, hints: dict):
         lim = integral.limits[0]
         lo, hi = (_mp(b) for b in lim[1:])
         c, s = hints.get(variables[0], (0, 1))
-        return _quad_1d(f, lo, hi, _mp(c), _mp(s))
+        return _quad_1d(f, lo, hi, _mp(c), _mp(s), _kinks(inner, variables[0]))
     return _quad_nd(f, [tuple(_mp(v) for v in hints[var]) for var in variables])
+
+
+def _exp(x):
+    """mpmath's exp, short-cut where it would take minutes to build a number no quadrature needs: e^(e^(-w)) far in
+    a Gumbel tail is +inf (and e^(-inf) = 0), not a float with a 10^20-digit exponent."""
+    if x > 10**8:
+        return mpmath.inf
+    if x < -(10**8):
+        return mpmath.mpf(0)
+    return mpmath.exp(x)
+
+
+def _kinks(expr, x) -> list:
+    """Where |a x + b| in ``expr`` turns (quadrature converges slowly across a kink unless split there)."""
+    out = []
+    for node in expr.atoms(Abs):
+        arg = node.args[0]
+        if arg.has(x) and arg.is_polynomial(x) and degree(arg, x) == 1:
+            out.append(_mp(solve_linear(arg, x)))
+    return sorted(set(out))
+
+
+def solve_linear(arg, x):
+    a, b = arg.diff(x), arg.subs(x, 0)
+    return -b / a
+
+
+def _positive_variables(integral: Integral) -> Integral:
+    """Variables integrated over (0, ...) declared positive, so logs of their powers expand."""
+    swap = {}
+    for var, *bounds in integral.limits:
+        if len(bounds) == 2 and bounds[0].is_nonnegative and not var.is_positive:
+            swap[var] = Dummy(var.name, positive=True)
+    return integral.xreplace(swap) if swap else integral
 
 
 def _mp(value):
@@ -134,7 +199,7 @@ def _mp(value):
         return mpmath.mpf(value)
     if value.is_infinite:
         return mpmath.inf if value.is_extended_positive else -mpmath.inf
-    return mpmath.mpf(Float(value, DPS))
+    return mpmath.mpf(Float(value.evalf(DPS), DPS))
 
 
 def evaluate(expr: Expr, point: dict, hints: dict):

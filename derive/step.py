@@ -18,6 +18,11 @@ class Step:
     rule: str
     justification: str
     lemmas: tuple[str, ...] = ()
+    # how to check this step when comparing values cannot (a KL that is +∞): returns how it was shown, or raises
+    check: object = field(default=None, compare=False)
+    # (integral, value) pairs this step takes from the cited lemmas/derivations (checked on their own): the step
+    # follows symbolically when the previous expression with these replaced equals this one
+    substitutions: tuple = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

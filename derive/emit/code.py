@@ -142,8 +142,14 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
             ))
     used = Add(stable, *(_gradient(name, param, f.gradient_of)[1] for f in functions[1:]))
     source = render("code/module.py.j2", functions=functions, target=tgt, param=param, derivation=name,
-                    helpers=helpers_for(used, printer), reduce_options=REDUCE)
+                    helpers=helpers_for(used, printer), reduce_options=REDUCE, imports=_imports(tgt, printer))
     return format_python(source)
+
+
+def _imports(target, printer) -> tuple[str, ...]:
+    """The target's imports, plus the special-function modules the printed maths uses (scipy.special for NumPy)."""
+    extra = sorted(m for m in printer.module_imports if m.endswith(".special") and f"import {m}" not in target.imports)
+    return target.imports + tuple(f"import {m}" for m in extra)
 
 
 def _broadcast(target, expr, args) -> str:

@@ -62,6 +62,36 @@ class _StableMixin:
         return self._helper_call("_log_ratio", expr)
 
 
+class _SpecialFunctions:
+    """log Γ, ψ (digamma), Γ, erf and Euler's constant, as each framework names them (``special`` maps SymPy's
+    function to the framework's; Γ of the positive arguments derivations produce is exp(log Γ) where the framework
+    has no Γ)."""
+
+    special: dict = {}
+
+    def _special(self, key, expr):
+        return "%s(%s)" % (self._module_format(self.special[key]), self._print(expr.args[-1]))
+
+    def _print_loggamma(self, expr):
+        return self._special("loggamma", expr)
+
+    def _print_polygamma(self, expr):
+        if expr.args[0] != 0:
+            return self._print_not_supported(expr)
+        return self._special("digamma", expr)
+
+    def _print_gamma(self, expr):
+        if "gamma" in self.special:
+            return self._special("gamma", expr)
+        return "%s(%s)" % (self._module_format(self.special["exp"]), self._special("loggamma", expr))
+
+    def _print_erf(self, expr):
+        return self._special("erf", expr)
+
+    def _print_EulerGamma(self, expr):
+        return repr(float(expr))
+
+
 class _WherePiecewise:
     """Two-branch Piecewise as ``where(cond, a, b)`` (NumPy's ``select`` is slower and needs a default);
     two-argument ``Min`` and ``And`` as ``minimum(a, b)`` and ``logical_and(a, b)`` (SymPy prints a
@@ -90,14 +120,18 @@ class _WherePiecewise:
         return super()._print_Piecewise(expr)
 
 
-class NumPyStablePrinter(_StableMixin, _WherePiecewise, NumPyPrinter):
+class NumPyStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, NumPyPrinter):
     _where = "numpy.where"
     mask_fixup = True
+    special = {"loggamma": "scipy.special.gammaln", "digamma": "scipy.special.digamma",
+               "gamma": "scipy.special.gamma", "erf": "scipy.special.erf"}
 
 
-class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):
+class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrinter):
     _where = "jax.numpy.where"
     _namespace = "jax.numpy"
+    special = {"loggamma": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
+               "gamma": "jax.scipy.special.gamma", "erf": "jax.scipy.special.erf"}
 
     def _print_scaled_square(self, expr):
         """(X·exp(c/2))²: jax.grad's cotangents then never hold X² (JAX flushes subnormals to zero)."""
@@ -106,8 +140,9 @@ class JaxStablePrinter(_StableMixin, _WherePiecewise, JaxPrinter):
     single_mode = False  # float32 stays float32 (float64 needs jax_enable_x64, and accelerators lack it)
 
 
-class TorchStablePrinter(_StableMixin, TorchPrinter):
+class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
     mask_fixup = True
+    special = {"loggamma": "torch.lgamma", "digamma": "torch.digamma", "exp": "torch.exp", "erf": "torch.erf"}
     # mask.any() is data-dependent control flow: torch.compile (which fuses where() anyway), torch.jit.trace (which
     # would freeze one branch) and functorch transforms (vmap, jacrev) take the where() form instead
     fixup_guard = ("not (torch.compiler.is_compiling() or torch.jit.is_tracing()"
@@ -120,7 +155,9 @@ class TorchStablePrinter(_StableMixin, TorchPrinter):
         return "%s(%s)" % (self._module_format("torch.log1p"), self._print(expr.args[0]))
 
 
-class TensorflowStablePrinter(_StableMixin, TensorflowPrinter):
+class TensorflowStablePrinter(_StableMixin, _SpecialFunctions, TensorflowPrinter):
+    special = {"loggamma": "tensorflow.math.lgamma", "digamma": "tensorflow.math.digamma", "exp": "tensorflow.math.exp",
+               "erf": "tensorflow.math.erf"}
     def _print_expm1(self, expr):
         return "%s(%s)" % (self._module_format("tensorflow.math.expm1"), self._print(expr.args[0]))
 

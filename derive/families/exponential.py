@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import S, Expr, exp, factorial, log, oo
+from sympy import EulerGamma, S, Expr, Symbol, Wild, exp, factorial, gamma, log, oo
 
 from derive.families.base import Distribution, Statistic
 from derive.notation import ExponentialLaw
@@ -19,7 +19,8 @@ class Exponential(Distribution):
     family = "exponential"
     support = (0, oo)
     substitution = "z = u / rate"
-    standard_moments_text = "moments of the standard exponential density e^(-u): the k-th is k!"
+    standard_moments_text = ("expectations under the standard exponential density e^(-u): E[u^k] = k!, E[u^c] = Γ(1 + c), "
+                             "E[log u] = -γ (Euler's constant), E[e^(-c u)] = 1/(1 + c)")
 
     def __init__(self, rate):
         self.rate = rate
@@ -34,7 +35,10 @@ class Exponential(Distribution):
         return ExponentialLaw(self.rate)
 
     def statistics(self, z) -> tuple[Statistic, ...]:
-        return (Statistic(S.One, S.One, NORMALISATION), Statistic(z, S.One / self.rate, MEAN))
+        from derive.lemmas import expectation
+
+        derived = tuple(Statistic(stat, expectation(self, stat), lemma, free) for lemma, stat, _, free in EXTRA)
+        return (Statistic(S.One, S.One, NORMALISATION), Statistic(z, S.One / self.rate, MEAN)) + derived
 
     def quadrature_hint(self):
         return S.One / self.rate, S.One / self.rate
@@ -51,3 +55,19 @@ class Exponential(Distribution):
     def standard_moment(k: int):
         """E[u^k] = k! for u ~ Exp(1)."""
         return factorial(k)
+
+    def standard_expectations(self, u):
+        c = Wild("c", exclude=[u], properties=[lambda x: bool(x.is_positive)])
+        return ((log(u), -EulerGamma), (u**c, gamma(1 + c)), (exp(-c * u), 1 / (1 + c)))
+
+
+T = Symbol("t", positive=True)
+#: lemmas derived by the substitution and the standard exponential's expectations: (name, statistic, title, free)
+EXTRA = (
+    ("lemma-exponential-second-moment", Symbol("z", real=True) ** 2, "The second moment of an exponential distribution",
+     ()),
+    ("lemma-exponential-log-mean", log(Symbol("z", real=True)), "The mean of log z under an exponential distribution",
+     ()),
+    ("lemma-exponential-mgf", exp(-T * Symbol("z", real=True)),
+     "The moment generating function of an exponential distribution", (T,)),
+)

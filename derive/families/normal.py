@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import S, Expr, exp, factorial2, log, oo, pi, sqrt
+from sympy import Abs, S, Expr, Symbol, Wild, erf, exp, factorial2, log, oo, pi, sqrt
 
 from derive.families.base import Distribution, Statistic
 from derive.notation import NormalLaw
@@ -35,13 +35,15 @@ class Normal(Distribution):
         return NormalLaw(self.loc, self.scale**2)
 
     def statistics(self, z) -> tuple[Statistic, ...]:
+        from derive.lemmas import expectation
+
         m, s = self.loc, self.scale
         return (
             Statistic(S.One, S.One, NORMALISATION),
             Statistic(z, m, MEAN),
             Statistic((z - m) ** 2, s**2, VARIANCE),
             Statistic(z**2, m**2 + s**2, SECOND_MOMENT),
-        )
+        ) + tuple(Statistic(stat, expectation(self, stat), lemma, free) for lemma, stat, _, free in EXTRA)
 
     def quadrature_hint(self):
         return self.loc, self.scale
@@ -62,3 +64,21 @@ class Normal(Distribution):
     def standard_moment(k: int):
         """E[u^k] for u ~ N(0, 1)."""
         return 0 if k % 2 else factorial2(k - 1)
+
+    def standard_expectations(self, u):
+        a = Wild("A", exclude=[u], properties=[lambda x: bool(x.is_positive)])
+        b, c = Wild("B", exclude=[u]), Wild("c", exclude=[u], properties=[lambda x: bool(x.is_positive)])
+        return (
+            (Abs(a * u + b), a * sqrt(2 / pi) * exp(-(b**2) / (2 * a**2)) + b * erf(b / (sqrt(2) * a))),
+            (exp(-c * u), exp(c**2 / 2)),
+        )
+
+
+M, T = Symbol("m", real=True), Symbol("t", positive=True)
+_Z = Symbol("z", real=True)
+#: lemmas derived by the substitution and the standard normal's expectations: (name, statistic, title, free)
+EXTRA = (
+    ("lemma-normal-absolute-deviation", Abs(_Z - M), "The mean absolute deviation of a normal distribution from a point",
+     (M,)),
+    ("lemma-normal-mgf", exp(-T * _Z), "The moment generating function of a normal distribution", (T,)),
+)

@@ -1,0 +1,159 @@
+"""Derivations for the declared families, generated from one recipe per kind (names are a contract: lower case,
+hyphenated): ``entropy-F``, and for each pair ``cross-entropy-F-G`` and ``kl-F-G`` (q from F, p from G), with
+parameters suffixed 1 for q and 2 for p. A pair whose supports do not nest ends in +∞, with the reason."""
+
+from __future__ import annotations
+
+from sympy import Add, Integral, Mul, erf, exp, expand, expand_log, factor_terms, log, oo, powsimp
+
+from derive import support
+from derive.catalog import _log_density_lemma, _moment_lemma, _univariate
+from derive.engine import P, Q, expectation_walk, kl_walk
+from derive.families.exponential import EXTRA as EXPONENTIAL_EXTRA
+from derive.families.exponential import Exponential
+from derive.families.gamma import Gamma
+from derive.families.gumbel import Gumbel
+from derive.families.half_normal import HalfNormal
+from derive.families.inverse_gamma import InverseGamma
+from derive.families.laplace import Laplace
+from derive.families.lognormal import LogNormal
+from derive.families.normal import EXTRA as NORMAL_EXTRA
+from derive.families.normal import Normal
+from derive.families.weibull import Weibull
+from derive.notation import KL, CrossEntropy, Entropy
+from derive.registry import get, register
+from derive.step import Step
+from derive.symbols import mu, mu1, mu2, rate, rate1, rate2, scale, scale1, scale2, sigma, sigma1, sigma2, z
+
+DECLARED = (Laplace, Gamma, Gumbel, LogNormal, Weibull, InverseGamma)
+_NORMAL = {"": (mu, sigma), "1": (mu1, sigma1), "2": (mu2, sigma2)}
+_ONE = {"": (rate, scale), "1": (rate1, scale1), "2": (rate2, scale2)}
+MEMBERS = {
+    "normal": lambda s: Normal(*_NORMAL[s]),
+    "exponential": lambda s: Exponential(_ONE[s][0]),
+    "half-normal": lambda s: HalfNormal(_ONE[s][1]),
+    **{F.family: F.member for F in DECLARED},
+}
+#: how a family is called in titles
+TITLE = {"laplace": "Laplace", "gumbel": "Gumbel", "lognormal": "log-normal", "weibull": "Weibull"}
+
+#: pairs (q family, p family) with a cross-entropy and KL divergence here: torch.distributions' KL registry among
+#: the families above, then pairs no peer has
+PAIRS = (
+    ("exponential", "gamma"), ("exponential", "gumbel"), ("exponential", "normal"),
+    ("gamma", "exponential"), ("gamma", "gamma"), ("gamma", "gumbel"), ("gamma", "normal"),
+    ("gumbel", "gumbel"), ("gumbel", "normal"), ("laplace", "laplace"), ("laplace", "normal"),
+    ("normal", "gumbel"), ("normal", "laplace"),
+    ("gumbel", "exponential"), ("gumbel", "gamma"), ("laplace", "exponential"), ("laplace", "gamma"),
+    ("normal", "exponential"), ("normal", "gamma"),
+    ("lognormal", "lognormal"), ("weibull", "weibull"), ("inverse-gamma", "inverse-gamma"),
+)
+
+
+def params_of(q) -> tuple:
+    if isinstance(q, Normal):
+        return (q.loc, q.scale)
+    if isinstance(q, Exponential):
+        return (q.rate,)
+    if isinstance(q, HalfNormal):
+        return (q.scale,)
+    return q.params
+
+
+def _title(family: str) -> str:
+    return TITLE.get(family, family)
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def tidy(expr):
+    """The closed form shown last: logs of products split, like terms collected, exponentials of one term merged,
+    arguments of exp/erf with common factors pulled out."""
+    expr = expand(expand_log(expr), deep=False, power_exp=False)
+    expr = Add(*(powsimp(t, combine="exp") for t in Add.make_args(expr)))
+    return expr.replace(lambda e: isinstance(e, (exp, erf)), lambda e: e.func(factor_terms(e.args[0])))
+
+
+def register_entropy(family: str):
+    name = f"entropy-{family}"
+    q = MEMBERS[family]("")
+    summary = f"H(q) for q = {q.law()}"
+
+    @register(name, summary)
+    def build():
+        steps = expectation_walk(q, q, z, same=True, canonical=None, where=name)
+        steps = _closed(steps, name)
+        t = _title(family)
+        return _univariate(name, f"Entropy of {_article(t)} {t} distribution", summary, Entropy(Q), steps, q,
+                           params=params_of(q))
+
+
+def _closed(steps, name):
+    """Replace the last (identity) step by the tidied closed form."""
+    from derive.engine import rule_closed_form
+
+    return steps[:-1] + (rule_closed_form(steps[-2].expr, tidy(steps[-2].expr), name),)
+
+
+def _infinite(definition, q, p):
+    return (Step(definition, "definition", "", ()),
+            Step(oo, "support", support.describe(q, p), (), check=support.checker(q, p)))
+
+
+def register_pair(qf: str, pf: str):
+    q, p = MEMBERS[qf]("1"), MEMBERS[pf]("2")
+    params = params_of(q) + params_of(p)
+    ce_name, kl_name = f"cross-entropy-{qf}-{pf}", f"kl-{qf}-{pf}"
+    laws = f"q = {q.law()}, p = {p.law()}"
+    tq, tp = _title(qf), _title(pf)
+    against = f"{_article(tq)} {tq} distribution against {_article(tp)} {tp} distribution"
+    lim = (z, *q.support)
+    infinite = support.gap(q, p) is not None
+
+    @register(ce_name, f"H(q, p) for {laws}")
+    def build_ce():
+        if infinite:
+            steps = _infinite(-Integral(Mul(Q(z), log(P(z)), evaluate=False), lim), q, p)
+        else:
+            steps = _closed(expectation_walk(q, p, z, same=False, canonical=None, where=ce_name), ce_name)
+        return _univariate(ce_name, f"Cross-entropy of {against}", f"H(q, p) for {laws}", CrossEntropy(Q, P), steps,
+                           q, p, params=params)
+
+    @register(kl_name, f"KL(q || p) for {laws}")
+    def build_kl():
+        if infinite:
+            steps = _infinite(Integral(Mul(Q(z), log(Q(z) / P(z)), evaluate=False), lim), q, p)
+            cites = ()
+        else:
+            ce, h = get(ce_name), get(f"entropy-{qf}")
+            h_q = h.closed_form.xreplace(dict(zip(params_of(MEMBERS[qf]("")), params_of(q))))
+            steps = kl_walk(q, z, (ce.name, ce.closed_form), (h.name, h_q), canonical=None, where=kl_name)
+            steps = steps[:-1] + (_closed(steps, kl_name)[-1],)
+            cites = (ce.name, h.name)
+        return _univariate(kl_name, f"KL divergence of {against}", f"KL(q || p) for {laws}", KL(Q, P), steps, q, p,
+                           params=params, cites=cites)
+
+
+def register_lemmas(F):
+    q = F.member("")
+    for i, (slug, _, title, free) in enumerate(q.lemma_statistics(z)):
+        _moment_lemma(q.lemma(slug), title, q, params_of(q) + free, i)
+    t = _title(F.family)
+    _log_density_lemma(q.lemma("log-density"), f"The log-density of {_article(t)} {t} distribution, written out", q,
+                       params_of(q), f"log q(z) for q = {q.law()}")
+
+
+def _register_extra_lemmas(q, extra, first):
+    for i, (name, _, title, free) in enumerate(extra, start=first):
+        _moment_lemma(name, title, q, params_of(q) + free, i)
+
+
+_register_extra_lemmas(MEMBERS["normal"](""), NORMAL_EXTRA, 4)
+_register_extra_lemmas(MEMBERS["exponential"](""), EXPONENTIAL_EXTRA, 2)
+for _F in DECLARED:
+    register_entropy(_F.family)
+    register_lemmas(_F)
+for _q, _p in PAIRS:
+    register_pair(_q, _p)

@@ -1,0 +1,80 @@
+"""A family declared as data: parameters (torch.distributions' names and domains), support, log-density, the
+substitution that standardises it, and the expectations of its standard member. Its moment lemmas (E_q[log z],
+E_q[e^(-t z)], ...) are derived from those by ``derive.lemmas``; nothing else is authored per family."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sympy import Expr, Symbol, Wild, sympify
+
+from derive.families.base import Distribution, Statistic
+from derive.notation import law_notation
+from derive.symbols import LATEX_NAMES
+
+#: parameter domain -> SymPy assumptions of its symbols
+ASSUMPTIONS = {"positive": {"positive": True}, "real": {"real": True}}
+
+
+@lru_cache(maxsize=None)
+def parameter(name: str, domain: str, latex: str, suffix: str = "") -> Symbol:
+    """The symbol of parameter ``name`` + ``suffix`` (1 for q, 2 for p), printed ``latex`` with the suffix as a
+    subscript."""
+    symbol = Symbol(name + suffix, **ASSUMPTIONS[domain])
+    LATEX_NAMES.setdefault(symbol, latex + (f"_{{{suffix}}}" if suffix else ""))
+    return symbol
+
+
+class Family(Distribution):
+    """A member of a declared family with parameters ``params`` (symbols or numbers), in declaration order."""
+
+    family = ""  # the contract name: lower case, hyphenated
+    law_name = ""  # printed name of the law, e.g. Gamma
+    #: (torch.distributions constructor name, domain, LaTeX) per parameter
+    parameters: tuple[tuple[str, str, str], ...] = ()
+    substitution = ""  # the standardising substitution, in words
+    standard_moments_text = ""
+    variable_positive = False  # the standard variable u is positive (log u expands)
+
+    def __init__(self, *params):
+        if len(params) != len(self.parameters):
+            raise TypeError(f"{self.family} takes {len(self.parameters)} parameters, got {len(params)}")
+        self.params = tuple(sympify(p) for p in params)
+
+    @classmethod
+    def symbols(cls, suffix: str = "") -> tuple[Symbol, ...]:
+        return tuple(parameter(n, d, tex, suffix) for n, d, tex in cls.parameters)
+
+    @classmethod
+    def member(cls, suffix: str = "") -> Family:
+        return cls(*cls.symbols(suffix))
+
+    def law(self) -> Expr:
+        return law_notation(self.law_name, len(self.params))(*self.law_args())
+
+    def law_args(self):
+        return self.params
+
+    def lemma(self, slug: str) -> str:
+        return f"lemma-{self.family}-{slug}"
+
+    def lemma_statistics(self, z) -> tuple[tuple[str, Expr, str, tuple], ...]:
+        """(slug, statistic, title, free symbols that act as pattern variables) of each moment lemma."""
+        raise NotImplementedError
+
+    def statistics(self, z) -> tuple[Statistic, ...]:
+        from derive.lemmas import expectation
+
+        return tuple(Statistic(stat, expectation(self, stat), self.lemma(slug), free)
+                     for slug, stat, _, free in self.lemma_statistics(z))
+
+    # the standard member and its expectations ------------------------------------------------------------------
+    def standard_expectations(self, u) -> tuple[tuple[Expr, Expr], ...]:
+        """(pattern in u with Wild symbols, value) for statistics beyond the powers of u."""
+        return ()
+
+
+def wild(name: str, u, positive: bool = False) -> Wild:
+    """A pattern variable free of ``u`` (and positive, if asked)."""
+    props = [lambda x: bool(x.is_positive)] if positive else []
+    return Wild(name, exclude=[u], properties=props)
