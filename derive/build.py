@@ -30,13 +30,21 @@ def code_params(name: str) -> tuple[str, ...]:
     return CODE_PARAMS if "sigma" in options else options
 
 
+COVERAGE = "coverage.md"
+
+
 def _code_jobs() -> list[tuple[str, str]]:
-    """One job per (derivation, parameterisation): its targets share the symbolic work."""
-    return [(name, param) for name in registry.names("derivation") for param in code_params(name)]
+    """The coverage table (its step checks are the longest job, so it goes first), then one job per (derivation,
+    parameterisation): its targets share the symbolic work."""
+    return [(COVERAGE, ""), *((name, param) for name in registry.names("derivation") for param in code_params(name))]
 
 
 def _emit(job: tuple[str, str]) -> list[tuple[str, str]]:
     name, param = job
+    if name == COVERAGE:
+        from derive import coverage
+
+        return [(COVERAGE, coverage.markdown(coverage.check(coverage.derivations())))]
     return [(f"code/{target}/{param}/{function_name(name)}.py", emit_module(name, target, param))
             for target in TARGETS]
 

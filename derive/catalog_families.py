@@ -50,6 +50,24 @@ PAIRS = (
 )
 
 
+#: families in the order the article's chapters take them, with the derivations each chapter shows (q from it)
+CHAPTERS = ("exponential", "half-normal", "laplace", "gamma", "gumbel", "lognormal", "weibull", "inverse-gamma", "normal")
+
+
+def chapter(family: str) -> list[str]:
+    """The derivations of ``family``'s chapter: its entropy, then the pairs with q from it (the Gaussian pairs of the
+    seed's article have their own sections)."""
+    own = [] if family == "normal" else [f"entropy-{family}"]
+    if family in ("exponential", "half-normal"):
+        own += [f"cross-entropy-{family}-{family}", f"kl-{family}-{family}"]
+    return own + [f"{kind}-{q}-{p}" for q, p in PAIRS if q == family for kind in ("cross-entropy", "kl")]
+
+
+def chapter_title(family: str) -> str:
+    return "Normal distributions against other families" if family == "normal" else \
+        f"The {_title(family)} family"
+
+
 def params_of(q) -> tuple:
     if isinstance(q, Normal):
         return (q.loc, q.scale)

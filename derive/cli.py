@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", type=Path, help="write to PATH instead of standard output")
     s = sub.add_parser("verify", help="check step chain, sympy.integrate and mpmath quadrature")
     s.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")
+    sub.add_parser("coverage", help="print the table of families and pairs derived, verified and emitted, beside "
+                   "torch.distributions and TensorFlow Probability")
     s = sub.add_parser("build", help="regenerate everything under output/")
     s.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: output)")
     s.add_argument("--no-pdf", action="store_true", help="skip compiling the PDF even when pdflatex exists")
@@ -124,6 +126,14 @@ def cmd_verify(args) -> int:
     return EXIT_FAIL if failed else 0
 
 
+def cmd_coverage(args) -> int:
+    from derive import coverage
+
+    checked = coverage.check(coverage.derivations())
+    print(coverage.markdown(checked))
+    return 0 if all(checked.values()) else EXIT_FAIL
+
+
 def cmd_build(args) -> int:
     from derive.build import build
 
@@ -152,6 +162,7 @@ COMMANDS = {
     "markdown": cmd_markdown,
     "code": cmd_code,
     "verify": cmd_verify,
+    "coverage": cmd_coverage,
     "build": cmd_build,
     "check": cmd_check,
 }

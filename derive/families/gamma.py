@@ -15,8 +15,8 @@ class Gamma(Family):
     parameters = (("concentration", "positive", r"\alpha"), ("rate", "positive", r"\lambda"))
     support = (0, oo)
     substitution = "z = u / rate"
-    standard_moments_text = ("expectations under the standard gamma density u^(α-1) e^(-u) / Γ(α): E[u^k] = Γ(α+k)/Γ(α), "
-                             "E[log u] = ψ(α) (the derivative of log Γ), E[e^(-c u)] = (1 + c)^(-α)")
+    standard_moments_text = ("expectations under the standard gamma density u^(alpha-1) e^(-u) / Gamma(alpha): E[u^k] = Gamma(alpha+k)/Gamma(alpha), "
+                             "E[log u] = psi(alpha) (the derivative of log Gamma), E[e^(-c u)] = (1 + c)^(-alpha)")
 
     @property
     def concentration(self):

@@ -15,8 +15,8 @@ class Gumbel(Family):
     parameters = (("loc", "real", r"\mu"), ("scale", "positive", r"\beta"))
     support = (-oo, oo)
     substitution = "z = loc + scale * u"
-    standard_moments_text = ("expectations under the standard Gumbel density e^(-u - e^(-u)): E[u] = γ (Euler's "
-                             "constant), E[u^2] = γ^2 + π^2/6, and E[e^(-c u)] = Γ(1 + c) (substitute w = e^(-u))")
+    standard_moments_text = ("expectations under the standard Gumbel density e^(-u - e^(-u)): E[u] = gamma (Euler's "
+                             "constant), E[u^2] = gamma^2 + pi^2/6, and E[e^(-c u)] = Gamma(1 + c) (substitute w = e^(-u))")
 
     @property
     def loc(self):

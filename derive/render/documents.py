@@ -30,9 +30,18 @@ def markdown(name: str) -> str:
     return render("markdown/derivation.md.j2", d=context(registry.get(name)))
 
 
-def lemma_names(names=ARTICLE_SECTIONS) -> list[str]:
+def _chapters() -> list[tuple[str, list[str]]]:
+    from derive.catalog_families import CHAPTERS, chapter, chapter_title
+
+    registry.names()  # loads the catalog
+    return [(chapter_title(f), chapter(f)) for f in CHAPTERS]
+
+
+def lemma_names(names=None) -> list[str]:
     """The lemmas the derivations ``names`` rest on (through their steps, cited derivations and other lemmas), in
     registry order."""
+    if names is None:
+        names = [*ARTICLE_SECTIONS, *(n for _, chapter in _chapters() for n in chapter)]
     seen, todo = set(), list(names)
     while todo:
         d = registry.get(todo.pop())
@@ -46,5 +55,7 @@ def lemma_names(names=ARTICLE_SECTIONS) -> list[str]:
 def article() -> str:
     """The seed's article, corrected and extended: output/latex/kl-gaussians.tex."""
     sections = {n: render("latex/derivation.tex.j2", d=context(registry.get(n))) for n in ARTICLE_SECTIONS}
+    families = [(title, [render("latex/derivation.tex.j2", d=context(registry.get(n))) for n in names])
+                for title, names in _chapters()]
     lemmas = [render("latex/derivation.tex.j2", d=context(registry.get(n))) for n in lemma_names()]
-    return render("latex/article.tex.j2", sections=sections, lemmas=lemmas)
+    return render("latex/article.tex.j2", sections=sections, families=families, lemmas=lemmas)
