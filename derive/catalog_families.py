@@ -89,7 +89,7 @@ def _article(word: str) -> str:
 def tidy(expr):
     """The closed form shown last: logs of products split, like terms collected, exponentials of one term merged,
     arguments of exp/erf with common factors pulled out."""
-    expr = expand(expand_log(expr), deep=False, power_exp=False)
+    expr = expand(expand_log(expr), power_exp=False)
     expr = Add(*(powsimp(t, combine="exp") for t in Add.make_args(expr)))
     return expr.replace(lambda e: isinstance(e, (exp, erf)), lambda e: e.func(factor_terms(e.args[0])))
 

@@ -120,8 +120,7 @@ def cmd_verify(args) -> int:
     for name in names:
         for r in verify(registry.get(name)):
             failed += not r.ok
-            status = "pass" if r.ok else "FAIL"
-            print(f"{r.derivation:<34} {r.check:<16} {status:<6} {r.seconds:>8.2f}  {r.detail}", flush=True)
+            print(f"{r.derivation:<34} {r.check:<16} {r.status:<6} {r.seconds:>8.2f}  {r.detail}", flush=True)
     print(f"{failed} check(s) failed" if failed else "all checks passed")
     return EXIT_FAIL if failed else 0
 

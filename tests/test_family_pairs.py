@@ -14,12 +14,12 @@ from generated import function
 RNG = np.random.default_rng(20261126)
 
 
-def _positive(n):
-    return RNG.uniform(0.3, 4.0, n)
+def _positive(n, rng=RNG):
+    return rng.uniform(0.3, 4.0, n)
 
 
-def _real(n):
-    return RNG.uniform(-2.0, 2.0, n)
+def _real(n, rng=RNG):
+    return rng.uniform(-2.0, 2.0, n)
 
 
 # family -> (torch.distributions class, scipy.stats law of our arguments, samplers of our arguments in order)
@@ -37,8 +37,8 @@ FAMILIES = {
 DECLARED = [f for f in FAMILIES if f not in ("normal", "exponential", "half-normal")]
 
 
-def draw(family, n):
-    return [sample(n) for sample in FAMILIES[family][2]]
+def draw(family, n, rng=RNG):
+    return [sample(n, rng) for sample in FAMILIES[family][2]]
 
 
 def torch_law(family, args):
@@ -102,3 +102,50 @@ def test_pairs_whose_supports_do_not_nest_are_infinite_with_the_reason():
         if derivation.closed_form.is_infinite:
             assert derivation.steps[-1].rule == "support"
             assert "where p has none" in derivation.steps[-1].justification
+
+
+def _names():
+    out = [f"entropy-{f}" for f in DECLARED]
+    return out + [f"{kind}-{q}-{p}" for q, p in PAIRS for kind in ("cross-entropy", "kl")]
+
+
+@pytest.mark.parametrize("target", ["torch", "jax", "tensorflow"])
+def test_every_target_agrees_with_numpy(target):
+    pytest.importorskip(target)
+    rng = np.random.default_rng(7)
+    for name in _names():
+        rest = name.removeprefix("entropy-").removeprefix("cross-entropy-").removeprefix("kl-")
+        families = [rest] if name.startswith("entropy-") else list(_split(rest))
+        args = [a for f in families for a in draw(f, 4, rng)]
+        expected = function(name)(*args)
+        got = np.asarray(function(name, target)(*args))
+        # JAX computes in float32 unless x64 is enabled: its error is relative to the terms, not to a small KL
+        rtol, atol = (1e-5, 1e-5) if target == "jax" else (1e-12, 1e-14)
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, err_msg=f"{name} on {target}")
+
+
+def _split(rest):
+    from derive.coverage import split_pair
+
+    return split_pair(rest)
+
+
+def test_a_wrong_standard_expectation_is_caught_at_the_step_that_uses_it(monkeypatch):
+    """Plant psi(alpha) + 1 for E[log u] under the standard gamma: the lemma's derivation no longer reaches its
+    stated value, and building it fails naming the lemma."""
+    from sympy import polygamma
+
+    from derive.checking import check_steps
+    from derive.prove import DerivationError
+    from derive.families.gamma import Gamma
+
+    original = Gamma.standard_expectations
+
+    def planted(self, u):
+        return tuple((pattern, value + 1 if value == polygamma(0, self.concentration) else value)
+                     for pattern, value in original(self, u))
+
+    monkeypatch.setattr(Gamma, "standard_expectations", planted)
+    builder = registry.entry("lemma-gamma-log-mean").builder
+    with pytest.raises(DerivationError, match=r"lemma-gamma-log-mean: .*polygamma\(0, concentration\) \+ 1"):
+        check_steps(builder())

@@ -40,8 +40,12 @@ class _StableMixin:
     mask_fixup = False  # helpers may recompute rare elements in place (see helpers.Helper.single_fixup) ...
     fixup_guard = ""  # ... when this condition also holds (else they use where())
 
-    def _helper_call(self, name, expr):
-        args = [self._print(a) for a in expr.args] + (["single"] if self.single_mode else [])
+    def _helper_call(self, name, expr, like_arrays=False):
+        args = [self._print(a) for a in expr.args]
+        arrays = [p for a, p in zip(expr.args, args) if not a.is_number]
+        if like_arrays and arrays:  # a number beside an array becomes an array like it (torch.min takes no float)
+            args = [p if not a.is_number else "((%s) * 0 + %s)" % (arrays[0], p) for a, p in zip(expr.args, args)]
+        args += ["single"] if self.single_mode else []
         return "%s(%s)" % (name, ", ".join(args))
 
     def _print_expm1mx(self, expr):
@@ -59,7 +63,7 @@ class _StableMixin:
         return self._print(Mul(x, grouped(Mul(x, exp(c))), evaluate=False))
 
     def _print_log_ratio(self, expr):
-        return self._helper_call("_log_ratio", expr)
+        return self._helper_call("_log_ratio", expr, like_arrays=True)
 
 
 class _SpecialFunctions:

@@ -18,7 +18,7 @@ def cross_entropy_inverse_gamma_inverse_gamma(
     Closed form (derived and checked by ``derive verify cross-entropy-inverse-gamma-inverse-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        (1 + concentration2)*(-polygamma(0, concentration1) + log(rate1)) - concentration2*log(rate2) + concentration1*rate2/rate1 + loggamma(concentration2)
+        -polygamma(0, concentration1) + concentration2*log(rate1) - concentration2*log(rate2) - concentration2*polygamma(0, concentration1) + concentration1*rate2/rate1 + log(rate1) + loggamma(concentration2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

@@ -26,7 +26,7 @@ def entropy_gamma(concentration, rate, validate=False):
     Closed form (derived and checked by ``derive verify entropy-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        concentration + (1 - concentration)*(-log(rate) + polygamma(0, concentration)) - concentration*log(rate) + loggamma(concentration)
+        concentration - log(rate) - concentration*polygamma(0, concentration) + loggamma(concentration) + polygamma(0, concentration)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

@@ -16,7 +16,7 @@ def entropy_inverse_gamma(concentration, rate, validate=False):
     Closed form (derived and checked by ``derive verify entropy-inverse-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        concentration + (1 + concentration)*(-polygamma(0, concentration) + log(rate)) - concentration*log(rate) + loggamma(concentration)
+        concentration - polygamma(0, concentration) - concentration*polygamma(0, concentration) + log(rate) + loggamma(concentration)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

@@ -40,7 +40,7 @@ def kl_gamma_exponential(concentration1, rate1, rate2, validate=False):
     Closed form (derived and checked by ``derive verify kl-gamma-exponential``), evaluated in a numerically stable
     rearrangement::
 
-        -concentration1 - log(rate2) - loggamma(concentration1) + concentration1*log(rate1) - (1 - concentration1)*(-log(rate1) + polygamma(0, concentration1)) + concentration1*rate2/rate1
+        -concentration1 - log(rate2) - loggamma(concentration1) - polygamma(0, concentration1) + concentration1*polygamma(0, concentration1) + concentration1*rate2/rate1 + log(rate1)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

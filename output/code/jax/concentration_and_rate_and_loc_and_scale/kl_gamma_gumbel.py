@@ -26,7 +26,7 @@ def kl_gamma_gumbel(concentration1, rate1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-gamma-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        -concentration1 - loggamma(concentration1) + concentration1*log(rate1) + exp(loc2/scale2)/(1 + 1/(rate1*scale2))**concentration1 - loc2/scale2 - (1 - concentration1)*(-log(rate1) + polygamma(0, concentration1)) + concentration1/(rate1*scale2) + log(scale2)
+        -concentration1 - loggamma(concentration1) - polygamma(0, concentration1) + concentration1*polygamma(0, concentration1) + exp(loc2/scale2)/(1 + 1/(rate1*scale2))**concentration1 - loc2/scale2 + concentration1/(rate1*scale2) + log(rate1) + log(scale2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

@@ -15,7 +15,7 @@ def cross_entropy_lognormal_lognormal(loc1, scale1, loc2, scale2, validate=False
     Closed form (derived and checked by ``derive verify cross-entropy-lognormal-lognormal``), evaluated in a numerically stable
     rearrangement::
 
-        log(2)/2 + log(pi)/2 + loc1*(1 - loc2/scale2**2) + loc2**2/(2*scale2**2) + (loc1**2 + scale1**2)/(2*scale2**2) + log(scale2)
+        loc1 + log(2)/2 + log(pi)/2 + loc1**2/(2*scale2**2) + loc2**2/(2*scale2**2) + scale1**2/(2*scale2**2) - loc1*loc2/scale2**2 + log(scale2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

@@ -15,7 +15,7 @@ def entropy_lognormal(loc, scale, validate=False):
     Closed form (derived and checked by ``derive verify entropy-lognormal``), evaluated in a numerically stable
     rearrangement::
 
-        log(2)/2 + log(pi)/2 + loc*(1 - loc/scale**2) + loc**2/(2*scale**2) + (loc**2 + scale**2)/(2*scale**2) + log(scale)
+        1/2 + loc + log(2)/2 + log(pi)/2 + log(scale)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

@@ -29,7 +29,7 @@ def kl_laplace_laplace(loc1, scale1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-laplace-laplace``), evaluated in a numerically stable
     rearrangement::
 
-        -1 - log(scale1) + (scale1*exp(-Abs(loc1 - loc2)/scale1) + Abs(loc1 - loc2))/scale2 + log(scale2)
+        -1 - log(scale1) + Abs(loc1 - loc2)/scale2 + scale1*exp(-Abs(loc1 - loc2)/scale1)/scale2 + log(scale2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

@@ -40,7 +40,7 @@ def kl_gamma_normal(concentration1, rate1, mu2, logvar2, validate=False):
     Closed form (derived and checked by ``derive verify kl-gamma-normal``), evaluated in a numerically stable
     rearrangement::
 
-        logvar2/2 + log(2)/2 + log(pi)/2 - concentration1 - loggamma(concentration1) + concentration1*log(rate1) + mu2**2*exp(-logvar2)/2 - (1 - concentration1)*(-log(rate1) + polygamma(0, concentration1)) + concentration1*(1 + concentration1)*exp(-logvar2)/(2*rate1**2) - mu2*concentration1*exp(-logvar2)/rate1
+        logvar2/2 + log(2)/2 + log(pi)/2 - concentration1 - loggamma(concentration1) - polygamma(0, concentration1) + concentration1*polygamma(0, concentration1) + mu2**2*exp(-logvar2)/2 + concentration1*exp(-logvar2)/(2*rate1**2) + concentration1**2*exp(-logvar2)/(2*rate1**2) - mu2*concentration1*exp(-logvar2)/rate1 + log(rate1)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
@@ -65,7 +65,8 @@ def kl_gamma_normal(concentration1, rate1, mu2, logvar2, validate=False):
         + _diff_ratio(
             0.34657359027997265,
             concentration1,
-            _log_ratio(0.69314718055994531, concentration1) - 0.69314718055994531,
+            _log_ratio(((concentration1) * 0 + 0.69314718055994531), concentration1)
+            - 0.69314718055994531,
         )
         - jax.scipy.special.gammaln(concentration1)
         - jax.scipy.special.digamma(concentration1)

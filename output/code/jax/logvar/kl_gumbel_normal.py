@@ -15,7 +15,7 @@ def kl_gumbel_normal(loc1, scale1, mu2, logvar2, validate=False):
     Closed form (derived and checked by ``derive verify kl-gumbel-normal``), evaluated in a numerically stable
     rearrangement::
 
-        -1 + logvar2/2 + log(2)/2 + log(pi)/2 - log(scale1) + loc1/scale1 + mu2**2*exp(-logvar2)/2 + (loc1**2 + scale1**2*(EulerGamma**2 + pi**2/6) + 2*loc1*scale1*EulerGamma)*exp(-logvar2)/2 - (loc1 + scale1*EulerGamma)/scale1 - mu2*(loc1 + scale1*EulerGamma)*exp(-logvar2)
+        -1 + logvar2/2 + log(2)/2 + log(pi)/2 - EulerGamma - log(scale1) + loc1**2*exp(-logvar2)/2 + mu2**2*exp(-logvar2)/2 + scale1**2*EulerGamma**2*exp(-logvar2)/2 - loc1*mu2*exp(-logvar2) + pi**2*scale1**2*exp(-logvar2)/12 + loc1*scale1*EulerGamma*exp(-logvar2) - mu2*scale1*EulerGamma*exp(-logvar2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

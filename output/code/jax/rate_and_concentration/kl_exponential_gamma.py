@@ -26,7 +26,7 @@ def kl_exponential_gamma(rate1, concentration2, rate2, validate=False):
     Closed form (derived and checked by ``derive verify kl-exponential-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        -1 + rate2/rate1 + (1 - concentration2)*(-EulerGamma - log(rate1)) - concentration2*log(rate2) + log(rate1) + loggamma(concentration2)
+        -1 - EulerGamma + concentration2*EulerGamma + concentration2*log(rate1) + rate2/rate1 - concentration2*log(rate2) + loggamma(concentration2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

@@ -39,7 +39,7 @@ def entropy_weibull(scale, concentration, validate=False):
     Closed form (derived and checked by ``derive verify entropy-weibull``), evaluated in a numerically stable
     rearrangement::
 
-        1 - log(concentration) + (1 - concentration)*(-EulerGamma/concentration + log(scale)) - (1 - concentration)*log(scale) + log(scale)
+        1 - log(concentration) - EulerGamma/concentration + EulerGamma + log(scale)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
@@ -57,7 +57,7 @@ def entropy_weibull(scale, concentration, validate=False):
         _diff_ratio(
             1,
             0.57721566490153286 / concentration,
-            _log_ratio(concentration, 0.57721566490153286),
+            _log_ratio(concentration, ((concentration) * 0 + 0.57721566490153286)),
         )
         + _log_ratio(scale, concentration)
         + 0.57721566490153286

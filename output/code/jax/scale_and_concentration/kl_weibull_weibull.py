@@ -40,7 +40,7 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
     Closed form (derived and checked by ``derive verify kl-weibull-weibull``), evaluated in a numerically stable
     rearrangement::
 
-        -1 - log(concentration2) - log(scale1) + (1 - concentration1)*log(scale1) + (1 - concentration2)*(-EulerGamma/concentration1 + log(scale1)) - (1 - concentration1)*(-EulerGamma/concentration1 + log(scale1)) - (1 - concentration2)*log(scale2) + scale1**concentration2*gamma(1 + concentration2/concentration1)/scale2**concentration2 + log(concentration1) + log(scale2)
+        -1 - EulerGamma - log(concentration2) + concentration2*log(scale2) - concentration2*log(scale1) + concentration2*EulerGamma/concentration1 + scale1**concentration2*gamma(1 + concentration2/concentration1)/scale2**concentration2 + log(concentration1)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

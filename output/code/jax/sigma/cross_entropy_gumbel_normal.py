@@ -15,7 +15,7 @@ def cross_entropy_gumbel_normal(loc1, scale1, mu2, sigma2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-gumbel-normal``), evaluated in a numerically stable
     rearrangement::
 
-        log(2)/2 + log(pi)/2 + mu2**2/(2*sigma2**2) + (loc1**2 + scale1**2*(EulerGamma**2 + pi**2/6) + 2*loc1*scale1*EulerGamma)/(2*sigma2**2) - mu2*(loc1 + scale1*EulerGamma)/sigma2**2 + log(sigma2)
+        log(2)/2 + log(pi)/2 + loc1**2/(2*sigma2**2) + mu2**2/(2*sigma2**2) + scale1**2*EulerGamma**2/(2*sigma2**2) - loc1*mu2/sigma2**2 + pi**2*scale1**2/(12*sigma2**2) + loc1*scale1*EulerGamma/sigma2**2 - mu2*scale1*EulerGamma/sigma2**2 + log(sigma2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

@@ -56,7 +56,7 @@ def entropy_gamma(concentration, rate, validate=False):
     Closed form (derived and checked by ``derive verify entropy-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        concentration + (1 - concentration)*(-log(rate) + polygamma(0, concentration)) - concentration*log(rate) + loggamma(concentration)
+        concentration - log(rate) - concentration*polygamma(0, concentration) + loggamma(concentration) + polygamma(0, concentration)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -43,7 +43,7 @@ def entropy_inverse_gamma(concentration, rate, validate=False):
     Closed form (derived and checked by ``derive verify entropy-inverse-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        concentration + (1 + concentration)*(-polygamma(0, concentration) + log(rate)) - concentration*log(rate) + loggamma(concentration)
+        concentration - polygamma(0, concentration) - concentration*polygamma(0, concentration) + log(rate) + loggamma(concentration)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

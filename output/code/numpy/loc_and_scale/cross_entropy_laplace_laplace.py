@@ -41,7 +41,7 @@ def cross_entropy_laplace_laplace(loc1, scale1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-laplace-laplace``), evaluated in a numerically stable
     rearrangement::
 
-        (scale1*exp(-Abs(loc1 - loc2)/scale1) + Abs(loc1 - loc2))/scale2 + log(2) + log(scale2)
+        Abs(loc1 - loc2)/scale2 + scale1*exp(-Abs(loc1 - loc2)/scale1)/scale2 + log(2) + log(scale2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

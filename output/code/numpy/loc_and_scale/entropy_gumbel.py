@@ -36,7 +36,7 @@ def entropy_gumbel(loc, scale, validate=False):
     Closed form (derived and checked by ``derive verify entropy-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        1 + (loc + scale*EulerGamma)/scale - loc/scale + log(scale)
+        1 + EulerGamma + log(scale)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -58,7 +58,7 @@ def kl_laplace_laplace(loc1, scale1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-laplace-laplace``), evaluated in a numerically stable
     rearrangement::
 
-        -1 - log(scale1) + (scale1*exp(-Abs(loc1 - loc2)/scale1) + Abs(loc1 - loc2))/scale2 + log(scale2)
+        -1 - log(scale1) + Abs(loc1 - loc2)/scale2 + scale1*exp(-Abs(loc1 - loc2)/scale1)/scale2 + log(scale2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

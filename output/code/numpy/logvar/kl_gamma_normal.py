@@ -64,7 +64,9 @@ def _kl_gamma_normal_terms(concentration1, rate1, mu2, logvar2, single):
         + _diff_ratio(
             0.34657359027997265,
             concentration1,
-            _log_ratio(0.69314718055994531, concentration1, single)
+            _log_ratio(
+                ((concentration1) * 0 + 0.69314718055994531), concentration1, single
+            )
             - 0.69314718055994531,
         )
         - scipy.special.gammaln(concentration1)
@@ -81,7 +83,7 @@ def kl_gamma_normal(concentration1, rate1, mu2, logvar2, validate=False):
     Closed form (derived and checked by ``derive verify kl-gamma-normal``), evaluated in a numerically stable
     rearrangement::
 
-        logvar2/2 + log(2)/2 + log(pi)/2 - concentration1 - loggamma(concentration1) + concentration1*log(rate1) + mu2**2*exp(-logvar2)/2 - (1 - concentration1)*(-log(rate1) + polygamma(0, concentration1)) + concentration1*(1 + concentration1)*exp(-logvar2)/(2*rate1**2) - mu2*concentration1*exp(-logvar2)/rate1
+        logvar2/2 + log(2)/2 + log(pi)/2 - concentration1 - loggamma(concentration1) - polygamma(0, concentration1) + concentration1*polygamma(0, concentration1) + mu2**2*exp(-logvar2)/2 + concentration1*exp(-logvar2)/(2*rate1**2) + concentration1**2*exp(-logvar2)/(2*rate1**2) - mu2*concentration1*exp(-logvar2)/rate1 + log(rate1)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -58,7 +58,9 @@ def _entropy_weibull_terms(scale, concentration, single):
         _diff_ratio(
             1,
             0.57721566490153286 / concentration,
-            _log_ratio(concentration, 0.57721566490153286, single),
+            _log_ratio(
+                concentration, ((concentration) * 0 + 0.57721566490153286), single
+            ),
         )
         + _log_ratio(scale, concentration, single)
         + 0.57721566490153286
@@ -71,7 +73,7 @@ def entropy_weibull(scale, concentration, validate=False):
     Closed form (derived and checked by ``derive verify entropy-weibull``), evaluated in a numerically stable
     rearrangement::
 
-        1 - log(concentration) + (1 - concentration)*(-EulerGamma/concentration + log(scale)) - (1 - concentration)*log(scale) + log(scale)
+        1 - log(concentration) - EulerGamma/concentration + EulerGamma + log(scale)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -43,7 +43,7 @@ def cross_entropy_gamma_normal(concentration1, rate1, mu2, sigma2, validate=Fals
     Closed form (derived and checked by ``derive verify cross-entropy-gamma-normal``), evaluated in a numerically stable
     rearrangement::
 
-        log(2)/2 + log(pi)/2 + mu2**2/(2*sigma2**2) + concentration1*(1 + concentration1)/(2*rate1**2*sigma2**2) - mu2*concentration1/(rate1*sigma2**2) + log(sigma2)
+        log(2)/2 + log(pi)/2 + mu2**2/(2*sigma2**2) + concentration1/(2*rate1**2*sigma2**2) + concentration1**2/(2*rate1**2*sigma2**2) - mu2*concentration1/(rate1*sigma2**2) + log(sigma2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -70,7 +70,7 @@ def kl_laplace_normal(loc1, scale1, mu2, sigma2, validate=False):
     Closed form (derived and checked by ``derive verify kl-laplace-normal``), evaluated in a numerically stable
     rearrangement::
 
-        -1 + log(pi)/2 - log(scale1) - log(2)/2 + mu2**2/(2*sigma2**2) + (loc1**2 + 2*scale1**2)/(2*sigma2**2) - loc1*mu2/sigma2**2 + log(sigma2)
+        -1 + log(pi)/2 - log(scale1) - log(2)/2 + scale1**2/sigma2**2 + loc1**2/(2*sigma2**2) + mu2**2/(2*sigma2**2) - loc1*mu2/sigma2**2 + log(sigma2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -24,7 +24,7 @@ def entropy_gamma(concentration, rate, validate=False):
     Closed form (derived and checked by ``derive verify entropy-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        concentration + (1 - concentration)*(-log(rate) + polygamma(0, concentration)) - concentration*log(rate) + loggamma(concentration)
+        concentration - log(rate) - concentration*polygamma(0, concentration) + loggamma(concentration) + polygamma(0, concentration)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

@@ -14,7 +14,7 @@ def entropy_gumbel(loc, scale, validate=False):
     Closed form (derived and checked by ``derive verify entropy-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        1 + (loc + scale*EulerGamma)/scale - loc/scale + log(scale)
+        1 + EulerGamma + log(scale)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

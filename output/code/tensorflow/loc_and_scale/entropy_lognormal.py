@@ -14,7 +14,7 @@ def entropy_lognormal(loc, scale, validate=False):
     Closed form (derived and checked by ``derive verify entropy-lognormal``), evaluated in a numerically stable
     rearrangement::
 
-        log(2)/2 + log(pi)/2 + loc*(1 - loc/scale**2) + loc**2/(2*scale**2) + (loc**2 + scale**2)/(2*scale**2) + log(scale)
+        1/2 + loc + log(2)/2 + log(pi)/2 + log(scale)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

@@ -93,7 +93,7 @@ def kl_lognormal_lognormal(loc1, scale1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-lognormal-lognormal``), evaluated in a numerically stable
     rearrangement::
 
-        -log(scale1) + loc1*(1 - loc2/scale2**2) + loc2**2/(2*scale2**2) + (loc1**2 + scale1**2)/(2*scale2**2) - loc1*(1 - loc1/scale1**2) - loc1**2/(2*scale1**2) - (loc1**2 + scale1**2)/(2*scale1**2) + log(scale2)
+        -1/2 - log(scale1) + loc1**2/(2*scale2**2) + loc2**2/(2*scale2**2) + scale1**2/(2*scale2**2) - loc1*loc2/scale2**2 + log(scale2)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

@@ -48,7 +48,7 @@ def cross_entropy_weibull_weibull(
     Closed form (derived and checked by ``derive verify cross-entropy-weibull-weibull``), evaluated in a numerically stable
     rearrangement::
 
-        -log(concentration2) + (1 - concentration2)*(-EulerGamma/concentration1 + log(scale1)) - (1 - concentration2)*log(scale2) + scale1**concentration2*gamma(1 + concentration2/concentration1)/scale2**concentration2 + log(scale2)
+        -log(concentration2) + concentration2*log(scale2) - concentration2*log(scale1) - EulerGamma/concentration1 + concentration2*EulerGamma/concentration1 + scale1**concentration2*gamma(1 + concentration2/concentration1)/scale2**concentration2 + log(scale1)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

@@ -46,7 +46,7 @@ def entropy_weibull(scale, concentration, validate=False):
     Closed form (derived and checked by ``derive verify entropy-weibull``), evaluated in a numerically stable
     rearrangement::
 
-        1 - log(concentration) + (1 - concentration)*(-EulerGamma/concentration + log(scale)) - (1 - concentration)*log(scale) + log(scale)
+        1 - log(concentration) - EulerGamma/concentration + EulerGamma + log(scale)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
@@ -72,7 +72,9 @@ def entropy_weibull(scale, concentration, validate=False):
         _diff_ratio(
             1,
             0.57721566490153286 / concentration,
-            _log_ratio(concentration, 0.57721566490153286, single),
+            _log_ratio(
+                concentration, ((concentration) * 0 + 0.57721566490153286), single
+            ),
         )
         + _log_ratio(scale, concentration, single)
         + 0.57721566490153286

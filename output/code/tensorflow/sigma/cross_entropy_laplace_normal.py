@@ -14,7 +14,7 @@ def cross_entropy_laplace_normal(loc1, scale1, mu2, sigma2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-laplace-normal``), evaluated in a numerically stable
     rearrangement::
 
-        log(2)/2 + log(pi)/2 + mu2**2/(2*sigma2**2) + (loc1**2 + 2*scale1**2)/(2*sigma2**2) - loc1*mu2/sigma2**2 + log(sigma2)
+        log(2)/2 + log(pi)/2 + scale1**2/sigma2**2 + loc1**2/(2*sigma2**2) + mu2**2/(2*sigma2**2) - loc1*mu2/sigma2**2 + log(sigma2)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

@@ -46,7 +46,7 @@ def kl_gumbel_normal(loc1, scale1, mu2, sigma2, validate=False):
     Closed form (derived and checked by ``derive verify kl-gumbel-normal``), evaluated in a numerically stable
     rearrangement::
 
-        -1 + log(2)/2 + log(pi)/2 - log(scale1) + loc1/scale1 + mu2**2/(2*sigma2**2) + (loc1**2 + scale1**2*(EulerGamma**2 + pi**2/6) + 2*loc1*scale1*EulerGamma)/(2*sigma2**2) - (loc1 + scale1*EulerGamma)/scale1 - mu2*(loc1 + scale1*EulerGamma)/sigma2**2 + log(sigma2)
+        -1 + log(2)/2 + log(pi)/2 - EulerGamma - log(scale1) + loc1**2/(2*sigma2**2) + mu2**2/(2*sigma2**2) + scale1**2*EulerGamma**2/(2*sigma2**2) - loc1*mu2/sigma2**2 + pi**2*scale1**2/(12*sigma2**2) + loc1*scale1*EulerGamma/sigma2**2 - mu2*scale1*EulerGamma/sigma2**2 + log(sigma2)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

@@ -46,7 +46,7 @@ def kl_laplace_normal(loc1, scale1, mu2, sigma2, validate=False):
     Closed form (derived and checked by ``derive verify kl-laplace-normal``), evaluated in a numerically stable
     rearrangement::
 
-        -1 + log(pi)/2 - log(scale1) - log(2)/2 + mu2**2/(2*sigma2**2) + (loc1**2 + 2*scale1**2)/(2*sigma2**2) - loc1*mu2/sigma2**2 + log(sigma2)
+        -1 + log(pi)/2 - log(scale1) - log(2)/2 + scale1**2/sigma2**2 + loc1**2/(2*sigma2**2) + mu2**2/(2*sigma2**2) - loc1*mu2/sigma2**2 + log(sigma2)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

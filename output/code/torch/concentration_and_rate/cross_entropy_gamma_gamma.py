@@ -74,7 +74,7 @@ def cross_entropy_gamma_gamma(
     Closed form (derived and checked by ``derive verify cross-entropy-gamma-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        (1 - concentration2)*(-log(rate1) + polygamma(0, concentration1)) - concentration2*log(rate2) + concentration1*rate2/rate1 + loggamma(concentration2)
+        -log(rate1) + concentration2*log(rate1) - concentration2*log(rate2) - concentration2*polygamma(0, concentration1) + concentration1*rate2/rate1 + loggamma(concentration2) + polygamma(0, concentration1)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

@@ -68,7 +68,7 @@ def entropy_gamma(concentration, rate, validate=False):
     Closed form (derived and checked by ``derive verify entropy-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        concentration + (1 - concentration)*(-log(rate) + polygamma(0, concentration)) - concentration*log(rate) + loggamma(concentration)
+        concentration - log(rate) - concentration*polygamma(0, concentration) + loggamma(concentration) + polygamma(0, concentration)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

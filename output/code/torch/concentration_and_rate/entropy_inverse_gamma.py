@@ -55,7 +55,7 @@ def entropy_inverse_gamma(concentration, rate, validate=False):
     Closed form (derived and checked by ``derive verify entropy-inverse-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        concentration + (1 + concentration)*(-polygamma(0, concentration) + log(rate)) - concentration*log(rate) + loggamma(concentration)
+        concentration - polygamma(0, concentration) - concentration*polygamma(0, concentration) + log(rate) + loggamma(concentration)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

@@ -88,7 +88,7 @@ def kl_gamma_gamma(concentration1, rate1, concentration2, rate2, validate=False)
     Closed form (derived and checked by ``derive verify kl-gamma-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        -concentration1 - loggamma(concentration1) + concentration1*log(rate1) + (1 - concentration2)*(-log(rate1) + polygamma(0, concentration1)) - concentration2*log(rate2) - (1 - concentration1)*(-log(rate1) + polygamma(0, concentration1)) + concentration1*rate2/rate1 + loggamma(concentration2)
+        -concentration1 - loggamma(concentration1) + concentration1*polygamma(0, concentration1) + concentration2*log(rate1) - concentration2*log(rate2) - concentration2*polygamma(0, concentration1) + concentration1*rate2/rate1 + loggamma(concentration2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

@@ -49,7 +49,7 @@ def entropy_gumbel(loc, scale, validate=False):
     Closed form (derived and checked by ``derive verify entropy-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        1 + (loc + scale*EulerGamma)/scale - loc/scale + log(scale)
+        1 + EulerGamma + log(scale)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

@@ -144,7 +144,7 @@ def kl_lognormal_lognormal(loc1, scale1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-lognormal-lognormal``), evaluated in a numerically stable
     rearrangement::
 
-        -log(scale1) + loc1*(1 - loc2/scale2**2) + loc2**2/(2*scale2**2) + (loc1**2 + scale1**2)/(2*scale2**2) - loc1*(1 - loc1/scale1**2) - loc1**2/(2*scale1**2) - (loc1**2 + scale1**2)/(2*scale1**2) + log(scale2)
+        -1/2 - log(scale1) + loc1**2/(2*scale2**2) + loc2**2/(2*scale2**2) + scale1**2/(2*scale2**2) - loc1*loc2/scale2**2 + log(scale2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

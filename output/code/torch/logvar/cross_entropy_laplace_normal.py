@@ -56,7 +56,7 @@ def cross_entropy_laplace_normal(loc1, scale1, mu2, logvar2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-laplace-normal``), evaluated in a numerically stable
     rearrangement::
 
-        logvar2/2 + log(2)/2 + log(pi)/2 + mu2**2*exp(-logvar2)/2 + (loc1**2 + 2*scale1**2)*exp(-logvar2)/2 - loc1*mu2*exp(-logvar2)
+        logvar2/2 + log(2)/2 + log(pi)/2 + scale1**2*exp(-logvar2) + loc1**2*exp(-logvar2)/2 + mu2**2*exp(-logvar2)/2 - loc1*mu2*exp(-logvar2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

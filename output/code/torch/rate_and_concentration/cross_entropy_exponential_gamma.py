@@ -70,7 +70,7 @@ def cross_entropy_exponential_gamma(rate1, concentration2, rate2, validate=False
     Closed form (derived and checked by ``derive verify cross-entropy-exponential-gamma``), evaluated in a numerically stable
     rearrangement::
 
-        rate2/rate1 + (1 - concentration2)*(-EulerGamma - log(rate1)) - concentration2*log(rate2) + loggamma(concentration2)
+        -EulerGamma - log(rate1) + concentration2*EulerGamma + concentration2*log(rate1) + rate2/rate1 - concentration2*log(rate2) + loggamma(concentration2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

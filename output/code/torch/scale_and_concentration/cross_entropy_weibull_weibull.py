@@ -92,7 +92,7 @@ def cross_entropy_weibull_weibull(
     Closed form (derived and checked by ``derive verify cross-entropy-weibull-weibull``), evaluated in a numerically stable
     rearrangement::
 
-        -log(concentration2) + (1 - concentration2)*(-EulerGamma/concentration1 + log(scale1)) - (1 - concentration2)*log(scale2) + scale1**concentration2*gamma(1 + concentration2/concentration1)/scale2**concentration2 + log(scale2)
+        -log(concentration2) + concentration2*log(scale2) - concentration2*log(scale1) - EulerGamma/concentration1 + concentration2*EulerGamma/concentration1 + scale1**concentration2*gamma(1 + concentration2/concentration1)/scale2**concentration2 + log(scale1)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

@@ -71,7 +71,9 @@ def _entropy_weibull_terms(scale, concentration, single):
         _diff_ratio(
             1,
             0.57721566490153286 / concentration,
-            _log_ratio(concentration, 0.57721566490153286, single),
+            _log_ratio(
+                concentration, ((concentration) * 0 + 0.57721566490153286), single
+            ),
         )
         + _log_ratio(scale, concentration, single)
         + 0.57721566490153286
@@ -84,7 +86,7 @@ def entropy_weibull(scale, concentration, validate=False):
     Closed form (derived and checked by ``derive verify entropy-weibull``), evaluated in a numerically stable
     rearrangement::
 
-        1 - log(concentration) + (1 - concentration)*(-EulerGamma/concentration + log(scale)) - (1 - concentration)*log(scale) + log(scale)
+        1 - log(concentration) - EulerGamma/concentration + EulerGamma + log(scale)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

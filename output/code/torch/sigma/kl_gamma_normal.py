@@ -75,7 +75,9 @@ def _kl_gamma_normal_terms(concentration1, rate1, mu2, sigma2, single):
         + _diff_ratio(
             0.34657359027997265,
             concentration1,
-            _log_ratio(0.69314718055994531, concentration1, single)
+            _log_ratio(
+                ((concentration1) * 0 + 0.69314718055994531), concentration1, single
+            )
             - 0.69314718055994531,
         )
         - torch.lgamma(concentration1)
@@ -93,7 +95,7 @@ def kl_gamma_normal(concentration1, rate1, mu2, sigma2, validate=False):
     Closed form (derived and checked by ``derive verify kl-gamma-normal``), evaluated in a numerically stable
     rearrangement::
 
-        log(2)/2 + log(pi)/2 - concentration1 - loggamma(concentration1) + concentration1*log(rate1) + mu2**2/(2*sigma2**2) - (1 - concentration1)*(-log(rate1) + polygamma(0, concentration1)) + concentration1*(1 + concentration1)/(2*rate1**2*sigma2**2) - mu2*concentration1/(rate1*sigma2**2) + log(sigma2)
+        log(2)/2 + log(pi)/2 - concentration1 - loggamma(concentration1) - polygamma(0, concentration1) + concentration1*polygamma(0, concentration1) + mu2**2/(2*sigma2**2) + concentration1/(2*rate1**2*sigma2**2) + concentration1**2/(2*rate1**2*sigma2**2) - mu2*concentration1/(rate1*sigma2**2) + log(rate1) + log(sigma2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
