@@ -141,8 +141,11 @@ def _moment_lemma(name, title, q, params, index):
 
 def _log_density_lemma(name, title, q, params, summary):
     def build():
-        return Derivation(name=name, title=title, lhs=None, steps=lemmas.log_density_steps(q, lemmas.variable(q, "z")),
-                          bindings=lemmas.lemma_bindings(q), params=params, summary=summary)
+        x = lemmas.variable(q, "z")
+        lo, hi = (S(b) for b in q.support)
+        domains = {x: (lo, hi)} if lo.is_finite and hi.is_finite else None
+        return Derivation(name=name, title=title, lhs=None, steps=lemmas.log_density_steps(q, x),
+                          bindings=lemmas.lemma_bindings(q), params=params, summary=summary, domains=domains)
 
     register(name, title, kind="lemma")(build)
 

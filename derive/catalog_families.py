@@ -4,28 +4,35 @@ parameters suffixed 1 for q and 2 for p. A pair whose supports do not nest ends 
 
 from __future__ import annotations
 
-from sympy import Add, Integral, Mul, erf, exp, expand, expand_log, factor_terms, log, oo, powsimp
+from sympy import Add, Dummy, Integral, Mul, erf, exp, expand, expand_log, factor, fraction, log, oo, powsimp
 
 from derive import support
 from derive.catalog import _log_density_lemma, _moment_lemma, _univariate
 from derive.engine import P, Q, expectation_walk, kl_walk
+from derive.families.beta import Beta
+from derive.families.cauchy import Cauchy
 from derive.families.exponential import EXTRA as EXPONENTIAL_EXTRA
 from derive.families.exponential import Exponential
 from derive.families.gamma import Gamma
 from derive.families.gumbel import Gumbel
+from derive.families.half_cauchy import HalfCauchy
 from derive.families.half_normal import HalfNormal
 from derive.families.inverse_gamma import InverseGamma
+from derive.families.kumaraswamy import Kumaraswamy
 from derive.families.laplace import Laplace
 from derive.families.lognormal import LogNormal
 from derive.families.normal import EXTRA as NORMAL_EXTRA
 from derive.families.normal import Normal
+from derive.families.pareto import Pareto
+from derive.families.student_t import StudentT
 from derive.families.weibull import Weibull
 from derive.notation import KL, CrossEntropy, Entropy
 from derive.registry import get, register
 from derive.step import Step
 from derive.symbols import mu, mu1, mu2, rate, rate1, rate2, scale, scale1, scale2, sigma, sigma1, sigma2, z
 
-DECLARED = (Laplace, Gamma, Gumbel, LogNormal, Weibull, InverseGamma)
+DECLARED = (Laplace, Gamma, Gumbel, LogNormal, Weibull, InverseGamma, Beta, Cauchy, HalfCauchy, StudentT, Kumaraswamy,
+            Pareto)
 _NORMAL = {"": (mu, sigma), "1": (mu1, sigma1), "2": (mu2, sigma2)}
 _ONE = {"": (rate, scale), "1": (rate1, scale1), "2": (rate2, scale2)}
 MEMBERS = {
@@ -35,7 +42,8 @@ MEMBERS = {
     **{F.family: F.member for F in DECLARED},
 }
 #: how a family is called in titles
-TITLE = {"laplace": "Laplace", "gumbel": "Gumbel", "lognormal": "log-normal", "weibull": "Weibull"}
+TITLE = {"laplace": "Laplace", "gumbel": "Gumbel", "lognormal": "log-normal", "weibull": "Weibull", "cauchy": "Cauchy",
+         "half-cauchy": "half-Cauchy", "student-t": "Student's t", "kumaraswamy": "Kumaraswamy", "pareto": "Pareto"}
 
 #: pairs (q family, p family) with a cross-entropy and KL divergence here: torch.distributions' KL registry among
 #: the families above, then pairs no peer has
@@ -46,12 +54,16 @@ PAIRS = (
     ("normal", "gumbel"), ("normal", "laplace"),
     ("gumbel", "exponential"), ("gumbel", "gamma"), ("laplace", "exponential"), ("laplace", "gamma"),
     ("normal", "exponential"), ("normal", "gamma"),
+    ("beta", "beta"), ("beta", "exponential"), ("beta", "gamma"), ("beta", "normal"),
+    ("exponential", "beta"), ("gamma", "beta"), ("gumbel", "beta"), ("laplace", "beta"), ("normal", "beta"),
+    ("cauchy", "cauchy"),
     ("lognormal", "lognormal"), ("weibull", "weibull"), ("inverse-gamma", "inverse-gamma"),
 )
 
 
 #: families in the order the article's chapters take them, with the derivations each chapter shows (q from it)
-CHAPTERS = ("exponential", "half-normal", "laplace", "gamma", "gumbel", "lognormal", "weibull", "inverse-gamma", "normal")
+CHAPTERS = ("exponential", "half-normal", "laplace", "gamma", "beta", "gumbel", "lognormal", "weibull", "inverse-gamma",
+            "cauchy", "half-cauchy", "student-t", "kumaraswamy", "pareto", "normal")
 
 
 def chapter(family: str) -> list[str]:
@@ -88,10 +100,17 @@ def _article(word: str) -> str:
 
 def tidy(expr):
     """The closed form shown last: logs of products split, like terms collected, exponentials of one term merged,
-    arguments of exp/erf with common factors pulled out."""
-    expr = expand(expand_log(expr), power_exp=False)
-    expr = Add(*(powsimp(t, combine="exp") for t in Add.make_args(expr)))
-    return expr.replace(lambda e: isinstance(e, (exp, erf)), lambda e: e.func(factor_terms(e.args[0])))
+    denominators and the arguments of exp/erf factored."""
+    expr = expand_log(expr)
+    logs = {e: Dummy() for e in expr.atoms(log)}  # expand around the logs, not inside them
+    expr = expand(expr.xreplace(logs), power_exp=False).xreplace({d: e for e, d in logs.items()})
+    expr = Add(*(_factor_denominator(powsimp(t, combine="exp")) for t in Add.make_args(expr)))
+    return expr.replace(lambda e: isinstance(e, (exp, erf)), lambda e: e.func(factor(e.args[0])))
+
+
+def _factor_denominator(term):
+    numerator, denominator = fraction(term)
+    return numerator / factor(denominator) if denominator != 1 else term
 
 
 def register_entropy(family: str):

@@ -43,7 +43,7 @@ def _fmt(point) -> str:
 
 
 def compare(a, b, hints, *, label: str, points: int = POINTS, names=("the step before", "this step"),
-            seed: str = "") -> str:
+            seed: str = "", domains=None) -> str:
     """Show ``a == b`` (already bound); return how. Raises StepCheckError with ``label`` when they differ.
 
     Points are drawn from ``seed`` (else ``label``): the steps of one derivation share their points, so a step's
@@ -57,7 +57,7 @@ def compare(a, b, hints, *, label: str, points: int = POINTS, names=("the step b
     params = parameters_of(a + b)
     rng = rng_for(seed or label)
     for _ in range(points):
-        point = random_point(params, rng)
+        point = random_point(params, rng, domains)
         va, vb = _evaluate(a, point, hints), _evaluate(b, point, hints)
         if not close(va, vb):
             raise StepCheckError(
@@ -118,7 +118,8 @@ def check_pair(derivation: Derivation, i: int, before, after) -> str:
             return "symbolic, by the cited lemmas and derivations"
     if derivation.dimension is None:
         hints = derivation.hints(None) if derivation.hints else {}
-        return compare(bind(before, derivation), bind(after, derivation), hints, label=label, seed=derivation.name)
+        return compare(bind(before, derivation), bind(after, derivation), hints, label=label, seed=derivation.name,
+                       domains=derivation.domains)
     methods = set()
     for n in DIMENSIONS:
         a, b = derivation.instantiate(before, n), derivation.instantiate(after, n)

@@ -8,7 +8,7 @@ written-out form the derivations use.
 
 from __future__ import annotations
 
-from sympy import Add, Function, Integral, Mul, Symbol, default_sort_key, exp, expand, expand_log, log
+from sympy import Add, Function, S, Integral, Mul, Symbol, default_sort_key, exp, expand, expand_log, log
 
 from derive.engine import Q, _sum, _times, rule_closed_form
 from derive.prove import DerivationError
@@ -20,7 +20,7 @@ PHI = Function("phi")  # the family's standard density
 
 def variable(member, name: str = "u"):
     """The variable of a member's density: positive when its support is (0, ...), so log u expands."""
-    return Symbol(name, positive=True) if member.support[0] == 0 else Symbol(name, real=True)
+    return Symbol(name, positive=True) if S(member.support[0]).is_nonnegative else Symbol(name, real=True)
 
 
 def _order(t, u):

@@ -14,7 +14,8 @@ import random
 from functools import lru_cache
 
 import mpmath
-from sympy import Abs, Basic, Dummy, Expr, Float, Indexed, Integral, Rational, Symbol, degree, expand_log, lambdify
+from sympy.codegen.cfunctions import expm1, log1p
+from sympy import Abs, Basic, Dummy, S, exp, Expr, Float, Indexed, Integral, Rational, Symbol, degree, expand_log, lambdify
 
 DPS = 40  # working precision; comparisons ask for 30 digits
 GH_NODES = 8
@@ -38,11 +39,15 @@ def parameters_of(expr: Expr, exclude=()) -> list:
     return sorted(params, key=str)
 
 
-def random_point(params, rng: random.Random) -> dict:
-    """An admissible point: positive symbols in [0.3, 3], other reals in [-2, 2], as exact rationals."""
+def random_point(params, rng: random.Random, domains=None) -> dict:
+    """An admissible point: positive symbols in [0.3, 3], other reals in [-2, 2], symbols with a (lo, hi) in
+    ``domains`` strictly inside it; as exact rationals."""
     point = {}
     for s in params:
-        if s.is_positive:
+        if domains and s in domains:
+            lo, hi = domains[s]
+            point[s] = lo + (hi - lo) * Rational(rng.randint(1, 999), 1000)
+        elif s.is_positive:
             point[s] = Rational(rng.randint(300, 3000), 1000)
         elif s.is_integer:
             point[s] = rng.randint(1, 4)
@@ -64,7 +69,7 @@ def _hermite_rule(n: int, dps: int):
     return nodes, weights
 
 
-def _quad_1d(f, lo, hi, centre, scale, kinks=()):
+def _quad_1d(f, lo, hi, centre, scale, kinks=(), ends=None):
     pts = [lo, *(k for k in kinks if lo < k < hi)]
     if lo < centre < hi:
         pts.append(centre)
@@ -73,14 +78,16 @@ def _quad_1d(f, lo, hi, centre, scale, kinks=()):
         pts = sorted(set(pts + [p for p in (centre - 4 * scale, centre + 4 * scale) if lo < p < hi]))
     if len(pts) == 2 and lo != -mpmath.inf and hi != mpmath.inf:
         pts = [lo, (lo + hi) / 2, hi]
-    return mpmath.fsum(_segment(f, a, b, a == lo, b == hi, scale) for a, b in zip(pts, pts[1:]))
+    ends = ends or {}
+    return mpmath.fsum(_segment(f, a, b, ends.get("lo") if a == lo else None, ends.get("hi") if b == hi else None,
+                                scale) for a, b in zip(pts, pts[1:]))
 
 
-def _segment(f, a, b, at_lo: bool, at_hi: bool, scale):
+def _segment(f, a, b, from_lo, from_hi, scale):
     """∫_a^b f, with a substitution that makes the ends easy for tanh-sinh.
 
-    A finite end of the support is approached geometrically, z = end ± width·e^(-s), so points near it keep their
-    full relative precision (densities singular there, z^(α-1) for α < 1, need it for 30 digits). An infinite end
+    A finite end of the support is approached geometrically, z = end ± width·e^(-s), through ``from_lo(y)`` /
+    ``from_hi(y)`` (the integrand at distance y from the end), so points near it keep their full relative precision (densities singular there, z^(α-1) for α < 1, need it for 30 digits). An infinite end
     is reached by z = a + scale·(e^s - 1): an algebraic tail (inverse-gamma, Pareto) decays exponentially in s.
     At an end, 0·∞ (a density that underflowed, times its log) counts as 0.
     """
@@ -93,10 +100,10 @@ def _segment(f, a, b, at_lo: bool, at_hi: bool, scale):
         return quad(lambda s: f(b - scale * mpmath.expm1(s)) * scale * exp(s), [0, one, inf])
     if b == inf:
         return quad(lambda s: f(a + scale * mpmath.expm1(s)) * scale * exp(s), [0, one, inf])
-    if at_lo:
-        return quad(lambda s: f(a + (b - a) * exp(-s)) * (b - a) * exp(-s), [0, one, inf])
-    if at_hi:
-        return quad(lambda s: f(b - (b - a) * exp(-s)) * (b - a) * exp(-s), [0, one, inf])
+    if from_lo is not None:
+        return quad(lambda s: from_lo((b - a) * exp(-s)) * (b - a) * exp(-s), [0, one, inf])
+    if from_hi is not None:
+        return quad(lambda s: from_hi((b - a) * exp(-s)) * (b - a) * exp(-s), [0, one, inf])
     return mpmath.quad(f, [a, b])
 
 
@@ -156,8 +163,37 @@ def integrate(integral: Integral, hints: dict):
         lim = integral.limits[0]
         lo, hi = (_mp(b) for b in lim[1:])
         c, s = hints.get(variables[0], (0, 1))
-        return _quad_1d(f, lo, hi, _mp(c), _mp(s), _kinks(inner, variables[0]))
+        ends = _from_ends(inner, variables[0], *lim[1:])
+        return _quad_1d(f, lo, hi, _mp(c), _mp(s), _kinks(inner, variables[0]), ends)
     return _quad_nd(f, [tuple(_mp(v) for v in hints[var]) for var in variables])
+
+
+def _from_ends(inner, x, lo, hi):
+    """The integrand as a function of the distance y from each finite end (z = lo + y, z = hi - y), built
+    symbolically: 1 - z near z = 1 is then y itself, not a difference that rounds to 0."""
+    y = Dummy("y", positive=True)
+    out = {}
+    for key, end, sign in (("lo", lo, 1), ("hi", hi, -1)):
+        if end.is_finite:
+            near = _near_one(inner.subs(x, end + sign * y), y)
+            out[key] = lambdify([y], near, modules=[{"exp": _exp}, "mpmath"])
+    return out
+
+
+def _near_one(expr, y):
+    """(1 - y)^a as e^(a log1p(-y)), and then 1 - e^X as -expm1(X): 1 - (1 - y)^a (the Kumaraswamy density near
+    z = 1) keeps its digits for tiny y instead of rounding to 0."""
+    expr = expr.replace(lambda e: e.is_Pow and e.base == 1 - y and not e.exp.is_Integer,
+                        lambda e: exp(e.exp * log1p(-y)))
+
+    def one_minus_exp(e):
+        if e.is_Add and len(e.args) == 2 and S.One in e.args:
+            (other,) = [t for t in e.args if t != 1]
+            if isinstance(-other, exp):
+                return -expm1((-other).args[0])
+        return e
+
+    return expr.replace(lambda e: e.is_Add, one_minus_exp)
 
 
 def _exp(x):

@@ -57,6 +57,8 @@ class Derivation:
     hints: object = field(default=None, compare=False)  # D or None -> {variable: (centre, scale)} for quadrature
     # (instantiated definition, dimension) -> its value by sympy.integrate; None: ``definition.doit()``
     integrate: object = field(default=None, compare=False)
+    # symbol -> (lo, hi): where random points for the checks are drawn, when not from the symbol's assumptions
+    domains: dict = field(default=None, compare=False)
 
     @property
     def closed_form(self) -> Expr:

@@ -15,7 +15,7 @@ def cross_entropy_normal_gumbel(mu1, logvar1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-normal-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        mu1/scale2 - loc2/scale2 + exp((loc2 - mu1 + exp(logvar1)/(2*scale2))/scale2) + log(scale2)
+        mu1/scale2 - loc2/scale2 + exp((-2*mu1*scale2 + 2*loc2*scale2 + exp(logvar1))/(2*scale2**2)) + log(scale2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not

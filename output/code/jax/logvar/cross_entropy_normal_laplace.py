@@ -16,7 +16,7 @@ def cross_entropy_normal_laplace(mu1, logvar1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-normal-laplace``), evaluated in a numerically stable
     rearrangement::
 
-        loc2*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 + sqrt(2)*exp(logvar1/2)*exp((-loc2**2/2 - mu1**2/2 + loc2*mu1)*exp(-logvar1))/(sqrt(pi)*scale2) + log(2) + log(scale2)
+        loc2*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 + sqrt(2)*exp(logvar1/2)*exp(-(loc2 - mu1)**2*exp(-logvar1)/2)/(sqrt(pi)*scale2) + log(2) + log(scale2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
@@ -46,11 +46,7 @@ def cross_entropy_normal_laplace(mu1, logvar1, loc2, scale2, validate=False):
         + 0.69314718055994531
         + 0.79788456080286536
         * jax.numpy.exp(0.5 * logvar1)
-        * jax.numpy.exp(
-            -0.5 * loc2**2 * jax.numpy.exp(-logvar1)
-            + loc2 * mu1 * jax.numpy.exp(-logvar1)
-            - 0.5 * mu1**2 * jax.numpy.exp(-logvar1)
-        )
+        * jax.numpy.exp(-0.5 * ((loc2 - mu1) * jax.numpy.exp(-1 / 2 * logvar1)) ** 2)
         / scale2
     )
     return value

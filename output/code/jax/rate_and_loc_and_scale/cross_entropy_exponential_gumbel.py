@@ -15,7 +15,7 @@ def cross_entropy_exponential_gumbel(rate1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-exponential-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        1/(rate1*scale2) + exp(loc2/scale2)/(1 + 1/(rate1*scale2)) - loc2/scale2 + log(scale2)
+        1/(rate1*scale2) - loc2/scale2 + rate1*scale2*exp(loc2/scale2)/(1 + rate1*scale2) + log(scale2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
@@ -33,9 +33,9 @@ def cross_entropy_exponential_gumbel(rate1, loc2, scale2, validate=False):
                 "cross_entropy_exponential_gumbel: scale2 must be positive"
             )
     value = (
-        jax.numpy.log(scale2)
+        rate1 * scale2 * jax.numpy.exp(loc2 / scale2) / (rate1 * scale2 + 1)
+        + jax.numpy.log(scale2)
         - (loc2 / scale2)
-        + jax.numpy.exp(loc2 / scale2) / (1 + 1 / (rate1 * scale2))
         + 1 / (rate1 * scale2)
     )
     return value

@@ -59,7 +59,7 @@ def kl_exponential_gumbel(rate1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-exponential-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        -1 + 1/(rate1*scale2) + exp(loc2/scale2)/(1 + 1/(rate1*scale2)) - loc2/scale2 + log(rate1) + log(scale2)
+        -1 + 1/(rate1*scale2) - loc2/scale2 + rate1*scale2*exp(loc2/scale2)/(1 + rate1*scale2) + log(rate1) + log(scale2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
@@ -75,10 +75,10 @@ def kl_exponential_gumbel(rate1, loc2, scale2, validate=False):
         if bool(jax.numpy.any(scale2 <= 0)):
             raise ValueError("kl_exponential_gumbel: scale2 must be positive")
     value = (
-        _expm1mx(
+        rate1 * scale2 * jax.numpy.exp(loc2 / scale2) / (rate1 * scale2 + 1)
+        + _expm1mx(
             -jax.numpy.log(rate1) - jax.numpy.log(scale2), 1 * (1 / (rate1 * scale2)), 1
         )
         - (loc2 / scale2)
-        + jax.numpy.exp(loc2 / scale2) / (1 + 1 / (rate1 * scale2))
     )
     return value

@@ -30,7 +30,7 @@ def kl_normal_laplace(mu1, sigma1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-normal-laplace``), evaluated in a numerically stable
     rearrangement::
 
-        -1/2 + log(2)/2 - log(sigma1) - log(pi)/2 + loc2*erf(sqrt(2)*(loc2 - mu1)/(2*sigma1))/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)/(2*sigma1))/scale2 + sigma1*sqrt(2)*exp((-loc2**2/2 - mu1**2/2 + loc2*mu1)/sigma1**2)/(sqrt(pi)*scale2) + log(scale2)
+        -1/2 + log(2)/2 - log(sigma1) - log(pi)/2 + loc2*erf(sqrt(2)*(loc2 - mu1)/(2*sigma1))/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)/(2*sigma1))/scale2 + sigma1*sqrt(2)*exp(-(loc2 - mu1)**2/(2*sigma1**2))/(sqrt(pi)*scale2) + log(scale2)
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
@@ -50,11 +50,7 @@ def kl_normal_laplace(mu1, sigma1, loc2, scale2, validate=False):
         _log_ratio(scale2, sigma1)
         - 0.72579135264472743
         + 0.79788456080286536
-        * jax.numpy.exp(
-            mu1 * (loc2 / sigma1) / sigma1
-            - 0.5 * (loc2 / sigma1) ** 2
-            - 0.5 * (mu1 / sigma1) ** 2
-        )
+        * jax.numpy.exp(-0.5 * ((loc2 - mu1) / sigma1) ** 2)
         * (sigma1 / scale2)
         + jax.scipy.special.erf(
             0.70710678118654752 * (loc2 / sigma1) - 0.70710678118654752 * mu1 / sigma1

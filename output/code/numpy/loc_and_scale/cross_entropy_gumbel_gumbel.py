@@ -45,7 +45,7 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-gumbel-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        loc1/scale2 + exp((loc2 - loc1)/scale2)*gamma(1 + scale1/scale2) - loc2/scale2 + scale1*EulerGamma/scale2 + log(scale2)
+        loc1/scale2 + exp(-(loc1 - loc2)/scale2)*gamma(1 + scale1/scale2) - loc2/scale2 + scale1*EulerGamma/scale2 + log(scale2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -77,7 +77,7 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-gumbel-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        -1 - EulerGamma - log(scale1) + loc1/scale2 + exp((loc2 - loc1)/scale2)*gamma(1 + scale1/scale2) - loc2/scale2 + scale1*EulerGamma/scale2 + log(scale2)
+        -1 - EulerGamma - log(scale1) + loc1/scale2 + exp(-(loc1 - loc2)/scale2)*gamma(1 + scale1/scale2) - loc2/scale2 + scale1*EulerGamma/scale2 + log(scale2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -44,11 +44,7 @@ def _cross_entropy_normal_laplace_terms(mu1, logvar1, loc2, scale2, single):
         + 0.69314718055994531
         + 0.79788456080286536
         * numpy.exp(0.5 * logvar1)
-        * numpy.exp(
-            -0.5 * loc2**2 * numpy.exp(-logvar1)
-            + loc2 * mu1 * numpy.exp(-logvar1)
-            - 0.5 * mu1**2 * numpy.exp(-logvar1)
-        )
+        * numpy.exp(-0.5 * (loc2 - mu1) * ((loc2 - mu1) * numpy.exp(-logvar1)))
         / scale2
     )
 
@@ -59,7 +55,7 @@ def cross_entropy_normal_laplace(mu1, logvar1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-normal-laplace``), evaluated in a numerically stable
     rearrangement::
 
-        loc2*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 + sqrt(2)*exp(logvar1/2)*exp((-loc2**2/2 - mu1**2/2 + loc2*mu1)*exp(-logvar1))/(sqrt(pi)*scale2) + log(2) + log(scale2)
+        loc2*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 + sqrt(2)*exp(logvar1/2)*exp(-(loc2 - mu1)**2*exp(-logvar1)/2)/(sqrt(pi)*scale2) + log(2) + log(scale2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -45,11 +45,7 @@ def _kl_normal_laplace_terms(mu1, logvar1, loc2, scale2, single):
         - 0.72579135264472743
         + 0.79788456080286536
         * numpy.exp(0.5 * logvar1)
-        * numpy.exp(
-            -0.5 * loc2**2 * numpy.exp(-logvar1)
-            + loc2 * mu1 * numpy.exp(-logvar1)
-            - 0.5 * mu1**2 * numpy.exp(-logvar1)
-        )
+        * numpy.exp(-0.5 * (loc2 - mu1) * ((loc2 - mu1) * numpy.exp(-logvar1)))
         / scale2
     )
 
@@ -60,7 +56,7 @@ def kl_normal_laplace(mu1, logvar1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-normal-laplace``), evaluated in a numerically stable
     rearrangement::
 
-        -1/2 + log(2)/2 - logvar1/2 - log(pi)/2 + loc2*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 + sqrt(2)*exp(logvar1/2)*exp((-loc2**2/2 - mu1**2/2 + loc2*mu1)*exp(-logvar1))/(sqrt(pi)*scale2) + log(scale2)
+        -1/2 + log(2)/2 - logvar1/2 - log(pi)/2 + loc2*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 + sqrt(2)*exp(logvar1/2)*exp(-(loc2 - mu1)**2*exp(-logvar1)/2)/(sqrt(pi)*scale2) + log(scale2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -28,9 +28,9 @@ def _blockwise(terms, args, single, block=32768):
 
 def _cross_entropy_exponential_gumbel_terms(rate1, loc2, scale2, single):
     return (
-        numpy.log(scale2)
+        rate1 * scale2 * numpy.exp(loc2 / scale2) / (rate1 * scale2 + 1)
+        + numpy.log(scale2)
         - (loc2 / scale2)
-        + numpy.exp(loc2 / scale2) / (1 + 1 / (rate1 * scale2))
         + 1 / (rate1 * scale2)
     )
 
@@ -41,7 +41,7 @@ def cross_entropy_exponential_gumbel(rate1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-exponential-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        1/(rate1*scale2) + exp(loc2/scale2)/(1 + 1/(rate1*scale2)) - loc2/scale2 + log(scale2)
+        1/(rate1*scale2) - loc2/scale2 + rate1*scale2*exp(loc2/scale2)/(1 + rate1*scale2) + log(scale2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

@@ -81,11 +81,11 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_exponential_gumbel_terms(rate1, loc2, scale2, single):
     return (
-        _expm1mx(
+        rate1 * scale2 * numpy.exp(loc2 / scale2) / (rate1 * scale2 + 1)
+        + _expm1mx(
             -numpy.log(rate1) - numpy.log(scale2), 1 * (1 / (rate1 * scale2)), 1, single
         )
         - (loc2 / scale2)
-        + numpy.exp(loc2 / scale2) / (1 + 1 / (rate1 * scale2))
     )
 
 
@@ -95,7 +95,7 @@ def kl_exponential_gumbel(rate1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-exponential-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        -1 + 1/(rate1*scale2) + exp(loc2/scale2)/(1 + 1/(rate1*scale2)) - loc2/scale2 + log(rate1) + log(scale2)
+        -1 + 1/(rate1*scale2) - loc2/scale2 + rate1*scale2*exp(loc2/scale2)/(1 + rate1*scale2) + log(rate1) + log(scale2)
 
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and

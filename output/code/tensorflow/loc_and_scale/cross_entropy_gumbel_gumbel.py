@@ -14,7 +14,7 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-gumbel-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        loc1/scale2 + exp((loc2 - loc1)/scale2)*gamma(1 + scale1/scale2) - loc2/scale2 + scale1*EulerGamma/scale2 + log(scale2)
+        loc1/scale2 + exp(-(loc1 - loc2)/scale2)*gamma(1 + scale1/scale2) - loc2/scale2 + scale1*EulerGamma/scale2 + log(scale2)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

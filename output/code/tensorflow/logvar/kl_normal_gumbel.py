@@ -14,7 +14,7 @@ def kl_normal_gumbel(mu1, logvar1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-normal-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        -1/2 - logvar1/2 - log(2)/2 - log(pi)/2 + mu1/scale2 - loc2/scale2 + exp((loc2 - mu1 + exp(logvar1)/(2*scale2))/scale2) + log(scale2)
+        -1/2 - logvar1/2 - log(2)/2 - log(pi)/2 + mu1/scale2 - loc2/scale2 + exp((-2*mu1*scale2 + 2*loc2*scale2 + exp(logvar1))/(2*scale2**2)) + log(scale2)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;

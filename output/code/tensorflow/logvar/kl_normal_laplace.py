@@ -14,7 +14,7 @@ def kl_normal_laplace(mu1, logvar1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-normal-laplace``), evaluated in a numerically stable
     rearrangement::
 
-        -1/2 + log(2)/2 - logvar1/2 - log(pi)/2 + loc2*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 + sqrt(2)*exp(logvar1/2)*exp((-loc2**2/2 - mu1**2/2 + loc2*mu1)*exp(-logvar1))/(sqrt(pi)*scale2) + log(scale2)
+        -1/2 + log(2)/2 - logvar1/2 - log(pi)/2 + loc2*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)*exp(-logvar1/2)/2)/scale2 + sqrt(2)*exp(logvar1/2)*exp(-(loc2 - mu1)**2*exp(-logvar1)/2)/(sqrt(pi)*scale2) + log(scale2)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
@@ -56,9 +56,7 @@ def kl_normal_laplace(mu1, logvar1, loc2, scale2, validate=False):
         + 0.79788456080286536
         * tensorflow.math.exp(0.5 * logvar1)
         * tensorflow.math.exp(
-            -0.5 * tensorflow.math.pow(loc2, 2) * tensorflow.math.exp(-logvar1)
-            + loc2 * mu1 * tensorflow.math.exp(-logvar1)
-            - 0.5 * tensorflow.math.pow(mu1, 2) * tensorflow.math.exp(-logvar1)
+            -0.5 * (loc2 - mu1) * ((loc2 - mu1) * tensorflow.math.exp(-logvar1))
         )
         / scale2
     )

@@ -14,7 +14,7 @@ def cross_entropy_exponential_gumbel(rate1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-exponential-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        1/(rate1*scale2) + exp(loc2/scale2)/(1 + 1/(rate1*scale2)) - loc2/scale2 + log(scale2)
+        1/(rate1*scale2) - loc2/scale2 + rate1*scale2*exp(loc2/scale2)/(1 + rate1*scale2) + log(scale2)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
@@ -41,9 +41,9 @@ def cross_entropy_exponential_gumbel(rate1, loc2, scale2, validate=False):
                 "cross_entropy_exponential_gumbel: scale2 must be positive"
             )
     value = (
-        tensorflow.math.log(scale2)
+        rate1 * scale2 * tensorflow.math.exp(loc2 / scale2) / (rate1 * scale2 + 1)
+        + tensorflow.math.log(scale2)
         - (loc2 / scale2)
-        + tensorflow.math.exp(loc2 / scale2) / (1 + 1 / (rate1 * scale2))
         + 1 / (rate1 * scale2)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

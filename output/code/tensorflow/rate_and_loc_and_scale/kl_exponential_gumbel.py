@@ -71,7 +71,7 @@ def kl_exponential_gumbel(rate1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-exponential-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        -1 + 1/(rate1*scale2) + exp(loc2/scale2)/(1 + 1/(rate1*scale2)) - loc2/scale2 + log(rate1) + log(scale2)
+        -1 + 1/(rate1*scale2) - loc2/scale2 + rate1*scale2*exp(loc2/scale2)/(1 + rate1*scale2) + log(rate1) + log(scale2)
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
@@ -96,13 +96,13 @@ def kl_exponential_gumbel(rate1, loc2, scale2, validate=False):
         if bool(tensorflow.reduce_any(scale2 <= 0)):
             raise ValueError("kl_exponential_gumbel: scale2 must be positive")
     value = (
-        _expm1mx(
+        rate1 * scale2 * tensorflow.math.exp(loc2 / scale2) / (rate1 * scale2 + 1)
+        + _expm1mx(
             -tensorflow.math.log(rate1) - tensorflow.math.log(scale2),
             1 * (1 / (rate1 * scale2)),
             1,
             single,
         )
         - (loc2 / scale2)
-        + tensorflow.math.exp(loc2 / scale2) / (1 + 1 / (rate1 * scale2))
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -57,7 +57,7 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify cross-entropy-gumbel-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        loc1/scale2 + exp((loc2 - loc1)/scale2)*gamma(1 + scale1/scale2) - loc2/scale2 + scale1*EulerGamma/scale2 + log(scale2)
+        loc1/scale2 + exp(-(loc1 - loc2)/scale2)*gamma(1 + scale1/scale2) - loc2/scale2 + scale1*EulerGamma/scale2 + log(scale2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

@@ -60,7 +60,7 @@ def kl_normal_gumbel(mu1, logvar1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-normal-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        -1/2 - logvar1/2 - log(2)/2 - log(pi)/2 + mu1/scale2 - loc2/scale2 + exp((loc2 - mu1 + exp(logvar1)/(2*scale2))/scale2) + log(scale2)
+        -1/2 - logvar1/2 - log(2)/2 - log(pi)/2 + mu1/scale2 - loc2/scale2 + exp((-2*mu1*scale2 + 2*loc2*scale2 + exp(logvar1))/(2*scale2**2)) + log(scale2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

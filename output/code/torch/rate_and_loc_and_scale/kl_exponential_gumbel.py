@@ -109,11 +109,11 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_exponential_gumbel_terms(rate1, loc2, scale2, single):
     return (
-        _expm1mx(
+        rate1 * scale2 * torch.exp(loc2 / scale2) / (rate1 * scale2 + 1)
+        + _expm1mx(
             -torch.log(rate1) - torch.log(scale2), 1 * (1 / (rate1 * scale2)), 1, single
         )
         - (loc2 / scale2)
-        + torch.exp(loc2 / scale2) / (1 + 1 / (rate1 * scale2))
     )
 
 
@@ -123,7 +123,7 @@ def kl_exponential_gumbel(rate1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-exponential-gumbel``), evaluated in a numerically stable
     rearrangement::
 
-        -1 + 1/(rate1*scale2) + exp(loc2/scale2)/(1 + 1/(rate1*scale2)) - loc2/scale2 + log(rate1) + log(scale2)
+        -1 + 1/(rate1*scale2) - loc2/scale2 + rate1*scale2*exp(loc2/scale2)/(1 + rate1*scale2) + log(rate1) + log(scale2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in

@@ -61,11 +61,7 @@ def _kl_normal_laplace_terms(mu1, sigma1, loc2, scale2, single):
         _log_ratio(scale2, sigma1, single)
         - 0.72579135264472743
         + 0.79788456080286536
-        * torch.exp(
-            mu1 * (loc2 / sigma1) / sigma1
-            - 0.5 * torch.pow(loc2 / sigma1, 2)
-            - 0.5 * torch.pow(mu1 / sigma1, 2)
-        )
+        * torch.exp(-0.5 * torch.pow((loc2 - mu1) / sigma1, 2))
         * (sigma1 / scale2)
         + torch.erf(
             0.70710678118654752 * (loc2 / sigma1) - 0.70710678118654752 * mu1 / sigma1
@@ -85,7 +81,7 @@ def kl_normal_laplace(mu1, sigma1, loc2, scale2, validate=False):
     Closed form (derived and checked by ``derive verify kl-normal-laplace``), evaluated in a numerically stable
     rearrangement::
 
-        -1/2 + log(2)/2 - log(sigma1) - log(pi)/2 + loc2*erf(sqrt(2)*(loc2 - mu1)/(2*sigma1))/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)/(2*sigma1))/scale2 + sigma1*sqrt(2)*exp((-loc2**2/2 - mu1**2/2 + loc2*mu1)/sigma1**2)/(sqrt(pi)*scale2) + log(scale2)
+        -1/2 + log(2)/2 - log(sigma1) - log(pi)/2 + loc2*erf(sqrt(2)*(loc2 - mu1)/(2*sigma1))/scale2 - mu1*erf(sqrt(2)*(loc2 - mu1)/(2*sigma1))/scale2 + sigma1*sqrt(2)*exp(-(loc2 - mu1)**2/(2*sigma1**2))/(sqrt(pi)*scale2) + log(scale2)
 
     Arguments are array-likes (converted with ``torch.as_tensor``) that broadcast against each other.
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
