@@ -31,22 +31,38 @@ def code_params(name: str) -> tuple[str, ...]:
 
 
 COVERAGE = "coverage.md"
+VERDICTS = "coverage verdicts"  # jobs that step-check half of the coverage table's derivations each
 
 
 def _code_jobs() -> list[tuple[str, str]]:
-    """The coverage table (its step checks are the longest job, so it goes first), then one job per (derivation,
-    parameterisation): its targets share the symbolic work."""
-    return [(COVERAGE, ""), *((name, param) for name in registry.names("derivation") for param in code_params(name))]
+    """The coverage table's step checks, in two halves (the longest jobs, so they go first), then one job per
+    (derivation, parameterisation): its targets share the symbolic work."""
+    return [(VERDICTS, "0"), (VERDICTS, "1"),
+            *((name, param) for name in registry.names("derivation") for param in code_params(name))]
 
 
-def _emit(job: tuple[str, str]) -> list[tuple[str, str]]:
+def _emit(job: tuple[str, str]) -> list[tuple[str, object]]:
     name, param = job
-    if name == COVERAGE:
+    if name == VERDICTS:
         from derive import coverage
 
-        return [(COVERAGE, coverage.markdown(coverage.check(coverage.derivations())))]
+        return [(VERDICTS, coverage.check(coverage.derivations()[int(param)::2]))]
     return [(f"code/{target}/{param}/{function_name(name)}.py", emit_module(name, target, param))
             for target in TARGETS]
+
+
+def _with_coverage(items) -> dict:
+    """The job results, the verdict halves merged into the coverage table."""
+    from derive import coverage
+
+    out, verdicts = {}, {}
+    for rel, content in items:
+        if rel == VERDICTS:
+            verdicts.update(content)
+        else:
+            out[rel] = content
+    out[COVERAGE] = coverage.markdown(verdicts)
+    return out
 
 
 def _code_modules(jobs):
@@ -80,7 +96,7 @@ def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
         out[ARTICLE_PDF] = pdf
         if have_pdftoppm():
             out[PREVIEW_PNG] = png_preview(pdf)
-    out.update(code)
+    out.update(_with_coverage(code))
     return {k: (v.encode("utf-8") if isinstance(v, str) else v) for k, v in sorted(out.items())}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Dummy, Integral, Lambda, S
+from sympy import Dummy, Integral, Lambda, S, expand, expand_log
 
 from derive.numeric import close, evaluate, parameters_of, random_point, rng_for
 from derive.prove import DerivationError, symbolic_equal
@@ -79,14 +79,19 @@ def _same_integrands(a, b) -> bool:
     (limits,) = ranges
     if len(limits) != 1 or len(limits[0]) != 3:
         return False
-    var, lo, _ = limits[0]
+    var, lo, hi = limits[0]
     w = Dummy("w")
     x = Dummy(var.name, positive=True) if lo.is_nonnegative else var
     combined = (a - b).xreplace({i: w * i.function for i in integrals}).xreplace({var: x})
     if not symbolic_equal(combined.subs(w, 0), S.Zero):
         return False
+    integrand = combined.diff(w)
     try:
-        return symbolic_equal(combined.diff(w), S.Zero)
+        if symbolic_equal(integrand, S.Zero):
+            return True
+        # on a bounded range of positive z (a beta density on (0, 1)) every factor under a log (z, 1 - z, 1 - z^a)
+        # is positive, so logs of products and powers may be split
+        return bool(lo.is_nonnegative and hi.is_finite and expand(expand_log(integrand, force=True)) == 0)
     except Exception:  # noqa: BLE001  (simplify can fail on exotic expressions: then quadrature decides)
         return False
 
