@@ -112,7 +112,7 @@ def mpstr(x) -> str:
     return mpmath.nstr(x, 15)
 
 
-def check_pair(derivation: Derivation, i: int, before, after) -> str:
+def check_pair(derivation: Derivation, i: int, before, after, points: int = POINTS) -> str:
     label = f"{derivation.name}: step {i + 1} ({derivation.steps[i].rule})"
     step = derivation.steps[i]
     if step.check is not None:
@@ -124,7 +124,7 @@ def check_pair(derivation: Derivation, i: int, before, after) -> str:
     if derivation.dimension is None:
         hints = derivation.hints(None) if derivation.hints else {}
         return compare(bind(before, derivation), bind(after, derivation), hints, label=label, seed=derivation.name,
-                       domains=derivation.domains)
+                       domains=derivation.domains, points=points)
     methods = set()
     for n in DIMENSIONS:
         a, b = derivation.instantiate(before, n), derivation.instantiate(after, n)
@@ -132,10 +132,11 @@ def check_pair(derivation: Derivation, i: int, before, after) -> str:
     return f"instantiated {derivation.dimension} = {', '.join(map(str, DIMENSIONS))}; " + " / ".join(sorted(methods))
 
 
-def check_steps(derivation: Derivation) -> tuple[StepCheck, ...]:
-    """Check every step against the one before; return how each was shown."""
+def check_steps(derivation: Derivation, points: int = POINTS) -> tuple[StepCheck, ...]:
+    """Check every step against the one before (numerically at ``points`` random points where that is needed);
+    return how each was shown."""
     out = []
     for i in range(1, len(derivation.steps)):
         before, after = derivation.steps[i - 1].expr, derivation.steps[i].expr
-        out.append(StepCheck(i + 1, derivation.steps[i].rule, check_pair(derivation, i, before, after)))
+        out.append(StepCheck(i + 1, derivation.steps[i].rule, check_pair(derivation, i, before, after, points)))
     return tuple(out)

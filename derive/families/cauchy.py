@@ -6,28 +6,19 @@ from dataclasses import replace
 
 from sympy import Poly, S, Symbol, factor, log, logcombine, oo, pi, simplify, sqrt
 
-from derive.families.family import Family
+from derive.families.family import LocationScale
 
 M = Symbol("m", real=True)  # the centre and ...
 C = Symbol("c", positive=True)  # ... the scale of the log-kernel E_q[log(c^2 + (z - m)^2)]
 
 
-class Cauchy(Family):
+class Cauchy(LocationScale):
     family = "cauchy"
     law_name = "Cauchy"
     parameters = (("loc", "real", r"\mu"), ("scale", "positive", r"\gamma"))
     support = (-oo, oo)
-    substitution = "z = loc + scale * u"
     standard_moments_text = ("expectations under the standard Cauchy density 1/(pi (1 + u^2)): E[log(A((u - a)^2 + "
                              "b^2))] = log A + log((1 + b)^2 + a^2) (by contour integration; it has no moments)")
-
-    @property
-    def loc(self):
-        return self.params[0]
-
-    @property
-    def scale(self):
-        return self.params[1]
 
     def density(self, z):
         return self.scale / (pi * (self.scale**2 + (z - self.loc) ** 2))
@@ -45,16 +36,6 @@ class Cauchy(Family):
     def statistics(self, z):
         """The lemma values, simplified (the log-kernel's comes out of the substitution as nested logs)."""
         return tuple(replace(s, value=logcombine(simplify(s.value))) for s in super().statistics(z))
-
-    def quadrature_hint(self):
-        return self.loc, self.scale
-
-    def standardise(self, u):
-        return self.loc + self.scale * u
-
-    @staticmethod
-    def standard():
-        return Cauchy(0, 1)
 
     @staticmethod
     def standard_moment(k: int):

@@ -41,6 +41,13 @@ class Family(Distribution):
             raise TypeError(f"{self.family} takes {len(self.parameters)} parameters, got {len(params)}")
         self.params = tuple(sympify(p) for p in params)
 
+    def __getattr__(self, name: str):
+        """A parameter by its name: ``member.rate``, ``member.concentration``."""
+        names = [n for n, _, _ in type(self).parameters]
+        if name != "params" and name in names:
+            return self.params[names.index(name)]
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
     @classmethod
     def symbols(cls, suffix: str = "") -> tuple[Symbol, ...]:
         return tuple(parameter(n, d, tex, suffix) for n, d, tex in cls.parameters)
@@ -72,6 +79,23 @@ class Family(Distribution):
     def standard_expectations(self, u) -> tuple[tuple[Expr, Expr], ...]:
         """(pattern in u with Wild symbols, value) for statistics beyond the powers of u."""
         return ()
+
+
+class LocationScale(Family):
+    """A family with parameters ``loc`` and ``scale`` (and maybe shapes): z = loc + scale·u standardises it."""
+
+    substitution = "z = loc + scale * u"
+
+    def quadrature_hint(self):
+        return self.loc, self.scale
+
+    def standardise(self, u):
+        return self.loc + self.scale * u
+
+    def standard(self):
+        """The member with loc 0 and scale 1 (other parameters kept)."""
+        fixed = {"loc": 0, "scale": 1}
+        return type(self)(*(fixed.get(n, p) for (n, _, _), p in zip(self.parameters, self.params)))
 
 
 def wild(name: str, u, positive: bool = False) -> Wild:

@@ -18,14 +18,6 @@ class Gamma(Family):
     standard_moments_text = ("expectations under the standard gamma density u^(alpha-1) e^(-u) / Gamma(alpha): E[u^k] = Gamma(alpha+k)/Gamma(alpha), "
                              "E[log u] = psi(alpha) (the derivative of log Gamma), E[e^(-c u)] = (1 + c)^(-alpha)")
 
-    @property
-    def concentration(self):
-        return self.params[0]
-
-    @property
-    def rate(self):
-        return self.params[1]
-
     def density(self, z):
         a, r = self.params
         return r**a * z ** (a - 1) * exp(-r * z) / gamma(a)

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from sympy import EulerGamma, S, Symbol, exp, gamma, log, oo, pi
 
-from derive.families.family import Family, wild
+from derive.families.family import LocationScale, wild
 
 T = Symbol("t", positive=True)
 
 
-class Gumbel(Family):
+class Gumbel(LocationScale):
     family = "gumbel"
     law_name = "Gumbel"
     parameters = (("loc", "real", r"\mu"), ("scale", "positive", r"\beta"))
     support = (-oo, oo)
-    substitution = "z = loc + scale * u"
     standard_moments_text = ("expectations under the standard Gumbel density e^(-u - e^(-u)): E[u] = gamma (Euler's "
                              "constant), E[u^2] = gamma^2 + pi^2/6, and E[e^(-c u)] = Gamma(1 + c) (substitute w = e^(-u))")
-
-    @property
-    def loc(self):
-        return self.params[0]
-
-    @property
-    def scale(self):
-        return self.params[1]
 
     def density(self, z):
         w = (z - self.loc) / self.scale
@@ -41,16 +32,6 @@ class Gumbel(Family):
             ("second-moment", z**2, "The second moment of a Gumbel distribution", ()),
             ("mgf", exp(-T * z), "The moment generating function of a Gumbel distribution", (T,)),
         )
-
-    def quadrature_hint(self):
-        return self.loc, self.scale
-
-    def standardise(self, u):
-        return self.loc + self.scale * u
-
-    @staticmethod
-    def standard():
-        return Gumbel(0, 1)
 
     @staticmethod
     def standard_moment(k: int):

@@ -55,5 +55,5 @@ class HalfCauchy(Family):
             return S.One
         if t.func == log and t.args[0].is_polynomial(u) and Poly(t.args[0], u).degree() == 2 \
                 and Poly(t.args[0], u).coeff_monomial(u) == 0:
-            return Cauchy.standard().standard_expectation(t, u)
+            return Cauchy(0, 1).standard_expectation(t, u)
         return None

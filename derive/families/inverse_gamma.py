@@ -15,14 +15,6 @@ class InverseGamma(Family):
     support = (0, oo)
     substitution = "z = rate / u, u standard gamma with the same concentration"
 
-    @property
-    def concentration(self):
-        return self.params[0]
-
-    @property
-    def rate(self):
-        return self.params[1]
-
     def density(self, z):
         a, r = self.params
         return r**a * z ** (-a - 1) * exp(-r / z) / gamma(a)

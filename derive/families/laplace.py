@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from sympy import Abs, S, Symbol, exp, factorial, log, oo
 
-from derive.families.family import Family, wild
+from derive.families.family import LocationScale, wild
 
 M = Symbol("m", real=True)  # the centre of an absolute deviation E_q[|z - m|]
 
 
-class Laplace(Family):
+class Laplace(LocationScale):
     family = "laplace"
     law_name = "Laplace"
     parameters = (("loc", "real", r"\mu"), ("scale", "positive", r"b"))
     support = (-oo, oo)
-    substitution = "z = loc + scale * u"
     standard_moments_text = ("expectations under the standard Laplace density e^(-|u|)/2: odd moments vanish, the k-th "
                              "even moment is k!, and E|A u + B| = |B| + A e^(-|B|/A)")
-
-    @property
-    def loc(self):
-        return self.params[0]
-
-    @property
-    def scale(self):
-        return self.params[1]
 
     def density(self, z):
         return exp(-Abs(z - self.loc) / self.scale) / (2 * self.scale)
@@ -40,16 +31,6 @@ class Laplace(Family):
             ("absolute-deviation", Abs(z - M), "The mean absolute deviation of a Laplace distribution from a point",
              (M,)),
         )
-
-    def quadrature_hint(self):
-        return self.loc, self.scale
-
-    def standardise(self, u):
-        return self.loc + self.scale * u
-
-    @staticmethod
-    def standard():
-        return Laplace(0, 1)
 
     @staticmethod
     def standard_moment(k: int):

@@ -15,14 +15,6 @@ class LogNormal(Family):
     support = (0, oo)
     substitution = "z = exp(loc + scale * u), so log z = loc + scale * u"
 
-    @property
-    def loc(self):
-        return self.params[0]
-
-    @property
-    def scale(self):
-        return self.params[1]
-
     def density(self, z):
         return exp(-((log(z) - self.loc) ** 2) / (2 * self.scale**2)) / (z * self.scale * sqrt(2 * pi))
 

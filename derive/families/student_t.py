@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from sympy import S, log, loggamma, oo, pi, polygamma, sqrt
 
-from derive.families.family import Family
+from derive.families.family import LocationScale
 
 
-class StudentT(Family):
+class StudentT(LocationScale):
     family = "student-t"
     law_name = "StudentT"
     parameters = (("df", "positive", r"\nu"), ("loc", "real", r"\mu"), ("scale", "positive", r"\sigma"))
     support = (-oo, oo)
-    substitution = "z = loc + scale * u"
     standard_moments_text = ("expectations under the standard t density with df degrees of freedom: "
                              "E[log(1 + u^2/df)] = psi((df + 1)/2) - psi(df/2) (u^2/df is a beta-prime variable)")
 
@@ -42,12 +41,6 @@ class StudentT(Family):
 
     def quadrature_hint(self):
         return self.params[1], self.params[2] * sqrt(1 + 1 / self.params[0])
-
-    def standardise(self, u):
-        return self.params[1] + self.params[2] * u
-
-    def standard(self):
-        return StudentT(self.params[0], 0, 1)
 
     @staticmethod
     def standard_moment(k: int):

@@ -17,14 +17,6 @@ class Weibull(Family):
     support = (0, oo)
     substitution = "z = scale * u^(1/concentration), u standard exponential"
 
-    @property
-    def scale(self):
-        return self.params[0]
-
-    @property
-    def concentration(self):
-        return self.params[1]
-
     def density(self, z):
         lam, k = self.params
         return k / lam * (z / lam) ** (k - 1) * exp(-((z / lam) ** k))
