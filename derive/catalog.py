@@ -28,10 +28,13 @@ def _unevaluated_half(sign, *terms):
 
 
 def _hints(q):
+    if getattr(q, "discrete", False):  # sums need no quadrature hint
+        return lambda n: {}
     return lambda n: {z: q.quadrature_hint()}
 
 
 def _univariate(name, title, summary, lhs, steps, q, p=None, params=(), cites=()):
+    domains = {**getattr(q, "domains", dict)(), **(getattr(p, "domains", dict)() if p is not None else {})}
     return Derivation(
         name=name,
         title=title,
@@ -42,6 +45,7 @@ def _univariate(name, title, summary, lhs, steps, q, p=None, params=(), cites=()
         summary=summary,
         cites=cites,
         hints=_hints(q),
+        domains=domains or None,
     )
 
 
@@ -133,17 +137,25 @@ def _moment_lemma(name, title, q, params, index):
             bindings=lemmas.lemma_bindings(q),
             params=params,
             summary=title,
-            hints=lambda n: {z: q.quadrature_hint(), lemmas.variable(q.standard()): q.standard().quadrature_hint()},
+            hints=_lemma_hints(q),
+            domains=getattr(q, "domains", dict)() or None,
         )
 
     register(name, title, kind="lemma")(build)
+
+
+def _lemma_hints(q):
+    if getattr(q, "discrete", False):
+        return lambda n: {}
+    return lambda n: {z: q.quadrature_hint(), lemmas.variable(q.standard()): q.standard().quadrature_hint()}
 
 
 def _log_density_lemma(name, title, q, params, summary):
     def build():
         x = lemmas.variable(q, "z")
         lo, hi = (S(b) for b in q.support)
-        domains = {x: (lo, hi)} if lo.is_finite and hi.is_finite else None
+        domains = {**({x: (lo, hi)} if lo.is_finite and hi.is_finite else {}), **getattr(q, "domains", dict)()}
+        domains = domains or None
         return Derivation(name=name, title=title, lhs=None, steps=lemmas.log_density_steps(q, x),
                           bindings=lemmas.lemma_bindings(q), params=params, summary=summary, domains=domains)
 

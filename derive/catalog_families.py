@@ -9,11 +9,13 @@ from sympy import Add, Dummy, Integral, Mul, erf, exp, expand, expand_log, facto
 from derive import support
 from derive.catalog import _log_density_lemma, _moment_lemma, _univariate
 from derive.engine import P, Q, expectation_walk, kl_walk
+from derive.families.bernoulli import Bernoulli
 from derive.families.beta import Beta
 from derive.families.cauchy import Cauchy
 from derive.families.exponential import EXTRA as EXPONENTIAL_EXTRA
 from derive.families.exponential import Exponential
 from derive.families.gamma import Gamma
+from derive.families.geometric import Geometric
 from derive.families.gumbel import Gumbel
 from derive.families.half_cauchy import HalfCauchy
 from derive.families.half_normal import HalfNormal
@@ -32,7 +34,7 @@ from derive.step import Step
 from derive.symbols import mu, mu1, mu2, rate, rate1, rate2, scale, scale1, scale2, sigma, sigma1, sigma2, z
 
 DECLARED = (Laplace, Gamma, Gumbel, LogNormal, Weibull, InverseGamma, Beta, Cauchy, HalfCauchy, StudentT, Kumaraswamy,
-            Pareto)
+            Pareto, Bernoulli, Geometric)
 _NORMAL = {"": (mu, sigma), "1": (mu1, sigma1), "2": (mu2, sigma2)}
 _ONE = {"": (rate, scale), "1": (rate1, scale1), "2": (rate2, scale2)}
 MEMBERS = {
@@ -43,7 +45,8 @@ MEMBERS = {
 }
 #: how a family is called in titles
 TITLE = {"laplace": "Laplace", "gumbel": "Gumbel", "lognormal": "log-normal", "weibull": "Weibull", "cauchy": "Cauchy",
-         "half-cauchy": "half-Cauchy", "student-t": "Student's t", "kumaraswamy": "Kumaraswamy", "pareto": "Pareto"}
+         "half-cauchy": "half-Cauchy", "student-t": "Student's t", "kumaraswamy": "Kumaraswamy", "pareto": "Pareto",
+         "bernoulli": "Bernoulli"}
 
 #: pairs (q family, p family) with a cross-entropy and KL divergence here: torch.distributions' KL registry among
 #: the families above, then pairs no peer has
@@ -56,14 +59,14 @@ PAIRS = (
     ("normal", "exponential"), ("normal", "gamma"),
     ("beta", "beta"), ("beta", "exponential"), ("beta", "gamma"), ("beta", "normal"),
     ("exponential", "beta"), ("gamma", "beta"), ("gumbel", "beta"), ("laplace", "beta"), ("normal", "beta"),
-    ("cauchy", "cauchy"),
+    ("cauchy", "cauchy"), ("bernoulli", "bernoulli"), ("geometric", "geometric"),
     ("lognormal", "lognormal"), ("weibull", "weibull"), ("inverse-gamma", "inverse-gamma"),
 )
 
 
 #: families in the order the article's chapters take them, with the derivations each chapter shows (q from it)
 CHAPTERS = ("exponential", "half-normal", "laplace", "gamma", "beta", "gumbel", "lognormal", "weibull", "inverse-gamma",
-            "cauchy", "half-cauchy", "student-t", "kumaraswamy", "pareto", "normal")
+            "cauchy", "half-cauchy", "student-t", "kumaraswamy", "pareto", "bernoulli", "geometric", "normal")
 
 
 def chapter(family: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Dummy, Integral, Lambda, S, expand, expand_log
+from sympy import Dummy, Integral, Lambda, S, Sum, expand, expand_log
 
 from derive.numeric import close, evaluate, parameters_of, random_point, rng_for
 from derive.prove import DerivationError, symbolic_equal
@@ -49,7 +49,7 @@ def compare(a, b, hints, *, label: str, points: int = POINTS, names=("the step b
     Points are drawn from ``seed`` (else ``label``): the steps of one derivation share their points, so a step's
     value is computed once for the comparison before it and once more is avoided for the one after.
     """
-    has_integral = a.has(Integral) or b.has(Integral)
+    has_integral = a.has(Integral, Sum) or b.has(Integral, Sum)
     if not has_integral and symbolic_equal(a, b):
         return "symbolic"
     if has_integral and _same_integrands(a, b):
@@ -72,9 +72,9 @@ def compare(a, b, hints, *, label: str, points: int = POINTS, names=("the step b
 def _same_integrands(a, b) -> bool:
     """True when ``a - b`` is a combination of integrals over one range (and nothing else) whose integrands cancel
     symbolically: then a = b by linearity of the integral, without quadrature."""
-    integrals = (a - b).atoms(Integral)
-    ranges = {i.limits for i in integrals}
-    if len(ranges) != 1 or any(i.function.has(Integral) for i in integrals):
+    integrals = (a - b).atoms(Integral, Sum)
+    ranges = {(type(i), i.limits) for i in integrals}
+    if len(ranges) != 1 or any(i.function.has(Integral, Sum) for i in integrals):
         return False
     (limits,) = ranges
     if len(limits) != 1 or len(limits[0]) != 3:
@@ -119,7 +119,7 @@ def check_pair(derivation: Derivation, i: int, before, after, points: int = POIN
         return step.check(label)
     if step.substitutions and derivation.dimension is None:
         replaced = before.xreplace(dict(step.substitutions))
-        if not replaced.has(Integral) and symbolic_equal(replaced, after):
+        if not replaced.has(Integral, Sum) and symbolic_equal(replaced, after):
             return "symbolic, by the cited lemmas and derivations"
     if derivation.dimension is None:
         hints = derivation.hints(None) if derivation.hints else {}

@@ -7,7 +7,7 @@ Steps are produced here, never typed in per derivation.
 
 from __future__ import annotations
 
-from sympy import Add, Function, Integral, Mul, Poly, S, Wild, exp, expand, log
+from sympy import Add, Function, Integral, Mul, Poly, S, Sum, Wild, exp, expand, log
 
 from derive.families.base import Distribution, Statistic, match
 from derive.prove import DerivationError, symbolic_equal
@@ -19,6 +19,11 @@ P = Function("p")
 
 def _limits(q: Distribution, z):
     return (z, *q.support)
+
+
+def over(q: Distribution, body, z):
+    """``∫ body dz`` over q's support, or ``Σ_z body`` for a discrete family (the same walk with sums)."""
+    return (Sum if getattr(q, "discrete", False) else Integral)(body, _limits(q, z))
 
 
 def _sum(terms):
@@ -39,14 +44,14 @@ def _times(coef, expr):
 
 def rule_definition(integrand, q: Distribution, z, sign=-1) -> Step:
     """Start from the definition ``sign · ∫ integrand dz`` over the support of q."""
-    body = Integral(integrand, _limits(q, z))
+    body = over(q, integrand, z)
     return Step(sign * body if sign != 1 else body, "definition", "", ())
 
 
 def rule_expand_log_density(target: Distribution, f, q: Distribution, z, name: str) -> tuple[Step, list]:
     """``-∫ q log f dz -> ∫ q [-(written-out log f)] dz``; returns the step and the terms of ``-log f``."""
     terms = [-t for t in Add.make_args(target.log_density(z))]
-    expr = Integral(Mul(Q(z), _sum(terms), evaluate=False), _limits(q, z))
+    expr = over(q, Mul(Q(z), _sum(terms), evaluate=False), z)
     why = f"write out the log-density of {name} (a log of a product is a sum of logs; scales are positive)"
     return Step(expr, "expand-log-density", why, (f"lemma-{target.family}-log-density",)), terms
 
@@ -120,14 +125,14 @@ def decompose(terms, q: Distribution, z) -> tuple[list[tuple], bool]:
 
 def rule_expand_statistics(pairs, q: Distribution, z) -> Step:
     """``∫ q Σ terms dz -> ∫ q Σ_i c_i s_i dz``: expand powers so every statistic has a moment lemma."""
-    expr = Integral(Mul(Q(z), _sum(_times(c, e.statistic) for c, e in pairs), evaluate=False), _limits(q, z))
+    expr = over(q, Mul(Q(z), _sum(_times(c, e.statistic) for c, e in pairs), evaluate=False), z)
     why = "expand the square into powers of z, whose expectations under q are known, and collect terms"
     return Step(expr, "expand-statistics", why, ())
 
 
 def rule_linearity(pairs, q: Distribution, z) -> Step:
     """``∫ q Σ_i c_i s_i dz -> Σ_i c_i ∫ s_i q dz``: the integral is linear and c_i does not depend on z."""
-    expr = _sum(_times(c, Integral(e.statistic * Q(z), _limits(q, z))) for c, e in pairs)
+    expr = _sum(_times(c, over(q, e.statistic * Q(z), z)) for c, e in pairs)
     why = "linearity of the integral; the coefficients do not depend on z"
     return Step(expr, "linearity", why, ())
 
@@ -136,7 +141,7 @@ def rule_moment_lemmas(pairs, q: Distribution, z) -> Step:
     """``Σ_i c_i ∫ s_i q dz -> Σ_i c_i E_q[s_i]``, each expectation by its proven lemma."""
     expr = _sum(c * e.value for c, e in pairs)
     cited = tuple(dict.fromkeys(e.lemma for _, e in pairs))
-    used = tuple((Integral(e.statistic * Q(z), _limits(q, z)), e.value) for _, e in pairs)
+    used = tuple((over(q, e.statistic * Q(z), z), e.value) for _, e in pairs)
     return Step(expr, "moment-lemmas", "replace each integral by its proven moment lemma", cited, substitutions=used)
 
 
@@ -177,11 +182,10 @@ def kl_walk(q: Distribution, z, cross_entropy, entropy, *, canonical, where: str
 
     ``cross_entropy`` and ``entropy`` are (name, closed form) pairs whose parameters already match q and p.
     """
-    lim = _limits(q, z)
-    ce_def = -Integral(Mul(Q(z), log(P(z)), evaluate=False), lim)
-    h_def = Integral(Mul(Q(z), log(Q(z)), evaluate=False), lim)
+    ce_def = -over(q, Mul(Q(z), log(P(z)), evaluate=False), z)
+    h_def = over(q, Mul(Q(z), log(Q(z)), evaluate=False), z)
     steps = [
-        Step(Integral(Mul(Q(z), log(Q(z) / P(z)), evaluate=False), lim), "definition", "", ()),
+        Step(over(q, Mul(Q(z), log(Q(z) / P(z)), evaluate=False), z), "definition", "", ()),
         Step(
             Add(ce_def, h_def, evaluate=False),
             "log-quotient",

@@ -8,7 +8,7 @@ written-out form the derivations use.
 
 from __future__ import annotations
 
-from sympy import Add, Function, S, Integral, Mul, Symbol, default_sort_key, exp, expand, expand_log, log
+from sympy import Add, Dummy, Function, Piecewise, S, Sum, Symbol, simplify, summation, Integral, Mul, Symbol, default_sort_key, exp, expand, expand_log, log
 
 from derive.engine import Q, _sum, _times, rule_closed_form
 from derive.prove import DerivationError
@@ -58,15 +58,52 @@ def _standard_values(q, terms, u):
 
 
 def expectation(q, statistic):
-    """E_q[statistic] by the family's standardising substitution and its standard member's expectations."""
+    """E_q[statistic] by the family's standardising substitution and its standard member's expectations (for a
+    discrete family: SymPy's closed-form summation of the series)."""
+    if getattr(q, "discrete", False):
+        return _summed(q, statistic)
     u = variable(q.standard())
     terms = split_terms(statistic.subs(z, q.standardise(u)), u)
     return Add(*(c * v for (c, _), v in zip(terms, _standard_values(q, terms, u))))
 
 
+def _summed(q, statistic):
+    """Σ_z statistic · q(z) by SymPy; a convergence condition SymPy leaves (|1 - p| < 1) is settled on the
+    parameters' domains (a probability p = 1/(1 + w), w > 0)."""
+    k = Symbol("z", integer=True, nonnegative=True)
+    total = summation((statistic * q.density(z)).xreplace({z: k}), (k, *q.support))
+    inside = {p: 1 / (1 + Dummy("w", positive=True)) for p, (lo, hi) in q.domains().items() if (lo, hi) == (0, 1)}
+
+    def settle(piecewise):
+        for expr, cond in piecewise.args:
+            if cond.xreplace(inside) == True:  # noqa: E712  (SymPy's true)
+                return expr
+        return piecewise
+
+    total = simplify(total.replace(lambda e: isinstance(e, Piecewise), settle)).xreplace({k: z})
+    if total.has(Sum):
+        raise DerivationError(f"SymPy cannot sum E_q[{statistic}] for {q.family} in closed form")
+    return total
+
+
+def discrete_moment_steps(q, statistic, value, where: str):
+    """Steps of ``Σ_z statistic · q(z) = value``: write out the mass function, SymPy sums the series."""
+    lim = (z, *q.support)
+    steps = [
+        Step(Sum(statistic * Q(z), lim), "definition", "", ()),
+        Step(Sum(Mul(statistic, q.density(z), evaluate=False), lim), "write-out", "write out the mass function", ()),
+        Step(_summed(q, statistic), "sum", "SymPy sums the series in closed form (a finite sum term by term; a "
+             "geometric series and its derivative)", ()),
+    ]
+    steps.append(rule_closed_form(steps[-1].expr, value, where))
+    return tuple(steps)
+
+
 def moment_lemma_steps(q, statistic, value, where: str):
     """Steps of ``∫ statistic · q dz = value`` by the family's standardising substitution: linearity over the terms
     of the substituted statistic, then the standard member's expectations."""
+    if getattr(q, "discrete", False):
+        return discrete_moment_steps(q, statistic, value, where)
     standard = q.standard()
     u = variable(standard)
     lim_u = (u, *standard.support)
@@ -105,6 +142,8 @@ def log_density_steps(q, x=z):
 
 
 def lemma_bindings(q):
+    if getattr(q, "discrete", False):
+        return (Binding(Q, z, q.density(z), q.law()),)
     standard = q.standard()
     u = variable(standard)
     return (Binding(Q, z, q.density(z), q.law()), Binding(PHI, u, standard.density(u), standard.law()))

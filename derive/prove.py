@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import Integral, expand, expand_log, gamma, log, loggamma, simplify
+from sympy import Integral, Sum, expand, expand_log, gamma, log, loggamma, simplify
 
 
 class DerivationError(ValueError):
@@ -11,7 +11,7 @@ class DerivationError(ValueError):
 
 def symbolic_equal(a, b) -> bool:
     """True when ``a - b`` simplifies to 0 (logs expanded under the symbols' assumptions). False means 'not proven'."""
-    diff = (a - b).doit() if (a.has(Integral) or b.has(Integral)) else a - b
+    diff = (a - b).doit() if (a.has(Integral, Sum) or b.has(Integral, Sum)) else a - b
     # log Γ(x) = log(Γ(x)) for the positive arguments derivations have
     diff = diff.replace(lambda e: isinstance(e, loggamma) and e.args[0].is_positive, lambda e: log(gamma(e.args[0])))
     if expand(expand_log(diff)) == 0:

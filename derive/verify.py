@@ -92,7 +92,7 @@ def check_sympy(derivation: Derivation) -> str:
                              "directly; the step chain and quadrature stand)")
         try:
             methods.append(compare(direct, closed, hints, label=f"{derivation.name}{label}: sympy.integrate",
-                                   names=("sympy.integrate", "the closed form")))
+                                   names=("sympy.integrate", "the closed form"), domains=derivation.domains))
         except ValueError as exc:  # SymPy's answer is not even real (e.g. EulerGamma + I*pi for a Gumbel mean)
             raise NotSettled(f"{derivation.name}{label}: sympy.integrate returned a wrong, non-real value "
                              f"({exc}); quadrature decides") from exc
@@ -107,7 +107,7 @@ def check_mpmath(derivation: Derivation) -> str:
     methods = set()
     for label, _, definition, closed, hints in _instances(derivation, DIMENSIONS):
         methods.add(compare(definition, closed, hints, label=f"{derivation.name}{label}: numeric value of the definition",
-                            names=("the definition", "the closed form")))
+                            names=("the definition", "the closed form"), domains=derivation.domains))
     return "definition = closed form (" + "; ".join(sorted(methods)) + ")" + _scipy_check(derivation)
 
 

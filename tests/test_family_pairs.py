@@ -22,6 +22,10 @@ def _real(n, rng=RNG):
     return rng.uniform(-2.0, 2.0, n)
 
 
+def _unit(n, rng=RNG):
+    return rng.uniform(0.02, 0.98, n)
+
+
 # family -> (torch.distributions class, scipy.stats law of our arguments, samplers of our arguments in order)
 FAMILIES = {
     "normal": ("Normal", lambda st, m, s: st.norm(m, s), (_real, _positive)),
@@ -39,6 +43,9 @@ FAMILIES = {
     "student-t": ("StudentT", lambda st, df, m, s: st.t(df, m, s), (_positive, _real, _positive)),
     "kumaraswamy": ("Kumaraswamy", None, (_positive, _positive)),  # scipy.stats has no Kumaraswamy
     "pareto": ("Pareto", lambda st, s, a: st.pareto(a, scale=s), (_positive, _positive)),
+    "bernoulli": ("Bernoulli", lambda st, p: st.bernoulli(p), (_unit,)),
+    # scipy counts trials (1, 2, ...), torch failures (0, 1, ...): the same entropy
+    "geometric": ("Geometric", lambda st, p: st.geom(p), (_unit,)),
 }
 DECLARED = [f for f in FAMILIES if f not in ("normal", "exponential", "half-normal")]
 

@@ -13,7 +13,9 @@ from derive.notation import law_notation
 from derive.symbols import LATEX_NAMES
 
 #: parameter domain -> SymPy assumptions of its symbols
-ASSUMPTIONS = {"positive": {"positive": True}, "real": {"real": True}}
+ASSUMPTIONS = {"positive": {"positive": True}, "real": {"real": True}, "unit": {"positive": True}}
+#: parameter domain -> the interval random check points are drawn from (beyond the assumptions)
+INTERVALS = {"unit": (0, 1)}
 
 
 @lru_cache(maxsize=None)
@@ -55,6 +57,10 @@ class Family(Distribution):
     @classmethod
     def member(cls, suffix: str = "") -> Family:
         return cls(*cls.symbols(suffix))
+
+    def domains(self) -> dict:
+        """symbol -> (lo, hi) for parameters confined to an interval (probabilities in (0, 1))."""
+        return {p: INTERVALS[d] for p, (_, d, _) in zip(self.params, self.parameters) if d in INTERVALS}
 
     def law(self) -> Expr:
         return law_notation(self.law_name, len(self.params))(*self.law_args())
