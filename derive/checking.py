@@ -76,7 +76,7 @@ def _same_integrands(a, b) -> bool:
     ranges = {(type(i), i.limits) for i in integrals}
     if len(ranges) != 1 or any(i.function.has(Integral, Sum) for i in integrals):
         return False
-    (limits,) = ranges
+    ((_, limits),) = ranges
     if len(limits) != 1 or len(limits[0]) != 3:
         return False
     var, lo, hi = limits[0]
