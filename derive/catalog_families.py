@@ -4,7 +4,21 @@ parameters suffixed 1 for q and 2 for p. A pair whose supports do not nest ends 
 
 from __future__ import annotations
 
-from sympy import Add, Dummy, Integral, Mul, erf, exp, expand, expand_log, factor, fraction, log, oo, powsimp
+from sympy import (
+    Add,
+    Dummy,
+    Integral,
+    Mul,
+    erf,
+    exp,
+    expand,
+    expand_log,
+    factor,
+    fraction,
+    log,
+    oo,
+    powsimp,
+)
 
 from derive import support
 from derive.catalog import _log_density_lemma, _moment_lemma, _univariate
@@ -31,7 +45,21 @@ from derive.families.weibull import Weibull
 from derive.notation import KL, CrossEntropy, Entropy
 from derive.registry import get, register
 from derive.step import Step
-from derive.symbols import mu, mu1, mu2, rate, rate1, rate2, scale, scale1, scale2, sigma, sigma1, sigma2, z
+from derive.symbols import (
+    mu,
+    mu1,
+    mu2,
+    rate,
+    rate1,
+    rate2,
+    scale,
+    scale1,
+    scale2,
+    sigma,
+    sigma1,
+    sigma2,
+    z,
+)
 
 DECLARED = (Laplace, Gamma, Gumbel, LogNormal, Weibull, InverseGamma, Beta, Cauchy, HalfCauchy, StudentT, Kumaraswamy,
             Pareto, Bernoulli, Geometric)

@@ -8,7 +8,24 @@ written-out form the derivations use.
 
 from __future__ import annotations
 
-from sympy import Add, Dummy, Function, Piecewise, S, Sum, Symbol, simplify, summation, Integral, Mul, Symbol, default_sort_key, exp, expand, expand_log, log
+from sympy import (
+    Add,
+    Dummy,
+    Function,
+    Integral,
+    Mul,
+    Piecewise,
+    S,
+    Sum,
+    Symbol,
+    default_sort_key,
+    exp,
+    expand,
+    expand_log,
+    log,
+    simplify,
+    summation,
+)
 
 from derive.engine import Q, _sum, _times, rule_closed_form
 from derive.prove import DerivationError

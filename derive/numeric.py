@@ -14,8 +14,24 @@ import random
 from functools import lru_cache
 
 import mpmath
+from sympy import (
+    Abs,
+    Basic,
+    Dummy,
+    Expr,
+    Float,
+    Indexed,
+    Integral,
+    Rational,
+    S,
+    Sum,
+    Symbol,
+    degree,
+    exp,
+    expand_log,
+    lambdify,
+)
 from sympy.codegen.cfunctions import expm1, log1p
-from sympy import Abs, Basic, Dummy, S, Sum, exp, Expr, Float, Indexed, Integral, Rational, Symbol, degree, expand_log, lambdify
 
 DPS = 40  # working precision; comparisons ask for 30 digits
 GH_NODES = 8
@@ -87,9 +103,10 @@ def _segment(f, a, b, from_lo, from_hi, scale):
     """∫_a^b f, with a substitution that makes the ends easy for tanh-sinh.
 
     A finite end of the support is approached geometrically, z = end ± width·e^(-s), through ``from_lo(y)`` /
-    ``from_hi(y)`` (the integrand at distance y from the end), so points near it keep their full relative precision (densities singular there, z^(α-1) for α < 1, need it for 30 digits). An infinite end
-    is reached by z = a + scale·(e^s - 1): an algebraic tail (inverse-gamma, Pareto) decays exponentially in s.
-    At an end, 0·∞ (a density that underflowed, times its log) counts as 0.
+    ``from_hi(y)`` (the integrand at distance y from the end), so points near it keep their full relative
+    precision (densities singular there, z^(α-1) for α < 1, need it for 30 digits). An infinite end is reached by
+    z = a + scale·(e^s - 1): an algebraic tail (inverse-gamma, Pareto) decays exponentially in s. At an end,
+    0·∞ (a density that underflowed, times its log) counts as 0.
     """
     one, inf, exp = mpmath.mpf(1), mpmath.inf, mpmath.exp
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from generated import function
 
 from derive import registry
 from derive.catalog_families import PAIRS
-from generated import function
 
 RNG = np.random.default_rng(20261126)
 
@@ -150,8 +150,8 @@ def test_a_wrong_standard_expectation_is_caught_at_the_step_that_uses_it(monkeyp
     from sympy import polygamma
 
     from derive.checking import check_steps
-    from derive.prove import DerivationError
     from derive.families.gamma import Gamma
+    from derive.prove import DerivationError
 
     original = Gamma.standard_expectations
 

@@ -7,10 +7,9 @@ import pytest
 from derive import registry
 from derive.catalog_families import DECLARED, PAIRS
 from derive.checking import check_steps
-from derive.verify import verify
-
 from derive.families.exponential import EXTRA as EXPONENTIAL_EXTRA  # noqa: E402
 from derive.families.normal import EXTRA as NORMAL_EXTRA  # noqa: E402
+from derive.verify import verify
 
 FAMILY_NAMES = {f"entropy-{F.family}" for F in DECLARED} | {
     f"{kind}-{q}-{p}" for q, p in PAIRS if q == p for kind in ("cross-entropy", "kl")}

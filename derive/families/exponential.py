@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import EulerGamma, S, Expr, Symbol, Wild, exp, factorial, gamma, log, oo
+from sympy import EulerGamma, Expr, S, Symbol, Wild, exp, factorial, gamma, log, oo
 
 from derive.families.base import Distribution, Statistic
 from derive.notation import ExponentialLaw
@@ -19,8 +19,8 @@ class Exponential(Distribution):
     family = "exponential"
     support = (0, oo)
     substitution = "z = u / rate"
-    standard_moments_text = ("expectations under the standard exponential density e^(-u): E[u^k] = k!, E[u^c] = Gamma(1 + c), "
-                             "E[log u] = -gamma (Euler's constant), E[e^(-c u)] = 1/(1 + c)")
+    standard_moments_text = ("expectations under the standard exponential density e^(-u): E[u^k] = k!, "
+                             "E[u^c] = Gamma(1 + c), E[log u] = -gamma (Euler's constant), E[e^(-c u)] = 1/(1 + c)")
 
     def __init__(self, rate):
         self.rate = rate

@@ -15,8 +15,9 @@ class Gamma(Family):
     parameters = (("concentration", "positive", r"\alpha"), ("rate", "positive", r"\lambda"))
     support = (0, oo)
     substitution = "z = u / rate"
-    standard_moments_text = ("expectations under the standard gamma density u^(alpha-1) e^(-u) / Gamma(alpha): E[u^k] = Gamma(alpha+k)/Gamma(alpha), "
-                             "E[log u] = psi(alpha) (the derivative of log Gamma), E[e^(-c u)] = (1 + c)^(-alpha)")
+    standard_moments_text = ("expectations under the standard gamma density u^(alpha-1) e^(-u) / Gamma(alpha): "
+                             "E[u^k] = Gamma(alpha+k)/Gamma(alpha), E[log u] = psi(alpha) (the derivative of log Gamma), "
+                             "E[e^(-c u)] = (1 + c)^(-alpha)")
 
     def density(self, z):
         a, r = self.params

@@ -15,7 +15,8 @@ class Gumbel(LocationScale):
     parameters = (("loc", "real", r"\mu"), ("scale", "positive", r"\beta"))
     support = (-oo, oo)
     standard_moments_text = ("expectations under the standard Gumbel density e^(-u - e^(-u)): E[u] = gamma (Euler's "
-                             "constant), E[u^2] = gamma^2 + pi^2/6, and E[e^(-c u)] = Gamma(1 + c) (substitute w = e^(-u))")
+                             "constant), E[u^2] = gamma^2 + pi^2/6, and E[e^(-c u)] = Gamma(1 + c) (substitute "
+                             "w = e^(-u))")
 
     def density(self, z):
         w = (z - self.loc) / self.scale

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import S, Expr, exp, gamma, log, oo, pi, sqrt
+from sympy import Expr, S, exp, gamma, log, oo, pi, sqrt
 
 from derive.families.base import Distribution, Statistic
 from derive.notation import HalfNormalLaw

@@ -3,7 +3,18 @@ SymPy matrix expressions (MatrixSymbol μ, Σ; the integration variable z is a k
 
 from __future__ import annotations
 
-from sympy import Determinant, Expr, Inverse, MatAdd, MatrixSymbol, Symbol, exp, log, pi, sqrt
+from sympy import (
+    Determinant,
+    Expr,
+    Inverse,
+    MatAdd,
+    MatrixSymbol,
+    Symbol,
+    exp,
+    log,
+    pi,
+    sqrt,
+)
 
 from derive.notation import Form, NormalLaw
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import Abs, S, Expr, Symbol, Wild, erf, exp, factorial2, log, oo, pi, sqrt
+from sympy import Abs, Expr, S, Symbol, Wild, erf, exp, factorial2, log, oo, pi, sqrt
 
 from derive.families.base import Distribution, Statistic
 from derive.notation import NormalLaw
