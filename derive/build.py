@@ -11,7 +11,7 @@ from derive import registry
 from derive.emit import params
 from derive.emit.code import emit_module, function_name
 from derive.emit.targets import TARGETS
-from derive.fileio import write_atomic
+from derive.fileio import check_creatable, write_atomic
 from derive.pdf import compile_pdf, have_pdflatex, have_pdftoppm, png_preview
 from derive.render import documents
 
@@ -66,25 +66,33 @@ def _with_coverage(items) -> dict:
 
 
 def _code_modules(jobs):
-    """Emit the code modules in worker processes (fork) while the caller renders documents; a lazy iterator.
+    """Emit the code modules (and run the coverage step checks) in two worker processes while the caller renders
+    documents; a lazy iterator.
 
-    In this process instead when fork is unavailable or unsafe: a process that has imported a multithreaded
-    framework (JAX, torch, TensorFlow: tests, notebooks) can deadlock in a forked child.
+    Workers are forked, except in a process that has imported a multithreaded framework (JAX, torch, TensorFlow:
+    tests, notebooks), where a forked child can deadlock: there they start from a fresh interpreter (forkserver or
+    spawn). Without either, the jobs run in this process.
     """
     threaded = any(m in sys.modules for m in ("jax", "torch", "tensorflow"))
-    if threaded or "fork" not in multiprocessing.get_all_start_methods():
+    methods = multiprocessing.get_all_start_methods()
+    method = next((m for m in (("forkserver", "spawn") if threaded else ("fork",)) if m in methods), None)
+    if method is None:
         return (item for job in jobs for item in _emit(job))
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context(method)
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context)
     futures = [pool.submit(_emit, job) for job in jobs]
     pool.shutdown(wait=False)
     return (item for f in futures for item in f.result())
 
 
+#: the code modules and coverage verdicts of this process's first build (they depend only on the code)
+_CODE: dict = {}
+
+
 def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
     """Relative path -> content of every generated file (the PDF and its preview when pdflatex exists)."""
     out: dict[str, str | bytes] = {}
-    code = _code_modules(_code_jobs())
+    code = _CODE.get("items") or _code_modules(_code_jobs())
     for name in registry.names():
         out[f"latex/{name}.tex"] = documents.latex(name, standalone=True)
         out[f"markdown/{name}.md"] = documents.markdown(name)
@@ -96,12 +104,15 @@ def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
         out[ARTICLE_PDF] = pdf
         if have_pdftoppm():
             out[PREVIEW_PNG] = png_preview(pdf)
+    code = _CODE.setdefault("items", list(code))  # the expensive part, the same on every call in a process
     out.update(_with_coverage(code))
     return {k: (v.encode("utf-8") if isinstance(v, str) else v) for k, v in sorted(out.items())}
 
 
 def build(out_dir: Path, with_pdf: bool | None = None) -> list[str]:
-    """Write all artefacts under ``out_dir``; returns the relative paths written. Nothing is written on error."""
+    """Write all artefacts under ``out_dir``; returns the relative paths written. Nothing is written on error, and
+    an ``out_dir`` that cannot be created fails before any work."""
+    check_creatable(out_dir)
     files = artefacts(with_pdf)
     for rel, data in files.items():
         target = Path(out_dir) / rel

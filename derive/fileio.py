@@ -38,3 +38,16 @@ def check_writable(path: Path) -> None:
         raise OutputError(f"cannot write {path}: directory {parent} is not writable")
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a directory")
+
+
+def check_creatable(directory: Path) -> None:
+    """Fail early when ``directory`` cannot be created or written: its nearest existing ancestor must be a
+    writable directory."""
+    directory = Path(directory)
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"cannot write {directory}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK):
+        raise OutputError(f"cannot write {directory}: {existing} is not writable")

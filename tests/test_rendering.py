@@ -34,7 +34,10 @@ def test_standalone_documents_compile(name):
 
 def test_article_has_every_section_and_the_seed_corrections():
     tex = documents.article()
-    assert tex.count("\\begin{align*}") == len(documents.ARTICLE_SECTIONS) + len(documents.lemma_names())
+    chapters = [name for _, names in documents._chapters() for name in names]
+    assert tex.count("\\begin{align*}") == len(documents.ARTICLE_SECTIONS) + len(chapters) + len(documents.lemma_names())
+    for title, _ in documents._chapters():  # a section per family
+        assert "\\section{%s}" % title in tex
     assert "silently switches" in tex and "drops the index" in tex
     # the D-dimensional closed form keeps the index d on mu and sigma
     assert "{\\mu}_{d}^{2}" in tex and "{\\sigma}_{d}^{2}" in tex
