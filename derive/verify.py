@@ -93,8 +93,10 @@ def check_sympy(derivation: Derivation) -> str:
         try:
             methods.append(compare(direct, closed, hints, label=f"{derivation.name}{label}: sympy.integrate",
                                    names=("sympy.integrate", "the closed form"), domains=derivation.domains))
-        except ValueError as exc:  # SymPy's answer is not even real (e.g. EulerGamma + I*pi for a Gumbel mean)
-            raise NotSettled(f"{derivation.name}{label}: sympy.integrate returned a wrong, non-real value "
+        except DerivationError:
+            raise
+        except (ValueError, TypeError) as exc:  # SymPy's answer is not a real number (γ + iπ for a Gumbel mean, nan)
+            raise NotSettled(f"{derivation.name}{label}: sympy.integrate returned a value that is not a real number "
                              f"({exc}); quadrature decides") from exc
     substituted = derivation.integrate and derivation.definition.has(Integral)
     how = "sympy.integrate after z = mu + L u" if substituted else "sympy.integrate"
