@@ -14,6 +14,7 @@ from derive.families import normal
 from derive.families.mvn import LOG_DENSITY as MVN_LOG_DENSITY
 from derive.families.mvn import MVN, QUADRATIC_FORM, k, matrix, minus, vector
 from derive.families.normal import Normal
+from derive.numeric import CONDITION, merge_domains
 from derive.notation import KL, CrossEntropy, Entropy, Form
 from derive.registry import get, register
 from derive.step import Derivation, Step
@@ -33,8 +34,10 @@ def _hints(q):
     return lambda n: {z: q.quadrature_hint()}
 
 
-def _univariate(name, title, summary, lhs, steps, q, p=None, params=(), cites=()):
-    domains = {**getattr(q, "domains", dict)(), **(getattr(p, "domains", dict)() if p is not None else {})}
+def _univariate(name, title, summary, lhs, steps, q, p=None, params=(), cites=(), condition=None):
+    """A univariate derivation; random check points satisfy ``condition`` (where a conditional pair is finite)."""
+    domains = merge_domains(getattr(q, "domains", dict)(), getattr(p, "domains", dict)() if p is not None else None,
+                            {CONDITION: condition} if condition is not None else None)
     return Derivation(
         name=name,
         title=title,
@@ -124,7 +127,7 @@ def kl_normal_normal():
 
 # ---- lemmas -------------------------------------------------------------------------------------------------
 
-def _moment_lemma(name, title, q, params, index):
+def _moment_lemma(name, title, q, params, index, condition=None):
     """Register the moment lemma ``index`` of q's lemma table (proven by the family's standardising substitution)."""
     stat = q.statistics(z)[index]
 
@@ -138,7 +141,8 @@ def _moment_lemma(name, title, q, params, index):
             params=params,
             summary=title,
             hints=_lemma_hints(q),
-            domains=getattr(q, "domains", dict)() or None,
+            domains=merge_domains(getattr(q, "domains", dict)(), {CONDITION: condition} if condition is not None
+                                  else None),
         )
 
     register(name, title, kind="lemma")(build)
@@ -154,8 +158,7 @@ def _log_density_lemma(name, title, q, params, summary):
     def build():
         x = lemmas.variable(q, "z")
         lo, hi = (S(b) for b in q.support)
-        domains = {**({x: (lo, hi)} if lo.is_finite and hi.is_finite else {}), **getattr(q, "domains", dict)()}
-        domains = domains or None
+        domains = merge_domains({x: (lo, hi)} if lo.is_finite and hi.is_finite else {}, getattr(q, "domains", dict)())
         return Derivation(name=name, title=title, lhs=None, steps=lemmas.log_density_steps(q, x),
                           bindings=lemmas.lemma_bindings(q), params=params, summary=summary, domains=domains)
 

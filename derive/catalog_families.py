@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from sympy import (
     Add,
+    And,
     Dummy,
-    Integral,
     Mul,
+    Piecewise,
     erf,
     exp,
     expand,
@@ -20,9 +21,11 @@ from sympy import (
     powsimp,
 )
 
+from dataclasses import replace
+
 from derive import support
 from derive.catalog import _log_density_lemma, _moment_lemma, _univariate
-from derive.engine import P, Q, expectation_walk, kl_walk
+from derive.engine import P, Q, expectation_walk, kl_walk, over
 from derive.families.bernoulli import Bernoulli
 from derive.families.beta import Beta
 from derive.families.cauchy import Cauchy
@@ -41,7 +44,9 @@ from derive.families.normal import EXTRA as NORMAL_EXTRA
 from derive.families.normal import Normal
 from derive.families.pareto import Pareto
 from derive.families.student_t import StudentT
+from derive.families.uniform import Uniform
 from derive.families.weibull import Weibull
+from derive.prove import DerivationError, symbolic_equal
 from derive.notation import KL, CrossEntropy, Entropy
 from derive.registry import get, register
 from derive.step import Step
@@ -62,7 +67,7 @@ from derive.symbols import (
 )
 
 DECLARED = (Laplace, Gamma, Gumbel, LogNormal, Weibull, InverseGamma, Beta, Cauchy, HalfCauchy, StudentT, Kumaraswamy,
-            Pareto, Bernoulli, Geometric)
+            Pareto, Bernoulli, Geometric, Uniform)
 _NORMAL = {"": (mu, sigma), "1": (mu1, sigma1), "2": (mu2, sigma2)}
 _ONE = {"": (rate, scale), "1": (rate1, scale1), "2": (rate2, scale2)}
 MEMBERS = {
@@ -89,12 +94,19 @@ PAIRS = (
     ("exponential", "beta"), ("gamma", "beta"), ("gumbel", "beta"), ("laplace", "beta"), ("normal", "beta"),
     ("cauchy", "cauchy"), ("bernoulli", "bernoulli"), ("geometric", "geometric"),
     ("lognormal", "lognormal"), ("weibull", "weibull"), ("inverse-gamma", "inverse-gamma"),
+    ("uniform", "uniform"), ("uniform", "normal"), ("uniform", "gumbel"), ("uniform", "exponential"),
+    ("uniform", "gamma"), ("uniform", "beta"), ("uniform", "pareto"), ("pareto", "pareto"),
+    ("beta", "uniform"), ("beta", "pareto"), ("exponential", "pareto"), ("exponential", "uniform"),
+    ("gamma", "pareto"), ("gamma", "uniform"), ("gumbel", "pareto"), ("gumbel", "uniform"), ("laplace", "pareto"),
+    ("laplace", "uniform"), ("normal", "pareto"), ("normal", "uniform"), ("pareto", "beta"),
+    ("pareto", "exponential"), ("pareto", "gamma"), ("pareto", "normal"), ("pareto", "uniform"),
 )
 
 
 #: families in the order the article's chapters take them, with the derivations each chapter shows (q from it)
 CHAPTERS = ("exponential", "half-normal", "laplace", "gamma", "beta", "gumbel", "lognormal", "weibull", "inverse-gamma",
-            "cauchy", "half-cauchy", "student-t", "kumaraswamy", "pareto", "bernoulli", "geometric", "normal")
+            "cauchy", "half-cauchy", "student-t", "kumaraswamy", "pareto", "uniform", "bernoulli", "geometric",
+            "normal")
 
 
 def chapter(family: str) -> list[str]:
@@ -165,9 +177,58 @@ def _closed(steps, name):
     return steps[:-1] + (rule_closed_form(steps[-2].expr, tidy(steps[-2].expr), name),)
 
 
-def _infinite(definition, q, p):
+def _infinite(definition, q, p, params):
     return (Step(definition, "definition", "", ()),
-            Step(oo, "support", support.describe(q, p), (), check=support.checker(q, p)))
+            Step(oo, "support", support.describe(q, p), (), check=support.checker(q, p, params)))
+
+
+def _finite_part(expr):
+    """(value, condition) of a closed form that is +∞ unless a condition holds: each Piecewise (v, c), (oo, True)
+    inside it (a lemma's moment that exists only for some parameters) contributes c and is replaced by v."""
+    conditions = []
+
+    def finite(*args):
+        (value, cond), (rest, _) = args
+        if rest != oo or len(args) != 2:
+            raise ValueError(f"not of the form (value, condition), (oo, True): {Piecewise(*args)}")
+        conditions.append(cond)
+        return value
+
+    value = expr.replace(lambda e: isinstance(e, Piecewise), lambda e: finite(*e.args))
+    return value, And(*conditions)
+
+
+def _where(expr, cond):
+    return Piecewise((expr, cond), (oo, True))
+
+
+def _conditional(steps, finite, reason, check, name):
+    """The walk ``steps`` of a pair that is finite only where ``finite`` holds: after the definition, a step states
+    that the integral is +∞ elsewhere (checked by ``check`` on both sides), then each step of the walk inside
+    Piecewise((step, finite), (oo, True)), ending in the tidied closed form."""
+    value, _ = _finite_part(steps[-1].expr)
+    closed = tidy(value)
+    if not symbolic_equal(value, closed):
+        raise DerivationError(f"{name}: the tidied closed form {closed} is not equal to {value}")
+    wrapped = [replace(s, expr=_where(s.expr, finite)) for s in steps[1:-1]]
+    return (steps[0], Step(_where(steps[0].expr, finite), "finiteness", reason, (), check=check), *wrapped,
+            Step(_where(closed, finite), "simplify", "collect terms into the closed form", ()))
+
+
+def _finite_where(q, p, params, steps, integrand, name, moments=None):
+    """(steps, condition) of a pair walk: as they are when the pair is always finite, else made conditional. The
+    condition is that the supports nest and the expectations the walk used exist (``moments``, by default those
+    the walk's last step needs)."""
+    nest = support.condition(q, p)
+    if moments is None:
+        moments = _finite_part(steps[-1].expr)[1]
+    moments = And(*(c for c in And.make_args(moments) if c not in And.make_args(nest)))
+    finite = And(nest, moments).simplify()  # alpha > 1 and alpha > 2: alpha > 2
+    if finite == True:  # noqa: E712  (SymPy's true)
+        return _closed(steps, name), None
+    reason = support.describe_condition(q, p, finite, moments)
+    check = support.checker(q, p, params, finite, integrand, z)
+    return _conditional(steps, finite, reason, check, name), finite
 
 
 def register_pair(qf: str, pf: str):
@@ -177,37 +238,41 @@ def register_pair(qf: str, pf: str):
     laws = f"q = {q.law()}, p = {p.law()}"
     tq, tp = _title(qf), _title(pf)
     against = f"{_article(tq)} {tq} distribution against {_article(tp)} {tp} distribution"
-    lim = (z, *q.support)
-    infinite = support.gap(q, p) is not None
+    infinite = support.gap(q, p)
 
     @register(ce_name, f"H(q, p) for {laws}")
     def build_ce():
+        condition = None
         if infinite:
-            steps = _infinite(-Integral(Mul(Q(z), log(P(z)), evaluate=False), lim), q, p)
+            steps = _infinite(-over(q, Mul(Q(z), log(P(z)), evaluate=False), z), q, p, params)
         else:
-            steps = _closed(expectation_walk(q, p, z, same=False, canonical=None, where=ce_name), ce_name)
+            walk = expectation_walk(q, p, z, same=False, canonical=None, where=ce_name)
+            steps, condition = _finite_where(q, p, params, walk, -q.density(z) * p.log_density(z), ce_name)
         return _univariate(ce_name, f"Cross-entropy of {against}", f"H(q, p) for {laws}", CrossEntropy(Q, P), steps,
-                           q, p, params=params)
+                           q, p, params=params, condition=condition)
 
     @register(kl_name, f"KL(q || p) for {laws}")
     def build_kl():
+        condition = None
         if infinite:
-            steps = _infinite(Integral(Mul(Q(z), log(Q(z) / P(z)), evaluate=False), lim), q, p)
+            steps = _infinite(over(q, Mul(Q(z), log(Q(z) / P(z)), evaluate=False), z), q, p, params)
             cites = ()
         else:
             ce, h = get(ce_name), get(f"entropy-{qf}")
             h_q = h.closed_form.xreplace(dict(zip(params_of(MEMBERS[qf]("")), params_of(q))))
-            steps = kl_walk(q, z, (ce.name, ce.closed_form), (h.name, h_q), canonical=None, where=kl_name)
-            steps = steps[:-1] + (_closed(steps, kl_name)[-1],)
+            ce_value, ce_finite = _finite_part(ce.closed_form)
+            steps = kl_walk(q, z, (ce.name, ce_value), (h.name, h_q), canonical=None, where=kl_name)
+            integrand = q.density(z) * (q.log_density(z) - p.log_density(z))
+            steps, condition = _finite_where(q, p, params, steps, integrand, kl_name, moments=ce_finite)
             cites = (ce.name, h.name)
         return _univariate(kl_name, f"KL divergence of {against}", f"KL(q || p) for {laws}", KL(Q, P), steps, q, p,
-                           params=params, cites=cites)
+                           params=params, cites=cites, condition=condition)
 
 
 def register_lemmas(F):
     q = F.member("")
     for i, (slug, _, title, free) in enumerate(q.lemma_statistics(z)):
-        _moment_lemma(q.lemma(slug), title, q, params_of(q) + free, i)
+        _moment_lemma(q.lemma(slug), title, q, params_of(q) + free, i, q.lemma_condition(slug))
     t = _title(F.family)
     _log_density_lemma(q.lemma("log-density"), f"The log-density of {_article(t)} {t} distribution, written out", q,
                        params_of(q), f"log q(z) for q = {q.law()}")

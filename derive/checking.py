@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Dummy, Integral, Lambda, S, Sum, expand, expand_log
+from sympy import Dummy, Integral, Lambda, Piecewise, S, Sum, expand, expand_log, oo
 
 from derive.numeric import close, evaluate, parameters_of, random_point, rng_for
 from derive.prove import DerivationError, symbolic_equal
@@ -112,11 +112,21 @@ def mpstr(x) -> str:
     return mpmath.nstr(x, 15)
 
 
+def _finite_branches(before, after):
+    """Steps of a pair that is +∞ outside a condition are Piecewise((value, condition), (oo, True)) with one
+    condition (checked by their finiteness step): compare the values (at points where the condition holds)."""
+    if isinstance(before, Piecewise) and isinstance(after, Piecewise) and len(before.args) == len(after.args) == 2 \
+            and before.args[1] == after.args[1] == (oo, True) and before.args[0].cond == after.args[0].cond:
+        return before.args[0].expr, after.args[0].expr
+    return before, after
+
+
 def check_pair(derivation: Derivation, i: int, before, after, points: int = POINTS) -> str:
     label = f"{derivation.name}: step {i + 1} ({derivation.steps[i].rule})"
     step = derivation.steps[i]
     if step.check is not None:
         return step.check(label)
+    before, after = _finite_branches(before, after)
     if step.substitutions and derivation.dimension is None:
         replaced = before.xreplace(dict(step.substitutions))
         if not replaced.has(Integral, Sum) and symbolic_equal(replaced, after):

@@ -89,7 +89,8 @@ def _summed(q, statistic):
     parameters' domains (a probability p = 1/(1 + w), w > 0)."""
     k = Symbol("z", integer=True, nonnegative=True)
     total = summation((statistic * q.density(z)).xreplace({z: k}), (k, *q.support))
-    inside = {p: 1 / (1 + Dummy("w", positive=True)) for p, (lo, hi) in q.domains().items() if (lo, hi) == (0, 1)}
+    inside = {p: 1 / (1 + Dummy("w", positive=True)) for p, bounds in q.domains().items()
+              if bounds == (0, 1)}
 
     def settle(piecewise):
         for expr, cond in piecewise.args:

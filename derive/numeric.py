@@ -55,13 +55,29 @@ def parameters_of(expr: Expr, exclude=()) -> list:
     return sorted(params, key=str)
 
 
+CONDITION = "condition"  # key of ``domains``: a relation the parameters must satisfy jointly (high > low)
+TRIES = 1000
+
+
 def random_point(params, rng: random.Random, domains=None) -> dict:
     """An admissible point: positive symbols in [0.3, 3], other reals in [-2, 2], symbols with a (lo, hi) in
-    ``domains`` strictly inside it; as exact rationals."""
+    ``domains`` strictly inside it; as exact rationals. A relation under ``domains[CONDITION]`` is met by drawing
+    again (up to TRIES times)."""
+    condition = (domains or {}).get(CONDITION)
+    for _ in range(TRIES):
+        point = _draw(params, rng, domains)
+        if condition is None or condition.xreplace(point) == True:  # noqa: E712  (SymPy's true)
+            return point
+    raise ValueError(f"no random point of {', '.join(map(str, params))} satisfies {condition} in {TRIES} draws")
+
+
+def _draw(params, rng, domains):
+    """Draw each symbol; one whose interval has symbolic ends (z in (low, high)) after the symbols of its ends."""
     point = {}
-    for s in params:
+    later = [s for s in params if domains and s in domains and S(domains[s][0] + domains[s][1]).free_symbols]
+    for s in [s for s in params if s not in later] + later:
         if domains and s in domains:
-            lo, hi = domains[s]
+            lo, hi = (S(b).xreplace(point) for b in domains[s])
             point[s] = lo + (hi - lo) * Rational(rng.randint(1, 999), 1000)
         elif s.is_positive:
             point[s] = Rational(rng.randint(300, 3000), 1000)
@@ -70,6 +86,22 @@ def random_point(params, rng: random.Random, domains=None) -> dict:
         else:
             point[s] = Rational(rng.randint(-2000, 2000), 1000)
     return point
+
+
+def merge_domains(*domains) -> dict | None:
+    """One ``domains`` dict from several (q's, p's, a pair's): intervals united, conditions joined by And."""
+    from sympy import And
+
+    out, conditions = {}, []
+    for d in domains:
+        for key, value in (d or {}).items():
+            if key == CONDITION:
+                conditions.append(value)
+            else:
+                out[key] = value
+    if conditions:
+        out[CONDITION] = And(*conditions)
+    return out or None
 
 
 @lru_cache(maxsize=None)

@@ -26,7 +26,14 @@ def _unit(n, rng=RNG):
     return rng.uniform(0.02, 0.98, n)
 
 
-# family -> (torch.distributions class, scipy.stats law of our arguments, samplers of our arguments in order)
+def _low_high(n, rng=RNG):
+    """(low, high) of a uniform: about half the draws on (0, 1) (inside beta's support), half across 0."""
+    low = np.where(rng.uniform(size=n) < 0.5, rng.uniform(0.01, 0.4, n), rng.uniform(-2.0, 2.0, n))
+    return [low, low + np.where(low > 0, rng.uniform(0.05, 0.55, n), rng.uniform(0.1, 3.0, n))]
+
+
+# family -> (torch.distributions class, scipy.stats law of our arguments, samplers of our arguments in order, or
+# one sampler of them all)
 FAMILIES = {
     "normal": ("Normal", lambda st, m, s: st.norm(m, s), (_real, _positive)),
     "exponential": ("Exponential", lambda st, r: st.expon(scale=1 / r), (_positive,)),
@@ -46,12 +53,14 @@ FAMILIES = {
     "bernoulli": ("Bernoulli", lambda st, p: st.bernoulli(p), (_unit,)),
     # scipy counts trials (1, 2, ...), torch failures (0, 1, ...): the same entropy
     "geometric": ("Geometric", lambda st, p: st.geom(p), (_unit,)),
+    "uniform": ("Uniform", lambda st, a, b: st.uniform(a, b - a), _low_high),
 }
 DECLARED = [f for f in FAMILIES if f not in ("normal", "exponential", "half-normal")]
 
 
 def draw(family, n, rng=RNG):
-    return [sample(n, rng) for sample in FAMILIES[family][2]]
+    samplers = FAMILIES[family][2]
+    return samplers(n, rng) if callable(samplers) else [sample(n, rng) for sample in samplers]
 
 
 def torch_law(family, args):

@@ -92,6 +92,10 @@ class _SpecialFunctions:
     def _print_erf(self, expr):
         return self._special("erf", expr)
 
+    def _print_xlogx(self, expr):
+        x = self._print(expr.args[0])
+        return "%s(%s, %s)" % (self._module_format(self.special["xlogy"]), x, x)
+
     def _print_EulerGamma(self, expr):
         return repr(float(expr))
 
@@ -128,14 +132,15 @@ class NumPyStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, NumPy
     _where = "numpy.where"
     mask_fixup = True
     special = {"loggamma": "scipy.special.gammaln", "digamma": "scipy.special.digamma",
-               "gamma": "scipy.special.gamma", "erf": "scipy.special.erf"}
+               "gamma": "scipy.special.gamma", "erf": "scipy.special.erf", "xlogy": "scipy.special.xlogy"}
 
 
 class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrinter):
     _where = "jax.numpy.where"
     _namespace = "jax.numpy"
     special = {"loggamma": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
-               "gamma": "jax.scipy.special.gamma", "erf": "jax.scipy.special.erf"}
+               "gamma": "jax.scipy.special.gamma", "erf": "jax.scipy.special.erf",
+               "xlogy": "jax.scipy.special.xlogy"}
 
     def _print_scaled_square(self, expr):
         """(X·exp(c/2))²: jax.grad's cotangents then never hold X² (JAX flushes subnormals to zero)."""
@@ -146,7 +151,8 @@ class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrin
 
 class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
     mask_fixup = True
-    special = {"loggamma": "torch.lgamma", "digamma": "torch.digamma", "exp": "torch.exp", "erf": "torch.erf"}
+    special = {"loggamma": "torch.lgamma", "digamma": "torch.digamma", "exp": "torch.exp", "erf": "torch.erf",
+               "xlogy": "torch.xlogy"}
     # mask.any() is data-dependent control flow: torch.compile (which fuses where() anyway), torch.jit.trace (which
     # would freeze one branch) and functorch transforms (vmap, jacrev) take the where() form instead
     fixup_guard = ("not (torch.compiler.is_compiling() or torch.jit.is_tracing()"
@@ -161,7 +167,7 @@ class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
 
 class TensorflowStablePrinter(_StableMixin, _SpecialFunctions, TensorflowPrinter):
     special = {"loggamma": "tensorflow.math.lgamma", "digamma": "tensorflow.math.digamma", "exp": "tensorflow.math.exp",
-               "erf": "tensorflow.math.erf"}
+               "erf": "tensorflow.math.erf", "xlogy": "tensorflow.math.xlogy"}
     def _print_expm1(self, expr):
         return "%s(%s)" % (self._module_format("tensorflow.math.expm1"), self._print(expr.args[0]))
 

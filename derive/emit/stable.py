@@ -265,6 +265,31 @@ class ScaleIntoProductOpt(Optimization):
         return expr.replace(lambda e: isinstance(e, expm1mx), fold)
 
 
+class xlogx(Function):
+    """x log x, 0 at x = 0 (the uniform's E[log z] at low = 0): printed as the framework's xlogy(x, x)."""
+
+    nargs = 1
+
+    def _sympystr(self, printer):
+        return "xlogx(%s)" % printer._print(self.args[0])
+
+
+class XLogXOpt(Optimization):
+    """A product holding both a parameter x and log(x) -> xlogx(x) times the rest (0·log 0 is 0, not nan)."""
+
+    def __call__(self, expr):
+        def rewrite(mul):
+            factors = list(mul.args)
+            for f in factors:
+                if isinstance(f, log) and f.args[0].is_Symbol and f.args[0] in factors:
+                    factors.remove(f)
+                    factors.remove(f.args[0])
+                    return Mul(xlogx(f.args[0]), *factors)
+            return mul
+
+        return expr.replace(lambda e: isinstance(e, Mul), rewrite)
+
+
 class FloatConstants(Optimization):
     """Numeric non-integer constants -> 17-digit floats, printed as Python literals."""
 
@@ -279,7 +304,7 @@ class FloatConstants(Optimization):
 
 PIPELINE = (
     Expm1mxOpt(), DiffRatioOpt(), LogRatioOpt(), ExpQuotientOpt(), ExpSquareOpt(), DifferenceOpt(),
-    RatioPowerOpt(), ScaleIntoProductOpt(), FloatConstants(),
+    RatioPowerOpt(), ScaleIntoProductOpt(), XLogXOpt(), FloatConstants(),
 )
 
 
@@ -289,4 +314,4 @@ def stable_form(expr: Expr) -> Expr:
     return optimize(expr, PIPELINE)
 
 
-__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "log_ratio", "stable_form"]
+__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "log_ratio", "stable_form", "xlogx"]

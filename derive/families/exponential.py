@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import EulerGamma, Expr, S, Symbol, Wild, exp, factorial, gamma, log, oo
+from sympy import EulerGamma, Expr, Piecewise, S, Symbol, Wild, exp, factorial, gamma, log, oo
 
 from derive.families.base import Distribution, Statistic
 from derive.notation import ExponentialLaw
@@ -58,7 +58,9 @@ class Exponential(Distribution):
 
     def standard_expectations(self, u):
         c = Wild("c", exclude=[u], properties=[lambda x: bool(x.is_positive)])
-        return ((log(u), -EulerGamma), (u**c, gamma(1 + c)), (exp(-c * u), 1 / (1 + c)))
+        # E[e^(c u)] = 1/(1 - c) exists only for c < 1, written 1/c > 1 so that c = 1/alpha gives alpha > 1
+        return ((log(u), -EulerGamma), (u**c, gamma(1 + c)), (exp(-c * u), 1 / (1 + c)),
+                (exp(c * u), Piecewise((1 / (1 - c), 1 / c > 1), (oo, True))))
 
 
 T = Symbol("t", positive=True)

@@ -10,6 +10,7 @@ from sympy import Expr, Symbol, Wild, sympify
 
 from derive.families.base import Distribution, Statistic
 from derive.notation import law_notation
+from derive.numeric import CONDITION
 from derive.symbols import LATEX_NAMES
 
 #: parameter domain -> SymPy assumptions of its symbols
@@ -60,7 +61,13 @@ class Family(Distribution):
 
     def domains(self) -> dict:
         """symbol -> (lo, hi) for parameters confined to an interval (probabilities in (0, 1))."""
-        return {p: INTERVALS[d] for p, (_, d, _) in zip(self.params, self.parameters) if d in INTERVALS}
+        out = {p: INTERVALS[d] for p, (_, d, _) in zip(self.params, self.parameters) if d in INTERVALS}
+        relation = self.relation()
+        return {**out, CONDITION: relation} if relation is not None else out
+
+    def relation(self):
+        """A relation the parameters must satisfy jointly beyond their domains (Uniform: high > low), or None."""
+        return None
 
     def law(self) -> Expr:
         return law_notation(self.law_name, len(self.params))(*self.law_args())
@@ -70,6 +77,10 @@ class Family(Distribution):
 
     def lemma(self, slug: str) -> str:
         return f"lemma-{self.family}-{slug}"
+
+    def lemma_condition(self, slug: str):
+        """Where lemma ``slug`` holds, when not at every parameter value (E[log z] under a uniform: low > 0)."""
+        return None
 
     def lemma_statistics(self, z) -> tuple[tuple[str, Expr, str, tuple], ...]:
         """(slug, statistic, title, free symbols that act as pattern variables) of each moment lemma."""

@@ -30,7 +30,13 @@ class Pareto(Family):
         return (
             ("normalisation", S.One, "A Pareto density integrates to one", ()),
             ("log-mean", log(z), "The mean of log z under a Pareto distribution", ()),
+            ("mean", z, "The mean of a Pareto distribution (finite for alpha > 1)", ()),
+            ("second-moment", z**2, "The second moment of a Pareto distribution (finite for alpha > 2)", ()),
         )
+
+    def lemma_condition(self, slug: str):
+        """E[z^k] = alpha scale^k / (alpha - k) needs alpha > k (else the integral diverges)."""
+        return {"mean": self.alpha > 1, "second-moment": self.alpha > 2}.get(slug)
 
     def quadrature_hint(self):
         s, a = self.params
