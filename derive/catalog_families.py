@@ -28,7 +28,9 @@ from derive.catalog import _log_density_lemma, _moment_lemma, _univariate
 from derive.engine import P, Q, expectation_walk, kl_walk, over
 from derive.families.bernoulli import Bernoulli
 from derive.families.beta import Beta
+from derive.families.binomial import Binomial
 from derive.families.cauchy import Cauchy
+from derive.families.continuous_bernoulli import ContinuousBernoulli
 from derive.families.exponential import EXTRA as EXPONENTIAL_EXTRA
 from derive.families.exponential import Exponential
 from derive.families.gamma import Gamma
@@ -43,6 +45,7 @@ from derive.families.lognormal import LogNormal
 from derive.families.normal import EXTRA as NORMAL_EXTRA
 from derive.families.normal import Normal
 from derive.families.pareto import Pareto
+from derive.families.poisson import Poisson
 from derive.families.student_t import StudentT
 from derive.families.uniform import Uniform
 from derive.families.weibull import Weibull
@@ -67,7 +70,7 @@ from derive.symbols import (
 )
 
 DECLARED = (Laplace, Gamma, Gumbel, LogNormal, Weibull, InverseGamma, Beta, Cauchy, HalfCauchy, StudentT, Kumaraswamy,
-            Pareto, Bernoulli, Geometric, Uniform)
+            Pareto, Bernoulli, Geometric, Uniform, Poisson, Binomial, ContinuousBernoulli)
 _NORMAL = {"": (mu, sigma), "1": (mu1, sigma1), "2": (mu2, sigma2)}
 _ONE = {"": (rate, scale), "1": (rate1, scale1), "2": (rate2, scale2)}
 MEMBERS = {
@@ -79,7 +82,7 @@ MEMBERS = {
 #: how a family is called in titles
 TITLE = {"laplace": "Laplace", "gumbel": "Gumbel", "lognormal": "log-normal", "weibull": "Weibull", "cauchy": "Cauchy",
          "half-cauchy": "half-Cauchy", "student-t": "Student's t", "kumaraswamy": "Kumaraswamy", "pareto": "Pareto",
-         "bernoulli": "Bernoulli"}
+         "bernoulli": "Bernoulli", "poisson": "Poisson", "binomial": "binomial", "continuous-bernoulli": "continuous Bernoulli"}
 
 #: pairs (q family, p family) with a cross-entropy and KL divergence here: torch.distributions' KL registry among
 #: the families above, then pairs no peer has
@@ -100,13 +103,20 @@ PAIRS = (
     ("gamma", "pareto"), ("gamma", "uniform"), ("gumbel", "pareto"), ("gumbel", "uniform"), ("laplace", "pareto"),
     ("laplace", "uniform"), ("normal", "pareto"), ("normal", "uniform"), ("pareto", "beta"),
     ("pareto", "exponential"), ("pareto", "gamma"), ("pareto", "normal"), ("pareto", "uniform"),
+    ("poisson", "poisson"), ("poisson", "bernoulli"), ("bernoulli", "poisson"), ("binomial", "binomial"),
+    ("poisson", "binomial"),
+    ("continuous-bernoulli", "continuous-bernoulli"), ("continuous-bernoulli", "exponential"),
+    ("continuous-bernoulli", "normal"), ("continuous-bernoulli", "pareto"), ("continuous-bernoulli", "uniform"),
+    ("beta", "continuous-bernoulli"), ("exponential", "continuous-bernoulli"), ("gamma", "continuous-bernoulli"),
+    ("gumbel", "continuous-bernoulli"), ("laplace", "continuous-bernoulli"), ("normal", "continuous-bernoulli"),
+    ("pareto", "continuous-bernoulli"), ("uniform", "continuous-bernoulli"),
 )
 
 
 #: families in the order the article's chapters take them, with the derivations each chapter shows (q from it)
 CHAPTERS = ("exponential", "half-normal", "laplace", "gamma", "beta", "gumbel", "lognormal", "weibull", "inverse-gamma",
-            "cauchy", "half-cauchy", "student-t", "kumaraswamy", "pareto", "uniform", "bernoulli", "geometric",
-            "normal")
+            "cauchy", "half-cauchy", "student-t", "kumaraswamy", "pareto", "uniform", "continuous-bernoulli",
+            "bernoulli", "geometric", "poisson", "binomial", "normal")
 
 
 def chapter(family: str) -> list[str]:

@@ -23,6 +23,7 @@ from sympy import (
     expand,
     expand_log,
     log,
+    oo,
     simplify,
     summation,
 )
@@ -92,9 +93,15 @@ def _summed(q, statistic):
     inside = {p: 1 / (1 + Dummy("w", positive=True)) for p, bounds in q.domains().items()
               if bounds == (0, 1)}
 
+    terminating = q.support[1] != oo
+
     def settle(piecewise):
         for expr, cond in piecewise.args:
             if cond.xreplace(inside) == True:  # noqa: E712  (SymPy's true)
+                return expr
+            # a sum up to a count n is a terminating hypergeometric series: the convergence condition SymPy
+            # attaches (p/|p - 1| <= 1) belongs to the infinite series and does not apply (the checks confirm it)
+            if terminating and not expr.has(Sum):
                 return expr
         return piecewise
 
@@ -102,6 +109,25 @@ def _summed(q, statistic):
     if total.has(Sum):
         raise DerivationError(f"SymPy cannot sum E_q[{statistic}] for {q.family} in closed form")
     return total
+
+
+def kept_expectation(q, statistic):
+    """E_q[statistic] with no closed form: the written-out sum itself, after confirming that SymPy's summation
+    leaves it unevaluated (a lemma SymPy can sum must be derived, not kept)."""
+    kept = Sum(statistic * q.density(z), (z, *q.support))
+    k = Symbol("z", integer=True, nonnegative=True)
+    if not summation((statistic * q.density(z)).xreplace({z: k}), (k, *q.support)).has(Sum):
+        raise DerivationError(f"E_q[{statistic}] under {q.family} has a closed form: derive it instead of keeping it")
+    return kept
+
+
+def kept_moment_steps(q, statistic, value):
+    """Steps of a kept lemma: the definition, the mass function written out, and where it stops."""
+    return (
+        Step(Sum(statistic * Q(z), (z, *q.support)), "definition", "", ()),
+        Step(value, "no-closed-form", "write out the mass function; SymPy's summation leaves this series "
+             "unevaluated and no closed form is known, so it is kept as a series and computed numerically", ()),
+    )
 
 
 def discrete_moment_steps(q, statistic, value, where: str):
@@ -120,6 +146,8 @@ def discrete_moment_steps(q, statistic, value, where: str):
 def moment_lemma_steps(q, statistic, value, where: str):
     """Steps of ``∫ statistic · q dz = value`` by the family's standardising substitution: linearity over the terms
     of the substituted statistic, then the standard member's expectations."""
+    if value.has(Sum):
+        return kept_moment_steps(q, statistic, value)
     if getattr(q, "discrete", False):
         return discrete_moment_steps(q, statistic, value, where)
     standard = q.standard()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import S, log
+from sympy import S, factorial, log
 
 from derive.families.family import Family
 
@@ -26,4 +26,6 @@ class Bernoulli(Family):
         return (
             ("normalisation", S.One, "A Bernoulli mass function sums to one", ()),
             ("mean", z, "The mean of a Bernoulli distribution", ()),
+            ("log-factorial-mean", log(factorial(z)), "The mean of log z! under a Bernoulli distribution (0! = 1! = 1)",
+             ()),
         )

@@ -14,7 +14,8 @@ from derive.numeric import CONDITION
 from derive.symbols import LATEX_NAMES
 
 #: parameter domain -> SymPy assumptions of its symbols
-ASSUMPTIONS = {"positive": {"positive": True}, "real": {"real": True}, "unit": {"positive": True}}
+ASSUMPTIONS = {"positive": {"positive": True}, "real": {"real": True}, "unit": {"positive": True},
+               "count": {"integer": True, "nonnegative": True}}
 #: parameter domain -> the interval random check points are drawn from (beyond the assumptions)
 INTERVALS = {"unit": (0, 1)}
 
@@ -86,10 +87,14 @@ class Family(Distribution):
         """(slug, statistic, title, free symbols that act as pattern variables) of each moment lemma."""
         raise NotImplementedError
 
-    def statistics(self, z) -> tuple[Statistic, ...]:
-        from derive.lemmas import expectation
+    #: slugs of lemmas with no closed form: their value is the sum (integral) itself, computed numerically
+    kept: tuple[str, ...] = ()
 
-        return tuple(Statistic(stat, expectation(self, stat), self.lemma(slug), free)
+    def statistics(self, z) -> tuple[Statistic, ...]:
+        from derive.lemmas import expectation, kept_expectation
+
+        return tuple(Statistic(stat, (kept_expectation if slug in self.kept else expectation)(self, stat),
+                               self.lemma(slug), free)
                      for slug, stat, _, free in self.lemma_statistics(z))
 
     # the standard member and its expectations ------------------------------------------------------------------
