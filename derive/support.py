@@ -83,6 +83,7 @@ def checker(q, p, params, finite=False, integrand=None, z=None):
         rng = rng_for(label)
         domains = merge_domains(*(getattr(d, "domains", dict)() for d in (q, p)))
         seen = {"gap": 0, "tail": 0, "finite": 0}
+        possible = {case: _possible(case, finite, q, p) for case in seen}
         for _ in range(DRAWS):
             point = random_point(params, rng, domains)
             w = _gap_point(q, p, point)
@@ -101,9 +102,9 @@ def checker(q, p, params, finite=False, integrand=None, z=None):
                     raise DerivationError(f"{label}: +oo claimed at {point}, where the supports nest and the "
                                           "integral converges")
                 seen["tail"] += 1
-            if all(n >= POINTS for k, n in seen.items() if _possible(k, finite, q, p)):
+            if all(n >= POINTS for k, n in seen.items() if possible[k]):
                 break
-        missing = [k for k, n in seen.items() if _possible(k, finite, q, p) and n == 0]
+        missing = [k for k, n in seen.items() if possible[k] and n == 0]
         if missing:
             raise DerivationError(f"{label}: no random point reached the case(s) {', '.join(missing)}")
         done = ", ".join(f"{n} {k}" for k, n in seen.items() if n)

@@ -116,9 +116,13 @@ class DiffRatioOpt(Optimization):
     def __call__(self, expr):
         return expr.replace(lambda e: isinstance(e, Add), self._rewrite)
 
-    @staticmethod
-    def _rewrite(add):
+    MAX_TERMS = 12  # the pairs are simplified one by one: a long sum (a continuous Bernoulli's) would take minutes
+
+    @classmethod
+    def _rewrite(cls, add):
         terms = list(Add.make_args(add))
+        if len(terms) > cls.MAX_TERMS:
+            return add
         for i, a in enumerate(terms):
             for j, b in enumerate(terms):
                 if i == j or not (a.could_extract_minus_sign() is False and b.could_extract_minus_sign()):

@@ -4,7 +4,9 @@ proportional to e^(eta z), whose moments SymPy integrates."""
 
 from __future__ import annotations
 
-from sympy import S, atanh, exp, integrate, log, simplify
+from functools import lru_cache
+
+from sympy import Dummy, S, Symbol, atanh, exp, factor_terms, integrate, log, simplify
 
 from derive.families.family import Family
 
@@ -52,10 +54,17 @@ class ContinuousBernoulli(Family):
         return self
 
     def standard_moment(self, k: int):
-        """E[u^k] = ∫ u^k e^(eta u) du / ∫ e^(eta u) du over [0, 1] (eta != 0: p != 1/2)."""
-        from sympy import Dummy
+        """E[u^k] = ∫ u^k e^(eta u) du / ∫ e^(eta u) du over [0, 1] (eta != 0: p != 1/2), in p."""
+        (p,) = self.params
+        return _moment(k).xreplace({P: p})
 
-        eta, u = Dummy("eta", real=True, nonzero=True), Dummy("u", positive=True)
-        ratio = integrate(u**k * exp(eta * u), (u, 0, 1), conds="none") / integrate(exp(eta * u), (u, 0, 1),
-                                                                                   conds="none")
-        return simplify(ratio).xreplace({eta: self._eta()})
+
+P = Symbol("p", positive=True)
+
+
+@lru_cache(maxsize=None)
+def _moment(k: int):
+    """E[u^k] in P: SymPy integrates in eta, then e^eta = p/(1 - p) and eta = 2 artanh(2p - 1) (compact in p)."""
+    eta, u = Dummy("eta", real=True, nonzero=True), Dummy("u", positive=True)
+    ratio = integrate(u**k * exp(eta * u), (u, 0, 1), conds="none") / integrate(exp(eta * u), (u, 0, 1), conds="none")
+    return factor_terms(simplify(simplify(ratio).subs(exp(eta), P / (1 - P)).subs(eta, 2 * atanh(2 * P - 1))))

@@ -1,0 +1,98 @@
+"""Pairs that are finite only under a condition on the parameters (supports that depend on them, moments that exist
+only for some), the checks of the step that says so, and expectations kept as series."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+from sympy import Piecewise, Sum, Symbol, factorial, log, oo
+
+from derive import registry, support
+from derive.checking import check_steps
+from derive.families.bernoulli import Bernoulli
+from derive.families.exponential import Exponential
+from derive.families.pareto import Pareto
+from derive.families.uniform import Uniform
+from derive.lemmas import kept_expectation
+from derive.numeric import CONDITION, random_point
+from derive.prove import DerivationError
+from derive.step import Derivation
+
+
+def _condition(name):
+    closed = registry.get(name).closed_form
+    assert isinstance(closed, Piecewise) and closed.args[1] == (oo, True)
+    return closed.args[0].cond
+
+
+@pytest.mark.parametrize("name, holds, fails", [
+    ("kl-uniform-uniform", {"low1": 0, "high1": 1, "low2": -1, "high2": 2},
+     {"low1": -2, "high1": 1, "low2": -1, "high2": 2}),
+    ("kl-uniform-exponential", {"low1": 0.5, "high1": 1}, {"low1": -0.5, "high1": 1}),
+    ("kl-pareto-pareto", {"scale1": 2, "scale2": 1}, {"scale1": 1, "scale2": 2}),
+    ("kl-pareto-exponential", {"alpha1": 1.5}, {"alpha1": 0.9}),
+    ("kl-pareto-normal", {"alpha1": 2.5}, {"alpha1": 1.5}),
+    ("kl-beta-uniform", {"low2": -0.1, "high2": 1.1}, {"low2": 0.1, "high2": 1.1}),
+    ("kl-binomial-binomial", {"total_count1": 3, "total_count2": 5}, {"total_count1": 5, "total_count2": 3}),
+])
+def test_a_conditional_pair_is_finite_exactly_where_its_condition_holds(name, holds, fails):
+    cond = _condition(name)
+    by_name = {str(s): s for s in cond.free_symbols}
+    assert cond.xreplace({by_name[k]: v for k, v in holds.items() if k in by_name}) == True  # noqa: E712
+    assert cond.xreplace({by_name[k]: v for k, v in fails.items() if k in by_name}) == False  # noqa: E712
+    step = registry.get(name).steps[1]
+    assert step.rule == "finiteness" and "+oo" in step.justification
+
+
+def test_the_finiteness_step_fails_when_the_condition_is_wrong():
+    """A planted condition that claims finiteness where q leaks out of p's support (or a Pareto mean diverges)."""
+    q, p = Uniform.member("1"), Exponential(Symbol("rate2", positive=True))
+    params = (*q.params, p.rate)
+    with pytest.raises(DerivationError, match="finite where q's support leaves"):
+        support.checker(q, p, params, finite=q.high > q.low)("planted")
+    pq, pe = Pareto.member("1"), Exponential(Symbol("rate2", positive=True))
+    integrand = -pq.density(Symbol("z")) * pe.log_density(Symbol("z"))
+    with pytest.raises(DerivationError, match="converges"):  # claims +oo for alpha <= 3, but alpha > 1 converges
+        support.checker(pq, pe, (*pq.params, pe.rate), finite=pq.alpha > 3, integrand=integrand,
+                        z=Symbol("z"))("planted")
+
+
+def test_a_planted_wrong_finite_branch_is_caught_by_the_step_check():
+    d = registry.get("kl-pareto-exponential")
+    (value, cond), rest = d.steps[-1].expr.args
+    wrong = replace(d.steps[-1], expr=Piecewise((value + Symbol("alpha1", positive=True) / 100, cond), rest))
+    with pytest.raises(DerivationError):
+        check_steps(Derivation(**{**d.__dict__, "steps": d.steps[:-1] + (wrong,)}), points=2)
+
+
+def test_random_points_meet_the_joint_relation():
+    q = Uniform.member("1")
+    rng = random.Random(1)
+    for _ in range(50):
+        point = random_point(list(q.params), rng, q.domains())
+        assert point[q.high] > point[q.low]
+    assert CONDITION in q.domains()
+
+
+def test_a_kept_series_must_have_no_closed_form():
+    z = Symbol("z")
+    with pytest.raises(DerivationError, match="has a closed form"):
+        kept_expectation(Bernoulli.member(""), z)
+    kept = registry.get("lemma-poisson-log-factorial-mean").closed_form
+    assert isinstance(kept, Sum) and kept.function.has(log(factorial(z)))
+
+
+def test_poisson_kl_cancels_the_series_and_matches_scipy():
+    np = pytest.importorskip("numpy")
+    stats = pytest.importorskip("scipy.stats")
+    from generated import function
+
+    closed = registry.get("kl-poisson-poisson").closed_form
+    assert not closed.has(oo) and "Sum" not in str(closed)
+    r1, r2 = np.array([0.3, 2.0, 7.5]), np.array([1.1, 2.0, 3.0])
+    k = np.arange(0, 200)
+    expected = [np.sum(stats.poisson(a).pmf(k) * (stats.poisson(a).logpmf(k) - stats.poisson(b).logpmf(k)))
+                for a, b in zip(r1, r2)]
+    np.testing.assert_allclose(function("kl-poisson-poisson")(r1, r2), expected, rtol=1e-12, atol=1e-15)
