@@ -81,7 +81,7 @@ def test_a_kept_series_must_have_no_closed_form():
     with pytest.raises(DerivationError, match="has a closed form"):
         kept_expectation(Bernoulli.member(""), z)
     kept = registry.get("lemma-poisson-log-factorial-mean").closed_form
-    assert isinstance(kept, Sum) and kept.function.has(log(factorial(z)))
+    assert isinstance(kept, Sum) and any(a.args[0].func == factorial for a in kept.function.atoms(log))
 
 
 def test_poisson_kl_cancels_the_series_and_matches_scipy():
