@@ -19,6 +19,10 @@ def _parser() -> argparse.ArgumentParser:
         "derive latex kl-normal-normal --standalone -o kl.tex | derive code kl-normal-normal --target numpy",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    spec = argparse.ArgumentParser(add_help=False)
+    spec.add_argument("--spec", action="append", type=Path, metavar="FILE.toml",
+                      help="also derive for the family declared in FILE.toml (repeatable; see examples/)")
+    sub = _WithSpec(sub, spec)
     sub.add_parser("list", help="list derivations and lemmas")
     s = sub.add_parser("show", help="print a derivation's steps in the terminal")
     s.add_argument("name")
@@ -38,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--grad", action="store_true", help="also emit the gradient functions, one per parameter")
     s.add_argument("-o", "--output", type=Path, help="write to PATH instead of standard output")
     s = sub.add_parser("verify", help="check step chain, sympy.integrate and mpmath quadrature")
-    s.add_argument("names", nargs="*", metavar="NAME", help="derivations to verify (default: all)")
+    s.add_argument("names", nargs="*", metavar="NAME",
+                   help="derivations to verify (default: all; with --spec, those of the declared families)")
     sub.add_parser("coverage", help="print the table of families and pairs derived, verified and emitted, beside "
                    "torch.distributions and TensorFlow Probability")
     s = sub.add_parser("build", help="regenerate everything under output/")
@@ -47,6 +52,37 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("check", help="exit 1 and list the files in output/ that differ from a fresh build")
     s.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: output)")
     return p
+
+
+class _WithSpec:
+    """Subparsers that all take ``--spec FILE.toml``."""
+
+    def __init__(self, sub, spec):
+        self.sub, self.spec = sub, spec
+
+    def add_parser(self, name, **kwargs):
+        return self.sub.add_parser(name, parents=[self.spec], **kwargs)
+
+
+#: commands that refuse --spec, and why (their output is the built-ins' golden record or their table)
+NO_SPEC = {
+    "build": "output/ is the record of the built-in derivations",
+    "check": "output/ is the record of the built-in derivations",
+    "coverage": "the coverage table reports the built-in families",
+}
+
+
+def _declare(args) -> list[str]:
+    """Register the families of the --spec files before the command runs; the names of their derivations."""
+    if not getattr(args, "spec", None):
+        return []
+    if args.command in NO_SPEC:
+        from derive.spec import SpecError
+
+        raise SpecError(f"'derive {args.command}' does not take --spec: {NO_SPEC[args.command]}")
+    from derive.spec_catalog import register_specs
+
+    return register_specs(args.spec)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -112,7 +148,7 @@ def cmd_verify(args) -> int:
     from derive import registry
     from derive.verify import verify
 
-    names = args.names or registry.names()
+    names = args.names or getattr(args, "declared", None) or registry.names()
     for name in names:
         registry.entry(name)  # unknown names fail before any work
     print(f"{'derivation':<34} {'check':<16} {'result':<6} {'seconds':>8}  detail")
@@ -172,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     from derive.errors import USAGE_ERRORS, FAILURES
 
     try:
+        args.declared = _declare(args)
         return COMMANDS[args.command](args)
     except USAGE_ERRORS() as exc:
         print(f"derive: error: {exc}", file=sys.stderr)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 
 def USAGE_ERRORS() -> tuple[type[BaseException], ...]:
-    """Bad input from the user: unknown derivation, target or parameterisation (exit 2)."""
+    """Bad input from the user: unknown derivation, target or parameterisation, a refused spec file (exit 2)."""
     from derive.emit.code import CodeError
     from derive.emit.params import ParamError
     from derive.registry import UnknownDerivation
+    from derive.spec import SpecError
 
-    return (UnknownDerivation, CodeError, ParamError)
+    return (UnknownDerivation, CodeError, ParamError, SpecError)
 
 
 def FAILURES() -> tuple[type[BaseException], ...]:

@@ -1,0 +1,112 @@
+"""Code for a closed form that keeps integrals SymPy found no closed form for (derivations of declared families,
+``derive.spec_walk``): NumPy only, each integral a function of the parameters it depends on, computed element by
+element with ``scipy.integrate.quad``. Other targets, ``--grad`` and kept sums are refused with the reason.
+
+The maths (the expression around the integrals, each integrand, the ends of each range) is printed by SymPy's
+NumPy printer (``derive.emit.printers``); the template supplies the structure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Function, Integral, Sum, binomial, default_sort_key, exp, factorial, log, loggamma, powsimp, sstr
+
+from derive.emit.printers import NumPyStablePrinter
+
+#: relative tolerance asked of scipy.integrate.quad
+EPSREL = 1e-12
+
+
+class QuadraturePrinter(NumPyStablePrinter):
+    """The NumPy printer of the other modules (scipy.special for log Γ, ψ, Γ, erf), printing the integrals' stand-in
+    functions ``_integral_<i>(...)`` as calls. No stable pass runs here, so no helper needs ``single``."""
+
+    single_mode = False
+
+
+@dataclass(frozen=True)
+class KeptIntegral:
+    """One integral of the closed form: a module function ``name(args)`` computing it per element."""
+
+    name: str
+    args: tuple[str, ...]
+    variable: str
+    integrand: str  # printed
+    lower: str
+    upper: str
+    formula: str  # the integral, as SymPy's str printer writes it (for the docstring)
+    series: bool = False  # a sum over the integers from lower to upper (summed in chunks), not an integral
+
+
+def kept(expr) -> tuple:
+    """The integrals and sums ``expr`` keeps, in a stable order."""
+    return tuple(sorted(expr.atoms(Integral, Sum), key=default_sort_key))
+
+
+def refusal(name: str, target: str, grad: bool, expr) -> str:
+    """Why code for ``expr`` (which keeps integrals or sums) cannot be emitted as asked, or '' when it can."""
+    found = kept(expr)
+    what = f"keeps {len(found)} expectation{'s' * (len(found) != 1)} SymPy found no closed form for"
+    kind = "a series" if any(isinstance(i, Sum) for i in found) else "an integral"
+    if target != "numpy":
+        return (f"{name}: its closed form {what} ({kind}); code for it is emitted only with --target numpy "
+                "(scipy.integrate.quad or a summed series per element)")
+    if grad:
+        return f"{name}: its closed form {what} ({kind}); --grad is not available for it"
+    return ""
+
+
+def log_space(term):
+    """A series term with factorials, binomial coefficients and powers written as one exponential of log Γ's
+    (p^z C(n, z) / z! overflows as separate factors long before their product does)."""
+    term = term.replace(lambda e: isinstance(e, factorial), lambda e: exp(loggamma(e.args[0] + 1)))
+    term = term.replace(lambda e: isinstance(e, binomial), lambda e: exp(
+        loggamma(e.args[0] + 1) - loggamma(e.args[1] + 1) - loggamma(e.args[0] - e.args[1] + 1)))
+    term = term.replace(lambda e: e.is_Pow and not e.exp.is_Integer, lambda e: exp(e.exp * log(e.base)))
+    term = term.replace(lambda e: isinstance(e, log) and isinstance(e.args[0], exp), lambda e: e.args[0].args[0])
+    return powsimp(term, combine="exp")
+
+
+def split(expr, args):
+    """(``expr`` with each integral replaced by a call of its stand-in function, the KeptIntegral records)."""
+    printer = QuadraturePrinter({"fully_qualified_modules": True, "allow_unknown_functions": True})
+    order = {a: i for i, a in enumerate(args)}
+    replace, records = {}, []
+    for i, integral in enumerate(kept(expr)):
+        (var, lo, hi), = integral.limits
+        params = sorted(integral.free_symbols, key=lambda s: order.get(s, len(order)))
+        series = isinstance(integral, Sum)
+        name = f"_{'series' if series else 'integral'}_{i}"
+        replace[integral] = Function(name)(*params)
+        body = log_space(integral.function) if series else integral.function
+        records.append(KeptIntegral(
+            name=name, args=tuple(map(str, params)), variable=str(var), integrand=printer.doprint(body),
+            lower=printer.doprint(lo), upper=printer.doprint(hi), formula=sstr(integral), series=series,
+        ))
+    return expr.xreplace(replace), records, printer
+
+
+def emit(name: str, derivation, expr, args, regenerate: str) -> str:
+    """The NumPy module for derivation ``name`` whose closed form ``expr`` (in the arguments ``args``) keeps
+    integrals."""
+    from derive.emit.code import format_python, function_name
+    from derive.render.environment import render
+
+    masked, integrals, printer = split(expr, args)
+    value = printer.doprint(masked)
+    source = render(
+        "code/quadrature_module.py.j2",
+        derivation=name,
+        function=function_name(name),
+        args=[str(a) for a in args],
+        positive=[str(a) for a in args if a.is_positive],
+        summary=derivation.summary,
+        formula=sstr(expr, order="none"),
+        integrals=integrals,
+        value=value,
+        modules=sorted(m for m in printer.module_imports if m not in ("numpy",)),
+        epsrel=EPSREL,
+        regenerate=regenerate,
+    )
+    return format_python(source)
