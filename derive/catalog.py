@@ -302,3 +302,4 @@ def lemma_mvn_log_density():
 import derive.catalog_exponential  # noqa: E402, F401  (registers the exponential family's derivations)
 import derive.catalog_half_normal  # noqa: E402, F401  (registers the half-normal family's derivations)
 import derive.catalog_families  # noqa: E402, F401  (registers the declared families and the pairs between them)
+import derive.catalog_vector  # noqa: E402, F401  (registers the categorical and Dirichlet derivations)

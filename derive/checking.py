@@ -71,8 +71,11 @@ def compare(a, b, hints, *, label: str, points: int = POINTS, names=("the step b
 
 def _same_integrands(a, b) -> bool:
     """True when ``a - b`` is a combination of integrals over one range (and nothing else) whose integrands cancel
-    symbolically: then a = b by linearity of the integral, without quadrature."""
+    symbolically: then a = b by linearity of the integral, without quadrature. When the integrals cancel term by
+    term and what is left is 0, too."""
     integrals = (a - b).atoms(Integral, Sum)
+    if not integrals:
+        return symbolic_equal(a - b, S.Zero)
     ranges = {(type(i), i.limits) for i in integrals}
     if len(ranges) != 1 or any(i.function.has(Integral, Sum) for i in integrals):
         return False

@@ -85,8 +85,14 @@ def check_sympy(derivation: Derivation) -> str:
         raise NotSettled("the closed form is +oo (the supports do not nest); the step chain checks why")
     methods = []
     for label, n, definition, closed, hints in _instances(derivation, DIMENSIONS[:2]):
-        direct = _within(SYMPY_SECONDS, lambda: derivation.integrate(definition, n) if derivation.integrate
-                         else definition.doit())
+        try:
+            direct = _within(SYMPY_SECONDS, lambda: derivation.integrate(definition, n) if derivation.integrate
+                             else definition.doit())
+        except DerivationError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, NotImplementedError) as exc:  # SymPy fails inside integrate
+            raise NotSettled(f"{derivation.name}{label}: sympy.integrate failed ({type(exc).__name__}: "
+                             f"{' '.join(str(exc).split())[:80]}); the step chain and quadrature stand") from exc
         if direct.has(Integral):
             raise NotSettled(f"{derivation.name}{label}: sympy.integrate left an integral (SymPy cannot do it "
                              "directly; the step chain and quadrature stand)")
@@ -99,7 +105,8 @@ def check_sympy(derivation: Derivation) -> str:
             raise NotSettled(f"{derivation.name}{label}: sympy.integrate returned a value that is not a real number "
                              f"({exc}); quadrature decides") from exc
     substituted = derivation.integrate and derivation.definition.has(Integral)
-    how = "sympy.integrate after z = mu + L u" if substituted else "sympy.integrate"
+    how = getattr(derivation.integrate, "label", "sympy.integrate after z = mu + L u") if substituted else \
+        "sympy.integrate"
     return f"{how} = closed form (" + "; ".join(sorted(set(methods))) + ")"
 
 
@@ -115,6 +122,10 @@ def check_mpmath(derivation: Derivation) -> str:
 
 def _scipy_check(derivation: Derivation) -> str:
     """Entropy of a normal / multivariate normal against scipy.stats (when scipy is installed)."""
+    from derive import vector_scipy
+
+    if derivation.name in vector_scipy.NAMES:
+        return vector_scipy.check(derivation)
     if derivation.name not in ("entropy-normal", "entropy-mvn"):
         return ""
     try:
