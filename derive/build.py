@@ -9,7 +9,7 @@ from pathlib import Path
 
 from derive import registry
 from derive.emit import params
-from derive.emit.code import emit_module, function_name
+from derive.emit.code import emit_module, function_name, refused
 from derive.emit.targets import TARGETS
 from derive.fileio import check_creatable, write_atomic
 from derive.pdf import compile_pdf, have_pdflatex, have_pdftoppm, png_preview
@@ -48,7 +48,7 @@ def _emit(job: tuple[str, str]) -> list[tuple[str, object]]:
 
         return [(VERDICTS, coverage.check(coverage.derivations()[int(param)::2]))]
     return [(f"code/{target}/{param}/{function_name(name)}.py", emit_module(name, target, param))
-            for target in TARGETS]
+            for target in TARGETS if not refused(name, target)]  # a kept series or integral: NumPy only
 
 
 def _with_coverage(items) -> dict:

@@ -10,6 +10,7 @@ from generated import function
 
 from derive import registry
 from derive.catalog_families import PAIRS
+from derive.emit.code import refused
 
 RNG = np.random.default_rng(20261126)
 
@@ -97,6 +98,12 @@ def quadrature_kl(qf, pf, qa, pa):
 
     q, p = FAMILIES[qf][1](stats, *qa), FAMILIES[pf][1](stats, *pa)
     lo, hi = q.support()
+    if hasattr(q.dist, "pmf"):  # discrete: the sum over q's support (to where its mass is below 1e-300)
+        k = np.arange(lo, min(hi, q.ppf(1 - 1e-16) + 200) + 1)
+        mass = q.pmf(k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(mass > 0, mass * (q.logpmf(k) - p.logpmf(k)), 0.0)
+        return float(np.sum(terms))
     value, _ = integrate.quad(lambda x: q.pdf(x) * (q.logpdf(x) - p.logpdf(x)), lo, hi, epsabs=0, epsrel=1e-12,
                               limit=200)
     return value
@@ -108,7 +115,12 @@ def test_entropy_matches_torch_and_scipy(family):
     stats = pytest.importorskip("scipy.stats")
     args = draw(family, 20)
     got = function(f"entropy-{family}")(*args)
-    np.testing.assert_allclose(got, torch_law(family, args).entropy().numpy(), rtol=RTOL.get(family, 1e-12))
+    try:
+        theirs = torch_law(family, args).entropy().numpy()
+    except (NotImplementedError, ValueError):  # torch has no Poisson entropy, nor a binomial one over mixed counts
+        theirs = None
+    if theirs is not None:
+        np.testing.assert_allclose(got, theirs, rtol=RTOL.get(family, 1e-12))
     if FAMILIES[family][1] is not None:
         expected = [FAMILIES[family][1](stats, *a).entropy() for a in zip(*args)]
         np.testing.assert_allclose(got, expected, rtol=1e-9)
@@ -123,7 +135,10 @@ def test_kl_and_cross_entropy_match_an_independent_route(qf, pf):
     qa, pa = draw(qf, 12), draw(pf, 12)
     kl = function(f"kl-{qf}-{pf}")(*qa, *pa)
     ce = function(f"cross-entropy-{qf}-{pf}")(*qa, *pa)
-    if in_torch_registry(qf, pf):
+    torch_has = in_torch_registry(qf, pf)
+    if torch_has and qf == pf == "binomial":  # torch refuses total_count1 < total_count2 (finite here)
+        torch_has = False
+    if torch_has:
         expected = kl_divergence(torch_law(qf, qa), torch_law(pf, pa)).numpy()
         # torch's closed forms cancel where the KL is small: compare with its absolute error in mind
         np.testing.assert_allclose(kl, expected, rtol=1e-10, atol=1e-12)
@@ -152,6 +167,8 @@ def test_every_target_agrees_with_numpy(target):
     pytest.importorskip(target)
     rng = np.random.default_rng(7)
     for name in _names():
+        if refused(name, target):  # a kept series: NumPy only (the refusal is tested in test_conditions)
+            continue
         rest = name.removeprefix("entropy-").removeprefix("cross-entropy-").removeprefix("kl-")
         families = [rest] if name.startswith("entropy-") else list(_split(rest))
         args = [a for f in families for a in draw(f, 4, rng)]

@@ -13,9 +13,11 @@ from functools import lru_cache
 from sympy import Add, Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
 
 from derive import registry
-from derive.emit import mvn
+from derive.emit import mvn, quadrature
 from derive.emit import params as params_mod
+from derive.emit import vector
 from derive.emit.helpers import helpers_for
+from derive.emit.near_diagonal import with_near_form
 from derive.emit.stable import stable_form
 from derive.emit.targets import TARGETS
 from derive.render.environment import render
@@ -59,9 +61,10 @@ def _plain(indexed: Indexed) -> Symbol:
 
 def _flatten_sum(closed_form):
     """A closed form with a sum over d -> (elementwise expression in array arguments, True)."""
-    if not closed_form.atoms(Sum):
+    over_d = [s for s in closed_form.atoms(Sum) if s.function.has(Indexed)]  # not a kept series (Poisson)
+    if not over_d:
         return closed_form, False
-    flat = closed_form.replace(lambda e: isinstance(e, Sum), lambda e: e.function)
+    flat = closed_form.replace(lambda e: e in over_d, lambda e: e.function)
     return flat.xreplace({x: _plain(x) for x in flat.atoms(Indexed)}), True
 
 
@@ -87,7 +90,9 @@ def prepared(name: str, param: str):
 
 @lru_cache(maxsize=None)
 def _stable(name: str, param: str):
-    return stable_form(prepared(name, param)[1])
+    """The closed form rewritten for floating point; a self-pair's KL by the integral remainder near p = q
+    (``derive.emit.near_diagonal``)."""
+    return with_near_form(name, stable_form(prepared(name, param)[1]))
 
 
 @lru_cache(maxsize=None)
@@ -107,6 +112,8 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
     ``<name>_grad_<arg>``, computing the partial derivative SymPy takes of the closed form (elementwise, for the
     D-dimensional sum).
     """
+    if vector.is_vector(name):
+        return vector.emit(name, target, param, grad)
     if param is None:
         param = params_mod.default(name)
     if mvn.is_mvn(name):
@@ -114,7 +121,17 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
     if target not in TARGETS:
         raise CodeError(f"unknown target {target!r}; known targets: {', '.join(TARGETS)}")
     tgt = TARGETS[target]
+    kept = _kept(name)
+    if kept:  # a declared family's expectation with no closed form: NumPy quadrature, or refused
+        reason = quadrature.refusal(name, target, grad, kept)
+        if reason:
+            raise CodeError(reason)
     derivation, expr, args, reduces = prepared(name, param)
+    if not args and _declared(name):  # a declared family without parameters
+        raise CodeError(f"{name} has no parameters: its value is the constant {sstr(derivation.closed_form)}; no "
+                        "function is emitted for it")
+    if kept:
+        return quadrature.emit(name, derivation, expr, args, _regenerate(name, target, param))
     printer = tgt.printer({"fully_qualified_modules": True})
     stable = _stable(name, param)
     arg_names = tuple(map(str, args))
@@ -142,8 +159,45 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
             ))
     used = Add(stable, *(_gradient(name, param, f.gradient_of)[1] for f in functions[1:]))
     source = render("code/module.py.j2", functions=functions, target=tgt, param=param, derivation=name,
-                    helpers=helpers_for(used, printer), reduce_options=REDUCE, imports=_imports(tgt, printer))
+                    helpers=helpers_for(used, printer), reduce_options=REDUCE, imports=_imports(tgt, printer),
+                    regenerate=_regenerate(name, target, param))
     return format_python(source)
+
+
+def _declared(name: str) -> bool:
+    """Whether ``name`` is a derivation of a family declared in a spec file (``--spec``)."""
+    from derive.spec_catalog import origin
+
+    return bool(origin(name))
+
+
+def refused(name: str, target: str) -> str:
+    """Why no code for ``target`` is emitted for derivation ``name`` (a kept integral or series: NumPy only), or ''."""
+    kept = _kept(name)
+    return quadrature.refusal(name, target, False, kept) if kept else ""
+
+
+def _kept(name: str):
+    """The closed form of derivation ``name`` when it keeps integrals or sums SymPy could not do (a declared family's,
+    or a built-in kept series such as the Poisson's E[log z!]), else None."""
+    if registry.entry(name).kind != "derivation":
+        return None
+    derivation = registry.get(name)
+    if derivation.dimension is not None or not quadrature.kept(derivation.closed_form):
+        return None
+    return derivation.closed_form
+
+
+def _regenerate(name: str, target: str, param: str) -> str:
+    """The command that regenerates the module: ``derive build`` for the built-ins, ``derive code ... --spec FILE``
+    for derivations of families declared in spec files."""
+    from derive.spec_catalog import origin
+
+    files = origin(name)
+    if not files:
+        return "derive build"
+    specs = " ".join(f"--spec {path}" for path in files)
+    return f"derive code {name} --target {target} --param {param} {specs}"
 
 
 def _imports(target, printer) -> tuple[str, ...]:

@@ -104,8 +104,12 @@ _HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_rat
 
 
 def helpers_for(expr, printer) -> list[Helper]:
-    """The helpers ``expr`` (after the stable pass) calls, printed for ``printer``'s target."""
-    return [_printed(make, type(printer)) for func, make in _HELPERS if expr.has(func)]
+    """The helpers ``expr`` (after the stable pass) calls, printed for ``printer``'s target (with the log-gamma
+    ones of ``derive.emit.bregman``: ψ′(x) − 1/x in a self-pair's near-diagonal form)."""
+    from derive.emit import bregman
+
+    return [_printed(make, type(printer)) for func, make in _HELPERS if expr.has(func)] + \
+        bregman.helpers_for(expr, printer)
 
 
 @lru_cache(maxsize=None)

@@ -62,6 +62,9 @@ class _StableMixin:
         x, c = expr.args
         return self._print(Mul(x, grouped(Mul(x, exp(c))), evaluate=False))
 
+    def _print_trigamma_excess(self, expr):
+        return "_trigamma_excess(%s)" % self._print(expr.args[0])
+
     def _print_log_ratio(self, expr):
         return self._helper_call("_log_ratio", expr, like_arrays=True)
 

@@ -44,6 +44,10 @@ class Uniform(Family):
         """log z needs low >= 0, log(1 - z) needs high <= 1 (the lemma is proven there)."""
         return {"log-mean": self.low > 0, "log-complement-mean": self.high < 1}.get(slug)
 
+    def near_scale(self):
+        """The width: how far low and high may move for a KL near 0 to be computed along the segment."""
+        return self.high - self.low
+
     def quadrature_hint(self):
         return (self.low + self.high) / 2, (self.high - self.low) / 2
 
