@@ -25,8 +25,8 @@ from sympy.integrals.quadrature import gauss_legendre
 
 from derive.emit.bregman import trigamma_excess
 
-NODES = 12
-NEAR = S(1) / 2
+NODES = 8
+NEAR = S(1) / 4
 
 
 @lru_cache(maxsize=None)

@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["kl_beta_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def kl_beta_gamma(
     concentration11, concentration01, concentration2, rate2, validate=False
 ):
@@ -49,22 +39,19 @@ def kl_beta_gamma(
         if bool(jax.numpy.any(rate2 <= 0)):
             raise ValueError("kl_beta_gamma: rate2 must be positive")
     value = (
-        -concentration01 * jax.scipy.special.digamma(concentration01 + concentration11)
+        concentration01 * jax.scipy.special.digamma(concentration01)
+        - concentration01 * jax.scipy.special.digamma(concentration01 + concentration11)
         + concentration11 * rate2 / (concentration01 + concentration11)
         + concentration11 * jax.scipy.special.digamma(concentration11)
         - concentration11 * jax.scipy.special.digamma(concentration01 + concentration11)
         - concentration2 * jax.numpy.log(rate2)
         - concentration2 * jax.scipy.special.digamma(concentration11)
         + concentration2 * jax.scipy.special.digamma(concentration01 + concentration11)
-        + _diff_ratio(
-            concentration01 * jax.scipy.special.digamma(concentration01),
-            jax.scipy.special.digamma(concentration01),
-            jax.numpy.log(concentration01),
-        )
         - jax.scipy.special.gammaln(concentration01)
         - jax.scipy.special.gammaln(concentration11)
         + jax.scipy.special.gammaln(concentration2)
         + jax.scipy.special.gammaln(concentration01 + concentration11)
+        - jax.scipy.special.digamma(concentration01)
         + jax.scipy.special.digamma(concentration01 + concentration11)
     )
     return value

@@ -10,30 +10,6 @@ import jax.scipy.special
 __all__ = ["kl_beta_normal"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    r = a / b
-    value = jax.numpy.where(
-        jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
-        jax.numpy.log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
-        jax.numpy.log(r),
-    )
-    return value
-
-
 def kl_beta_normal(concentration11, concentration01, mu2, logvar2, validate=False):
     """KL(q || p) for q = Beta(concentration11, concentration01), p = N(mu2, sigma2**2).
 
@@ -58,6 +34,7 @@ def kl_beta_normal(concentration11, concentration01, mu2, logvar2, validate=Fals
             raise ValueError("kl_beta_normal: concentration01 must be positive")
     value = (
         concentration01 * jax.scipy.special.digamma(concentration01)
+        - concentration01 * jax.scipy.special.digamma(concentration01 + concentration11)
         + concentration11**2
         / (
             2 * concentration01**2 * jax.numpy.exp(logvar2)
@@ -84,17 +61,12 @@ def kl_beta_normal(concentration11, concentration01, mu2, logvar2, validate=Fals
         )
         + 0.5 * logvar2
         + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)
-        + _diff_ratio(
-            2 * jax.scipy.special.digamma(concentration01 + concentration11),
-            concentration01
-            * jax.scipy.special.digamma(concentration01 + concentration11),
-            _log_ratio(((concentration01) * 0 + 2), concentration01),
-        )
         - jax.scipy.special.gammaln(concentration01)
         - jax.scipy.special.gammaln(concentration11)
         + jax.scipy.special.gammaln(concentration01 + concentration11)
         - jax.scipy.special.digamma(concentration01)
         - jax.scipy.special.digamma(concentration11)
+        + 2 * jax.scipy.special.digamma(concentration01 + concentration11)
         + 0.91893853320467274
     )
     return value

@@ -5,6 +5,7 @@ Regenerate with ``derive build``; do not edit. H(q) for q = Bernoulli(probs).
 
 import jax
 import jax.numpy
+import jax.scipy.special
 
 __all__ = ["entropy_bernoulli"]
 
@@ -36,9 +37,9 @@ def entropy_bernoulli(probs, validate=False):
     if validate:
         if bool(jax.numpy.any(probs <= 0)):
             raise ValueError("entropy_bernoulli: probs must be positive")
-    value = -probs * jax.numpy.log(probs) + _diff_ratio(
+    value = _diff_ratio(
         probs * jax.numpy.log(_diff_ratio(1, probs, -jax.numpy.log(probs))),
         jax.numpy.log(_diff_ratio(1, probs, -jax.numpy.log(probs))),
         jax.numpy.log(probs),
-    )
+    ) - jax.scipy.special.xlogy(probs, probs)
     return value

@@ -5,6 +5,7 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = Bernoulli(prob
 
 import jax
 import jax.numpy
+import jax.scipy.special
 
 __all__ = ["kl_bernoulli_bernoulli"]
 
@@ -39,9 +40,98 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
             raise ValueError("kl_bernoulli_bernoulli: probs1 must be positive")
         if bool(jax.numpy.any(probs2 <= 0)):
             raise ValueError("kl_bernoulli_bernoulli: probs2 must be positive")
-    value = (
-        probs1 * jax.numpy.log(probs1)
-        - probs1 * jax.numpy.log(probs2)
+    value = jax.numpy.where(
+        jax.numpy.logical_and(
+            jax.numpy.greater_equal(probs1, 4 * abs(probs1 - probs2)),
+            jax.numpy.less_equal(probs1, 1 - 4 * abs(probs1 - probs2)),
+        ),
+        0.0010049499256588006451
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2) ** 2
+            + (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.011304379772951567026
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1) ** 2
+            + probs1
+            / (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2) ** 2
+            + (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.037210909065728192183
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2) ** 2
+            + (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.074038753308845613897
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2) ** 2
+            + (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.10730313838033537759
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2) ** 2
+            + (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.11964241387321545149
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2) ** 2
+            + (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.099886137453735668246
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1) ** 2
+            + probs1
+            / (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2) ** 2
+            + (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.049609318219529328931
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2) ** 2
+            + (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1)
+            ** (-2.0)
+        ),
+        -probs1 * jax.numpy.log(probs2)
         - probs1 * jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1)))
         + jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1)))
         + _diff_ratio(
@@ -49,5 +139,6 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
             jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2))),
             jax.numpy.log(probs1),
         )
+        + jax.scipy.special.xlogy(probs1, probs1),
     )
     return value

@@ -53,7 +53,153 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
             raise ValueError("kl_geometric_geometric: probs1 must be positive")
         if bool(jax.numpy.any(probs2 <= 0)):
             raise ValueError("kl_geometric_geometric: probs2 must be positive")
-    value = (
+    value = jax.numpy.where(
+        jax.numpy.logical_and(
+            jax.numpy.greater_equal(probs1, 4 * abs(probs1 - probs2)),
+            jax.numpy.less_equal(probs1, 1 - 4 * abs(probs1 - probs2)),
+        ),
+        0.0010049499256588006451
+        * (-probs1 + probs2) ** 2
+        * (
+            -1
+            / (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1)
+            ** 2
+            + (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2)
+            ** (-2.0)
+            + 1
+            / (
+                probs1
+                * (
+                    0.019855071751231884159 * probs1
+                    + 0.98014492824876811584 * probs2
+                    - 1
+                )
+                ** 2
+            )
+        )
+        + 0.011304379772951567026
+        * (-probs1 + probs2) ** 2
+        * (
+            -1
+            / (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1) ** 2
+            + (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2)
+            ** (-2.0)
+            + 1
+            / (
+                probs1
+                * (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1)
+                ** 2
+            )
+        )
+        + 0.037210909065728192183
+        * (-probs1 + probs2) ** 2
+        * (
+            -1
+            / (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1)
+            ** 2
+            + (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2)
+            ** (-2.0)
+            + 1
+            / (
+                probs1
+                * (
+                    0.23723379504183550709 * probs1
+                    + 0.76276620495816449291 * probs2
+                    - 1
+                )
+                ** 2
+            )
+        )
+        + 0.074038753308845613897
+        * (-probs1 + probs2) ** 2
+        * (
+            -1
+            / (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1)
+            ** 2
+            + (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2)
+            ** (-2.0)
+            + 1
+            / (
+                probs1
+                * (
+                    0.40828267875217509753 * probs1
+                    + 0.59171732124782490247 * probs2
+                    - 1
+                )
+                ** 2
+            )
+        )
+        + 0.10730313838033537759
+        * (-probs1 + probs2) ** 2
+        * (
+            -1
+            / (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1)
+            ** 2
+            + (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2)
+            ** (-2.0)
+            + 1
+            / (
+                probs1
+                * (
+                    0.59171732124782490247 * probs1
+                    + 0.40828267875217509753 * probs2
+                    - 1
+                )
+                ** 2
+            )
+        )
+        + 0.11964241387321545149
+        * (-probs1 + probs2) ** 2
+        * (
+            -1
+            / (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1)
+            ** 2
+            + (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2)
+            ** (-2.0)
+            + 1
+            / (
+                probs1
+                * (
+                    0.76276620495816449291 * probs1
+                    + 0.23723379504183550709 * probs2
+                    - 1
+                )
+                ** 2
+            )
+        )
+        + 0.099886137453735668246
+        * (-probs1 + probs2) ** 2
+        * (
+            -1
+            / (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1) ** 2
+            + (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2)
+            ** (-2.0)
+            + 1
+            / (
+                probs1
+                * (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1)
+                ** 2
+            )
+        )
+        + 0.049609318219529328931
+        * (-probs1 + probs2) ** 2
+        * (
+            -1
+            / (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1)
+            ** 2
+            + (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2)
+            ** (-2.0)
+            + 1
+            / (
+                probs1
+                * (
+                    0.98014492824876811584 * probs1
+                    + 0.019855071751231884158 * probs2
+                    - 1
+                )
+                ** 2
+            )
+        ),
         jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
         + _diff_ratio(
             jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1))) / probs1,
@@ -61,6 +207,6 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
             -jax.numpy.log(probs1),
         )
         + _log_ratio(probs1, probs2)
-        - jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2))) / probs1
+        - jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2))) / probs1,
     )
     return value

@@ -9,16 +9,6 @@ import jax.numpy
 __all__ = ["kl_gumbel_normal"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -60,14 +50,9 @@ def kl_gumbel_normal(loc1, scale1, mu2, sigma2, validate=False):
         + 0.57721566490153286 * scale1 * (loc1 / sigma2) / sigma2
         - 0.57721566490153286 * scale1 * mu2 / sigma2 / sigma2
         + _log_ratio(sigma2, scale1)
-        + 0.34172286830313988
-        + _diff_ratio(
-            0.16658896190385934 * (scale1 / sigma2) ** 2,
-            1,
-            2 * _log_ratio(scale1, sigma2) - 1.792225806523235,
-        )
+        - 0.65827713169686012
         + 0.5 * (loc1 / sigma2) ** 2
         + 0.5 * (mu2 / sigma2) ** 2
-        + 0.82246703342411322 * (scale1 / sigma2) ** 2
+        + 0.98905599532797256 * (scale1 / sigma2) ** 2
     )
     return value

@@ -4,6 +4,7 @@ Regenerate with ``derive build``; do not edit. H(q) for q = Bernoulli(probs).
 """
 
 import numpy
+import scipy.special
 
 __all__ = ["entropy_bernoulli"]
 
@@ -37,11 +38,11 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _entropy_bernoulli_terms(probs, single):
-    return -probs * numpy.log(probs) + _diff_ratio(
+    return _diff_ratio(
         probs * numpy.log(_diff_ratio(1, probs, -numpy.log(probs))),
         numpy.log(_diff_ratio(1, probs, -numpy.log(probs))),
         numpy.log(probs),
-    )
+    ) - scipy.special.xlogy(probs, probs)
 
 
 def entropy_bernoulli(probs, validate=False):

@@ -4,6 +4,7 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = Bernoulli(prob
 """
 
 import numpy
+import scipy.special
 
 __all__ = ["kl_bernoulli_bernoulli"]
 
@@ -37,9 +38,98 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _kl_bernoulli_bernoulli_terms(probs1, probs2, single):
-    return (
-        probs1 * numpy.log(probs1)
-        - probs1 * numpy.log(probs2)
+    return numpy.where(
+        numpy.logical_and(
+            numpy.greater_equal(probs1, 4 * abs(probs1 - probs2)),
+            numpy.less_equal(probs1, 1 - 4 * abs(probs1 - probs2)),
+        ),
+        0.0010049499256588006451
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2) ** 2
+            + (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.011304379772951567026
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1) ** 2
+            + probs1
+            / (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2) ** 2
+            + (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.037210909065728192183
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2) ** 2
+            + (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.074038753308845613897
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2) ** 2
+            + (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.10730313838033537759
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2) ** 2
+            + (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.11964241387321545149
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2) ** 2
+            + (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.099886137453735668246
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1) ** 2
+            + probs1
+            / (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2) ** 2
+            + (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1)
+            ** (-2.0)
+        )
+        + 0.049609318219529328931
+        * (-probs1 + probs2) ** 2
+        * (
+            -probs1
+            / (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1)
+            ** 2
+            + probs1
+            / (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2) ** 2
+            + (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1)
+            ** (-2.0)
+        ),
+        -probs1 * numpy.log(probs2)
         - probs1 * numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
         + numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
         + _diff_ratio(
@@ -47,6 +137,7 @@ def _kl_bernoulli_bernoulli_terms(probs1, probs2, single):
             numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))),
             numpy.log(probs1),
         )
+        + scipy.special.xlogy(probs1, probs1),
     )
 
 

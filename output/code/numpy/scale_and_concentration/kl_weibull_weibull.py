@@ -36,6 +36,60 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _trigamma_excess(x):
+    """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
+    1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
+    B_2k / y**(2k+1) to k = 9 at y = x + 10.
+    """
+    y = x + 10
+    r = y ** (-1.0)
+    t = r**2
+    value = (
+        r
+        * t
+        * (
+            t
+            * (
+                t
+                * (
+                    t
+                    * (
+                        t
+                        * (
+                            t
+                            * (
+                                t
+                                * (
+                                    t * (54.971177944862155 * t - 7.092156862745098)
+                                    + 1.1666666666666667
+                                )
+                                - 0.25311355311355311
+                            )
+                            + 0.075757575757575758
+                        )
+                        - 0.033333333333333333
+                    )
+                    + 0.02380952380952381
+                )
+                - 0.033333333333333333
+            )
+            + 0.16666666666666667
+        )
+        + 0.5 * t
+        + 1 / ((x + 9) ** 2 * (x + 10))
+        + 1 / ((x + 8) ** 2 * (x + 9))
+        + 1 / ((x + 7) ** 2 * (x + 8))
+        + 1 / ((x + 6) ** 2 * (x + 7))
+        + 1 / ((x + 5) ** 2 * (x + 6))
+        + 1 / ((x + 4) ** 2 * (x + 5))
+        + 1 / ((x + 3) ** 2 * (x + 4))
+        + 1 / ((x + 2) ** 2 * (x + 3))
+        + 1 / ((x + 1) ** 2 * (x + 2))
+        + 1 / (x**2 * (x + 1))
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -55,7 +109,2837 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, single):
-    return (
+    return numpy.where(
+        numpy.logical_and(
+            numpy.greater_equal(
+                concentration1, 4 * abs(concentration1 - concentration2)
+            ),
+            numpy.greater_equal(scale1, 4 * abs(scale1 - scale2)),
+        ),
+        0.0010049499256588006451
+        * (-concentration1 + concentration2) ** 2
+        * (
+            scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * numpy.log(scale1) ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            - 2
+            * scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * numpy.log(scale1)
+            * numpy.log(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * numpy.log(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2
+            )
+            ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            + (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            ** (-2.0)
+            + 2
+            * scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * numpy.log(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+                + (
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+                ** (-1.0)
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1**2
+            + scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            ** 2
+            / concentration1**2
+        )
+        + 0.011304379772951567026
+        * (-concentration1 + concentration2) ** 2
+        * (
+            scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * numpy.log(scale1) ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            - 2
+            * scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * numpy.log(scale1)
+            * numpy.log(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * numpy.log(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            + (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            ** (-2.0)
+            + 2
+            * scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * numpy.log(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+                + (
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+                ** (-1.0)
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1**2
+            + scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            ** 2
+            / concentration1**2
+        )
+        + 0.037210909065728192183
+        * (-concentration1 + concentration2) ** 2
+        * (
+            scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * numpy.log(scale1) ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            - 2
+            * scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * numpy.log(scale1)
+            * numpy.log(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * numpy.log(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2
+            )
+            ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            + (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            ** (-2.0)
+            + 2
+            * scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * numpy.log(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+                + (
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+                ** (-1.0)
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1**2
+            + scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            ** 2
+            / concentration1**2
+        )
+        + 0.074038753308845613897
+        * (-concentration1 + concentration2) ** 2
+        * (
+            scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * numpy.log(scale1) ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            - 2
+            * scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * numpy.log(scale1)
+            * numpy.log(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * numpy.log(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2
+            )
+            ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            + (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            ** (-2.0)
+            + 2
+            * scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * numpy.log(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+                + (
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+                ** (-1.0)
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1**2
+            + scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            ** 2
+            / concentration1**2
+        )
+        + 0.10730313838033537759
+        * (-concentration1 + concentration2) ** 2
+        * (
+            scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * numpy.log(scale1) ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            - 2
+            * scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * numpy.log(scale1)
+            * numpy.log(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * numpy.log(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2
+            )
+            ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            + (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            ** (-2.0)
+            + 2
+            * scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * numpy.log(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+                + (
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+                ** (-1.0)
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1**2
+            + scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            ** 2
+            / concentration1**2
+        )
+        + 0.11964241387321545149
+        * (-concentration1 + concentration2) ** 2
+        * (
+            scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * numpy.log(scale1) ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            - 2
+            * scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * numpy.log(scale1)
+            * numpy.log(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * numpy.log(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2
+            )
+            ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            + (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            ** (-2.0)
+            + 2
+            * scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * numpy.log(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+                + (
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+                ** (-1.0)
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1**2
+            + scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            ** 2
+            / concentration1**2
+        )
+        + 0.099886137453735668246
+        * (-concentration1 + concentration2) ** 2
+        * (
+            scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * numpy.log(scale1) ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            - 2
+            * scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * numpy.log(scale1)
+            * numpy.log(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * numpy.log(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            + (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            ** (-2.0)
+            + 2
+            * scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * numpy.log(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+                + (
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+                ** (-1.0)
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1**2
+            + scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            ** 2
+            / concentration1**2
+        )
+        + 0.049609318219529328931
+        * (-concentration1 + concentration2) ** 2
+        * (
+            scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * numpy.log(scale1) ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            - 2
+            * scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * numpy.log(scale1)
+            * numpy.log(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * numpy.log(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2
+            )
+            ** 2
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            + (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            ** (-2.0)
+            + 2
+            * scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * numpy.log(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+                + (
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+                ** (-1.0)
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1**2
+            + scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            ** 2
+            / concentration1**2
+        )
+        + 0.099218636439058657862
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -(
+                scale1
+                ** (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+            )
+            * (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * numpy.log(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            - scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            + 1
+            - scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+        + 0.19977227490747133649
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -(
+                scale1
+                ** (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+            )
+            * (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * numpy.log(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            - scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            + 1
+            - scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+        + 0.23928482774643090297
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -(
+                scale1
+                ** (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+            )
+            * (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * numpy.log(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            - scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            + 1
+            - scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+        + 0.21460627676067075517
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -(
+                scale1
+                ** (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+            )
+            * (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * numpy.log(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            - scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            + 1
+            - scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+        + 0.14807750661769122779
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -(
+                scale1
+                ** (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+            )
+            * (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * numpy.log(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            - scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            + 1
+            - scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+        + 0.074421818131456384366
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -(
+                scale1
+                ** (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+            )
+            * (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * numpy.log(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            - scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            + 1
+            - scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+        + 0.022608759545903134053
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -(
+                scale1
+                ** (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+            )
+            * (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * numpy.log(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            - scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            + 1
+            - scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+        + 0.0020098998513176012902
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -(
+                scale1
+                ** (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+            )
+            * (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * numpy.log(scale1)
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * numpy.log(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            - scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            + 1
+            - scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            * scipy.special.digamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+        + 0.0010049499256588006451
+        * (
+            0.019855071751231884159 * concentration1
+            + 0.98014492824876811584 * concentration2
+        )
+        * (-scale1 + scale2) ** 2
+        * (
+            scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            ** (
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            - 1
+        )
+        / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2) ** 2
+        + 0.011304379772951567026
+        * (
+            0.1016667612931866302 * concentration1
+            + 0.8983332387068133698 * concentration2
+        )
+        * (-scale1 + scale2) ** 2
+        * (
+            scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            ** (
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            - 1
+        )
+        / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2) ** 2
+        + 0.037210909065728192183
+        * (
+            0.23723379504183550709 * concentration1
+            + 0.76276620495816449291 * concentration2
+        )
+        * (-scale1 + scale2) ** 2
+        * (
+            scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            ** (
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            - 1
+        )
+        / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2) ** 2
+        + 0.074038753308845613897
+        * (
+            0.40828267875217509753 * concentration1
+            + 0.59171732124782490247 * concentration2
+        )
+        * (-scale1 + scale2) ** 2
+        * (
+            scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            ** (
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            - 1
+        )
+        / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2) ** 2
+        + 0.10730313838033537759
+        * (
+            0.59171732124782490247 * concentration1
+            + 0.40828267875217509753 * concentration2
+        )
+        * (-scale1 + scale2) ** 2
+        * (
+            scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            ** (
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            - 1
+        )
+        / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2) ** 2
+        + 0.11964241387321545149
+        * (
+            0.76276620495816449291 * concentration1
+            + 0.23723379504183550709 * concentration2
+        )
+        * (-scale1 + scale2) ** 2
+        * (
+            scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            ** (
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            - 1
+        )
+        / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2) ** 2
+        + 0.099886137453735668246
+        * (
+            0.8983332387068133698 * concentration1
+            + 0.1016667612931866302 * concentration2
+        )
+        * (-scale1 + scale2) ** 2
+        * (
+            scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            ** (
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            - 1
+        )
+        / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2) ** 2
+        + 0.049609318219529328931
+        * (
+            0.98014492824876811584 * concentration1
+            + 0.019855071751231884158 * concentration2
+        )
+        * (-scale1 + scale2) ** 2
+        * (
+            scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            + scale1
+            ** (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            ** (
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2
+            )
+            * scipy.special.gamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            - 1
+        )
+        / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2) ** 2,
         -concentration2 * numpy.log(scale1)
         + concentration2 * numpy.log(scale2)
         + scale1**concentration2
@@ -67,7 +2951,7 @@ def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, si
             0.57721566490153286 * (concentration2 / concentration1),
             1,
             _log_ratio(concentration2, concentration1, single) - 0.54953931298164482,
-        )
+        ),
     )
 
 

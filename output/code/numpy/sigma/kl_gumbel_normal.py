@@ -8,16 +8,6 @@ import numpy
 __all__ = ["kl_gumbel_normal"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -59,15 +49,10 @@ def _kl_gumbel_normal_terms(loc1, scale1, mu2, sigma2, single):
         + 0.57721566490153286 * scale1 * (loc1 / sigma2) / sigma2
         - 0.57721566490153286 * scale1 * mu2 / sigma2 / sigma2
         + _log_ratio(sigma2, scale1, single)
-        + 0.34172286830313988
-        + _diff_ratio(
-            0.16658896190385934 * (scale1 / sigma2) ** 2,
-            1,
-            2 * _log_ratio(scale1, sigma2, single) - 1.792225806523235,
-        )
+        - 0.65827713169686012
         + 0.5 * (loc1 / sigma2) ** 2
         + 0.5 * (mu2 / sigma2) ** 2
-        + 0.82246703342411322 * (scale1 / sigma2) ** 2
+        + 0.98905599532797256 * (scale1 / sigma2) ** 2
     )
 
 

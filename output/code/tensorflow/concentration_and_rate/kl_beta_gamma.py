@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["kl_beta_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def kl_beta_gamma(
     concentration11, concentration01, concentration2, rate2, validate=False
 ):
@@ -57,22 +47,19 @@ def kl_beta_gamma(
         if bool(tensorflow.reduce_any(rate2 <= 0)):
             raise ValueError("kl_beta_gamma: rate2 must be positive")
     value = (
-        -concentration01 * tensorflow.math.digamma(concentration01 + concentration11)
+        concentration01 * tensorflow.math.digamma(concentration01)
+        - concentration01 * tensorflow.math.digamma(concentration01 + concentration11)
         + concentration11 * rate2 / (concentration01 + concentration11)
         + concentration11 * tensorflow.math.digamma(concentration11)
         - concentration11 * tensorflow.math.digamma(concentration01 + concentration11)
         - concentration2 * tensorflow.math.log(rate2)
         - concentration2 * tensorflow.math.digamma(concentration11)
         + concentration2 * tensorflow.math.digamma(concentration01 + concentration11)
-        + _diff_ratio(
-            concentration01 * tensorflow.math.digamma(concentration01),
-            tensorflow.math.digamma(concentration01),
-            tensorflow.math.log(concentration01),
-        )
         - tensorflow.math.lgamma(concentration01)
         - tensorflow.math.lgamma(concentration11)
         + tensorflow.math.lgamma(concentration2)
         + tensorflow.math.lgamma(concentration01 + concentration11)
+        - tensorflow.math.digamma(concentration01)
         + tensorflow.math.digamma(concentration01 + concentration11)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

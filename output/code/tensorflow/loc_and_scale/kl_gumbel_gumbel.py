@@ -40,6 +40,60 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _trigamma_excess(x):
+    """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
+    1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
+    B_2k / y**(2k+1) to k = 9 at y = x + 10.
+    """
+    y = x + 10
+    r = tensorflow.math.pow(y, -1)
+    t = tensorflow.math.pow(r, 2)
+    value = (
+        r
+        * t
+        * (
+            t
+            * (
+                t
+                * (
+                    t
+                    * (
+                        t
+                        * (
+                            t
+                            * (
+                                t
+                                * (
+                                    t * (54.971177944862155 * t - 7.092156862745098)
+                                    + 1.1666666666666667
+                                )
+                                - 0.25311355311355311
+                            )
+                            + 0.075757575757575758
+                        )
+                        - 0.033333333333333333
+                    )
+                    + 0.02380952380952381
+                )
+                - 0.033333333333333333
+            )
+            + 0.16666666666666667
+        )
+        + 0.5 * t
+        + 1 / (tensorflow.math.pow(x + 9, 2) * (x + 10))
+        + 1 / (tensorflow.math.pow(x + 8, 2) * (x + 9))
+        + 1 / (tensorflow.math.pow(x + 7, 2) * (x + 8))
+        + 1 / (tensorflow.math.pow(x + 6, 2) * (x + 7))
+        + 1 / (tensorflow.math.pow(x + 5, 2) * (x + 6))
+        + 1 / (tensorflow.math.pow(x + 4, 2) * (x + 5))
+        + 1 / (tensorflow.math.pow(x + 3, 2) * (x + 4))
+        + 1 / (tensorflow.math.pow(x + 2, 2) * (x + 3))
+        + 1 / (tensorflow.math.pow(x + 1, 2) * (x + 2))
+        + 1 / (tensorflow.math.pow(x, 2) * (x + 1))
+    )
+    return value
+
+
 def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
     """KL(q || p) for q = Gumbel(loc1, scale1), p = Gumbel(loc2, scale2).
 
@@ -72,7 +126,1969 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             raise ValueError("kl_gumbel_gumbel: scale1 must be positive")
         if bool(tensorflow.reduce_any(scale2 <= 0)):
             raise ValueError("kl_gumbel_gumbel: scale2 must be positive")
-    value = (
+    value = tensorflow.where(
+        tensorflow.math.logical_and(
+            tensorflow.math.greater_equal(scale1, 4 * tensorflow.math.abs(loc1 - loc2)),
+            tensorflow.math.greater_equal(
+                scale1, 4 * tensorflow.math.abs(scale1 - scale2)
+            ),
+        ),
+        0.049609318219529328931
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * tensorflow.math.exp(
+            0.019855071751231884158
+            * (-loc1 + loc2)
+            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(
+                scale1
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+                + 1
+            )
+        )
+        / tensorflow.math.pow(
+            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+        )
+        + 0.099886137453735668246
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * tensorflow.math.exp(
+            0.1016667612931866302
+            * (-loc1 + loc2)
+            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(
+                scale1
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                + 1
+            )
+        )
+        / tensorflow.math.pow(
+            0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+        )
+        + 0.11964241387321545149
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * tensorflow.math.exp(
+            0.23723379504183550709
+            * (-loc1 + loc2)
+            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(
+                scale1
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+                + 1
+            )
+        )
+        / tensorflow.math.pow(
+            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+        )
+        + 0.10730313838033537759
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * tensorflow.math.exp(
+            0.40828267875217509753
+            * (-loc1 + loc2)
+            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(
+                scale1
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+                + 1
+            )
+        )
+        / tensorflow.math.pow(
+            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+        )
+        + 0.074038753308845613897
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * tensorflow.math.exp(
+            0.59171732124782490247
+            * (-loc1 + loc2)
+            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(
+                scale1
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+                + 1
+            )
+        )
+        / tensorflow.math.pow(
+            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+        )
+        + 0.037210909065728192183
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * tensorflow.math.exp(
+            0.76276620495816449291
+            * (-loc1 + loc2)
+            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(
+                scale1
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+                + 1
+            )
+        )
+        / tensorflow.math.pow(
+            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+        )
+        + 0.011304379772951567026
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * tensorflow.math.exp(
+            0.8983332387068133698
+            * (-loc1 + loc2)
+            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(
+                scale1
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                + 1
+            )
+        )
+        / tensorflow.math.pow(
+            0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+        )
+        + 0.0010049499256588006451
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * tensorflow.math.exp(
+            0.98014492824876811584
+            * (-loc1 + loc2)
+            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(
+                scale1
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+                + 1
+            )
+        )
+        / tensorflow.math.pow(
+            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+        )
+        + 0.099218636439058657862
+        * (-loc1 + loc2)
+        * (-scale1 + scale2)
+        * (
+            -scale1
+            * tensorflow.math.exp(
+                0.019855071751231884158
+                * (-loc1 + loc2)
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+                + 1
+            )
+            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            - 0.019855071751231884158
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.019855071751231884158
+                * (-loc1 + loc2)
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            - tensorflow.math.exp(
+                0.019855071751231884158
+                * (-loc1 + loc2)
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+            )
+            + 1
+        )
+        / tensorflow.math.pow(
+            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+        )
+        + 0.19977227490747133649
+        * (-loc1 + loc2)
+        * (-scale1 + scale2)
+        * (
+            -scale1
+            * tensorflow.math.exp(
+                0.1016667612931866302
+                * (-loc1 + loc2)
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                + 1
+            )
+            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            - 0.1016667612931866302
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.1016667612931866302
+                * (-loc1 + loc2)
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+            )
+            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            - tensorflow.math.exp(
+                0.1016667612931866302
+                * (-loc1 + loc2)
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+            )
+            + 1
+        )
+        / tensorflow.math.pow(
+            0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+        )
+        + 0.23928482774643090297
+        * (-loc1 + loc2)
+        * (-scale1 + scale2)
+        * (
+            -scale1
+            * tensorflow.math.exp(
+                0.23723379504183550709
+                * (-loc1 + loc2)
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+                + 1
+            )
+            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            - 0.23723379504183550709
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.23723379504183550709
+                * (-loc1 + loc2)
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            - tensorflow.math.exp(
+                0.23723379504183550709
+                * (-loc1 + loc2)
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+            )
+            + 1
+        )
+        / tensorflow.math.pow(
+            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+        )
+        + 0.21460627676067075517
+        * (-loc1 + loc2)
+        * (-scale1 + scale2)
+        * (
+            -scale1
+            * tensorflow.math.exp(
+                0.40828267875217509753
+                * (-loc1 + loc2)
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+                + 1
+            )
+            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            - 0.40828267875217509753
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.40828267875217509753
+                * (-loc1 + loc2)
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            - tensorflow.math.exp(
+                0.40828267875217509753
+                * (-loc1 + loc2)
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+            )
+            + 1
+        )
+        / tensorflow.math.pow(
+            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+        )
+        + 0.14807750661769122779
+        * (-loc1 + loc2)
+        * (-scale1 + scale2)
+        * (
+            -scale1
+            * tensorflow.math.exp(
+                0.59171732124782490247
+                * (-loc1 + loc2)
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+                + 1
+            )
+            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            - 0.59171732124782490247
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.59171732124782490247
+                * (-loc1 + loc2)
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            - tensorflow.math.exp(
+                0.59171732124782490247
+                * (-loc1 + loc2)
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+            )
+            + 1
+        )
+        / tensorflow.math.pow(
+            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+        )
+        + 0.074421818131456384366
+        * (-loc1 + loc2)
+        * (-scale1 + scale2)
+        * (
+            -scale1
+            * tensorflow.math.exp(
+                0.76276620495816449291
+                * (-loc1 + loc2)
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+                + 1
+            )
+            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            - 0.76276620495816449291
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.76276620495816449291
+                * (-loc1 + loc2)
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            - tensorflow.math.exp(
+                0.76276620495816449291
+                * (-loc1 + loc2)
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+            )
+            + 1
+        )
+        / tensorflow.math.pow(
+            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+        )
+        + 0.022608759545903134053
+        * (-loc1 + loc2)
+        * (-scale1 + scale2)
+        * (
+            -scale1
+            * tensorflow.math.exp(
+                0.8983332387068133698
+                * (-loc1 + loc2)
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                + 1
+            )
+            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            - 0.8983332387068133698
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.8983332387068133698
+                * (-loc1 + loc2)
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+            )
+            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            - tensorflow.math.exp(
+                0.8983332387068133698
+                * (-loc1 + loc2)
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+            )
+            + 1
+        )
+        / tensorflow.math.pow(
+            0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+        )
+        + 0.0020098998513176012902
+        * (-loc1 + loc2)
+        * (-scale1 + scale2)
+        * (
+            -scale1
+            * tensorflow.math.exp(
+                0.98014492824876811584
+                * (-loc1 + loc2)
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+                + 1
+            )
+            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            - 0.98014492824876811584
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.98014492824876811584
+                * (-loc1 + loc2)
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            - tensorflow.math.exp(
+                0.98014492824876811584
+                * (-loc1 + loc2)
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+            )
+            + 1
+        )
+        / tensorflow.math.pow(
+            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+        )
+        + 0.049609318219529328931
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            2
+            * loc1
+            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            + tensorflow.math.pow(scale1, 2)
+            * (
+                _trigamma_excess(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+                + tensorflow.math.pow(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1,
+                    -1,
+                )
+            )
+            * tensorflow.math.exp(
+                0.019855071751231884158
+                * (-loc1 + loc2)
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+            )
+            + tensorflow.math.pow(scale1, 2)
+            * tensorflow.math.exp(
+                0.019855071751231884158
+                * (-loc1 + loc2)
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.pow(
+                tensorflow.math.digamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                ),
+                2,
+            )
+            / tensorflow.math.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+            )
+            + 0.039710143502463768316
+            * scale1
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.019855071751231884158
+                * (-loc1 + loc2)
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+                + 1
+            )
+            / tensorflow.math.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+            )
+            + 2
+            * scale1
+            * tensorflow.math.exp(
+                0.019855071751231884158
+                * (-loc1 + loc2)
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+                + 1
+            )
+            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            + 2
+            * 0.5772156649015329
+            * scale1
+            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            + 0.0003942238742465663592
+            * tensorflow.math.pow(-loc1 + loc2, 2)
+            * tensorflow.math.exp(
+                0.019855071751231884158
+                * (-loc1 + loc2)
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+            )
+            + 0.039710143502463768316
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.019855071751231884158
+                * (-loc1 + loc2)
+                / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.98014492824876811584 * scale1
+                        + 0.019855071751231884158 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            - 2
+            * (0.98014492824876811584 * loc1 + 0.019855071751231884158 * loc2)
+            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+        )
+        + 0.099886137453735668246
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            2 * loc1 / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            + tensorflow.math.pow(scale1, 2)
+            * (
+                _trigamma_excess(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+                + tensorflow.math.pow(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1,
+                    -1,
+                )
+            )
+            * tensorflow.math.exp(
+                0.1016667612931866302
+                * (-loc1 + loc2)
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+            )
+            + tensorflow.math.pow(scale1, 2)
+            * tensorflow.math.exp(
+                0.1016667612931866302
+                * (-loc1 + loc2)
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+            )
+            * tensorflow.math.pow(
+                tensorflow.math.digamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                ),
+                2,
+            )
+            / tensorflow.math.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+            )
+            + 0.20333352258637326041
+            * scale1
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.1016667612931866302
+                * (-loc1 + loc2)
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                + 1
+            )
+            / tensorflow.math.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+            )
+            + 2
+            * scale1
+            * tensorflow.math.exp(
+                0.1016667612931866302
+                * (-loc1 + loc2)
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                + 1
+            )
+            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            + 2
+            * 0.5772156649015329
+            * scale1
+            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            + 0.010336130351845791209
+            * tensorflow.math.pow(-loc1 + loc2, 2)
+            * tensorflow.math.exp(
+                0.1016667612931866302
+                * (-loc1 + loc2)
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+            )
+            + 0.20333352258637326041
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.1016667612931866302
+                * (-loc1 + loc2)
+                / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+                    + 1
+                )
+            )
+            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            - 2
+            * (0.8983332387068133698 * loc1 + 0.1016667612931866302 * loc2)
+            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+        )
+        + 0.11964241387321545149
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            2
+            * loc1
+            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            + tensorflow.math.pow(scale1, 2)
+            * (
+                _trigamma_excess(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+                + tensorflow.math.pow(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1,
+                    -1,
+                )
+            )
+            * tensorflow.math.exp(
+                0.23723379504183550709
+                * (-loc1 + loc2)
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+            )
+            + tensorflow.math.pow(scale1, 2)
+            * tensorflow.math.exp(
+                0.23723379504183550709
+                * (-loc1 + loc2)
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.pow(
+                tensorflow.math.digamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                ),
+                2,
+            )
+            / tensorflow.math.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+            )
+            + 0.47446759008367101418
+            * scale1
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.23723379504183550709
+                * (-loc1 + loc2)
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+                + 1
+            )
+            / tensorflow.math.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+            )
+            + 2
+            * scale1
+            * tensorflow.math.exp(
+                0.23723379504183550709
+                * (-loc1 + loc2)
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+                + 1
+            )
+            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            + 2
+            * 0.5772156649015329
+            * scale1
+            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            + 0.056279873509951617228
+            * tensorflow.math.pow(-loc1 + loc2, 2)
+            * tensorflow.math.exp(
+                0.23723379504183550709
+                * (-loc1 + loc2)
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+            )
+            + 0.47446759008367101418
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.23723379504183550709
+                * (-loc1 + loc2)
+                / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.76276620495816449291 * scale1
+                        + 0.23723379504183550709 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            - 2
+            * (0.76276620495816449291 * loc1 + 0.23723379504183550709 * loc2)
+            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+        )
+        + 0.10730313838033537759
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            2
+            * loc1
+            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            + tensorflow.math.pow(scale1, 2)
+            * (
+                _trigamma_excess(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+                + tensorflow.math.pow(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1,
+                    -1,
+                )
+            )
+            * tensorflow.math.exp(
+                0.40828267875217509753
+                * (-loc1 + loc2)
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+            )
+            + tensorflow.math.pow(scale1, 2)
+            * tensorflow.math.exp(
+                0.40828267875217509753
+                * (-loc1 + loc2)
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.pow(
+                tensorflow.math.digamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                ),
+                2,
+            )
+            / tensorflow.math.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+            )
+            + 0.81656535750435019506
+            * scale1
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.40828267875217509753
+                * (-loc1 + loc2)
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+                + 1
+            )
+            / tensorflow.math.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+            )
+            + 2
+            * scale1
+            * tensorflow.math.exp(
+                0.40828267875217509753
+                * (-loc1 + loc2)
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+                + 1
+            )
+            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            + 2
+            * 0.5772156649015329
+            * scale1
+            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            + 0.16669474576905181085
+            * tensorflow.math.pow(-loc1 + loc2, 2)
+            * tensorflow.math.exp(
+                0.40828267875217509753
+                * (-loc1 + loc2)
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+            )
+            + 0.81656535750435019506
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.40828267875217509753
+                * (-loc1 + loc2)
+                / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.59171732124782490247 * scale1
+                        + 0.40828267875217509753 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            - 2
+            * (0.59171732124782490247 * loc1 + 0.40828267875217509753 * loc2)
+            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+        )
+        + 0.074038753308845613897
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            2
+            * loc1
+            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            + tensorflow.math.pow(scale1, 2)
+            * (
+                _trigamma_excess(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+                + tensorflow.math.pow(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1,
+                    -1,
+                )
+            )
+            * tensorflow.math.exp(
+                0.59171732124782490247
+                * (-loc1 + loc2)
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+            )
+            + tensorflow.math.pow(scale1, 2)
+            * tensorflow.math.exp(
+                0.59171732124782490247
+                * (-loc1 + loc2)
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.pow(
+                tensorflow.math.digamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                ),
+                2,
+            )
+            / tensorflow.math.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+            )
+            + 1.1834346424956498049
+            * scale1
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.59171732124782490247
+                * (-loc1 + loc2)
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+                + 1
+            )
+            / tensorflow.math.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+            )
+            + 2
+            * scale1
+            * tensorflow.math.exp(
+                0.59171732124782490247
+                * (-loc1 + loc2)
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+                + 1
+            )
+            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            + 2
+            * 0.5772156649015329
+            * scale1
+            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            + 0.35012938826470161579
+            * tensorflow.math.pow(-loc1 + loc2, 2)
+            * tensorflow.math.exp(
+                0.59171732124782490247
+                * (-loc1 + loc2)
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+            )
+            + 1.1834346424956498049
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.59171732124782490247
+                * (-loc1 + loc2)
+                / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.40828267875217509753 * scale1
+                        + 0.59171732124782490247 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            - 2
+            * (0.40828267875217509753 * loc1 + 0.59171732124782490247 * loc2)
+            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+        )
+        + 0.037210909065728192183
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            2
+            * loc1
+            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            + tensorflow.math.pow(scale1, 2)
+            * (
+                _trigamma_excess(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+                + tensorflow.math.pow(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1,
+                    -1,
+                )
+            )
+            * tensorflow.math.exp(
+                0.76276620495816449291
+                * (-loc1 + loc2)
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+            )
+            + tensorflow.math.pow(scale1, 2)
+            * tensorflow.math.exp(
+                0.76276620495816449291
+                * (-loc1 + loc2)
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.pow(
+                tensorflow.math.digamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                ),
+                2,
+            )
+            / tensorflow.math.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+            )
+            + 1.5255324099163289858
+            * scale1
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.76276620495816449291
+                * (-loc1 + loc2)
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+                + 1
+            )
+            / tensorflow.math.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+            )
+            + 2
+            * scale1
+            * tensorflow.math.exp(
+                0.76276620495816449291
+                * (-loc1 + loc2)
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+                + 1
+            )
+            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            + 2
+            * 0.5772156649015329
+            * scale1
+            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            + 0.58181228342628060305
+            * tensorflow.math.pow(-loc1 + loc2, 2)
+            * tensorflow.math.exp(
+                0.76276620495816449291
+                * (-loc1 + loc2)
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+            )
+            + 1.5255324099163289858
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.76276620495816449291
+                * (-loc1 + loc2)
+                / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.23723379504183550709 * scale1
+                        + 0.76276620495816449291 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            - 2
+            * (0.23723379504183550709 * loc1 + 0.76276620495816449291 * loc2)
+            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+        )
+        + 0.011304379772951567026
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            2 * loc1 / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            + tensorflow.math.pow(scale1, 2)
+            * (
+                _trigamma_excess(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+                + tensorflow.math.pow(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1,
+                    -1,
+                )
+            )
+            * tensorflow.math.exp(
+                0.8983332387068133698
+                * (-loc1 + loc2)
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+            )
+            + tensorflow.math.pow(scale1, 2)
+            * tensorflow.math.exp(
+                0.8983332387068133698
+                * (-loc1 + loc2)
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+            )
+            * tensorflow.math.pow(
+                tensorflow.math.digamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                ),
+                2,
+            )
+            / tensorflow.math.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+            )
+            + 1.7966664774136267396
+            * scale1
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.8983332387068133698
+                * (-loc1 + loc2)
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                + 1
+            )
+            / tensorflow.math.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+            )
+            + 2
+            * scale1
+            * tensorflow.math.exp(
+                0.8983332387068133698
+                * (-loc1 + loc2)
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                + 1
+            )
+            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            + 2
+            * 0.5772156649015329
+            * scale1
+            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            + 0.8070026077654725308
+            * tensorflow.math.pow(-loc1 + loc2, 2)
+            * tensorflow.math.exp(
+                0.8983332387068133698
+                * (-loc1 + loc2)
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+            )
+            + 1.7966664774136267396
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.8983332387068133698
+                * (-loc1 + loc2)
+                / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+                    + 1
+                )
+            )
+            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            - 2
+            * (0.1016667612931866302 * loc1 + 0.8983332387068133698 * loc2)
+            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+        )
+        + 0.0010049499256588006451
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            2
+            * loc1
+            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            + tensorflow.math.pow(scale1, 2)
+            * (
+                _trigamma_excess(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+                + tensorflow.math.pow(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1,
+                    -1,
+                )
+            )
+            * tensorflow.math.exp(
+                0.98014492824876811584
+                * (-loc1 + loc2)
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+            )
+            + tensorflow.math.pow(scale1, 2)
+            * tensorflow.math.exp(
+                0.98014492824876811584
+                * (-loc1 + loc2)
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.pow(
+                tensorflow.math.digamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                ),
+                2,
+            )
+            / tensorflow.math.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+            )
+            + 1.9602898564975362317
+            * scale1
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.98014492824876811584
+                * (-loc1 + loc2)
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+                + 1
+            )
+            / tensorflow.math.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+            )
+            + 2
+            * scale1
+            * tensorflow.math.exp(
+                0.98014492824876811584
+                * (-loc1 + loc2)
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+            )
+            * tensorflow.math.digamma(
+                scale1
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+                + 1
+            )
+            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            + 2
+            * 0.5772156649015329
+            * scale1
+            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            + 0.96068408037178279804
+            * tensorflow.math.pow(-loc1 + loc2, 2)
+            * tensorflow.math.exp(
+                0.98014492824876811584
+                * (-loc1 + loc2)
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+            )
+            / tensorflow.math.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+            )
+            + 1.9602898564975362317
+            * (-loc1 + loc2)
+            * tensorflow.math.exp(
+                0.98014492824876811584
+                * (-loc1 + loc2)
+                / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            )
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(
+                    scale1
+                    / (
+                        0.019855071751231884159 * scale1
+                        + 0.98014492824876811584 * scale2
+                    )
+                    + 1
+                )
+            )
+            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            - 2
+            * (0.019855071751231884159 * loc1 + 0.98014492824876811584 * loc2)
+            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+        ),
         _log_ratio(scale2, scale1, single)
         - 0.57721566490153286
         + _diff_ratio(
@@ -84,6 +2100,6 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
         * tensorflow.math.exp(loc2 / scale2)
         * tensorflow.math.exp(-(loc1 / scale2))
         + loc1 / scale2
-        - (loc2 / scale2)
+        - (loc2 / scale2),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

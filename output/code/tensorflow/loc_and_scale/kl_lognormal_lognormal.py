@@ -119,7 +119,349 @@ def kl_lognormal_lognormal(loc1, scale1, loc2, scale2, validate=False):
             raise ValueError("kl_lognormal_lognormal: scale1 must be positive")
         if bool(tensorflow.reduce_any(scale2 <= 0)):
             raise ValueError("kl_lognormal_lognormal: scale2 must be positive")
-    value = (
+    value = tensorflow.where(
+        tensorflow.math.logical_and(
+            tensorflow.math.greater_equal(scale1, 4 * tensorflow.math.abs(loc1 - loc2)),
+            tensorflow.math.greater_equal(
+                scale1, 4 * tensorflow.math.abs(scale1 - scale2)
+            ),
+        ),
+        -0.0039399862911138000415
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * (-scale1 + scale2)
+        / tensorflow.math.pow(
+            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 3
+        )
+        - 0.04062040037202949114
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * (-scale1 + scale2)
+        / tensorflow.math.pow(
+            0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 3
+        )
+        - 0.11353289556443540585
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * (-scale1 + scale2)
+        / tensorflow.math.pow(
+            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 3
+        )
+        - 0.1752400511057546363
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * (-scale1 + scale2)
+        / tensorflow.math.pow(
+            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 3
+        )
+        - 0.1752400511057546363
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * (-scale1 + scale2)
+        / tensorflow.math.pow(
+            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 3
+        )
+        - 0.11353289556443540585
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * (-scale1 + scale2)
+        / tensorflow.math.pow(
+            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 3
+        )
+        - 0.040620400372029491139
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * (-scale1 + scale2)
+        / tensorflow.math.pow(
+            0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 3
+        )
+        - 0.0039399862911138000416
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        * (-scale1 + scale2)
+        / tensorflow.math.pow(
+            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 3
+        )
+        + 0.049609318219529328931
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        / tensorflow.math.pow(
+            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+        )
+        + 0.099886137453735668246
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        / tensorflow.math.pow(
+            0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+        )
+        + 0.11964241387321545149
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        / tensorflow.math.pow(
+            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+        )
+        + 0.10730313838033537759
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        / tensorflow.math.pow(
+            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+        )
+        + 0.074038753308845613897
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        / tensorflow.math.pow(
+            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+        )
+        + 0.037210909065728192183
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        / tensorflow.math.pow(
+            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+        )
+        + 0.011304379772951567026
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        / tensorflow.math.pow(
+            0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+        )
+        + 0.0010049499256588006451
+        * tensorflow.math.pow(-loc1 + loc2, 2)
+        / tensorflow.math.pow(
+            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+        )
+        + 0.049609318219529328931
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            3
+            * tensorflow.math.pow(loc1, 2)
+            / tensorflow.math.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+            )
+            - 6
+            * loc1
+            * (0.98014492824876811584 * loc1 + 0.019855071751231884158 * loc2)
+            / tensorflow.math.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(scale1, 2)
+            / tensorflow.math.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(
+                0.98014492824876811584 * loc1 + 0.019855071751231884158 * loc2, 2
+            )
+            / tensorflow.math.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+            )
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+        )
+        + 0.099886137453735668246
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            3
+            * tensorflow.math.pow(loc1, 2)
+            / tensorflow.math.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+            )
+            - 6
+            * loc1
+            * (0.8983332387068133698 * loc1 + 0.1016667612931866302 * loc2)
+            / tensorflow.math.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(scale1, 2)
+            / tensorflow.math.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(
+                0.8983332387068133698 * loc1 + 0.1016667612931866302 * loc2, 2
+            )
+            / tensorflow.math.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+            )
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
+        )
+        + 0.11964241387321545149
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            3
+            * tensorflow.math.pow(loc1, 2)
+            / tensorflow.math.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+            )
+            - 6
+            * loc1
+            * (0.76276620495816449291 * loc1 + 0.23723379504183550709 * loc2)
+            / tensorflow.math.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(scale1, 2)
+            / tensorflow.math.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(
+                0.76276620495816449291 * loc1 + 0.23723379504183550709 * loc2, 2
+            )
+            / tensorflow.math.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+            )
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+        )
+        + 0.10730313838033537759
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            3
+            * tensorflow.math.pow(loc1, 2)
+            / tensorflow.math.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+            )
+            - 6
+            * loc1
+            * (0.59171732124782490247 * loc1 + 0.40828267875217509753 * loc2)
+            / tensorflow.math.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(scale1, 2)
+            / tensorflow.math.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(
+                0.59171732124782490247 * loc1 + 0.40828267875217509753 * loc2, 2
+            )
+            / tensorflow.math.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+            )
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+        )
+        + 0.074038753308845613897
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            3
+            * tensorflow.math.pow(loc1, 2)
+            / tensorflow.math.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+            )
+            - 6
+            * loc1
+            * (0.40828267875217509753 * loc1 + 0.59171732124782490247 * loc2)
+            / tensorflow.math.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(scale1, 2)
+            / tensorflow.math.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(
+                0.40828267875217509753 * loc1 + 0.59171732124782490247 * loc2, 2
+            )
+            / tensorflow.math.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+            )
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+        )
+        + 0.037210909065728192183
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            3
+            * tensorflow.math.pow(loc1, 2)
+            / tensorflow.math.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+            )
+            - 6
+            * loc1
+            * (0.23723379504183550709 * loc1 + 0.76276620495816449291 * loc2)
+            / tensorflow.math.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(scale1, 2)
+            / tensorflow.math.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(
+                0.23723379504183550709 * loc1 + 0.76276620495816449291 * loc2, 2
+            )
+            / tensorflow.math.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+            )
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+        )
+        + 0.011304379772951567026
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            3
+            * tensorflow.math.pow(loc1, 2)
+            / tensorflow.math.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+            )
+            - 6
+            * loc1
+            * (0.1016667612931866302 * loc1 + 0.8983332387068133698 * loc2)
+            / tensorflow.math.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(scale1, 2)
+            / tensorflow.math.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(
+                0.1016667612931866302 * loc1 + 0.8983332387068133698 * loc2, 2
+            )
+            / tensorflow.math.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+            )
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
+        )
+        + 0.0010049499256588006451
+        * tensorflow.math.pow(-scale1 + scale2, 2)
+        * (
+            3
+            * tensorflow.math.pow(loc1, 2)
+            / tensorflow.math.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+            )
+            - 6
+            * loc1
+            * (0.019855071751231884159 * loc1 + 0.98014492824876811584 * loc2)
+            / tensorflow.math.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(scale1, 2)
+            / tensorflow.math.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+            )
+            + 3
+            * tensorflow.math.pow(
+                0.019855071751231884159 * loc1 + 0.98014492824876811584 * loc2, 2
+            )
+            / tensorflow.math.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+            )
+            - 1
+        )
+        / tensorflow.math.pow(
+            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+        ),
         -loc2 * loc1 / scale2 / scale2
         + _expm1mx(
             2 * _log_ratio(scale1, scale2, single),
@@ -128,6 +470,6 @@ def kl_lognormal_lognormal(loc1, scale1, loc2, scale2, validate=False):
             single,
         )
         + 0.5 * tensorflow.math.pow(loc1 / scale2, 2)
-        + 0.5 * tensorflow.math.pow(loc2 / scale2, 2)
+        + 0.5 * tensorflow.math.pow(loc2 / scale2, 2),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

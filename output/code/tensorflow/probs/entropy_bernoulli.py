@@ -41,9 +41,9 @@ def entropy_bernoulli(probs, validate=False):
     if validate:
         if bool(tensorflow.reduce_any(probs <= 0)):
             raise ValueError("entropy_bernoulli: probs must be positive")
-    value = -probs * tensorflow.math.log(probs) + _diff_ratio(
+    value = _diff_ratio(
         probs * tensorflow.math.log(_diff_ratio(1, probs, -tensorflow.math.log(probs))),
         tensorflow.math.log(_diff_ratio(1, probs, -tensorflow.math.log(probs))),
         tensorflow.math.log(probs),
-    )
+    ) - tensorflow.math.xlogy(probs, probs)
     return tensorflow.cast(value, tensorflow.float32) if single else value

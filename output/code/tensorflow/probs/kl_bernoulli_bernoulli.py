@@ -46,9 +46,144 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
             raise ValueError("kl_bernoulli_bernoulli: probs1 must be positive")
         if bool(tensorflow.reduce_any(probs2 <= 0)):
             raise ValueError("kl_bernoulli_bernoulli: probs2 must be positive")
-    value = (
-        probs1 * tensorflow.math.log(probs1)
-        - probs1 * tensorflow.math.log(probs2)
+    value = tensorflow.where(
+        tensorflow.math.logical_and(
+            tensorflow.math.greater_equal(
+                probs1, 4 * tensorflow.math.abs(probs1 - probs2)
+            ),
+            tensorflow.math.less_equal(
+                probs1, 1 - 4 * tensorflow.math.abs(probs1 - probs2)
+            ),
+        ),
+        0.0010049499256588006451
+        * tensorflow.math.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / tensorflow.math.pow(
+                0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1,
+                2,
+            )
+            + probs1
+            / tensorflow.math.pow(
+                0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2, 2
+            )
+            + tensorflow.math.pow(
+                0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.011304379772951567026
+        * tensorflow.math.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / tensorflow.math.pow(
+                0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1, 2
+            )
+            + probs1
+            / tensorflow.math.pow(
+                0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2, 2
+            )
+            + tensorflow.math.pow(
+                0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1, -2
+            )
+        )
+        + 0.037210909065728192183
+        * tensorflow.math.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / tensorflow.math.pow(
+                0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1, 2
+            )
+            + probs1
+            / tensorflow.math.pow(
+                0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2, 2
+            )
+            + tensorflow.math.pow(
+                0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.074038753308845613897
+        * tensorflow.math.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / tensorflow.math.pow(
+                0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1, 2
+            )
+            + probs1
+            / tensorflow.math.pow(
+                0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2, 2
+            )
+            + tensorflow.math.pow(
+                0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.10730313838033537759
+        * tensorflow.math.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / tensorflow.math.pow(
+                0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1, 2
+            )
+            + probs1
+            / tensorflow.math.pow(
+                0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2, 2
+            )
+            + tensorflow.math.pow(
+                0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.11964241387321545149
+        * tensorflow.math.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / tensorflow.math.pow(
+                0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1, 2
+            )
+            + probs1
+            / tensorflow.math.pow(
+                0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2, 2
+            )
+            + tensorflow.math.pow(
+                0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.099886137453735668246
+        * tensorflow.math.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / tensorflow.math.pow(
+                0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1, 2
+            )
+            + probs1
+            / tensorflow.math.pow(
+                0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2, 2
+            )
+            + tensorflow.math.pow(
+                0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1, -2
+            )
+        )
+        + 0.049609318219529328931
+        * tensorflow.math.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / tensorflow.math.pow(
+                0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1,
+                2,
+            )
+            + probs1
+            / tensorflow.math.pow(
+                0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2, 2
+            )
+            + tensorflow.math.pow(
+                0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1,
+                -2,
+            )
+        ),
+        -probs1 * tensorflow.math.log(probs2)
         - probs1
         * tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1)))
         + tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1)))
@@ -58,5 +193,6 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
             tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2))),
             tensorflow.math.log(probs1),
         )
+        + tensorflow.math.xlogy(probs1, probs1),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -11,29 +11,56 @@ import torch
 __all__ = ["kl_beta_beta"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+def _trigamma_excess(x):
+    """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
+    1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
+    B_2k / y**(2k+1) to k = 9 at y = x + 10.
     """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = torch.log(a / b)
-        return value
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
-        torch.log(r),
+    y = x + 10
+    r = torch.pow(y, -1)
+    t = torch.pow(r, 2)
+    value = (
+        r
+        * t
+        * (
+            t
+            * (
+                t
+                * (
+                    t
+                    * (
+                        t
+                        * (
+                            t
+                            * (
+                                t
+                                * (
+                                    t * (54.971177944862155 * t - 7.092156862745098)
+                                    + 1.1666666666666667
+                                )
+                                - 0.25311355311355311
+                            )
+                            + 0.075757575757575758
+                        )
+                        - 0.033333333333333333
+                    )
+                    + 0.02380952380952381
+                )
+                - 0.033333333333333333
+            )
+            + 0.16666666666666667
+        )
+        + 0.5 * t
+        + 1 / (torch.pow(x + 9, 2) * (x + 10))
+        + 1 / (torch.pow(x + 8, 2) * (x + 9))
+        + 1 / (torch.pow(x + 7, 2) * (x + 8))
+        + 1 / (torch.pow(x + 6, 2) * (x + 7))
+        + 1 / (torch.pow(x + 5, 2) * (x + 6))
+        + 1 / (torch.pow(x + 4, 2) * (x + 5))
+        + 1 / (torch.pow(x + 3, 2) * (x + 4))
+        + 1 / (torch.pow(x + 2, 2) * (x + 3))
+        + 1 / (torch.pow(x + 1, 2) * (x + 2))
+        + 1 / (torch.pow(x, 2) * (x + 1))
     )
     return value
 
@@ -69,24 +96,585 @@ def _blockwise(terms, args, single, block=131072):
 def _kl_beta_beta_terms(
     concentration11, concentration01, concentration12, concentration02, single
 ):
-    return (
-        -concentration01 * torch.digamma(concentration01 + concentration11)
+    return torch.where(
+        torch.logical_and(
+            torch.ge(concentration01, 4 * torch.abs(concentration01 - concentration02)),
+            torch.ge(concentration11, 4 * torch.abs(concentration11 - concentration12)),
+        ),
+        0.0010049499256588006451
+        * torch.pow(-concentration01 + concentration02, 2)
+        * (
+            _trigamma_excess(
+                0.019855071751231884159 * concentration01
+                + 0.98014492824876811584 * concentration02
+            )
+            - _trigamma_excess(
+                0.019855071751231884159 * concentration01
+                + 0.98014492824876811584 * concentration02
+                + 0.019855071751231884159 * concentration11
+                + 0.98014492824876811584 * concentration12
+            )
+            - 1
+            / (
+                0.019855071751231884159 * concentration01
+                + 0.98014492824876811584 * concentration02
+                + 0.019855071751231884159 * concentration11
+                + 0.98014492824876811584 * concentration12
+            )
+            + torch.pow(
+                0.019855071751231884159 * concentration01
+                + 0.98014492824876811584 * concentration02,
+                -1,
+            )
+        )
+        + 0.011304379772951567026
+        * torch.pow(-concentration01 + concentration02, 2)
+        * (
+            _trigamma_excess(
+                0.1016667612931866302 * concentration01
+                + 0.8983332387068133698 * concentration02
+            )
+            - _trigamma_excess(
+                0.1016667612931866302 * concentration01
+                + 0.8983332387068133698 * concentration02
+                + 0.1016667612931866302 * concentration11
+                + 0.8983332387068133698 * concentration12
+            )
+            - 1
+            / (
+                0.1016667612931866302 * concentration01
+                + 0.8983332387068133698 * concentration02
+                + 0.1016667612931866302 * concentration11
+                + 0.8983332387068133698 * concentration12
+            )
+            + torch.pow(
+                0.1016667612931866302 * concentration01
+                + 0.8983332387068133698 * concentration02,
+                -1,
+            )
+        )
+        + 0.037210909065728192183
+        * torch.pow(-concentration01 + concentration02, 2)
+        * (
+            _trigamma_excess(
+                0.23723379504183550709 * concentration01
+                + 0.76276620495816449291 * concentration02
+            )
+            - _trigamma_excess(
+                0.23723379504183550709 * concentration01
+                + 0.76276620495816449291 * concentration02
+                + 0.23723379504183550709 * concentration11
+                + 0.76276620495816449291 * concentration12
+            )
+            - 1
+            / (
+                0.23723379504183550709 * concentration01
+                + 0.76276620495816449291 * concentration02
+                + 0.23723379504183550709 * concentration11
+                + 0.76276620495816449291 * concentration12
+            )
+            + torch.pow(
+                0.23723379504183550709 * concentration01
+                + 0.76276620495816449291 * concentration02,
+                -1,
+            )
+        )
+        + 0.074038753308845613897
+        * torch.pow(-concentration01 + concentration02, 2)
+        * (
+            _trigamma_excess(
+                0.40828267875217509753 * concentration01
+                + 0.59171732124782490247 * concentration02
+            )
+            - _trigamma_excess(
+                0.40828267875217509753 * concentration01
+                + 0.59171732124782490247 * concentration02
+                + 0.40828267875217509753 * concentration11
+                + 0.59171732124782490247 * concentration12
+            )
+            - 1
+            / (
+                0.40828267875217509753 * concentration01
+                + 0.59171732124782490247 * concentration02
+                + 0.40828267875217509753 * concentration11
+                + 0.59171732124782490247 * concentration12
+            )
+            + torch.pow(
+                0.40828267875217509753 * concentration01
+                + 0.59171732124782490247 * concentration02,
+                -1,
+            )
+        )
+        + 0.10730313838033537759
+        * torch.pow(-concentration01 + concentration02, 2)
+        * (
+            _trigamma_excess(
+                0.59171732124782490247 * concentration01
+                + 0.40828267875217509753 * concentration02
+            )
+            - _trigamma_excess(
+                0.59171732124782490247 * concentration01
+                + 0.40828267875217509753 * concentration02
+                + 0.59171732124782490247 * concentration11
+                + 0.40828267875217509753 * concentration12
+            )
+            - 1
+            / (
+                0.59171732124782490247 * concentration01
+                + 0.40828267875217509753 * concentration02
+                + 0.59171732124782490247 * concentration11
+                + 0.40828267875217509753 * concentration12
+            )
+            + torch.pow(
+                0.59171732124782490247 * concentration01
+                + 0.40828267875217509753 * concentration02,
+                -1,
+            )
+        )
+        + 0.11964241387321545149
+        * torch.pow(-concentration01 + concentration02, 2)
+        * (
+            _trigamma_excess(
+                0.76276620495816449291 * concentration01
+                + 0.23723379504183550709 * concentration02
+            )
+            - _trigamma_excess(
+                0.76276620495816449291 * concentration01
+                + 0.23723379504183550709 * concentration02
+                + 0.76276620495816449291 * concentration11
+                + 0.23723379504183550709 * concentration12
+            )
+            - 1
+            / (
+                0.76276620495816449291 * concentration01
+                + 0.23723379504183550709 * concentration02
+                + 0.76276620495816449291 * concentration11
+                + 0.23723379504183550709 * concentration12
+            )
+            + torch.pow(
+                0.76276620495816449291 * concentration01
+                + 0.23723379504183550709 * concentration02,
+                -1,
+            )
+        )
+        + 0.099886137453735668246
+        * torch.pow(-concentration01 + concentration02, 2)
+        * (
+            _trigamma_excess(
+                0.8983332387068133698 * concentration01
+                + 0.1016667612931866302 * concentration02
+            )
+            - _trigamma_excess(
+                0.8983332387068133698 * concentration01
+                + 0.1016667612931866302 * concentration02
+                + 0.8983332387068133698 * concentration11
+                + 0.1016667612931866302 * concentration12
+            )
+            - 1
+            / (
+                0.8983332387068133698 * concentration01
+                + 0.1016667612931866302 * concentration02
+                + 0.8983332387068133698 * concentration11
+                + 0.1016667612931866302 * concentration12
+            )
+            + torch.pow(
+                0.8983332387068133698 * concentration01
+                + 0.1016667612931866302 * concentration02,
+                -1,
+            )
+        )
+        + 0.049609318219529328931
+        * torch.pow(-concentration01 + concentration02, 2)
+        * (
+            _trigamma_excess(
+                0.98014492824876811584 * concentration01
+                + 0.019855071751231884158 * concentration02
+            )
+            - _trigamma_excess(
+                0.98014492824876811584 * concentration01
+                + 0.019855071751231884158 * concentration02
+                + 0.98014492824876811584 * concentration11
+                + 0.019855071751231884158 * concentration12
+            )
+            - 1
+            / (
+                0.98014492824876811584 * concentration01
+                + 0.019855071751231884158 * concentration02
+                + 0.98014492824876811584 * concentration11
+                + 0.019855071751231884158 * concentration12
+            )
+            + torch.pow(
+                0.98014492824876811584 * concentration01
+                + 0.019855071751231884158 * concentration02,
+                -1,
+            )
+        )
+        - 0.0020098998513176012902
+        * (-concentration01 + concentration02)
+        * (-concentration11 + concentration12)
+        * (
+            _trigamma_excess(
+                0.019855071751231884159 * concentration01
+                + 0.98014492824876811584 * concentration02
+                + 0.019855071751231884159 * concentration11
+                + 0.98014492824876811584 * concentration12
+            )
+            + torch.pow(
+                0.019855071751231884159 * concentration01
+                + 0.98014492824876811584 * concentration02
+                + 0.019855071751231884159 * concentration11
+                + 0.98014492824876811584 * concentration12,
+                -1,
+            )
+        )
+        - 0.022608759545903134053
+        * (-concentration01 + concentration02)
+        * (-concentration11 + concentration12)
+        * (
+            _trigamma_excess(
+                0.1016667612931866302 * concentration01
+                + 0.8983332387068133698 * concentration02
+                + 0.1016667612931866302 * concentration11
+                + 0.8983332387068133698 * concentration12
+            )
+            + torch.pow(
+                0.1016667612931866302 * concentration01
+                + 0.8983332387068133698 * concentration02
+                + 0.1016667612931866302 * concentration11
+                + 0.8983332387068133698 * concentration12,
+                -1,
+            )
+        )
+        - 0.074421818131456384366
+        * (-concentration01 + concentration02)
+        * (-concentration11 + concentration12)
+        * (
+            _trigamma_excess(
+                0.23723379504183550709 * concentration01
+                + 0.76276620495816449291 * concentration02
+                + 0.23723379504183550709 * concentration11
+                + 0.76276620495816449291 * concentration12
+            )
+            + torch.pow(
+                0.23723379504183550709 * concentration01
+                + 0.76276620495816449291 * concentration02
+                + 0.23723379504183550709 * concentration11
+                + 0.76276620495816449291 * concentration12,
+                -1,
+            )
+        )
+        - 0.14807750661769122779
+        * (-concentration01 + concentration02)
+        * (-concentration11 + concentration12)
+        * (
+            _trigamma_excess(
+                0.40828267875217509753 * concentration01
+                + 0.59171732124782490247 * concentration02
+                + 0.40828267875217509753 * concentration11
+                + 0.59171732124782490247 * concentration12
+            )
+            + torch.pow(
+                0.40828267875217509753 * concentration01
+                + 0.59171732124782490247 * concentration02
+                + 0.40828267875217509753 * concentration11
+                + 0.59171732124782490247 * concentration12,
+                -1,
+            )
+        )
+        - 0.21460627676067075517
+        * (-concentration01 + concentration02)
+        * (-concentration11 + concentration12)
+        * (
+            _trigamma_excess(
+                0.59171732124782490247 * concentration01
+                + 0.40828267875217509753 * concentration02
+                + 0.59171732124782490247 * concentration11
+                + 0.40828267875217509753 * concentration12
+            )
+            + torch.pow(
+                0.59171732124782490247 * concentration01
+                + 0.40828267875217509753 * concentration02
+                + 0.59171732124782490247 * concentration11
+                + 0.40828267875217509753 * concentration12,
+                -1,
+            )
+        )
+        - 0.23928482774643090297
+        * (-concentration01 + concentration02)
+        * (-concentration11 + concentration12)
+        * (
+            _trigamma_excess(
+                0.76276620495816449291 * concentration01
+                + 0.23723379504183550709 * concentration02
+                + 0.76276620495816449291 * concentration11
+                + 0.23723379504183550709 * concentration12
+            )
+            + torch.pow(
+                0.76276620495816449291 * concentration01
+                + 0.23723379504183550709 * concentration02
+                + 0.76276620495816449291 * concentration11
+                + 0.23723379504183550709 * concentration12,
+                -1,
+            )
+        )
+        - 0.19977227490747133649
+        * (-concentration01 + concentration02)
+        * (-concentration11 + concentration12)
+        * (
+            _trigamma_excess(
+                0.8983332387068133698 * concentration01
+                + 0.1016667612931866302 * concentration02
+                + 0.8983332387068133698 * concentration11
+                + 0.1016667612931866302 * concentration12
+            )
+            + torch.pow(
+                0.8983332387068133698 * concentration01
+                + 0.1016667612931866302 * concentration02
+                + 0.8983332387068133698 * concentration11
+                + 0.1016667612931866302 * concentration12,
+                -1,
+            )
+        )
+        - 0.099218636439058657862
+        * (-concentration01 + concentration02)
+        * (-concentration11 + concentration12)
+        * (
+            _trigamma_excess(
+                0.98014492824876811584 * concentration01
+                + 0.019855071751231884158 * concentration02
+                + 0.98014492824876811584 * concentration11
+                + 0.019855071751231884158 * concentration12
+            )
+            + torch.pow(
+                0.98014492824876811584 * concentration01
+                + 0.019855071751231884158 * concentration02
+                + 0.98014492824876811584 * concentration11
+                + 0.019855071751231884158 * concentration12,
+                -1,
+            )
+        )
+        + 0.0010049499256588006451
+        * torch.pow(-concentration11 + concentration12, 2)
+        * (
+            _trigamma_excess(
+                0.019855071751231884159 * concentration11
+                + 0.98014492824876811584 * concentration12
+            )
+            - _trigamma_excess(
+                0.019855071751231884159 * concentration01
+                + 0.98014492824876811584 * concentration02
+                + 0.019855071751231884159 * concentration11
+                + 0.98014492824876811584 * concentration12
+            )
+            - 1
+            / (
+                0.019855071751231884159 * concentration01
+                + 0.98014492824876811584 * concentration02
+                + 0.019855071751231884159 * concentration11
+                + 0.98014492824876811584 * concentration12
+            )
+            + torch.pow(
+                0.019855071751231884159 * concentration11
+                + 0.98014492824876811584 * concentration12,
+                -1,
+            )
+        )
+        + 0.011304379772951567026
+        * torch.pow(-concentration11 + concentration12, 2)
+        * (
+            _trigamma_excess(
+                0.1016667612931866302 * concentration11
+                + 0.8983332387068133698 * concentration12
+            )
+            - _trigamma_excess(
+                0.1016667612931866302 * concentration01
+                + 0.8983332387068133698 * concentration02
+                + 0.1016667612931866302 * concentration11
+                + 0.8983332387068133698 * concentration12
+            )
+            - 1
+            / (
+                0.1016667612931866302 * concentration01
+                + 0.8983332387068133698 * concentration02
+                + 0.1016667612931866302 * concentration11
+                + 0.8983332387068133698 * concentration12
+            )
+            + torch.pow(
+                0.1016667612931866302 * concentration11
+                + 0.8983332387068133698 * concentration12,
+                -1,
+            )
+        )
+        + 0.037210909065728192183
+        * torch.pow(-concentration11 + concentration12, 2)
+        * (
+            _trigamma_excess(
+                0.23723379504183550709 * concentration11
+                + 0.76276620495816449291 * concentration12
+            )
+            - _trigamma_excess(
+                0.23723379504183550709 * concentration01
+                + 0.76276620495816449291 * concentration02
+                + 0.23723379504183550709 * concentration11
+                + 0.76276620495816449291 * concentration12
+            )
+            - 1
+            / (
+                0.23723379504183550709 * concentration01
+                + 0.76276620495816449291 * concentration02
+                + 0.23723379504183550709 * concentration11
+                + 0.76276620495816449291 * concentration12
+            )
+            + torch.pow(
+                0.23723379504183550709 * concentration11
+                + 0.76276620495816449291 * concentration12,
+                -1,
+            )
+        )
+        + 0.074038753308845613897
+        * torch.pow(-concentration11 + concentration12, 2)
+        * (
+            _trigamma_excess(
+                0.40828267875217509753 * concentration11
+                + 0.59171732124782490247 * concentration12
+            )
+            - _trigamma_excess(
+                0.40828267875217509753 * concentration01
+                + 0.59171732124782490247 * concentration02
+                + 0.40828267875217509753 * concentration11
+                + 0.59171732124782490247 * concentration12
+            )
+            - 1
+            / (
+                0.40828267875217509753 * concentration01
+                + 0.59171732124782490247 * concentration02
+                + 0.40828267875217509753 * concentration11
+                + 0.59171732124782490247 * concentration12
+            )
+            + torch.pow(
+                0.40828267875217509753 * concentration11
+                + 0.59171732124782490247 * concentration12,
+                -1,
+            )
+        )
+        + 0.10730313838033537759
+        * torch.pow(-concentration11 + concentration12, 2)
+        * (
+            _trigamma_excess(
+                0.59171732124782490247 * concentration11
+                + 0.40828267875217509753 * concentration12
+            )
+            - _trigamma_excess(
+                0.59171732124782490247 * concentration01
+                + 0.40828267875217509753 * concentration02
+                + 0.59171732124782490247 * concentration11
+                + 0.40828267875217509753 * concentration12
+            )
+            - 1
+            / (
+                0.59171732124782490247 * concentration01
+                + 0.40828267875217509753 * concentration02
+                + 0.59171732124782490247 * concentration11
+                + 0.40828267875217509753 * concentration12
+            )
+            + torch.pow(
+                0.59171732124782490247 * concentration11
+                + 0.40828267875217509753 * concentration12,
+                -1,
+            )
+        )
+        + 0.11964241387321545149
+        * torch.pow(-concentration11 + concentration12, 2)
+        * (
+            _trigamma_excess(
+                0.76276620495816449291 * concentration11
+                + 0.23723379504183550709 * concentration12
+            )
+            - _trigamma_excess(
+                0.76276620495816449291 * concentration01
+                + 0.23723379504183550709 * concentration02
+                + 0.76276620495816449291 * concentration11
+                + 0.23723379504183550709 * concentration12
+            )
+            - 1
+            / (
+                0.76276620495816449291 * concentration01
+                + 0.23723379504183550709 * concentration02
+                + 0.76276620495816449291 * concentration11
+                + 0.23723379504183550709 * concentration12
+            )
+            + torch.pow(
+                0.76276620495816449291 * concentration11
+                + 0.23723379504183550709 * concentration12,
+                -1,
+            )
+        )
+        + 0.099886137453735668246
+        * torch.pow(-concentration11 + concentration12, 2)
+        * (
+            _trigamma_excess(
+                0.8983332387068133698 * concentration11
+                + 0.1016667612931866302 * concentration12
+            )
+            - _trigamma_excess(
+                0.8983332387068133698 * concentration01
+                + 0.1016667612931866302 * concentration02
+                + 0.8983332387068133698 * concentration11
+                + 0.1016667612931866302 * concentration12
+            )
+            - 1
+            / (
+                0.8983332387068133698 * concentration01
+                + 0.1016667612931866302 * concentration02
+                + 0.8983332387068133698 * concentration11
+                + 0.1016667612931866302 * concentration12
+            )
+            + torch.pow(
+                0.8983332387068133698 * concentration11
+                + 0.1016667612931866302 * concentration12,
+                -1,
+            )
+        )
+        + 0.049609318219529328931
+        * torch.pow(-concentration11 + concentration12, 2)
+        * (
+            _trigamma_excess(
+                0.98014492824876811584 * concentration11
+                + 0.019855071751231884158 * concentration12
+            )
+            - _trigamma_excess(
+                0.98014492824876811584 * concentration01
+                + 0.019855071751231884158 * concentration02
+                + 0.98014492824876811584 * concentration11
+                + 0.019855071751231884158 * concentration12
+            )
+            - 1
+            / (
+                0.98014492824876811584 * concentration01
+                + 0.019855071751231884158 * concentration02
+                + 0.98014492824876811584 * concentration11
+                + 0.019855071751231884158 * concentration12
+            )
+            + torch.pow(
+                0.98014492824876811584 * concentration11
+                + 0.019855071751231884158 * concentration12,
+                -1,
+            )
+        ),
+        concentration01 * torch.digamma(concentration01)
+        - concentration01 * torch.digamma(concentration01 + concentration11)
+        - concentration02 * torch.digamma(concentration01)
         + concentration02 * torch.digamma(concentration01 + concentration11)
         + concentration11 * torch.digamma(concentration11)
         - concentration11 * torch.digamma(concentration01 + concentration11)
         - concentration12 * torch.digamma(concentration11)
         + concentration12 * torch.digamma(concentration01 + concentration11)
-        + _diff_ratio(
-            concentration01 * torch.digamma(concentration01),
-            concentration02 * torch.digamma(concentration01),
-            _log_ratio(concentration01, concentration02, single),
-        )
         - torch.lgamma(concentration01)
         + torch.lgamma(concentration02)
         - torch.lgamma(concentration11)
         + torch.lgamma(concentration12)
         + torch.lgamma(concentration01 + concentration11)
-        - torch.lgamma(concentration02 + concentration12)
+        - torch.lgamma(concentration02 + concentration12),
     )
 
 

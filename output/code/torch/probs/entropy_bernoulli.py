@@ -50,11 +50,11 @@ def _blockwise(terms, args, single, block=131072):
 
 
 def _entropy_bernoulli_terms(probs, single):
-    return -probs * torch.log(probs) + _diff_ratio(
+    return _diff_ratio(
         probs * torch.log(_diff_ratio(1, probs, -torch.log(probs))),
         torch.log(_diff_ratio(1, probs, -torch.log(probs))),
         torch.log(probs),
-    )
+    ) - torch.xlogy(probs, probs)
 
 
 def entropy_bernoulli(probs, validate=False):

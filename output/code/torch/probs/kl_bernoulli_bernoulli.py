@@ -50,9 +50,140 @@ def _blockwise(terms, args, single, block=131072):
 
 
 def _kl_bernoulli_bernoulli_terms(probs1, probs2, single):
-    return (
-        probs1 * torch.log(probs1)
-        - probs1 * torch.log(probs2)
+    return torch.where(
+        torch.logical_and(
+            torch.ge(probs1, 4 * torch.abs(probs1 - probs2)),
+            torch.le(probs1, 1 - 4 * torch.abs(probs1 - probs2)),
+        ),
+        0.0010049499256588006451
+        * torch.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / torch.pow(
+                0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1,
+                2,
+            )
+            + probs1
+            / torch.pow(
+                0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2, 2
+            )
+            + torch.pow(
+                0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.011304379772951567026
+        * torch.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / torch.pow(
+                0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1, 2
+            )
+            + probs1
+            / torch.pow(
+                0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2, 2
+            )
+            + torch.pow(
+                0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1, -2
+            )
+        )
+        + 0.037210909065728192183
+        * torch.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / torch.pow(
+                0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1, 2
+            )
+            + probs1
+            / torch.pow(
+                0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2, 2
+            )
+            + torch.pow(
+                0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.074038753308845613897
+        * torch.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / torch.pow(
+                0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1, 2
+            )
+            + probs1
+            / torch.pow(
+                0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2, 2
+            )
+            + torch.pow(
+                0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.10730313838033537759
+        * torch.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / torch.pow(
+                0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1, 2
+            )
+            + probs1
+            / torch.pow(
+                0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2, 2
+            )
+            + torch.pow(
+                0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.11964241387321545149
+        * torch.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / torch.pow(
+                0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1, 2
+            )
+            + probs1
+            / torch.pow(
+                0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2, 2
+            )
+            + torch.pow(
+                0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1,
+                -2,
+            )
+        )
+        + 0.099886137453735668246
+        * torch.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / torch.pow(
+                0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1, 2
+            )
+            + probs1
+            / torch.pow(
+                0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2, 2
+            )
+            + torch.pow(
+                0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1, -2
+            )
+        )
+        + 0.049609318219529328931
+        * torch.pow(-probs1 + probs2, 2)
+        * (
+            -probs1
+            / torch.pow(
+                0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1,
+                2,
+            )
+            + probs1
+            / torch.pow(
+                0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2, 2
+            )
+            + torch.pow(
+                0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1,
+                -2,
+            )
+        ),
+        -probs1 * torch.log(probs2)
         - probs1 * torch.log(_diff_ratio(1, probs1, -torch.log(probs1)))
         + torch.log(_diff_ratio(1, probs1, -torch.log(probs1)))
         + _diff_ratio(
@@ -60,6 +191,7 @@ def _kl_bernoulli_bernoulli_terms(probs1, probs2, single):
             torch.log(_diff_ratio(1, probs2, -torch.log(probs2))),
             torch.log(probs1),
         )
+        + torch.xlogy(probs1, probs1),
     )
 
 

@@ -38,6 +38,60 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _trigamma_excess(x):
+    """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
+    1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
+    B_2k / y**(2k+1) to k = 9 at y = x + 10.
+    """
+    y = x + 10
+    r = torch.pow(y, -1)
+    t = torch.pow(r, 2)
+    value = (
+        r
+        * t
+        * (
+            t
+            * (
+                t
+                * (
+                    t
+                    * (
+                        t
+                        * (
+                            t
+                            * (
+                                t
+                                * (
+                                    t * (54.971177944862155 * t - 7.092156862745098)
+                                    + 1.1666666666666667
+                                )
+                                - 0.25311355311355311
+                            )
+                            + 0.075757575757575758
+                        )
+                        - 0.033333333333333333
+                    )
+                    + 0.02380952380952381
+                )
+                - 0.033333333333333333
+            )
+            + 0.16666666666666667
+        )
+        + 0.5 * t
+        + 1 / (torch.pow(x + 9, 2) * (x + 10))
+        + 1 / (torch.pow(x + 8, 2) * (x + 9))
+        + 1 / (torch.pow(x + 7, 2) * (x + 8))
+        + 1 / (torch.pow(x + 6, 2) * (x + 7))
+        + 1 / (torch.pow(x + 5, 2) * (x + 6))
+        + 1 / (torch.pow(x + 4, 2) * (x + 5))
+        + 1 / (torch.pow(x + 3, 2) * (x + 4))
+        + 1 / (torch.pow(x + 2, 2) * (x + 3))
+        + 1 / (torch.pow(x + 1, 2) * (x + 2))
+        + 1 / (torch.pow(x, 2) * (x + 1))
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -67,7 +121,3075 @@ def _blockwise(terms, args, single, block=131072):
 
 
 def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, single):
-    return (
+    return torch.where(
+        torch.logical_and(
+            torch.ge(concentration1, 4 * torch.abs(concentration1 - concentration2)),
+            torch.ge(scale1, 4 * torch.abs(scale1 - scale2)),
+        ),
+        0.0010049499256588006451
+        * torch.pow(-concentration1 + concentration2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(torch.log(scale1), 2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 2
+            * torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.log(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                torch.log(
+                    0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2
+                ),
+                2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+                -2,
+            )
+            + 2
+            * torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.log(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+                + torch.pow(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1,
+                    -1,
+                )
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            / torch.pow(concentration1, 2)
+            + torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.pow(
+                torch.digamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                ),
+                2,
+            )
+            / torch.pow(concentration1, 2)
+        )
+        + 0.011304379772951567026
+        * torch.pow(-concentration1 + concentration2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(torch.log(scale1), 2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 2
+            * torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.log(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                torch.log(
+                    0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2
+                ),
+                2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+                -2,
+            )
+            + 2
+            * torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.log(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+                + torch.pow(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1,
+                    -1,
+                )
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            / torch.pow(concentration1, 2)
+            + torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.pow(
+                torch.digamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                ),
+                2,
+            )
+            / torch.pow(concentration1, 2)
+        )
+        + 0.037210909065728192183
+        * torch.pow(-concentration1 + concentration2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(torch.log(scale1), 2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 2
+            * torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.log(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                torch.log(
+                    0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2
+                ),
+                2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+                -2,
+            )
+            + 2
+            * torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.log(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+                + torch.pow(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1,
+                    -1,
+                )
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            / torch.pow(concentration1, 2)
+            + torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.pow(
+                torch.digamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                ),
+                2,
+            )
+            / torch.pow(concentration1, 2)
+        )
+        + 0.074038753308845613897
+        * torch.pow(-concentration1 + concentration2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(torch.log(scale1), 2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 2
+            * torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.log(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                torch.log(
+                    0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2
+                ),
+                2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+                -2,
+            )
+            + 2
+            * torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.log(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+                + torch.pow(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1,
+                    -1,
+                )
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            / torch.pow(concentration1, 2)
+            + torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.pow(
+                torch.digamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                ),
+                2,
+            )
+            / torch.pow(concentration1, 2)
+        )
+        + 0.10730313838033537759
+        * torch.pow(-concentration1 + concentration2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(torch.log(scale1), 2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 2
+            * torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.log(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                torch.log(
+                    0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2
+                ),
+                2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+                -2,
+            )
+            + 2
+            * torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.log(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+                + torch.pow(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1,
+                    -1,
+                )
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            / torch.pow(concentration1, 2)
+            + torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.pow(
+                torch.digamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                ),
+                2,
+            )
+            / torch.pow(concentration1, 2)
+        )
+        + 0.11964241387321545149
+        * torch.pow(-concentration1 + concentration2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(torch.log(scale1), 2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 2
+            * torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.log(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                torch.log(
+                    0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2
+                ),
+                2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+                -2,
+            )
+            + 2
+            * torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.log(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+                + torch.pow(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1,
+                    -1,
+                )
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            / torch.pow(concentration1, 2)
+            + torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.pow(
+                torch.digamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                ),
+                2,
+            )
+            / torch.pow(concentration1, 2)
+        )
+        + 0.099886137453735668246
+        * torch.pow(-concentration1 + concentration2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(torch.log(scale1), 2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 2
+            * torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.log(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                torch.log(
+                    0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2
+                ),
+                2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+                -2,
+            )
+            + 2
+            * torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.log(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+                + torch.pow(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1,
+                    -1,
+                )
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            / torch.pow(concentration1, 2)
+            + torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.pow(
+                torch.digamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                ),
+                2,
+            )
+            / torch.pow(concentration1, 2)
+        )
+        + 0.049609318219529328931
+        * torch.pow(-concentration1 + concentration2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(torch.log(scale1), 2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 2
+            * torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.log(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                torch.log(
+                    0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2
+                ),
+                2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+                -2,
+            )
+            + 2
+            * torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            - 2
+            * torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.log(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+            + torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * (
+                _trigamma_excess(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+                + torch.pow(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1,
+                    -1,
+                )
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            / torch.pow(concentration1, 2)
+            + torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.pow(
+                torch.digamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                ),
+                2,
+            )
+            / torch.pow(concentration1, 2)
+        )
+        + 0.099218636439058657862
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.log(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + 1
+            - torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.98014492824876811584 * concentration1
+                    + 0.019855071751231884158 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
+        + 0.19977227490747133649
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.log(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + 1
+            - torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.8983332387068133698 * concentration1
+                    + 0.1016667612931866302 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
+        + 0.23928482774643090297
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.log(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + 1
+            - torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.76276620495816449291 * concentration1
+                    + 0.23723379504183550709 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
+        + 0.21460627676067075517
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.log(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + 1
+            - torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.59171732124782490247 * concentration1
+                    + 0.40828267875217509753 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
+        + 0.14807750661769122779
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.log(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + 1
+            - torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.40828267875217509753 * concentration1
+                    + 0.59171732124782490247 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
+        + 0.074421818131456384366
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.log(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + 1
+            - torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.23723379504183550709 * concentration1
+                    + 0.76276620495816449291 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
+        + 0.022608759545903134053
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.log(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + 1
+            - torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.1016667612931866302 * concentration1
+                    + 0.8983332387068133698 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
+        + 0.0020098998513176012902
+        * (-concentration1 + concentration2)
+        * (-scale1 + scale2)
+        * (
+            -torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.log(scale1)
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.log(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + 1
+            - torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            * torch.digamma(
+                1
+                + (
+                    0.019855071751231884159 * concentration1
+                    + 0.98014492824876811584 * concentration2
+                )
+                / concentration1
+            )
+            / concentration1
+        )
+        / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
+        + 0.0010049499256588006451
+        * (
+            0.019855071751231884159 * concentration1
+            + 0.98014492824876811584 * concentration2
+        )
+        * torch.pow(-scale1 + scale2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * (
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.019855071751231884159 * concentration1
+                + 0.98014492824876811584 * concentration2,
+            )
+            * torch.pow(
+                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2,
+                -0.019855071751231884159 * concentration1
+                - 0.98014492824876811584 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.019855071751231884159 * concentration1
+                        + 0.98014492824876811584 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 1
+        )
+        / torch.pow(
+            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
+        )
+        + 0.011304379772951567026
+        * (
+            0.1016667612931866302 * concentration1
+            + 0.8983332387068133698 * concentration2
+        )
+        * torch.pow(-scale1 + scale2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * (
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.1016667612931866302 * concentration1
+                + 0.8983332387068133698 * concentration2,
+            )
+            * torch.pow(
+                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2,
+                -0.1016667612931866302 * concentration1
+                - 0.8983332387068133698 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.1016667612931866302 * concentration1
+                        + 0.8983332387068133698 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 1
+        )
+        / torch.pow(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2)
+        + 0.037210909065728192183
+        * (
+            0.23723379504183550709 * concentration1
+            + 0.76276620495816449291 * concentration2
+        )
+        * torch.pow(-scale1 + scale2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * (
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.23723379504183550709 * concentration1
+                + 0.76276620495816449291 * concentration2,
+            )
+            * torch.pow(
+                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2,
+                -0.23723379504183550709 * concentration1
+                - 0.76276620495816449291 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.23723379504183550709 * concentration1
+                        + 0.76276620495816449291 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 1
+        )
+        / torch.pow(
+            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
+        )
+        + 0.074038753308845613897
+        * (
+            0.40828267875217509753 * concentration1
+            + 0.59171732124782490247 * concentration2
+        )
+        * torch.pow(-scale1 + scale2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * (
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.40828267875217509753 * concentration1
+                + 0.59171732124782490247 * concentration2,
+            )
+            * torch.pow(
+                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2,
+                -0.40828267875217509753 * concentration1
+                - 0.59171732124782490247 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.40828267875217509753 * concentration1
+                        + 0.59171732124782490247 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 1
+        )
+        / torch.pow(
+            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
+        )
+        + 0.10730313838033537759
+        * (
+            0.59171732124782490247 * concentration1
+            + 0.40828267875217509753 * concentration2
+        )
+        * torch.pow(-scale1 + scale2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * (
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.59171732124782490247 * concentration1
+                + 0.40828267875217509753 * concentration2,
+            )
+            * torch.pow(
+                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2,
+                -0.59171732124782490247 * concentration1
+                - 0.40828267875217509753 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.59171732124782490247 * concentration1
+                        + 0.40828267875217509753 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 1
+        )
+        / torch.pow(
+            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
+        )
+        + 0.11964241387321545149
+        * (
+            0.76276620495816449291 * concentration1
+            + 0.23723379504183550709 * concentration2
+        )
+        * torch.pow(-scale1 + scale2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * (
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.76276620495816449291 * concentration1
+                + 0.23723379504183550709 * concentration2,
+            )
+            * torch.pow(
+                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2,
+                -0.76276620495816449291 * concentration1
+                - 0.23723379504183550709 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.76276620495816449291 * concentration1
+                        + 0.23723379504183550709 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 1
+        )
+        / torch.pow(
+            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
+        )
+        + 0.099886137453735668246
+        * (
+            0.8983332387068133698 * concentration1
+            + 0.1016667612931866302 * concentration2
+        )
+        * torch.pow(-scale1 + scale2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * (
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.8983332387068133698 * concentration1
+                + 0.1016667612931866302 * concentration2,
+            )
+            * torch.pow(
+                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2,
+                -0.8983332387068133698 * concentration1
+                - 0.1016667612931866302 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.8983332387068133698 * concentration1
+                        + 0.1016667612931866302 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 1
+        )
+        / torch.pow(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2)
+        + 0.049609318219529328931
+        * (
+            0.98014492824876811584 * concentration1
+            + 0.019855071751231884158 * concentration2
+        )
+        * torch.pow(-scale1 + scale2, 2)
+        * (
+            torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * (
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            + torch.pow(
+                scale1,
+                0.98014492824876811584 * concentration1
+                + 0.019855071751231884158 * concentration2,
+            )
+            * torch.pow(
+                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2,
+                -0.98014492824876811584 * concentration1
+                - 0.019855071751231884158 * concentration2,
+            )
+            * torch.exp(
+                torch.lgamma(
+                    1
+                    + (
+                        0.98014492824876811584 * concentration1
+                        + 0.019855071751231884158 * concentration2
+                    )
+                    / concentration1
+                )
+            )
+            - 1
+        )
+        / torch.pow(
+            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
+        ),
         -concentration2 * torch.log(scale1)
         + concentration2 * torch.log(scale2)
         + torch.pow(scale1, concentration2)
@@ -79,7 +3201,7 @@ def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, si
             0.57721566490153286 * (concentration2 / concentration1),
             1,
             _log_ratio(concentration2, concentration1, single) - 0.54953931298164482,
-        )
+        ),
     )
 
 
