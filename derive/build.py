@@ -67,7 +67,7 @@ def _with_coverage(items) -> dict:
 
 def _code_modules(jobs):
     """Emit the code modules (and run the coverage step checks) in two worker processes while the caller renders
-    documents; a lazy iterator.
+    documents: (the pool, or None, and a lazy iterator of the results).
 
     Workers are forked, except in a process that has imported a multithreaded framework (JAX, torch, TensorFlow:
     tests, notebooks), where a forked child can deadlock: there they start from a fresh interpreter (forkserver or
@@ -77,12 +77,11 @@ def _code_modules(jobs):
     methods = multiprocessing.get_all_start_methods()
     method = next((m for m in (("forkserver", "spawn") if threaded else ("fork",)) if m in methods), None)
     if method is None:
-        return (item for job in jobs for item in _emit(job))
+        return None, (item for job in jobs for item in _emit(job))
     context = multiprocessing.get_context(method)
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context)
     futures = [pool.submit(_emit, job) for job in jobs]
-    pool.shutdown(wait=False)
-    return (item for f in futures for item in f.result())
+    return pool, (item for f in futures for item in f.result())
 
 
 #: the code modules and coverage verdicts of this process's first build (they depend only on the code)
@@ -91,8 +90,16 @@ _CODE: dict = {}
 
 def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
     """Relative path -> content of every generated file (the PDF and its preview when pdflatex exists)."""
+    pool, code = (None, _CODE["items"]) if "items" in _CODE else _code_modules(_code_jobs())
+    try:
+        return _artefacts(code, with_pdf)
+    finally:  # a failed build stops its workers' pending jobs instead of waiting for them at exit
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _artefacts(code, with_pdf) -> dict[str, bytes]:
     out: dict[str, str | bytes] = {}
-    code = _CODE.get("items") or _code_modules(_code_jobs())
     for name in registry.names():
         out[f"latex/{name}.tex"] = documents.latex(name, standalone=True)
         out[f"markdown/{name}.md"] = documents.markdown(name)

@@ -9,14 +9,25 @@ from derive.emit.code import emit_module, function_name
 _counter = itertools.count()
 
 
+#: the committed modules (test_build checks that they are what emit_module writes now)
+OUTPUT = Path(__file__).resolve().parent.parent / "output" / "code"
+
+
 def load(name: str, target: str = "numpy", param: str | None = None, directory: Path | None = None, grad=False):
-    """The emitted module for derivation ``name`` (imported from a fresh file)."""
+    """The emitted module for derivation ``name``: the committed one under output/code when the build keeps it
+    (emitting every module again would double the suite's time), else emitted into a fresh file."""
     import tempfile
 
-    directory = Path(directory or tempfile.mkdtemp(prefix="derive-gen-"))
-    path = directory / f"{function_name(name)}_{target}_{param}_{next(_counter)}.py"
-    path.write_text(emit_module(name, target, param, grad=grad), encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(path.stem, path)
+    from derive.emit import params
+
+    committed = OUTPUT / target / (param or params.default(name)) / f"{function_name(name)}.py"
+    if committed.is_file() and directory is None and not grad:
+        path = committed
+    else:
+        directory = Path(directory or tempfile.mkdtemp(prefix="derive-gen-"))
+        path = directory / f"{function_name(name)}_{target}_{param}_{next(_counter)}.py"
+        path.write_text(emit_module(name, target, param, grad=grad), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"{path.stem}_{target}_{next(_counter)}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

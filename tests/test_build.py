@@ -11,39 +11,53 @@ from derive import build as build_mod
 from derive.pdf import have_pdflatex
 
 
-def test_committed_output_is_current(repo):
-    differ = build_mod.check(Path(repo) / "output")
-    assert not differ, f"run 'derive build': {differ}"
-
-
-def _build(out, seed, pdf=True):
-    env = dict(os.environ, PYTHONHASHSEED=str(seed))
-    args = [sys.executable, "-m", "derive", "build", "--out", str(out)] + ([] if pdf else ["--no-pdf"])
-    subprocess.run(args, check=True, env=env, capture_output=True)
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-
-
-def test_build_is_byte_identical_across_hash_seeds(tmp_path):
-    a = _build(tmp_path / "a", 1, pdf=have_pdflatex())
-    b = _build(tmp_path / "b", 4242, pdf=have_pdflatex())
-    assert a.keys() == b.keys()
-    assert [k for k in a if a[k] != b[k]] == []
-    assert any(k.endswith(".py") for k in a) and any(k.endswith(".md") for k in a)
-
-
-def test_check_lists_changed_missing_and_stale_files(tmp_path):
+def test_committed_output_is_current_and_check_lists_drift(repo, tmp_path):
+    """One full build (the expensive part, about two minutes): it equals the committed output/, which another
+    process wrote under another hash seed (so this is also the full build's determinism check); then ``check``
+    lists hand edits, missing and stale files in a copy."""
     out = tmp_path / "o"
-    build_mod.build(out, with_pdf=False)
-    assert build_mod.check(out, with_pdf=False) == []
+    build_mod.build(out, with_pdf=have_pdflatex())
+    committed = Path(repo) / "output"
+    fresh = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    old = {p.relative_to(committed).as_posix(): p.read_bytes() for p in sorted(committed.rglob("*")) if p.is_file()}
+    assert fresh.keys() == old.keys(), f"run 'derive build': {sorted(fresh.keys() ^ old.keys())[:5]}"
+    assert [k for k in fresh if fresh[k] != old[k]] == [], "run 'derive build'"
     (out / "markdown" / "entropy-normal.md").write_text("edited by hand\n")
     (out / "code" / "numpy" / "sigma" / "kl_normal_normal.py").unlink()
     (out / "code" / "numpy" / "old.py").write_text("\n")
-    differ = build_mod.check(out, with_pdf=False)
+    differ = build_mod.check(out, with_pdf=have_pdflatex())
     assert "markdown/entropy-normal.md (differs)" in differ
     assert "code/numpy/sigma/kl_normal_normal.py (missing)" in differ
     assert any(d.startswith("code/numpy/old.py (stale") for d in differ)
-    r = subprocess.run([sys.executable, "-m", "derive", "check", "--out", str(out)], capture_output=True, text=True)
-    assert r.returncode == 1 and "entropy-normal.md" in r.stdout
+
+
+#: a sample of every kind of artefact: Gaussian, multivariate, declared families (conditional, kept series, +oo),
+#: vector families, lemmas; documents and code for every target
+SAMPLE = ("kl-normal-normal", "kl-mvn-mvn", "kl-gamma-gamma", "kl-uniform-uniform", "entropy-poisson",
+          "kl-normal-pareto", "kl-dirichlet-dirichlet", "lemma-gamma-log-mean")
+_RENDER = """
+import hashlib, sys
+from derive.emit.code import emit_module, refused
+from derive.emit.targets import TARGETS
+from derive.registry import entry
+from derive.render import documents
+for name in sys.argv[1:]:
+    texts = [documents.latex(name, standalone=True), documents.markdown(name)]
+    if entry(name).kind == "derivation":
+        texts += [emit_module(name, t) for t in TARGETS if not refused(name, t)]
+    print(name, hashlib.sha256("\\x00".join(texts).encode()).hexdigest())
+"""
+
+
+def _render(seed):
+    env = dict(os.environ, PYTHONHASHSEED=str(seed))
+    r = subprocess.run([sys.executable, "-c", _RENDER, *SAMPLE], check=True, env=env, capture_output=True, text=True)
+    return r.stdout
+
+
+def test_artefacts_are_byte_identical_across_hash_seeds():
+    a, b = _render(1), _render(4242)
+    assert a == b and len(a.splitlines()) == len(SAMPLE)
 
 
 def test_failed_build_writes_nothing(tmp_path, monkeypatch):

@@ -52,8 +52,16 @@ def test_a_failing_step_check_is_marked(monkeypatch):
     assert "**fails**" in line
 
 
-@pytest.mark.slow
-def test_derive_coverage_prints_the_table(capsys):
+def test_derive_coverage_prints_the_table(capsys, monkeypatch):
+    """The command prints the table; its step checks (every derivation's chain) are test_verify's, so here a
+    stand-in passes them all, and one failing chain makes the command fail."""
+    monkeypatch.setattr(coverage, "check", lambda names: {n: True for n in names})
     assert main(["coverage"]) == 0
     out = capsys.readouterr().out
     assert "| weibull | weibull | yes | yes | yes |" in out
+
+
+def test_derive_coverage_fails_when_a_chain_fails(capsys, monkeypatch):
+    monkeypatch.setattr(coverage, "check", lambda names: {n: n != "kl-gamma-gamma" for n in names})
+    assert main(["coverage"]) == 1
+    assert "**fails**" in capsys.readouterr().out
