@@ -28,7 +28,7 @@ from sympy import (
     summation,
 )
 
-from derive.engine import Q, _sum, _times, rule_closed_form
+from derive.engine import Q, _split, _sum, _times, rule_closed_form
 from derive.prove import DerivationError
 from derive.step import Binding, Step
 from derive.symbols import z
@@ -56,10 +56,7 @@ def split_terms(expr, u) -> list[tuple]:
     """``expr`` as Σ c_i t_i(u), c_i free of u, like terms collected; e^(a + b u) is split into e^a · e^(b u)."""
     collected: dict = {}
     for term in Add.make_args(expand(expand_log(expr))):
-        c, t = term.as_independent(u, as_Add=False)
-        if isinstance(t, exp):
-            const, rest = expand(t.args[0]).as_independent(u, as_Add=True)
-            c, t = c * exp(const), exp(rest)
+        c, t = _split(term, u)
         collected[t] = collected.get(t, 0) + c
     return [(c, t) for t, c in sorted(collected.items(), key=lambda kv: _order(kv[0], u)) if c != 0]
 

@@ -64,6 +64,8 @@ def random_point(params, rng: random.Random, domains=None) -> dict:
     ``domains`` strictly inside it; as exact rationals. A relation under ``domains[CONDITION]`` is met by drawing
     again (up to TRIES times)."""
     condition = (domains or {}).get(CONDITION)
+    if condition is not None:  # its symbols are drawn even where the expression does not use them
+        params = list(params) + sorted(condition.free_symbols - set(params), key=str)
     for _ in range(TRIES):
         point = _draw(params, rng, domains)
         if condition is None or condition.xreplace(point) == True:  # noqa: E712  (SymPy's true)

@@ -95,10 +95,13 @@ def test_torch_entropy_and_std_normal_kl_agree_with_torch_distributions(dtype, r
     from torch.distributions import Normal, kl_divergence
 
     m, s = (torch.as_tensor(a, dtype=getattr(torch, dtype)) for a in ordinary(500, pair=False))
-    torch.testing.assert_close(function("entropy-normal", "torch")(m, s), Normal(m, s).entropy(), rtol=rtol, atol=0)
+    # a value near 0 (entropy at sigma near 0.24, KL near N(0, 1)) has no relative accuracy in float32 in torch
+    atol = 1e-6 if dtype == "float32" else 0
+    torch.testing.assert_close(function("entropy-normal", "torch")(m, s), Normal(m, s).entropy(), rtol=rtol,
+                               atol=atol)
     std = Normal(torch.zeros_like(m), torch.ones_like(s))
     torch.testing.assert_close(function("kl-normal-std-normal", "torch")(m, s), kl_divergence(Normal(m, s), std),
-                               rtol=rtol, atol=0)
+                               rtol=rtol, atol=atol)  # torch's float32 KL near 0 cancels (ours is tested in ulp)
 
 
 @pytest.mark.parametrize("target", ["jax", "tensorflow"])

@@ -84,7 +84,8 @@ def cli(tmp_path_factory):
         ("missing-file", ["list", "--spec", str(tmp / "nowhere.toml")]),
         ("build", ["build", "--spec", HL, "--out", str(tmp / "out")]),
         ("poisson-show", ["show", "entropy-poisson-spec", "--spec", bad["poisson"]]),
-        ("poisson-code", ["code", "entropy-poisson-spec", "--spec", bad["poisson"]]),
+        ("poisson-code", ["code", "entropy-poisson-spec", "--target", "torch", "--spec", bad["poisson"]]),
+        ("poisson-code-numpy", ["code", "entropy-poisson-spec", "--spec", bad["poisson"]]),
     ]
     proc = subprocess.run([sys.executable, "-c", _RUNNER], input=json.dumps(commands), capture_output=True,
                           text=True, cwd=REPO, timeout=1800, check=False)
@@ -262,10 +263,11 @@ def test_name_clashes_missing_files_and_build_are_refused(cli):
     assert not (cli["_dir"] / "out").exists()
 
 
-def test_a_discrete_family_keeps_a_sum_it_cannot_do_and_emits_no_code_for_it(cli):
+def test_a_discrete_family_keeps_a_sum_it_cannot_do_and_sums_it_in_numpy_only(cli):
     out = _ok(cli, "poisson-show")
     assert "sympy.summation" in out and "not a closed form" in out
-    assert "no code is emitted" in _refused(cli, "poisson-code")
+    assert "only with --target numpy" in _refused(cli, "poisson-code")
+    assert "_sum_each(" in _ok(cli, "poisson-code-numpy")
 
 
 def test_a_clash_with_a_built_in_derivation_name_is_refused(tmp_path):

@@ -9,6 +9,7 @@ from derive.catalog_families import DECLARED
 from derive.checking import check_steps
 from derive.families.exponential import EXTRA as EXPONENTIAL_EXTRA  # noqa: E402
 from derive.families.normal import EXTRA as NORMAL_EXTRA  # noqa: E402
+from derive import verify as verify_mod
 from derive.verify import verify
 
 FAMILY_NAMES = {f"entropy-{F.family}" for F in DECLARED} | {"kl-gamma-gamma", "kl-bernoulli-bernoulli"}
@@ -31,7 +32,10 @@ REST = [n for n in registry.names() if n not in FULL]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FULL)
-def test_verify_passes(name):
+def test_verify_passes(name, monkeypatch):
+    if name in FAMILY_NAMES:  # sympy.integrate gets 10 s here for the families (30 s in the command): past it
+        # the check is n/a, never a pass, and the step chain and mpmath still decide
+        monkeypatch.setattr(verify_mod, "SYMPY_SECONDS", 10)
     results = verify(registry.get(name))
     assert [r.check for r in results] == ["steps", "sympy.integrate", "mpmath"]
     failures = [f"{r.check}: {r.detail}" for r in results if not r.ok]
