@@ -4,6 +4,8 @@ parameters suffixed 1 for q and 2 for p. A pair whose supports do not nest ends 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sympy import (
     Add,
     And,
@@ -20,8 +22,6 @@ from sympy import (
     oo,
     powsimp,
 )
-
-from dataclasses import replace
 
 from derive import support
 from derive.catalog import _log_density_lemma, _moment_lemma, _univariate
@@ -49,8 +49,8 @@ from derive.families.poisson import Poisson
 from derive.families.student_t import StudentT
 from derive.families.uniform import Uniform
 from derive.families.weibull import Weibull
-from derive.prove import DerivationError, symbolic_equal
 from derive.notation import KL, CrossEntropy, Entropy
+from derive.prove import DerivationError, symbolic_equal
 from derive.registry import get, register
 from derive.step import Step
 from derive.symbols import (
@@ -198,11 +198,10 @@ def _finite_part(expr):
     conditions = []
 
     def finite(*args):
-        (value, cond), (rest, _) = args
-        if rest != oo or len(args) != 2:
+        if len(args) != 2 or args[1].expr != oo:
             raise ValueError(f"not of the form (value, condition), (oo, True): {Piecewise(*args)}")
-        conditions.append(cond)
-        return value
+        conditions.append(args[0].cond)
+        return args[0].expr
 
     value = expr.replace(lambda e: isinstance(e, Piecewise), lambda e: finite(*e.args))
     return value, And(*conditions)

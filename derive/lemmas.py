@@ -19,7 +19,6 @@ from sympy import (
     Sum,
     Symbol,
     default_sort_key,
-    exp,
     expand,
     expand_log,
     log,
@@ -85,11 +84,9 @@ def expectation(q, statistic):
 def _summed(q, statistic):
     """Σ_z statistic · q(z) by SymPy; a convergence condition SymPy leaves (|1 - p| < 1) is settled on the
     parameters' domains (a probability p = 1/(1 + w), w > 0)."""
-    k = Symbol("z", integer=True, nonnegative=True)
-    total = summation((statistic * q.density(z)).xreplace({z: k}), (k, *q.support))
+    total, k = _summation(q, statistic)
     inside = {p: 1 / (1 + Dummy("w", positive=True)) for p, bounds in q.domains().items()
               if bounds == (0, 1)}
-
     terminating = q.support[1] != oo
 
     def settle(piecewise):
@@ -108,12 +105,17 @@ def _summed(q, statistic):
     return total
 
 
+def _summation(q, statistic):
+    """(SymPy's summation of Σ_z statistic · q(z) over q's support, the integer variable it sums over)."""
+    k = Symbol("z", integer=True, nonnegative=True)
+    return summation((statistic * q.density(z)).xreplace({z: k}), (k, *q.support)), k
+
+
 def kept_expectation(q, statistic):
     """E_q[statistic] with no closed form: the written-out sum itself, after confirming that SymPy's summation
     leaves it unevaluated (a lemma SymPy can sum must be derived, not kept)."""
     kept = Sum(statistic * q.density(z), (z, *q.support))
-    k = Symbol("z", integer=True, nonnegative=True)
-    if not summation((statistic * q.density(z)).xreplace({z: k}), (k, *q.support)).has(Sum):
+    if not _summation(q, statistic)[0].has(Sum):
         raise DerivationError(f"E_q[{statistic}] under {q.family} has a closed form: derive it instead of keeping it")
     return kept
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 import mpmath
 from sympy import (
     Abs,
+    And,
     Basic,
     Dummy,
     Expr,
@@ -92,8 +93,6 @@ def _draw(params, rng, domains):
 
 def merge_domains(*domains) -> dict | None:
     """One ``domains`` dict from several (q's, p's, a pair's): intervals united, conditions joined by And."""
-    from sympy import And
-
     out, conditions = {}, []
     for d in domains:
         for key, value in (d or {}).items():

@@ -5,7 +5,7 @@ sides of the condition."""
 
 from __future__ import annotations
 
-from sympy import And, Not, S, limit, oo, sympify
+from sympy import And, Not, limit, oo, sympify
 
 from derive.prove import DerivationError
 
@@ -13,9 +13,14 @@ POINTS = 4  # random points checked on each side of a condition
 DRAWS = 400  # random points drawn at most to find them
 
 
+def _supports(q, p, point=None):
+    """((q's ends), (p's ends)) as SymPy objects, at numeric parameters ``point`` if given."""
+    return tuple(tuple(sympify(b).xreplace(point or {}) for b in d.support) for d in (q, p))
+
+
 def condition(q, p):
     """When q's support lies inside p's: True, False, or a relation in the parameters (low1 >= 0)."""
-    (qlo, qhi), (plo, phi) = (tuple(sympify(b) for b in d.support) for d in (q, p))
+    (qlo, qhi), (plo, phi) = _supports(q, p)
     return And(plo <= qlo, qhi <= phi)
 
 
@@ -30,7 +35,7 @@ def _interval(lo, hi) -> str:
 
 def describe(q, p) -> str:
     """Words for the gap: 'q puts mass on (-oo, 0], where p has none ...'."""
-    (qlo, qhi), (plo, phi) = (tuple(sympify(b) for b in d.support) for d in (q, p))
+    (qlo, qhi), (plo, phi) = _supports(q, p)
     pieces = []
     if (qlo < plo) != False:  # noqa: E712
         pieces.append(_interval(qlo, plo))
@@ -55,7 +60,7 @@ def describe_condition(q, p, finite, moments) -> str:
 
 def _gap_point(q, p, point):
     """A point of q's support outside p's at numeric parameters, or None when they nest."""
-    (qlo, qhi), (plo, phi) = ((S(b).xreplace(point) for b in d.support) for d in (q, p))
+    (qlo, qhi), (plo, phi) = _supports(q, p, point)
     discrete = getattr(q, "discrete", False)
     if qlo < plo:
         hi = min(qhi, plo)

@@ -13,9 +13,8 @@ from functools import lru_cache
 from sympy import Add, Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
 
 from derive import registry
-from derive.emit import mvn, quadrature
+from derive.emit import mvn, quadrature, vector
 from derive.emit import params as params_mod
-from derive.emit import vector
 from derive.emit.helpers import helpers_for
 from derive.emit.near_diagonal import with_near_form
 from derive.emit.stable import stable_form

@@ -36,7 +36,8 @@ def _nodes():
 
 
 def pair_parameters(name: str):
-    """(q's parameter symbols, p's, their domains) when ``name`` is kl-F-F of a declared family, else None."""
+    """(the family, q's parameter symbols, p's, their domains) when ``name`` is kl-F-F of a declared family, else
+    None."""
     from derive.catalog_families import DECLARED
 
     for F in DECLARED:
@@ -59,9 +60,7 @@ def _window(F, theta1, delta, domains):
             conditions.append(And(Abs(h) <= NEAR * t, Abs(h) <= NEAR * (1 - t)))
         elif d == "real" and scale is not None:
             conditions.append(Abs(h) <= NEAR * scale)
-        elif d == "real":
-            return None
-        else:  # counts: no segment between integers
+        else:  # a real parameter without a scale to measure it by; counts (no segment between integers)
             return None
     return And(*conditions)
 
@@ -84,14 +83,12 @@ def near_form(name: str):
     ce, _ = _finite_part(registry.get(f"cross-entropy-{name.removeprefix('kl-')}").closed_form)
     # |loc1 - loc2| (Laplace) is not differentiable at p = q, but along the segment its argument keeps one sign:
     # |e| = sign · e there, with the sign of e at p (0 when p = q, where every term vanishes)
-    signs = {}
-    for a in sorted(ce.atoms(Abs), key=str):
-        signs[a] = Dummy("sign")
+    signs = {a: Dummy("sign") for a in sorted(ce.atoms(Abs), key=str)}
     ce = ce.xreplace({a: sg * a.args[0] for a, sg in signs.items()})
     at_q = dict(zip(theta2, theta1))
     first = sum((simplify(diff(ce, t2).xreplace(at_q)) * h for t2, h in zip(theta2, delta)), S.Zero)
-    h = [Dummy(f"h{i}") for i in range(len(theta2))]  # δ, kept apart from θ2 while θ2 moves along the segment
     n = len(theta2)
+    h = [Dummy(f"h{i}") for i in range(n)]  # δ, kept apart from θ2 while θ2 moves along the segment
     quadratic = sum((diff(ce, theta2[i], theta2[j]) * h[i] * h[j] for i in range(n) for j in range(n)), S.Zero)
     remainder = sum((w * (1 - s) * quadratic.xreplace({t2: t1 + s * hi for t1, t2, hi in zip(theta1, theta2, h)})
                      for s, w in _nodes()), S.Zero).xreplace(dict(zip(h, delta)))

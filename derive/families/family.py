@@ -91,16 +91,23 @@ class Family(Distribution):
     kept: tuple[str, ...] = ()
 
     def statistics(self, z) -> tuple[Statistic, ...]:
-        from derive.lemmas import expectation, kept_expectation
-
-        return tuple(Statistic(stat, (kept_expectation if slug in self.kept else expectation)(self, stat),
-                               self.lemma(slug), free)
-                     for slug, stat, _, free in self.lemma_statistics(z))
+        """The moment lemmas' statistics and values (derived once per family, parameters and variable: every walk
+        and lemma of the family asks for them)."""
+        return _statistics(type(self), self.params, z)
 
     # the standard member and its expectations ------------------------------------------------------------------
     def standard_expectations(self, u) -> tuple[tuple[Expr, Expr], ...]:
         """(pattern in u with Wild symbols, value) for statistics beyond the powers of u."""
         return ()
+
+
+@lru_cache(maxsize=None)
+def _statistics(cls, params, z) -> tuple[Statistic, ...]:
+    from derive.lemmas import expectation, kept_expectation
+
+    q = cls(*params)
+    return tuple(Statistic(stat, (kept_expectation if slug in q.kept else expectation)(q, stat), q.lemma(slug), free)
+                 for slug, stat, _, free in q.lemma_statistics(z))
 
 
 class LocationScale(Family):
