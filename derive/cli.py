@@ -51,7 +51,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-pdf", action="store_true", help="skip compiling the PDF even when pdflatex exists")
     s = sub.add_parser("check", help="exit 1 and list the files in output/ that differ from a fresh build")
     s.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: output)")
+    _compare_parser(sub)
     return p
+
+
+def _compare_parser(sub) -> None:
+    s = sub.add_parser(
+        "compare", help="does a formula (EXPR) or a Python function (--code) equal a derivation's closed form?",
+        description="Compare a formula someone wrote, in SymPy syntax or LaTeX, with the derived closed form of NAME "
+        "(parameter names as in 'derive show NAME'): equal / equal only under extra assumptions (named) / not equal "
+        "(a counterexample and both values). Symbolic first, then mpmath at random admissible points. Exit code: 0 "
+        "when equal; 1 when not equal, and also when equal only under extra assumptions (the formula is not the closed "
+        "form in general); 2 for unknown names or an unparsable EXPR.",
+        epilog='example: derive compare kl-normal-normal '
+        '"log(sigma2/sigma1) + (sigma1**2 + (mu1-mu2)**2)/(2*sigma2**2) - 1/2"')
+    s.add_argument("name", metavar="NAME")
+    s.add_argument("expr", metavar="EXPR", nargs="?",
+                   help="the formula, e.g. \"-(1 + log(sigma**2) - mu**2 - sigma**2)/2\"")
 
 
 class _WithSpec:
@@ -190,6 +206,20 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from derive.compare import CompareError, compare_formula, report
+
+    try:
+        if args.expr is None:
+            raise CompareError("give the formula to compare, EXPR (see 'derive compare --help')")
+        verdict = compare_formula(args.name, args.expr)
+    except CompareError as exc:
+        print(f"derive: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(report(verdict))
+    return verdict.exit_code
+
+
 COMMANDS = {
     "list": cmd_list,
     "show": cmd_show,
@@ -200,6 +230,7 @@ COMMANDS = {
     "coverage": cmd_coverage,
     "build": cmd_build,
     "check": cmd_check,
+    "compare": cmd_compare,
 }
 
 

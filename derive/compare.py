@@ -1,0 +1,282 @@
+"""``derive compare NAME EXPR``: does a formula someone wrote equal the derived closed form?
+
+The verdict is one of
+
+* ``equal`` — shown symbolically (the difference simplifies to 0 under the parameters' assumptions) or, when SymPy
+  cannot settle it, numerically (agreement to 30 digits at :data:`POINTS` random admissible points); the report says
+  which, and the numeric check runs in both cases;
+* ``equal only under extra assumptions`` — not equal in general (a counterexample), but equal once some parameters
+  take standard values or equal each other, or within a sign/region restriction (``derive.compare_assume``);
+* ``not equal`` — a counterexample point and both values.
+
+A closed form that is finite only under a condition (``Piecewise((value, condition), (oo, True))``) is compared on
+its finite branch at points where the condition holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import mpmath
+from sympy import Expr, Integral, Piecewise, S, Sum, lambdify, sstr
+
+from derive import numeric, registry
+from derive.spec import SpecError, parse_expression
+
+POINTS = 12  # random admissible points of the numeric check
+DIGITS = 30  # digits two values must share to count as equal
+SYMPY_SECONDS = 10  # time SymPy gets to simplify a difference to 0
+
+EQUAL = "equal"
+UNDER_ASSUMPTIONS = "equal only under extra assumptions"
+NOT_EQUAL = "not equal"
+
+
+class CompareError(ValueError):
+    """Bad input to ``derive compare`` (a usage error); the message is one line."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
+
+
+@dataclass(frozen=True)
+class Target:
+    """The closed form of derivation ``name`` as compared: its finite branch, its parameters and where to draw."""
+
+    name: str
+    params: tuple
+    value: Expr
+    condition: object  # where the closed form is finite (None: everywhere)
+    domains: dict | None = field(compare=False)
+
+    @property
+    def names(self) -> dict:
+        return {str(s): s for s in self.params}
+
+    def describe_params(self) -> str:
+        return ", ".join(str(s) for s in self.params)
+
+
+def target(name: str) -> Target:
+    """The derivation ``name`` prepared for comparison; CompareError for derivations with vector parameters."""
+    derivation = registry.get(name)
+    if derivation.dimension is not None or any(not getattr(s, "is_Symbol", False) for s in derivation.params):
+        raise CompareError(
+            f"'derive compare' takes derivations with scalar parameters; {name!r} has a symbolic dimension "
+            f"({derivation.dimension}) and vector or matrix parameters (see 'derive list' for the scalar ones, "
+            "e.g. kl-normal-normal)")
+    value, condition = derivation.closed_form, None
+    if isinstance(value, Piecewise) and len(value.args) == 2 and value.args[1].expr.is_infinite:
+        (value, condition), _ = value.args
+    domains = derivation.domains
+    if condition is not None:
+        domains = numeric.merge_domains(domains, {numeric.CONDITION: condition})
+    return Target(name, tuple(derivation.params), value, condition, domains)
+
+
+#: what makes EXPR LaTeX rather than SymPy syntax
+_LATEX = re.compile(r"\\|\^\{|_\{")
+
+
+def parse_formula(text: str, tgt: Target) -> Expr:
+    """EXPR in SymPy syntax (derive.spec's whitelist parser: nothing is eval-ed) or, when it looks like LaTeX,
+    by ``derive.audit.latex.parse_latex_expr``. Names other than the derivation's parameters are refused."""
+    where = f"EXPR for {tgt.name} (parameters: {tgt.describe_params()})"
+    if _LATEX.search(text):
+        try:
+            from derive.audit.latex import parse_latex_expr
+        except ImportError:
+            raise CompareError(
+                f"{where}: {text!r} looks like LaTeX, and LaTeX input needs derive.audit.latex, which this "
+                "installation does not have; write EXPR in SymPy syntax, e.g. log(sigma2/sigma1) + ...") from None
+        try:
+            expr = parse_latex_expr(text, tgt.names)
+        except ValueError as err:  # derive.audit's LatexError: one line naming the problem
+            raise CompareError(f"{where}: {err}") from None
+    else:
+        try:
+            expr = parse_expression(text, tgt.names, where=where)
+        except SpecError as err:
+            raise CompareError(str(err)) from None
+    unknown = sorted(str(s) for s in expr.free_symbols if s not in tgt.params)
+    if unknown:
+        raise CompareError(f"{where}: unknown name{'s' * (len(unknown) > 1)} {', '.join(unknown)} "
+                           f"(see 'derive show {tgt.name}')")
+    return expr
+
+
+class Evaluator:
+    """Values of expressions at points (symbol -> exact number) with mpmath at ``dps`` digits: lambdified once,
+    or through :func:`derive.numeric.evaluate` for expressions that keep a sum or an integral."""
+
+    def __init__(self, params, dps: int = numeric.DPS):
+        self.params, self.dps, self._cache = tuple(params), dps, {}
+
+    def __call__(self, expr: Expr, point: dict):
+        with mpmath.workdps(self.dps):
+            try:
+                if expr.has(Integral, Sum):
+                    return numeric.evaluate(expr, point, {})
+                if expr not in self._cache:
+                    self._cache[expr] = lambdify(self.params, expr, modules="mpmath")
+                return self._cache[expr](*(_mp(point[s]) for s in self.params))
+            except (ArithmeticError, ValueError, TypeError) as err:
+                return Undefined(f"{type(err).__name__}: {err}")
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """A value that could not be computed (a pole, the log of 0, ...), with the reason."""
+
+    reason: str
+
+    def __str__(self):
+        return f"undefined ({self.reason})"
+
+
+def _mp(value):
+    """An exact SymPy number (or float) as an mpmath number at the working precision."""
+    if isinstance(value, float):
+        return mpmath.mpf(value)
+    value = S(value)
+    if value.is_Rational:
+        return mpmath.mpf(value.p) / value.q
+    return mpmath.mpf(str(value.evalf(mpmath.mp.dps + 5)))
+
+
+def same(a, b, digits: int = DIGITS) -> bool:
+    """Two computed values agree to ``digits`` digits (relative to max(1, |a|, |b|)); equal infinities agree."""
+    if isinstance(a, Undefined) or isinstance(b, Undefined):
+        return False
+    if mpmath.isinf(a) or mpmath.isinf(b):
+        return a == b
+    if mpmath.isnan(a) or mpmath.isnan(b):
+        return False
+    return abs(a - b) <= mpmath.mpf(10) ** (-digits) * max(1, abs(a), abs(b))
+
+
+def show_number(value, digits: int = 20) -> str:
+    if isinstance(value, Undefined):
+        return str(value)
+    if isinstance(value, mpmath.mpc):
+        return f"{mpmath.nstr(value.real, digits)} + {mpmath.nstr(value.imag, digits)}*I (not real)"
+    return mpmath.nstr(value, digits)
+
+
+def show_point(point: dict, params) -> str:
+    with mpmath.workdps(30):
+        return ", ".join(f"{s} = {show_number(_mp(point[s]))}" for s in params)
+
+
+def symbolically_zero(a: Expr, b: Expr) -> bool:
+    """``a - b`` simplifies to 0 (derive.prove.symbolic_equal) within SYMPY_SECONDS; False means 'not shown'."""
+    from derive.prove import symbolic_equal
+    from derive.verify import NotSettled, _within
+
+    try:
+        return bool(_within(SYMPY_SECONDS, lambda: symbolic_equal(a, b)))
+    except NotSettled:
+        return False
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    point: dict
+    closed: object  # the closed form's value there
+    formula: object  # the formula's value there
+    differing: int  # how many of the checked points differ
+    checked: int
+
+
+def numeric_mismatch(formula: Expr, tgt: Target, points: int = POINTS, label: str = "") -> Mismatch | None:
+    """The first of ``points`` random admissible points (seeded by the derivation's name) where ``formula`` and the
+    closed form differ, with both values and how many points differ; None when they agree at all of them."""
+    evaluate = Evaluator(tgt.params)
+    rng = numeric.rng_for("compare", tgt.name, label)
+    first, differing = None, 0
+    for _ in range(points):
+        point = numeric.random_point(tgt.params, rng, tgt.domains)
+        a, b = evaluate(tgt.value, point), evaluate(formula, point)
+        if not same(a, b):
+            differing += 1
+            first = first or (point, a, b)
+    if first is None:
+        return None
+    return Mismatch(first[0], first[1], first[2], differing, points)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    formula: Expr
+    closed_form: Expr
+    condition: object
+    params: tuple
+    status: str
+    how: str
+    mismatch: Mismatch | None = None
+    assumptions: tuple = ()  # derive.compare_assume.Found, the smallest restrictions under which it is equal
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status == EQUAL else 1
+
+
+def compare_formula(name: str, text: str) -> Verdict:
+    """Compare EXPR ``text`` with the closed form of ``name``: symbolically first, then numerically; when they
+    differ, search for the extra assumptions under which they agree."""
+    from derive.compare_assume import search
+
+    tgt = target(name)
+    formula = parse_formula(text, tgt)
+    symbolic = symbolically_zero(formula, tgt.value)
+    mismatch = numeric_mismatch(formula, tgt)
+    common = dict(name=name, formula=formula, closed_form=tgt.value, condition=tgt.condition, params=tgt.params)
+    assumed = ", ".join(_assumptions(tgt.params)) or "no assumptions"
+    numerically = f"agrees to {DIGITS} digits at {POINTS} random admissible points (mpmath, {numeric.DPS} digits)"
+    if mismatch is None:
+        if symbolic:
+            how = f"shown symbolically: the difference simplifies to 0 ({assumed}); numerically: {numerically}"
+        else:
+            how = (f"shown numerically: {numerically}; SymPy did not simplify the difference to 0 within "
+                   f"{SYMPY_SECONDS} s")
+        return Verdict(**common, status=EQUAL, how=how)
+    how = f"differs at {mismatch.differing} of {mismatch.checked} random admissible points"
+    if symbolic:  # SymPy's simplification said 0, the numbers disagree: trust the numbers, say so
+        how += " (although SymPy simplified the difference to 0: a branch of a log or a root?)"
+    found = search(formula, tgt)
+    if found:
+        return Verdict(**common, status=UNDER_ASSUMPTIONS, how=how, mismatch=mismatch, assumptions=tuple(found))
+    return Verdict(**common, status=NOT_EQUAL, how=how, mismatch=mismatch)
+
+
+def _assumptions(params) -> list[str]:
+    """'mu1, mu2 real', 'sigma1, sigma2 positive', ... from the symbols' assumptions."""
+    groups: dict[str, list[str]] = {}
+    for s in params:
+        kind = "positive" if s.is_positive else "integer" if s.is_integer else "real" if s.is_real else "complex"
+        groups.setdefault(kind, []).append(str(s))
+    return [f"{', '.join(names)} {kind}" for kind, names in groups.items()]
+
+
+def report(v: Verdict) -> str:
+    """The verdict as text for the terminal (deterministic: points and values from seeded draws)."""
+    lines = [f"{v.name}: {v.status}",
+             f"  closed form: {sstr(v.closed_form)}" + (f"   (where {sstr(v.condition)}; +oo elsewhere)"
+                                                       if v.condition is not None else ""),
+             f"  formula:     {sstr(v.formula)}"]
+    if v.status == EQUAL:
+        lines.append(f"  {v.how}")
+        return "\n".join(lines) + "\n"
+    for found in v.assumptions:
+        lines.append(f"  equal only when {found.text} ({found.how})")
+    m = v.mismatch
+    lines += [f"  in general not equal: {v.how}" if v.assumptions else f"  {v.how}",
+              f"  counterexample: {show_point(m.point, v.params)}",
+              f"    closed form = {show_number(m.closed)}",
+              f"    formula     = {show_number(m.formula)}"]
+    if not v.assumptions:
+        lines.append("  no extra assumption makes them equal (tried: parameters at standard values or equal to "
+                     "each other, signs and regions; up to three at once)")
+    return "\n".join(lines) + "\n"
