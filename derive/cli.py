@@ -209,13 +209,9 @@ def cmd_check(args) -> int:
 def cmd_compare(args) -> int:
     from derive.compare import CompareError, compare_formula, report
 
-    try:
-        if args.expr is None:
-            raise CompareError("give the formula to compare, EXPR (see 'derive compare --help')")
-        verdict = compare_formula(args.name, args.expr)
-    except CompareError as exc:
-        print(f"derive: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    if args.expr is None:
+        raise CompareError("give the formula to compare, EXPR (see 'derive compare --help')")
+    verdict = compare_formula(args.name, args.expr)
     sys.stdout.write(report(verdict))
     return verdict.exit_code
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 def USAGE_ERRORS() -> tuple[type[BaseException], ...]:
     """Bad input from the user: unknown derivation, target or parameterisation, a refused spec file (exit 2)."""
     from derive.audit.errors import AuditError
+    from derive.compare import CompareError
     from derive.emit.code import CodeError
     from derive.emit.params import ParamError
     from derive.registry import UnknownDerivation
     from derive.spec import SpecError
 
-    return (UnknownDerivation, CodeError, ParamError, SpecError, AuditError)
+    return (UnknownDerivation, CodeError, ParamError, SpecError, AuditError, CompareError)
 
 
 def FAILURES() -> tuple[type[BaseException], ...]:
