@@ -68,6 +68,12 @@ def _compare_parser(sub) -> None:
     s.add_argument("name", metavar="NAME")
     s.add_argument("expr", metavar="EXPR", nargs="?",
                    help="the formula, e.g. \"-(1 + log(sigma**2) - mu**2 - sigma**2)/2\"")
+    s.add_argument("--code", metavar="FILE.py:FUNC",
+                   help="instead of EXPR, call FUNC from FILE.py with the parameters by name (float64) at random "
+                   "admissible points and, for a KL, near KL = 0; report the max relative error and ulp against "
+                   "50-digit mpmath (exit 1 when it disagrees); see examples/torch_kl.py")
+    s.add_argument("--tol", type=float, default=None, metavar="ULP",
+                   help="with --code: the most ulp a point may be off for FUNC to agree (default 16)")
 
 
 class _WithSpec:
@@ -207,12 +213,22 @@ def cmd_check(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from derive.compare import CompareError, compare_formula, report
+    from derive.compare import CompareError
 
-    if args.expr is None:
-        raise CompareError("give the formula to compare, EXPR (see 'derive compare --help')")
-    verdict = compare_formula(args.name, args.expr)
-    sys.stdout.write(report(verdict))
+    if (args.expr is None) == (args.code is None):
+        raise CompareError("give either the formula EXPR or --code FILE.py:FUNC (see 'derive compare --help')")
+    if args.code is None:
+        if args.tol is not None:
+            raise CompareError("--tol goes with --code (a formula EXPR is compared to 30 digits)")
+        from derive.compare import compare_formula, report
+
+        verdict = compare_formula(args.name, args.expr)
+        sys.stdout.write(report(verdict))
+        return verdict.exit_code
+    from derive.compare_code import TOL, compare_code, report_code
+
+    verdict = compare_code(args.name, args.code, TOL if args.tol is None else args.tol)
+    sys.stdout.write(report_code(verdict))
     return verdict.exit_code
 
 

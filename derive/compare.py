@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 import mpmath
-from sympy import Expr, Integral, Piecewise, S, Sum, lambdify, sstr
+from sympy import Expr, Integral, Piecewise, Rational, S, Sum, lambdify, sstr
 
 from derive import numeric, registry
 from derive.spec import SpecError, parse_expression
@@ -117,7 +117,7 @@ class Evaluator:
         with mpmath.workdps(self.dps):
             try:
                 if expr.has(Integral, Sum):
-                    return numeric.evaluate(expr, point, {})
+                    return numeric.evaluate(expr, {s: Rational(v) for s, v in point.items()}, {})
                 if expr not in self._cache:
                     self._cache[expr] = lambdify(self.params, expr, modules="mpmath")
                 return self._cache[expr](*(_mp(point[s]) for s in self.params))
