@@ -17,14 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import mpmath
-from sympy import Add, Dummy, Expr, Integral, Mul, S, Sum, Symbol, Tuple, expand, expand_log, simplify
+from sympy import Add, Dummy, Expr, Integral, Mul, S, Sum, Symbol, Tuple, exp, expand, expand_log, simplify
 
 from derive.audit.densities import Context
 from derive.audit.errors import AuditError
 from derive.audit.extract import Equality
 from derive.audit.latex import parse
 from derive.audit.resolve import Resolver, functionals
+from derive.lemmas import expectation
 from derive.numeric import CONDITION, evaluate, parameters_of, random_point, rng_for
+from derive.symbols import z
 
 POINTS = 4
 DIGITS = 25
@@ -93,7 +95,26 @@ def _linear_integrand(diff: Expr):
     return integrand, rest
 
 
-def symbolic(a: Expr, b: Expr) -> str | None:
+def _by_lemmas(integral: Integral, members: list):
+    """∫ f(z) m(z) dz as E_m[f] by derive's moment lemmas (the family's standardising substitution) for the first
+    member m whose density is a factor of the integrand and whose support is the range; None when none applies."""
+    if len(integral.limits) != 1 or len(integral.limits[0]) != 3:
+        return None
+    var, lo, hi = integral.limits[0]
+    for m in dict.fromkeys(members):
+        if (lo, hi) != tuple(m.support) or getattr(m, "discrete", False):
+            continue
+        statistic = expand(expand_log(integral.function / m.density(var)))
+        if statistic.has(exp) or statistic.has(Integral):
+            continue
+        try:
+            return expectation(m, statistic.xreplace({var: z}))
+        except Exception:  # a statistic the family has no lemma for
+            continue
+    return None
+
+
+def symbolic(a: Expr, b: Expr, members=()) -> str | None:
     """How SymPy shows a = b, or None when it does not settle it."""
     diff = a - b
     if not diff.has(Integral, Sum):
@@ -101,6 +122,9 @@ def symbolic(a: Expr, b: Expr) -> str | None:
     split = _linear_integrand(diff)
     if split is not None and _zero(split[0]) and _zero(split[1]):
         return "symbolically (linearity: one integral over the same range whose integrand simplifies to 0)"
+    values = {i: _by_lemmas(i, members) for i in diff.atoms(Integral)}
+    if all(v is not None for v in values.values()) and not diff.has(Sum) and _zero(diff.xreplace(values)):
+        return "symbolically (integrals by the moment lemmas of the --let families, then the difference is 0)"
     return None
 
 
@@ -159,8 +183,9 @@ def check(eq: Equality, ctx: Context) -> Result:
     cases = [({}, "")] if dim is None else [({dim: k}, f"{dim} = {k}: ") for k in DIMENSIONS]
     shown = []
     for sub, prefix in cases:
-        ak, bk = (e.xreplace(sub).doit(deep=False) if sub else e for e in (a, b))
-        how = symbolic(ak, bk)
+        ak, bk = (e.xreplace(sub).replace(lambda x: isinstance(x, Sum), lambda x: x.doit(deep=False)) if sub else e
+                  for e in (a, b))
+        how = symbolic(ak, bk, resolver.members)
         if how is None:
             status, how = numeric(ak, bk, ctx, resolver.hints, f"{eq.text}|{prefix}")
             if status != "holds":

@@ -116,7 +116,7 @@ def _parse_let(text: str) -> tuple[str, Law, list[tuple[str, ast.expr]]]:
     if not sep or not name.isidentifier():
         raise AuditError(f"bad --let '{text}': {hint}")
     try:
-        call = ast.parse(law_text.strip().replace("^", "**"), mode="eval").body
+        call = ast.parse(_py(law_text), mode="eval").body
     except SyntaxError:
         raise AuditError(f"bad --let '{text}': {hint}") from None
     if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
@@ -144,6 +144,15 @@ def _bare_symbol(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _py(text: str) -> str:
+    """``lambda`` (a Python keyword, and \\lambda in LaTeX) as ``lambda_`` for Python's parser; ``^`` as ``**``."""
+    return re.sub(r"\blambda\b", "lambda_", text.strip().replace("^", "**"))
+
+
+def _symbol_name(name: str) -> str:
+    return "lambda" if name == "lambda_" else name
+
+
 def _names_in(node: ast.expr) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
@@ -161,7 +170,7 @@ def context(lets: list[str], assumptions: list[str]) -> Context:
     ctx = Context()
     for n in sorted(kinds.keys() | positive):
         k = kinds.get(n, set()) | ({"positive"} if n in positive else set())
-        ctx.names[n] = Symbol(n, **_assumptions(k))
+        ctx.names[n] = ctx.names[_symbol_name(n)] = Symbol(_symbol_name(n), **_assumptions(k))
         if "unit" in k:
             ctx.intervals[ctx.names[n]] = (0, 1)
     ctx.names.setdefault("z", Symbol("z", real=True))
@@ -205,13 +214,13 @@ def _positive_name(text: str) -> str | None:
 def _relation(text: str, ctx: Context):
     hint = "expected a relation such as --assume \"sigma > 0\" or \"a < b\""
     try:
-        node = ast.parse(text.strip().replace("^", "**"), mode="eval").body
+        node = ast.parse(_py(text), mode="eval").body
     except SyntaxError:
         raise AuditError(f"bad --assume '{text}': {hint}") from None
     ops = {ast.Gt: "__gt__", ast.Lt: "__lt__", ast.GtE: "__ge__", ast.LtE: "__le__"}
     if not isinstance(node, ast.Compare) or not all(type(op) in ops for op in node.ops):
         raise AuditError(f"bad --assume '{text}': {hint}")
     for n in sorted(_names_in(node) - ctx.names.keys()):
-        ctx.names[n] = Symbol(n, real=True)
+        ctx.names[n] = ctx.names[_symbol_name(n)] = Symbol(_symbol_name(n), real=True)
     sides = [_expression(s, ctx, f"--assume '{text.strip()}'") for s in (node.left, *node.comparators)]
     return And(*(getattr(a, ops[type(op)])(b) for a, op, b in zip(sides, node.ops, sides[1:])))

@@ -42,6 +42,7 @@ class Resolver:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.hints: dict = {}
+        self.members: list = []  # the distributions whose supports the integrals run over, in order met
 
     def __call__(self, expr: Expr) -> Expr:
         expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in FUNCTIONALS,
@@ -84,6 +85,7 @@ class Resolver:
             k = Dummy(var.name, integer=True, nonnegative=True)
             return Sum(body.xreplace({var: k}), (k, lo, hi))
         self.hints.setdefault(var, member.quadrature_hint())
+        self.members.append(member)
         return Integral(body, (var, lo, hi))
 
     def density(self, app) -> Expr:
