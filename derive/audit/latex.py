@@ -160,7 +160,7 @@ class Parser:
         tok = self.peek()
         if tok.kind == "eof" or tok.text in STOP or (tok.text == "|" and self.bars) or self.at_differential():
             return False
-        if tok.kind in ("num", "letter", "word"):
+        if tok.kind in ("num", "letter", "word", "text"):
             return True
         if tok.kind == "cmd":
             return tok.text not in MULTIPLY | DIVIDE | {r"\parallel", r"\mid", r"\ldots"}
@@ -211,10 +211,14 @@ class Parser:
             if tok.text == "e" and self.peek().text == "^":
                 return E
             return self.functional(tok.text, tok) or self.name(tok.text)
-        if tok.kind == "word":
-            if not tok.text.replace("_", "").isalnum():
+        if tok.kind in ("word", "text"):
+            found = self.functional(tok.text, tok)
+            if found is not None:
+                return found
+            if not tok.text.replace("_", "").isalnum() or (tok.kind == "text" and len(tok.text) > 1
+                                                           and tok.text not in self.names):
                 raise self.fail(f"'{tok.text}' at column {tok.column} is prose, not an expression")
-            return self.functional(tok.text, tok) or self.name(tok.text)
+            return self.name(tok.text)
         if tok.kind == "diff":
             raise self.fail(f"a differential at column {tok.column} outside an integral")
         raise self.fail(f"unexpected {_describe(tok)}")

@@ -23,6 +23,8 @@ DROPPED = frozenset(
 DROPPED_WITH_ARGUMENT = frozenset(r"\label \tag \hspace \vspace \phantom \color".split())
 #: commands whose argument is one word
 WORD = frozenset(r"\text \textrm \textit \textnormal \mathrm \mathit \mathsf \mathtt \operatorname \rm".split())
+#: of those, the ones that hold prose: a word in them is a name only when the caller declared it
+TEXT = frozenset(r"\text \textrm \textit \textnormal".split())
 #: commands whose argument is read as if written without them
 FONT = frozenset(r"\mathbf \boldsymbol \bm \vec \mathcal \mathscr \mathfrak \pmb \bar \hat \tilde".split())
 #: words that name a command (``\mathrm{log}`` is ``\log``)
@@ -35,7 +37,8 @@ SYNONYMS = {r"\lvert": "|", r"\rvert": "|", r"\vert": "|", r"\lbrace": r"\{", r"
 
 
 class Token(NamedTuple):
-    """``kind`` is cmd (``\\log``), num, letter, char, word (``\\text{KL}``), diff (``\\mathrm{d}``) or eof."""
+    """``kind`` is cmd (``\\log``), num, letter, char, word (``\\mathrm{KL}``), text (``\\text{KL}``), diff
+    (``\\mathrm{d}``) or eof."""
 
     kind: str
     text: str
@@ -107,7 +110,7 @@ def tokenize(text: str) -> list[Token]:
             elif word in WORD_COMMANDS:
                 out.append(Token("cmd", WORD_COMMANDS[word], tok.column))
             else:
-                out.append(Token("word", word, tok.column))
+                out.append(Token("text" if tok.text in TEXT else "word", word, tok.column))
             continue
         if tok.text == r"\mathbb":
             inner, i = _group(raw, i, text)
