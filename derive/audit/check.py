@@ -17,7 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import mpmath
-from sympy import Add, Dummy, Expr, Integral, Mul, S, Sum, Symbol, Tuple, exp, expand, expand_log, simplify
+from sympy import (
+    Add,
+    Dummy,
+    Expr,
+    Integral,
+    Mul,
+    S,
+    Sum,
+    Symbol,
+    Tuple,
+    exp,
+    expand,
+    expand_log,
+    simplify,
+)
 
 from derive.audit.densities import Context
 from derive.audit.errors import AuditError
@@ -26,6 +40,7 @@ from derive.audit.latex import parse
 from derive.audit.resolve import Resolver, functionals
 from derive.lemmas import expectation
 from derive.numeric import CONDITION, evaluate, parameters_of, random_point, rng_for
+from derive.prove import DerivationError
 from derive.symbols import z
 
 POINTS = 4
@@ -109,8 +124,8 @@ def _by_lemmas(integral: Integral, members: list):
             continue
         try:
             return expectation(m, statistic.xreplace({var: z}))
-        except Exception:  # a statistic the family has no lemma for
-            continue
+        except (DerivationError, NotImplementedError, AttributeError, TypeError, ValueError):
+            continue  # a statistic (or a family) without a lemma: quadrature decides
     return None
 
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from sympy import And, Expr, Symbol, sqrt
 
 from derive.audit.errors import AuditError
-from derive.families.beta import Beta
 from derive.families.bernoulli import Bernoulli
+from derive.families.beta import Beta
 from derive.families.binomial import Binomial
 from derive.families.cauchy import Cauchy
 from derive.families.continuous_bernoulli import ContinuousBernoulli

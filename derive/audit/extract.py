@@ -19,10 +19,10 @@ _ENV = "|".join(ENVIRONMENTS)
 _BLOCK = re.compile(
     r"\$\$(?P<dollar>.+?)\$\$|\\\[(?P<bracket>.+?)\\\]"
     rf"|\\begin\{{(?P<env>(?:{_ENV})\*?)\}}(?P<body>.+?)\\end\{{(?P=env)\}}",
-    re.S,
+    re.DOTALL,
 )
 _ENV_MARK = re.compile(rf"\\(?:begin|end)\{{(?:{_ENV})\*?\}}(?:\{{\d+\}})?")
-_FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.DOTALL | re.MULTILINE)
 _ROW = re.compile(r"\\\\(?:\[[^\]]*\])?")
 OTHER_RELATIONS = re.compile(r"\\(?:approx|leq?|geq?|neq|ne|lt|gt|sim|propto|equiv|leqslant|geqslant|to|mapsto)"
                              r"(?![A-Za-z])|(?<!\\)[<>]")

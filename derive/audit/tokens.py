@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from derive.audit.errors import LatexError
 
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+\.\d+|\d+|[A-Za-z]|\S", re.S)
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+\.\d+|\d+|[A-Za-z]|\S", re.DOTALL)
 
 #: commands that only size or space things
 DROPPED = frozenset(
