@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 import mpmath
-from sympy import Expr, Integral, Piecewise, Rational, S, Sum, lambdify, sstr
+from sympy import Dummy, Expr, Integral, Piecewise, Rational, S, Sum, lambdify, sstr
 
 from derive import numeric, registry
 from derive.spec import SpecError, parse_expression
@@ -230,17 +230,25 @@ def compare_formula(name: str, text: str) -> Verdict:
 
     tgt = target(name)
     formula = parse_formula(text, tgt)
-    symbolic = symbolically_zero(formula, tgt.value)
-    mismatch = numeric_mismatch(formula, tgt)
     common = dict(name=name, formula=formula, closed_form=tgt.value, condition=tgt.condition, params=tgt.params)
-    assumed = ", ".join(_assumptions(tgt.params)) or "no assumptions"
+    if tgt.value.is_infinite:  # q puts mass where p has none: only the same infinity is equal
+        mismatch = numeric_mismatch(formula, tgt)
+        if formula == tgt.value or mismatch is None:
+            how = "shown symbolically" if formula == tgt.value else f"shown numerically at {POINTS} points"
+            return Verdict(**common, status=EQUAL, how=f"{how}: both are {sstr(tgt.value)}")
+        how = f"the closed form is {sstr(tgt.value)} (q puts mass where p has none); the formula is not"
+        return Verdict(**common, status=NOT_EQUAL, how=how, mismatch=mismatch)
+    unit = _unit_interval(tgt)
+    symbolic = symbolically_zero(formula.xreplace(unit), tgt.value.xreplace(unit))
+    mismatch = numeric_mismatch(formula, tgt)
+    assumed = ", ".join(_assumptions(tgt)) or "no assumptions"
     numerically = f"agrees to {DIGITS} digits at {POINTS} random admissible points (mpmath, {numeric.DPS} digits)"
     if mismatch is None:
         if symbolic:
             how = f"shown symbolically: the difference simplifies to 0 ({assumed}); numerically: {numerically}"
         else:
-            how = (f"shown numerically: {numerically}; SymPy did not simplify the difference to 0 within "
-                   f"{SYMPY_SECONDS} s")
+            how = (f"shown numerically: {numerically}; SymPy's simplification of the difference did not reach 0 "
+                   f"(time limit {SYMPY_SECONDS} s)")
         return Verdict(**common, status=EQUAL, how=how)
     how = f"differs at {mismatch.differing} of {mismatch.checked} random admissible points"
     if symbolic:  # SymPy's simplification said 0, the numbers disagree: trust the numbers, say so
@@ -251,11 +259,23 @@ def compare_formula(name: str, text: str) -> Verdict:
     return Verdict(**common, status=NOT_EQUAL, how=how, mismatch=mismatch)
 
 
-def _assumptions(params) -> list[str]:
-    """'mu1, mu2 real', 'sigma1, sigma2 positive', ... from the symbols' assumptions."""
+def _unit_interval(tgt: Target) -> dict:
+    """Parameters drawn from (0, 1) written as t/(1 + t) with t > 0 (a bijection), so that SymPy knows 1 - x > 0."""
+    out = {}
+    for s, interval in (tgt.domains or {}).items():
+        if s != numeric.CONDITION and tuple(interval) == (0, 1):
+            t = Dummy(f"t_{s}", positive=True)
+            out[s] = t / (1 + t)
+    return out
+
+
+def _assumptions(tgt: Target) -> list[str]:
+    """'mu1, mu2 real', 'sigma1, sigma2 positive', 'probs in (0, 1)' ... from the symbols' assumptions and domains."""
     groups: dict[str, list[str]] = {}
-    for s in params:
-        kind = "positive" if s.is_positive else "integer" if s.is_integer else "real" if s.is_real else "complex"
+    unit = _unit_interval(tgt)
+    for s in tgt.params:
+        kind = ("in (0, 1)" if s in unit else "positive" if s.is_positive else "integer" if s.is_integer
+                else "real" if s.is_real else "complex")
         groups.setdefault(kind, []).append(str(s))
     return [f"{', '.join(names)} {kind}" for kind, names in groups.items()]
 
@@ -276,7 +296,7 @@ def report(v: Verdict) -> str:
               f"  counterexample: {show_point(m.point, v.params)}",
               f"    closed form = {show_number(m.closed)}",
               f"    formula     = {show_number(m.formula)}"]
-    if not v.assumptions:
+    if not v.assumptions and not v.closed_form.is_infinite:
         lines.append("  no extra assumption makes them equal (tried: parameters at standard values or equal to "
                      "each other, signs and regions; up to three at once)")
     return "\n".join(lines) + "\n"
