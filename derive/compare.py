@@ -166,7 +166,8 @@ def show_number(value, digits: int = 20) -> str:
 
 def show_point(point: dict, params) -> str:
     with mpmath.workdps(30):
-        return ", ".join(f"{s} = {show_number(_mp(point[s]))}" for s in params)
+        return ", ".join(f"{s} = {point[s] if S(point[s]).is_Integer else show_number(_mp(point[s]))}"
+                         for s in params)
 
 
 def symbolically_zero(a: Expr, b: Expr) -> bool:
