@@ -84,12 +84,8 @@ def parse_formula(text: str, tgt: Target) -> Expr:
     by ``derive.audit.latex.parse_latex_expr``. Names other than the derivation's parameters are refused."""
     where = f"EXPR for {tgt.name} (parameters: {tgt.describe_params()})"
     if _LATEX.search(text):
-        try:
-            from derive.audit.latex import parse_latex_expr
-        except ImportError:
-            raise CompareError(
-                f"{where}: {text!r} looks like LaTeX, and LaTeX input needs derive.audit.latex, which this "
-                "installation does not have; write EXPR in SymPy syntax, e.g. log(sigma2/sigma1) + ...") from None
+        from derive.audit.latex import parse_latex_expr
+
         try:
             expr = parse_latex_expr(text, tgt.names)
         except ValueError as err:  # derive.audit's LatexError: one line naming the problem

@@ -358,6 +358,8 @@ def test_cli_exit_codes(capsys, naive):
     (("kl-normal-norml", "mu1"), ["unknown derivation 'kl-normal-norml'", "kl-normal-normal"]),
     (("kl-normal-normal", "mu1 +* 2"), ["invalid syntax", "parameters: mu1, sigma1, mu2, sigma2"]),
     (("kl-normal-normal", "__import__('os')"), ["not allowed"]),
+    (("kl-normal-std-normal", r"\frac{1}{2}(\mu^2 + \sigma^2"), ["expected ')'", "parameters: mu, sigma"]),
+    (("kl-normal-std-normal", r"\frac{1}{2}\tau^2"), ["unknown name tau", "parameters: mu, sigma"]),
     (("kl-normal-normal",), ["give either the formula EXPR or --code"]),
     (("kl-normal-normal", "mu1", "--code", "x.py:f"), ["give either the formula EXPR or --code"]),
     (("kl-normal-normal", "mu1", "--tol", "3"), ["--tol goes with --code"]),
