@@ -31,13 +31,18 @@ def code_params(name: str) -> tuple[str, ...]:
 
 
 COVERAGE = "coverage.md"
-VERDICTS = "coverage verdicts"  # jobs that step-check half of the coverage table's derivations each
+VERDICTS = "coverage verdicts"  # a job that step-checks one of the coverage table's derivations
 
 
 def _code_jobs() -> list[tuple[str, str]]:
-    """The coverage table's step checks, in two halves (the longest jobs, so they go first), then one job per
-    (derivation, parameterisation): its targets share the symbolic work."""
-    return [(VERDICTS, "0"), (VERDICTS, "1"),
+    """One job per coverage step check, those of symbolic dimension (checked at D = 1, 2, 3: the longest jobs)
+    first, then one per (derivation, parameterisation): its targets share the symbolic work."""
+    from derive import coverage
+
+    checked = coverage.derivations()
+    dimensional = [name for name in checked if registry.get(name).dimension is not None]
+    return [*((VERDICTS, name) for name in dimensional),
+            *((VERDICTS, name) for name in checked if name not in dimensional),
             *((name, param) for name in registry.names("derivation") for param in code_params(name))]
 
 
@@ -46,7 +51,7 @@ def _emit(job: tuple[str, str]) -> list[tuple[str, object]]:
     if name == VERDICTS:
         from derive import coverage
 
-        return [(VERDICTS, coverage.check(coverage.derivations()[int(param)::2]))]
+        return [(VERDICTS, coverage.check([param]))]
     return [(f"code/{target}/{param}/{function_name(name)}.py", emit_module(name, target, param))
             for target in TARGETS if not refused(name, target)]  # a kept series or integral: NumPy only
 
@@ -90,7 +95,12 @@ _CODE: dict = {}
 
 def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
     """Relative path -> content of every generated file (the PDF and its preview when pdflatex exists)."""
-    pool, code = (None, _CODE["items"]) if "items" in _CODE else _code_modules(_code_jobs())
+    if "items" in _CODE:
+        pool, code = None, _CODE["items"]
+    else:
+        for name in registry.names():  # before the workers fork, so that they share them instead of each deriving
+            registry.get(name)
+        pool, code = _code_modules(_code_jobs())
     try:
         return _artefacts(code, with_pdf)
     finally:  # a failed build stops its workers' pending jobs instead of waiting for them at exit

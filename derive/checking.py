@@ -141,7 +141,8 @@ def check_pair(derivation: Derivation, i: int, before, after, points: int = POIN
     methods = set()
     for n in DIMENSIONS:
         a, b = derivation.instantiate(before, n), derivation.instantiate(after, n)
-        methods.add(compare(a, b, derivation.hints(n), label=f"{label} at {derivation.dimension} = {n}", points=2))
+        methods.add(compare(a, b, derivation.hints(n), label=f"{label} at {derivation.dimension} = {n}",
+                               points=min(points, 2)))
     return f"instantiated {derivation.dimension} = {', '.join(map(str, DIMENSIONS))}; " + " / ".join(sorted(methods))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Abs, And, Float, Min, Piecewise, Symbol, log, sign
+from sympy import Abs, Add, And, Float, Min, Piecewise, Symbol, log, sign
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.stable import (
@@ -105,11 +105,27 @@ _HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_rat
 
 def helpers_for(expr, printer) -> list[Helper]:
     """The helpers ``expr`` (after the stable pass) calls, printed for ``printer``'s target (with the log-gamma
-    ones of ``derive.emit.bregman``: ψ′(x) − 1/x in a self-pair's near-diagonal form)."""
+    ones of ``derive.emit.bregman``: ψ′(x) − 1/x in a self-pair's near-diagonal form, whose curvature helper is
+    printed here by ``printer`` itself, so that the module imports what its body uses)."""
     from derive.emit import bregman
+    from derive.emit.near_diagonal import curvature
 
+    curvatures = sorted({type(c) for c in expr.atoms(curvature)}, key=lambda c: c.pair)
+    near = [_curvature(c, printer) for c in curvatures]
+    expr = Add(expr, *(c.body for c in curvatures))
     return [_printed(make, type(printer)) for func, make in _HELPERS if expr.has(func)] + \
-        bregman.helpers_for(expr, printer)
+        bregman.helpers_for(expr, printer) + near
+
+
+def _curvature(c, printer) -> Helper:
+    s = c.parameters[0]
+    return Helper(
+        "_curvature", tuple(map(str, c.parameters)),
+        f"(1 - {s}) times the second derivative of the cross-entropy H(q, p) along the segment from q's parameters "
+        f"to p's (d_*: p's minus q's), at the point {s} of it (0 at q, 1 at p): the integrand of the near-diagonal "
+        "KL's Taylor remainder, summed by Gauss-Legendre in the caller.",
+        (*((str(v), printer.doprint(e)) for v, e in c.assignments), ("value", printer.doprint(c.body))),
+    )
 
 
 @lru_cache(maxsize=None)

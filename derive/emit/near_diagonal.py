@@ -20,13 +20,31 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sympy import Abs, And, Dummy, Float, Piecewise, S, diff, polygamma, sign, simplify
+from sympy import Abs, And, Dummy, Float, Function, Piecewise, S, Symbol, diff, polygamma, sign, simplify
 from sympy.integrals.quadrature import gauss_legendre
 
 from derive.emit.bregman import trigamma_excess
 
 NODES = 8
 NEAR = S(1) / 4
+
+
+class curvature(Function):
+    """(1 − s) δᵀ∇²H(q, p_θ(s))δ of one self-pair, θ(s) = θ1 + s δ, δ = θ2 − θ1: arguments (s, θ1, θ2), printed as
+    a call of the module's helper ``_curvature`` (``derive.emit.helpers``), so the Hessian is printed once rather
+    than at each quadrature node. Each self-pair has its own subclass: the helper's ``parameters`` (s, θ1, θ2), its
+    ``assignments`` ((symbol, expression): δ, then θ(s)) and the ``body`` it returns, in those symbols."""
+
+    parameters: tuple = ()
+    assignments: tuple = ()
+    body = None
+    pair = ""
+
+
+def _curvature(name: str, parameters, assignments, body):
+    # the subclass keeps the name: SymPy's printers skip ``_print_curvature`` for a renamed subclass
+    return type("curvature", (curvature,),
+                {"parameters": parameters, "assignments": assignments, "body": body, "pair": name})
 
 
 @lru_cache(maxsize=None)
@@ -87,17 +105,25 @@ def near_form(name: str):
     ce = ce.xreplace({a: sg * a.args[0] for a, sg in signs.items()})
     at_q = dict(zip(theta2, theta1))
     first = sum((simplify(diff(ce, t2).xreplace(at_q)) * h for t2, h in zip(theta2, delta)), S.Zero)
+    # δ and θ(s) = θ1 + s δ get names in the helper (d_scale, scale, ...): θ2 stays p's parameter outside
+    s = Symbol("s", positive=True)
+    base = [name for name, _, _ in F.parameters]
+    h = [Symbol(f"d_{b}", real=True) for b in base]
+    moving = [Symbol(b, **t2.assumptions0) for b, t2 in zip(base, theta2)]
     n = len(theta2)
-    h = [Dummy(f"h{i}") for i in range(n)]  # δ, kept apart from θ2 while θ2 moves along the segment
-    quadratic = sum((diff(ce, theta2[i], theta2[j]) * h[i] * h[j] for i in range(n) for j in range(n)), S.Zero)
-    remainder = sum((w * (1 - s) * quadratic.xreplace({t2: t1 + s * hi for t1, t2, hi in zip(theta1, theta2, h)})
-                     for s, w in _nodes()), S.Zero).xreplace(dict(zip(h, delta)))
+    quadratic = sum((diff(ce, theta2[i], theta2[j]) * h[i] * h[j] * (1 if i == j else 2)
+                     for i in range(n) for j in range(i, n)), S.Zero)  # the Hessian is symmetric
+    body = (1 - s) * quadratic.xreplace(dict(zip(theta2, moving)))
     # psi'(x) = 1/x + (psi'(x) - 1/x): the excess by a sum of positive terms (derive.emit.bregman), a few ulp on
     # every target (torch's polygamma(1, x) is off by up to 4e6 ulp)
-    remainder = remainder.replace(lambda e: isinstance(e, polygamma) and e.args[0] == 1,
-                                  lambda e: 1 / e.args[1] + trigamma_excess(e.args[1]))
+    body = body.replace(lambda e: isinstance(e, polygamma) and e.args[0] == 1,
+                        lambda e: 1 / e.args[1] + trigamma_excess(e.args[1]))
     at_p = {sg: sign(a.args[0]) for a, sg in signs.items()}
-    return (first + remainder).xreplace(at_p), window
+    assignments = (*zip(h, (b - a for a, b in zip(theta1, theta2))),
+                   *zip(moving, (a + s * hi for a, hi in zip(theta1, h))))
+    at_node = _curvature(name, (s, *theta1, *theta2), assignments, body.xreplace(at_p))
+    remainder = sum((w * at_node(node, *theta1, *theta2) for node, w in _nodes()), S.Zero)
+    return first.xreplace(at_p) + remainder, window
 
 
 def with_near_form(name: str, stable):

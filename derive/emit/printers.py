@@ -65,6 +65,9 @@ class _StableMixin:
     def _print_trigamma_excess(self, expr):
         return "_trigamma_excess(%s)" % self._print(expr.args[0])
 
+    def _print_curvature(self, expr):
+        return "_curvature(%s)" % ", ".join(self._print(a) for a in expr.args)
+
     def _print_log_ratio(self, expr):
         return self._helper_call("_log_ratio", expr, like_arrays=True)
 

@@ -33,6 +33,21 @@ def _log_ratio(a, b):
     return value
 
 
+def _curvature(s, probs1, probs2):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
+    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
+    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+    """
+    d_probs = -probs1 + probs2
+    probs = d_probs * s + probs1
+    value = (
+        d_probs**2
+        * (1 - s)
+        * (-1 / (probs - 1) ** 2 + 1 / (probs1 * (probs - 1) ** 2) + probs ** (-2.0))
+    )
+    return value
+
+
 def kl_geometric_geometric(probs1, probs2, validate=False):
     """KL(q || p) for q = Geometric(probs1), p = Geometric(probs2).
 
@@ -58,148 +73,14 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
             jax.numpy.greater_equal(probs1, 4 * abs(probs1 - probs2)),
             jax.numpy.less_equal(probs1, 1 - 4 * abs(probs1 - probs2)),
         ),
-        0.0010049499256588006451
-        * (-probs1 + probs2) ** 2
-        * (
-            -1
-            / (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2 - 1)
-            ** 2
-            + (0.019855071751231884159 * probs1 + 0.98014492824876811584 * probs2)
-            ** (-2.0)
-            + 1
-            / (
-                probs1
-                * (
-                    0.019855071751231884159 * probs1
-                    + 0.98014492824876811584 * probs2
-                    - 1
-                )
-                ** 2
-            )
-        )
-        + 0.011304379772951567026
-        * (-probs1 + probs2) ** 2
-        * (
-            -1
-            / (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1) ** 2
-            + (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2)
-            ** (-2.0)
-            + 1
-            / (
-                probs1
-                * (0.1016667612931866302 * probs1 + 0.8983332387068133698 * probs2 - 1)
-                ** 2
-            )
-        )
-        + 0.037210909065728192183
-        * (-probs1 + probs2) ** 2
-        * (
-            -1
-            / (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2 - 1)
-            ** 2
-            + (0.23723379504183550709 * probs1 + 0.76276620495816449291 * probs2)
-            ** (-2.0)
-            + 1
-            / (
-                probs1
-                * (
-                    0.23723379504183550709 * probs1
-                    + 0.76276620495816449291 * probs2
-                    - 1
-                )
-                ** 2
-            )
-        )
-        + 0.074038753308845613897
-        * (-probs1 + probs2) ** 2
-        * (
-            -1
-            / (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2 - 1)
-            ** 2
-            + (0.40828267875217509753 * probs1 + 0.59171732124782490247 * probs2)
-            ** (-2.0)
-            + 1
-            / (
-                probs1
-                * (
-                    0.40828267875217509753 * probs1
-                    + 0.59171732124782490247 * probs2
-                    - 1
-                )
-                ** 2
-            )
-        )
-        + 0.10730313838033537759
-        * (-probs1 + probs2) ** 2
-        * (
-            -1
-            / (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2 - 1)
-            ** 2
-            + (0.59171732124782490247 * probs1 + 0.40828267875217509753 * probs2)
-            ** (-2.0)
-            + 1
-            / (
-                probs1
-                * (
-                    0.59171732124782490247 * probs1
-                    + 0.40828267875217509753 * probs2
-                    - 1
-                )
-                ** 2
-            )
-        )
-        + 0.11964241387321545149
-        * (-probs1 + probs2) ** 2
-        * (
-            -1
-            / (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2 - 1)
-            ** 2
-            + (0.76276620495816449291 * probs1 + 0.23723379504183550709 * probs2)
-            ** (-2.0)
-            + 1
-            / (
-                probs1
-                * (
-                    0.76276620495816449291 * probs1
-                    + 0.23723379504183550709 * probs2
-                    - 1
-                )
-                ** 2
-            )
-        )
-        + 0.099886137453735668246
-        * (-probs1 + probs2) ** 2
-        * (
-            -1
-            / (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1) ** 2
-            + (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2)
-            ** (-2.0)
-            + 1
-            / (
-                probs1
-                * (0.8983332387068133698 * probs1 + 0.1016667612931866302 * probs2 - 1)
-                ** 2
-            )
-        )
-        + 0.049609318219529328931
-        * (-probs1 + probs2) ** 2
-        * (
-            -1
-            / (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2 - 1)
-            ** 2
-            + (0.98014492824876811584 * probs1 + 0.019855071751231884158 * probs2)
-            ** (-2.0)
-            + 1
-            / (
-                probs1
-                * (
-                    0.98014492824876811584 * probs1
-                    + 0.019855071751231884158 * probs2
-                    - 1
-                )
-                ** 2
-            )
-        ),
+        0.050614268145188129576 * _curvature(0.019855071751231884158, probs1, probs2)
+        + 0.11119051722668723527 * _curvature(0.1016667612931866302, probs1, probs2)
+        + 0.15685332293894364367 * _curvature(0.23723379504183550709, probs1, probs2)
+        + 0.18134189168918099148 * _curvature(0.40828267875217509753, probs1, probs2)
+        + 0.18134189168918099148 * _curvature(0.59171732124782490247, probs1, probs2)
+        + 0.15685332293894364367 * _curvature(0.76276620495816449291, probs1, probs2)
+        + 0.11119051722668723527 * _curvature(0.8983332387068133698, probs1, probs2)
+        + 0.050614268145188129576 * _curvature(0.98014492824876811584, probs1, probs2),
         jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
         + _diff_ratio(
             jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1))) / probs1,

@@ -63,6 +63,41 @@ def _trigamma_excess(x):
     return value
 
 
+def _curvature(s, concentration11, concentration01, concentration12, concentration02):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
+    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
+    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+    """
+    d_concentration1 = -concentration11 + concentration12
+    d_concentration0 = -concentration01 + concentration02
+    concentration1 = concentration11 + d_concentration1 * s
+    concentration0 = concentration01 + d_concentration0 * s
+    value = (1 - s) * (
+        d_concentration0**2
+        * (
+            _trigamma_excess(concentration0)
+            - _trigamma_excess(concentration0 + concentration1)
+            - 1 / (concentration0 + concentration1)
+            + concentration0 ** (-1.0)
+        )
+        - 2
+        * d_concentration0
+        * d_concentration1
+        * (
+            _trigamma_excess(concentration0 + concentration1)
+            + (concentration0 + concentration1) ** (-1.0)
+        )
+        + d_concentration1**2
+        * (
+            _trigamma_excess(concentration1)
+            - _trigamma_excess(concentration0 + concentration1)
+            - 1 / (concentration0 + concentration1)
+            + concentration1 ** (-1.0)
+        )
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -93,565 +128,69 @@ def _kl_beta_beta_terms(
                 concentration11, 4 * abs(concentration11 - concentration12)
             ),
         ),
-        0.0010049499256588006451
-        * (-concentration01 + concentration02) ** 2
-        * (
-            _trigamma_excess(
-                0.019855071751231884159 * concentration01
-                + 0.98014492824876811584 * concentration02
-            )
-            - _trigamma_excess(
-                0.019855071751231884159 * concentration01
-                + 0.98014492824876811584 * concentration02
-                + 0.019855071751231884159 * concentration11
-                + 0.98014492824876811584 * concentration12
-            )
-            - 1
-            / (
-                0.019855071751231884159 * concentration01
-                + 0.98014492824876811584 * concentration02
-                + 0.019855071751231884159 * concentration11
-                + 0.98014492824876811584 * concentration12
-            )
-            + (
-                0.019855071751231884159 * concentration01
-                + 0.98014492824876811584 * concentration02
-            )
-            ** (-1.0)
+        0.050614268145188129576
+        * _curvature(
+            0.019855071751231884158,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
         )
-        + 0.011304379772951567026
-        * (-concentration01 + concentration02) ** 2
-        * (
-            _trigamma_excess(
-                0.1016667612931866302 * concentration01
-                + 0.8983332387068133698 * concentration02
-            )
-            - _trigamma_excess(
-                0.1016667612931866302 * concentration01
-                + 0.8983332387068133698 * concentration02
-                + 0.1016667612931866302 * concentration11
-                + 0.8983332387068133698 * concentration12
-            )
-            - 1
-            / (
-                0.1016667612931866302 * concentration01
-                + 0.8983332387068133698 * concentration02
-                + 0.1016667612931866302 * concentration11
-                + 0.8983332387068133698 * concentration12
-            )
-            + (
-                0.1016667612931866302 * concentration01
-                + 0.8983332387068133698 * concentration02
-            )
-            ** (-1.0)
+        + 0.11119051722668723527
+        * _curvature(
+            0.1016667612931866302,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
         )
-        + 0.037210909065728192183
-        * (-concentration01 + concentration02) ** 2
-        * (
-            _trigamma_excess(
-                0.23723379504183550709 * concentration01
-                + 0.76276620495816449291 * concentration02
-            )
-            - _trigamma_excess(
-                0.23723379504183550709 * concentration01
-                + 0.76276620495816449291 * concentration02
-                + 0.23723379504183550709 * concentration11
-                + 0.76276620495816449291 * concentration12
-            )
-            - 1
-            / (
-                0.23723379504183550709 * concentration01
-                + 0.76276620495816449291 * concentration02
-                + 0.23723379504183550709 * concentration11
-                + 0.76276620495816449291 * concentration12
-            )
-            + (
-                0.23723379504183550709 * concentration01
-                + 0.76276620495816449291 * concentration02
-            )
-            ** (-1.0)
+        + 0.15685332293894364367
+        * _curvature(
+            0.23723379504183550709,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
         )
-        + 0.074038753308845613897
-        * (-concentration01 + concentration02) ** 2
-        * (
-            _trigamma_excess(
-                0.40828267875217509753 * concentration01
-                + 0.59171732124782490247 * concentration02
-            )
-            - _trigamma_excess(
-                0.40828267875217509753 * concentration01
-                + 0.59171732124782490247 * concentration02
-                + 0.40828267875217509753 * concentration11
-                + 0.59171732124782490247 * concentration12
-            )
-            - 1
-            / (
-                0.40828267875217509753 * concentration01
-                + 0.59171732124782490247 * concentration02
-                + 0.40828267875217509753 * concentration11
-                + 0.59171732124782490247 * concentration12
-            )
-            + (
-                0.40828267875217509753 * concentration01
-                + 0.59171732124782490247 * concentration02
-            )
-            ** (-1.0)
+        + 0.18134189168918099148
+        * _curvature(
+            0.40828267875217509753,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
         )
-        + 0.10730313838033537759
-        * (-concentration01 + concentration02) ** 2
-        * (
-            _trigamma_excess(
-                0.59171732124782490247 * concentration01
-                + 0.40828267875217509753 * concentration02
-            )
-            - _trigamma_excess(
-                0.59171732124782490247 * concentration01
-                + 0.40828267875217509753 * concentration02
-                + 0.59171732124782490247 * concentration11
-                + 0.40828267875217509753 * concentration12
-            )
-            - 1
-            / (
-                0.59171732124782490247 * concentration01
-                + 0.40828267875217509753 * concentration02
-                + 0.59171732124782490247 * concentration11
-                + 0.40828267875217509753 * concentration12
-            )
-            + (
-                0.59171732124782490247 * concentration01
-                + 0.40828267875217509753 * concentration02
-            )
-            ** (-1.0)
+        + 0.18134189168918099148
+        * _curvature(
+            0.59171732124782490247,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
         )
-        + 0.11964241387321545149
-        * (-concentration01 + concentration02) ** 2
-        * (
-            _trigamma_excess(
-                0.76276620495816449291 * concentration01
-                + 0.23723379504183550709 * concentration02
-            )
-            - _trigamma_excess(
-                0.76276620495816449291 * concentration01
-                + 0.23723379504183550709 * concentration02
-                + 0.76276620495816449291 * concentration11
-                + 0.23723379504183550709 * concentration12
-            )
-            - 1
-            / (
-                0.76276620495816449291 * concentration01
-                + 0.23723379504183550709 * concentration02
-                + 0.76276620495816449291 * concentration11
-                + 0.23723379504183550709 * concentration12
-            )
-            + (
-                0.76276620495816449291 * concentration01
-                + 0.23723379504183550709 * concentration02
-            )
-            ** (-1.0)
+        + 0.15685332293894364367
+        * _curvature(
+            0.76276620495816449291,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
         )
-        + 0.099886137453735668246
-        * (-concentration01 + concentration02) ** 2
-        * (
-            _trigamma_excess(
-                0.8983332387068133698 * concentration01
-                + 0.1016667612931866302 * concentration02
-            )
-            - _trigamma_excess(
-                0.8983332387068133698 * concentration01
-                + 0.1016667612931866302 * concentration02
-                + 0.8983332387068133698 * concentration11
-                + 0.1016667612931866302 * concentration12
-            )
-            - 1
-            / (
-                0.8983332387068133698 * concentration01
-                + 0.1016667612931866302 * concentration02
-                + 0.8983332387068133698 * concentration11
-                + 0.1016667612931866302 * concentration12
-            )
-            + (
-                0.8983332387068133698 * concentration01
-                + 0.1016667612931866302 * concentration02
-            )
-            ** (-1.0)
+        + 0.11119051722668723527
+        * _curvature(
+            0.8983332387068133698,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
         )
-        + 0.049609318219529328931
-        * (-concentration01 + concentration02) ** 2
-        * (
-            _trigamma_excess(
-                0.98014492824876811584 * concentration01
-                + 0.019855071751231884158 * concentration02
-            )
-            - _trigamma_excess(
-                0.98014492824876811584 * concentration01
-                + 0.019855071751231884158 * concentration02
-                + 0.98014492824876811584 * concentration11
-                + 0.019855071751231884158 * concentration12
-            )
-            - 1
-            / (
-                0.98014492824876811584 * concentration01
-                + 0.019855071751231884158 * concentration02
-                + 0.98014492824876811584 * concentration11
-                + 0.019855071751231884158 * concentration12
-            )
-            + (
-                0.98014492824876811584 * concentration01
-                + 0.019855071751231884158 * concentration02
-            )
-            ** (-1.0)
-        )
-        - 0.0020098998513176012902
-        * (-concentration01 + concentration02)
-        * (-concentration11 + concentration12)
-        * (
-            _trigamma_excess(
-                0.019855071751231884159 * concentration01
-                + 0.98014492824876811584 * concentration02
-                + 0.019855071751231884159 * concentration11
-                + 0.98014492824876811584 * concentration12
-            )
-            + (
-                0.019855071751231884159 * concentration01
-                + 0.98014492824876811584 * concentration02
-                + 0.019855071751231884159 * concentration11
-                + 0.98014492824876811584 * concentration12
-            )
-            ** (-1.0)
-        )
-        - 0.022608759545903134053
-        * (-concentration01 + concentration02)
-        * (-concentration11 + concentration12)
-        * (
-            _trigamma_excess(
-                0.1016667612931866302 * concentration01
-                + 0.8983332387068133698 * concentration02
-                + 0.1016667612931866302 * concentration11
-                + 0.8983332387068133698 * concentration12
-            )
-            + (
-                0.1016667612931866302 * concentration01
-                + 0.8983332387068133698 * concentration02
-                + 0.1016667612931866302 * concentration11
-                + 0.8983332387068133698 * concentration12
-            )
-            ** (-1.0)
-        )
-        - 0.074421818131456384366
-        * (-concentration01 + concentration02)
-        * (-concentration11 + concentration12)
-        * (
-            _trigamma_excess(
-                0.23723379504183550709 * concentration01
-                + 0.76276620495816449291 * concentration02
-                + 0.23723379504183550709 * concentration11
-                + 0.76276620495816449291 * concentration12
-            )
-            + (
-                0.23723379504183550709 * concentration01
-                + 0.76276620495816449291 * concentration02
-                + 0.23723379504183550709 * concentration11
-                + 0.76276620495816449291 * concentration12
-            )
-            ** (-1.0)
-        )
-        - 0.14807750661769122779
-        * (-concentration01 + concentration02)
-        * (-concentration11 + concentration12)
-        * (
-            _trigamma_excess(
-                0.40828267875217509753 * concentration01
-                + 0.59171732124782490247 * concentration02
-                + 0.40828267875217509753 * concentration11
-                + 0.59171732124782490247 * concentration12
-            )
-            + (
-                0.40828267875217509753 * concentration01
-                + 0.59171732124782490247 * concentration02
-                + 0.40828267875217509753 * concentration11
-                + 0.59171732124782490247 * concentration12
-            )
-            ** (-1.0)
-        )
-        - 0.21460627676067075517
-        * (-concentration01 + concentration02)
-        * (-concentration11 + concentration12)
-        * (
-            _trigamma_excess(
-                0.59171732124782490247 * concentration01
-                + 0.40828267875217509753 * concentration02
-                + 0.59171732124782490247 * concentration11
-                + 0.40828267875217509753 * concentration12
-            )
-            + (
-                0.59171732124782490247 * concentration01
-                + 0.40828267875217509753 * concentration02
-                + 0.59171732124782490247 * concentration11
-                + 0.40828267875217509753 * concentration12
-            )
-            ** (-1.0)
-        )
-        - 0.23928482774643090297
-        * (-concentration01 + concentration02)
-        * (-concentration11 + concentration12)
-        * (
-            _trigamma_excess(
-                0.76276620495816449291 * concentration01
-                + 0.23723379504183550709 * concentration02
-                + 0.76276620495816449291 * concentration11
-                + 0.23723379504183550709 * concentration12
-            )
-            + (
-                0.76276620495816449291 * concentration01
-                + 0.23723379504183550709 * concentration02
-                + 0.76276620495816449291 * concentration11
-                + 0.23723379504183550709 * concentration12
-            )
-            ** (-1.0)
-        )
-        - 0.19977227490747133649
-        * (-concentration01 + concentration02)
-        * (-concentration11 + concentration12)
-        * (
-            _trigamma_excess(
-                0.8983332387068133698 * concentration01
-                + 0.1016667612931866302 * concentration02
-                + 0.8983332387068133698 * concentration11
-                + 0.1016667612931866302 * concentration12
-            )
-            + (
-                0.8983332387068133698 * concentration01
-                + 0.1016667612931866302 * concentration02
-                + 0.8983332387068133698 * concentration11
-                + 0.1016667612931866302 * concentration12
-            )
-            ** (-1.0)
-        )
-        - 0.099218636439058657862
-        * (-concentration01 + concentration02)
-        * (-concentration11 + concentration12)
-        * (
-            _trigamma_excess(
-                0.98014492824876811584 * concentration01
-                + 0.019855071751231884158 * concentration02
-                + 0.98014492824876811584 * concentration11
-                + 0.019855071751231884158 * concentration12
-            )
-            + (
-                0.98014492824876811584 * concentration01
-                + 0.019855071751231884158 * concentration02
-                + 0.98014492824876811584 * concentration11
-                + 0.019855071751231884158 * concentration12
-            )
-            ** (-1.0)
-        )
-        + 0.0010049499256588006451
-        * (-concentration11 + concentration12) ** 2
-        * (
-            _trigamma_excess(
-                0.019855071751231884159 * concentration11
-                + 0.98014492824876811584 * concentration12
-            )
-            - _trigamma_excess(
-                0.019855071751231884159 * concentration01
-                + 0.98014492824876811584 * concentration02
-                + 0.019855071751231884159 * concentration11
-                + 0.98014492824876811584 * concentration12
-            )
-            - 1
-            / (
-                0.019855071751231884159 * concentration01
-                + 0.98014492824876811584 * concentration02
-                + 0.019855071751231884159 * concentration11
-                + 0.98014492824876811584 * concentration12
-            )
-            + (
-                0.019855071751231884159 * concentration11
-                + 0.98014492824876811584 * concentration12
-            )
-            ** (-1.0)
-        )
-        + 0.011304379772951567026
-        * (-concentration11 + concentration12) ** 2
-        * (
-            _trigamma_excess(
-                0.1016667612931866302 * concentration11
-                + 0.8983332387068133698 * concentration12
-            )
-            - _trigamma_excess(
-                0.1016667612931866302 * concentration01
-                + 0.8983332387068133698 * concentration02
-                + 0.1016667612931866302 * concentration11
-                + 0.8983332387068133698 * concentration12
-            )
-            - 1
-            / (
-                0.1016667612931866302 * concentration01
-                + 0.8983332387068133698 * concentration02
-                + 0.1016667612931866302 * concentration11
-                + 0.8983332387068133698 * concentration12
-            )
-            + (
-                0.1016667612931866302 * concentration11
-                + 0.8983332387068133698 * concentration12
-            )
-            ** (-1.0)
-        )
-        + 0.037210909065728192183
-        * (-concentration11 + concentration12) ** 2
-        * (
-            _trigamma_excess(
-                0.23723379504183550709 * concentration11
-                + 0.76276620495816449291 * concentration12
-            )
-            - _trigamma_excess(
-                0.23723379504183550709 * concentration01
-                + 0.76276620495816449291 * concentration02
-                + 0.23723379504183550709 * concentration11
-                + 0.76276620495816449291 * concentration12
-            )
-            - 1
-            / (
-                0.23723379504183550709 * concentration01
-                + 0.76276620495816449291 * concentration02
-                + 0.23723379504183550709 * concentration11
-                + 0.76276620495816449291 * concentration12
-            )
-            + (
-                0.23723379504183550709 * concentration11
-                + 0.76276620495816449291 * concentration12
-            )
-            ** (-1.0)
-        )
-        + 0.074038753308845613897
-        * (-concentration11 + concentration12) ** 2
-        * (
-            _trigamma_excess(
-                0.40828267875217509753 * concentration11
-                + 0.59171732124782490247 * concentration12
-            )
-            - _trigamma_excess(
-                0.40828267875217509753 * concentration01
-                + 0.59171732124782490247 * concentration02
-                + 0.40828267875217509753 * concentration11
-                + 0.59171732124782490247 * concentration12
-            )
-            - 1
-            / (
-                0.40828267875217509753 * concentration01
-                + 0.59171732124782490247 * concentration02
-                + 0.40828267875217509753 * concentration11
-                + 0.59171732124782490247 * concentration12
-            )
-            + (
-                0.40828267875217509753 * concentration11
-                + 0.59171732124782490247 * concentration12
-            )
-            ** (-1.0)
-        )
-        + 0.10730313838033537759
-        * (-concentration11 + concentration12) ** 2
-        * (
-            _trigamma_excess(
-                0.59171732124782490247 * concentration11
-                + 0.40828267875217509753 * concentration12
-            )
-            - _trigamma_excess(
-                0.59171732124782490247 * concentration01
-                + 0.40828267875217509753 * concentration02
-                + 0.59171732124782490247 * concentration11
-                + 0.40828267875217509753 * concentration12
-            )
-            - 1
-            / (
-                0.59171732124782490247 * concentration01
-                + 0.40828267875217509753 * concentration02
-                + 0.59171732124782490247 * concentration11
-                + 0.40828267875217509753 * concentration12
-            )
-            + (
-                0.59171732124782490247 * concentration11
-                + 0.40828267875217509753 * concentration12
-            )
-            ** (-1.0)
-        )
-        + 0.11964241387321545149
-        * (-concentration11 + concentration12) ** 2
-        * (
-            _trigamma_excess(
-                0.76276620495816449291 * concentration11
-                + 0.23723379504183550709 * concentration12
-            )
-            - _trigamma_excess(
-                0.76276620495816449291 * concentration01
-                + 0.23723379504183550709 * concentration02
-                + 0.76276620495816449291 * concentration11
-                + 0.23723379504183550709 * concentration12
-            )
-            - 1
-            / (
-                0.76276620495816449291 * concentration01
-                + 0.23723379504183550709 * concentration02
-                + 0.76276620495816449291 * concentration11
-                + 0.23723379504183550709 * concentration12
-            )
-            + (
-                0.76276620495816449291 * concentration11
-                + 0.23723379504183550709 * concentration12
-            )
-            ** (-1.0)
-        )
-        + 0.099886137453735668246
-        * (-concentration11 + concentration12) ** 2
-        * (
-            _trigamma_excess(
-                0.8983332387068133698 * concentration11
-                + 0.1016667612931866302 * concentration12
-            )
-            - _trigamma_excess(
-                0.8983332387068133698 * concentration01
-                + 0.1016667612931866302 * concentration02
-                + 0.8983332387068133698 * concentration11
-                + 0.1016667612931866302 * concentration12
-            )
-            - 1
-            / (
-                0.8983332387068133698 * concentration01
-                + 0.1016667612931866302 * concentration02
-                + 0.8983332387068133698 * concentration11
-                + 0.1016667612931866302 * concentration12
-            )
-            + (
-                0.8983332387068133698 * concentration11
-                + 0.1016667612931866302 * concentration12
-            )
-            ** (-1.0)
-        )
-        + 0.049609318219529328931
-        * (-concentration11 + concentration12) ** 2
-        * (
-            _trigamma_excess(
-                0.98014492824876811584 * concentration11
-                + 0.019855071751231884158 * concentration12
-            )
-            - _trigamma_excess(
-                0.98014492824876811584 * concentration01
-                + 0.019855071751231884158 * concentration02
-                + 0.98014492824876811584 * concentration11
-                + 0.019855071751231884158 * concentration12
-            )
-            - 1
-            / (
-                0.98014492824876811584 * concentration01
-                + 0.019855071751231884158 * concentration02
-                + 0.98014492824876811584 * concentration11
-                + 0.019855071751231884158 * concentration12
-            )
-            + (
-                0.98014492824876811584 * concentration11
-                + 0.019855071751231884158 * concentration12
-            )
-            ** (-1.0)
+        + 0.050614268145188129576
+        * _curvature(
+            0.98014492824876811584,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
         ),
         concentration01 * scipy.special.digamma(concentration01)
         - concentration01 * scipy.special.digamma(concentration01 + concentration11)

@@ -90,6 +90,24 @@ def _trigamma_excess(x):
     return value
 
 
+def _curvature(s, concentration1, rate1, concentration2, rate2):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
+    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
+    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+    """
+    d_concentration = -concentration1 + concentration2
+    d_rate = -rate1 + rate2
+    concentration = concentration1 + d_concentration * s
+    rate = d_rate * s + rate1
+    value = (1 - s) * (
+        concentration * d_rate**2 / rate**2
+        + d_concentration**2
+        * (_trigamma_excess(concentration) + concentration ** (-1.0))
+        - 2 * d_concentration * d_rate / rate
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -118,198 +136,38 @@ def _kl_inverse_gamma_inverse_gamma_terms(
             ),
             numpy.greater_equal(rate1, 4 * abs(rate1 - rate2)),
         ),
-        0.0010049499256588006451
-        * (-concentration1 + concentration2) ** 2
-        * (
-            _trigamma_excess(
-                0.019855071751231884159 * concentration1
-                + 0.98014492824876811584 * concentration2
-            )
-            + (
-                0.019855071751231884159 * concentration1
-                + 0.98014492824876811584 * concentration2
-            )
-            ** (-1.0)
+        0.050614268145188129576
+        * _curvature(
+            0.019855071751231884158, concentration1, rate1, concentration2, rate2
         )
-        + 0.011304379772951567026
-        * (-concentration1 + concentration2) ** 2
-        * (
-            _trigamma_excess(
-                0.1016667612931866302 * concentration1
-                + 0.8983332387068133698 * concentration2
-            )
-            + (
-                0.1016667612931866302 * concentration1
-                + 0.8983332387068133698 * concentration2
-            )
-            ** (-1.0)
+        + 0.11119051722668723527
+        * _curvature(
+            0.1016667612931866302, concentration1, rate1, concentration2, rate2
         )
-        + 0.037210909065728192183
-        * (-concentration1 + concentration2) ** 2
-        * (
-            _trigamma_excess(
-                0.23723379504183550709 * concentration1
-                + 0.76276620495816449291 * concentration2
-            )
-            + (
-                0.23723379504183550709 * concentration1
-                + 0.76276620495816449291 * concentration2
-            )
-            ** (-1.0)
+        + 0.15685332293894364367
+        * _curvature(
+            0.23723379504183550709, concentration1, rate1, concentration2, rate2
         )
-        + 0.074038753308845613897
-        * (-concentration1 + concentration2) ** 2
-        * (
-            _trigamma_excess(
-                0.40828267875217509753 * concentration1
-                + 0.59171732124782490247 * concentration2
-            )
-            + (
-                0.40828267875217509753 * concentration1
-                + 0.59171732124782490247 * concentration2
-            )
-            ** (-1.0)
+        + 0.18134189168918099148
+        * _curvature(
+            0.40828267875217509753, concentration1, rate1, concentration2, rate2
         )
-        + 0.10730313838033537759
-        * (-concentration1 + concentration2) ** 2
-        * (
-            _trigamma_excess(
-                0.59171732124782490247 * concentration1
-                + 0.40828267875217509753 * concentration2
-            )
-            + (
-                0.59171732124782490247 * concentration1
-                + 0.40828267875217509753 * concentration2
-            )
-            ** (-1.0)
+        + 0.18134189168918099148
+        * _curvature(
+            0.59171732124782490247, concentration1, rate1, concentration2, rate2
         )
-        + 0.11964241387321545149
-        * (-concentration1 + concentration2) ** 2
-        * (
-            _trigamma_excess(
-                0.76276620495816449291 * concentration1
-                + 0.23723379504183550709 * concentration2
-            )
-            + (
-                0.76276620495816449291 * concentration1
-                + 0.23723379504183550709 * concentration2
-            )
-            ** (-1.0)
+        + 0.15685332293894364367
+        * _curvature(
+            0.76276620495816449291, concentration1, rate1, concentration2, rate2
         )
-        + 0.099886137453735668246
-        * (-concentration1 + concentration2) ** 2
-        * (
-            _trigamma_excess(
-                0.8983332387068133698 * concentration1
-                + 0.1016667612931866302 * concentration2
-            )
-            + (
-                0.8983332387068133698 * concentration1
-                + 0.1016667612931866302 * concentration2
-            )
-            ** (-1.0)
+        + 0.11119051722668723527
+        * _curvature(
+            0.8983332387068133698, concentration1, rate1, concentration2, rate2
         )
-        + 0.049609318219529328931
-        * (-concentration1 + concentration2) ** 2
-        * (
-            _trigamma_excess(
-                0.98014492824876811584 * concentration1
-                + 0.019855071751231884158 * concentration2
-            )
-            + (
-                0.98014492824876811584 * concentration1
-                + 0.019855071751231884158 * concentration2
-            )
-            ** (-1.0)
-        )
-        - 0.099218636439058657862
-        * (-concentration1 + concentration2)
-        * (-rate1 + rate2)
-        / (0.98014492824876811584 * rate1 + 0.019855071751231884158 * rate2)
-        - 0.19977227490747133649
-        * (-concentration1 + concentration2)
-        * (-rate1 + rate2)
-        / (0.8983332387068133698 * rate1 + 0.1016667612931866302 * rate2)
-        - 0.23928482774643090297
-        * (-concentration1 + concentration2)
-        * (-rate1 + rate2)
-        / (0.76276620495816449291 * rate1 + 0.23723379504183550709 * rate2)
-        - 0.21460627676067075517
-        * (-concentration1 + concentration2)
-        * (-rate1 + rate2)
-        / (0.59171732124782490247 * rate1 + 0.40828267875217509753 * rate2)
-        - 0.14807750661769122779
-        * (-concentration1 + concentration2)
-        * (-rate1 + rate2)
-        / (0.40828267875217509753 * rate1 + 0.59171732124782490247 * rate2)
-        - 0.074421818131456384366
-        * (-concentration1 + concentration2)
-        * (-rate1 + rate2)
-        / (0.23723379504183550709 * rate1 + 0.76276620495816449291 * rate2)
-        - 0.022608759545903134053
-        * (-concentration1 + concentration2)
-        * (-rate1 + rate2)
-        / (0.1016667612931866302 * rate1 + 0.8983332387068133698 * rate2)
-        - 0.0020098998513176012902
-        * (-concentration1 + concentration2)
-        * (-rate1 + rate2)
-        / (0.019855071751231884159 * rate1 + 0.98014492824876811584 * rate2)
-        + 0.0010049499256588006451
-        * (
-            0.019855071751231884159 * concentration1
-            + 0.98014492824876811584 * concentration2
-        )
-        * (-rate1 + rate2) ** 2
-        / (0.019855071751231884159 * rate1 + 0.98014492824876811584 * rate2) ** 2
-        + 0.011304379772951567026
-        * (
-            0.1016667612931866302 * concentration1
-            + 0.8983332387068133698 * concentration2
-        )
-        * (-rate1 + rate2) ** 2
-        / (0.1016667612931866302 * rate1 + 0.8983332387068133698 * rate2) ** 2
-        + 0.037210909065728192183
-        * (
-            0.23723379504183550709 * concentration1
-            + 0.76276620495816449291 * concentration2
-        )
-        * (-rate1 + rate2) ** 2
-        / (0.23723379504183550709 * rate1 + 0.76276620495816449291 * rate2) ** 2
-        + 0.074038753308845613897
-        * (
-            0.40828267875217509753 * concentration1
-            + 0.59171732124782490247 * concentration2
-        )
-        * (-rate1 + rate2) ** 2
-        / (0.40828267875217509753 * rate1 + 0.59171732124782490247 * rate2) ** 2
-        + 0.10730313838033537759
-        * (
-            0.59171732124782490247 * concentration1
-            + 0.40828267875217509753 * concentration2
-        )
-        * (-rate1 + rate2) ** 2
-        / (0.59171732124782490247 * rate1 + 0.40828267875217509753 * rate2) ** 2
-        + 0.11964241387321545149
-        * (
-            0.76276620495816449291 * concentration1
-            + 0.23723379504183550709 * concentration2
-        )
-        * (-rate1 + rate2) ** 2
-        / (0.76276620495816449291 * rate1 + 0.23723379504183550709 * rate2) ** 2
-        + 0.099886137453735668246
-        * (
-            0.8983332387068133698 * concentration1
-            + 0.1016667612931866302 * concentration2
-        )
-        * (-rate1 + rate2) ** 2
-        / (0.8983332387068133698 * rate1 + 0.1016667612931866302 * rate2) ** 2
-        + 0.049609318219529328931
-        * (
-            0.98014492824876811584 * concentration1
-            + 0.019855071751231884158 * concentration2
-        )
-        * (-rate1 + rate2) ** 2
-        / (0.98014492824876811584 * rate1 + 0.019855071751231884158 * rate2) ** 2,
+        + 0.050614268145188129576
+        * _curvature(
+            0.98014492824876811584, concentration1, rate1, concentration2, rate2
+        ),
         -concentration1
         + concentration2 * numpy.log(rate1)
         - concentration2 * numpy.log(rate2)

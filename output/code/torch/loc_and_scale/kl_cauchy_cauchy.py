@@ -28,6 +28,43 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _curvature(s, loc1, scale1, loc2, scale2):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
+    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
+    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+    """
+    d_loc = -loc1 + loc2
+    d_scale = -scale1 + scale2
+    loc = d_loc * s + loc1
+    scale = d_scale * s + scale1
+    value = (1 - s) * (
+        2
+        * torch.pow(d_loc, 2)
+        * (
+            -2
+            * torch.pow(-loc + loc1, 2)
+            / (torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2))
+            + 1
+        )
+        / (torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2))
+        + 8
+        * d_loc
+        * d_scale
+        * (-loc + loc1)
+        * (scale + scale1)
+        / torch.pow(torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2), 2)
+        + torch.pow(d_scale, 2)
+        * (
+            -4
+            * torch.pow(scale + scale1, 2)
+            / torch.pow(torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2), 2)
+            + 2 / (torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2))
+            + torch.pow(scale, -2)
+        )
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -62,446 +99,22 @@ def _kl_cauchy_cauchy_terms(loc1, scale1, loc2, scale2, single):
             torch.ge(scale1, 4 * torch.abs(loc1 - loc2)),
             torch.ge(scale1, 4 * torch.abs(scale1 - scale2)),
         ),
-        -0.0078799725822276000831
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        * (1.0198550717512318842 * scale1 + 0.98014492824876811584 * scale2)
-        / torch.pow(
-            0.96068408037178279804 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.0198550717512318842 * scale1 + 0.98014492824876811584 * scale2, 2
-            ),
-            2,
-        )
-        - 0.081240800744058982279
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        * (1.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
-        / torch.pow(
-            0.8070026077654725308 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-            ),
-            2,
-        )
-        - 0.2270657911288708117
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        * (1.2372337950418355071 * scale1 + 0.76276620495816449291 * scale2)
-        / torch.pow(
-            0.58181228342628060305 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.2372337950418355071 * scale1 + 0.76276620495816449291 * scale2, 2
-            ),
-            2,
-        )
-        - 0.3504801022115092726
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        * (1.4082826787521750975 * scale1 + 0.59171732124782490247 * scale2)
-        / torch.pow(
-            0.35012938826470161579 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.4082826787521750975 * scale1 + 0.59171732124782490247 * scale2, 2
-            ),
-            2,
-        )
-        - 0.3504801022115092726
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        * (1.5917173212478249025 * scale1 + 0.40828267875217509753 * scale2)
-        / torch.pow(
-            0.16669474576905181085 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.5917173212478249025 * scale1 + 0.40828267875217509753 * scale2, 2
-            ),
-            2,
-        )
-        - 0.2270657911288708117
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        * (1.7627662049581644929 * scale1 + 0.23723379504183550709 * scale2)
-        / torch.pow(
-            0.056279873509951617228 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.7627662049581644929 * scale1 + 0.23723379504183550709 * scale2, 2
-            ),
-            2,
-        )
-        - 0.081240800744058982279
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        * (1.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
-        / torch.pow(
-            0.010336130351845791209 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-            ),
-            2,
-        )
-        - 0.007879972582227600083
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        * (1.9801449282487681158 * scale1 + 0.019855071751231884158 * scale2)
-        / torch.pow(
-            0.0003942238742465663592 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.9801449282487681158 * scale1 + 0.019855071751231884158 * scale2, 2
-            ),
-            2,
-        )
-        + 0.099218636439058657862
-        * torch.pow(-loc1 + loc2, 2)
-        * (
-            -0.0007884477484931327184
-            * torch.pow(-loc1 + loc2, 2)
-            / (
-                0.0003942238742465663592 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.9801449282487681158 * scale1 + 0.019855071751231884158 * scale2, 2
-                )
-            )
-            + 1
-        )
-        / (
-            0.0003942238742465663592 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.9801449282487681158 * scale1 + 0.019855071751231884158 * scale2, 2
-            )
-        )
-        + 0.19977227490747133649
-        * torch.pow(-loc1 + loc2, 2)
-        * (
-            -0.020672260703691582417
-            * torch.pow(-loc1 + loc2, 2)
-            / (
-                0.010336130351845791209 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-                )
-            )
-            + 1
-        )
-        / (
-            0.010336130351845791209 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-            )
-        )
-        + 0.23928482774643090297
-        * torch.pow(-loc1 + loc2, 2)
-        * (
-            -0.11255974701990323446
-            * torch.pow(-loc1 + loc2, 2)
-            / (
-                0.056279873509951617228 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.7627662049581644929 * scale1 + 0.23723379504183550709 * scale2, 2
-                )
-            )
-            + 1
-        )
-        / (
-            0.056279873509951617228 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.7627662049581644929 * scale1 + 0.23723379504183550709 * scale2, 2
-            )
-        )
-        + 0.21460627676067075517
-        * torch.pow(-loc1 + loc2, 2)
-        * (
-            -0.33338949153810362171
-            * torch.pow(-loc1 + loc2, 2)
-            / (
-                0.16669474576905181085 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.5917173212478249025 * scale1 + 0.40828267875217509753 * scale2, 2
-                )
-            )
-            + 1
-        )
-        / (
-            0.16669474576905181085 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.5917173212478249025 * scale1 + 0.40828267875217509753 * scale2, 2
-            )
-        )
-        + 0.14807750661769122779
-        * torch.pow(-loc1 + loc2, 2)
-        * (
-            -0.70025877652940323159
-            * torch.pow(-loc1 + loc2, 2)
-            / (
-                0.35012938826470161579 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.4082826787521750975 * scale1 + 0.59171732124782490247 * scale2, 2
-                )
-            )
-            + 1
-        )
-        / (
-            0.35012938826470161579 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.4082826787521750975 * scale1 + 0.59171732124782490247 * scale2, 2
-            )
-        )
-        + 0.074421818131456384366
-        * torch.pow(-loc1 + loc2, 2)
-        * (
-            -1.1636245668525612061
-            * torch.pow(-loc1 + loc2, 2)
-            / (
-                0.58181228342628060305 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.2372337950418355071 * scale1 + 0.76276620495816449291 * scale2, 2
-                )
-            )
-            + 1
-        )
-        / (
-            0.58181228342628060305 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.2372337950418355071 * scale1 + 0.76276620495816449291 * scale2, 2
-            )
-        )
-        + 0.022608759545903134053
-        * torch.pow(-loc1 + loc2, 2)
-        * (
-            -1.6140052155309450616
-            * torch.pow(-loc1 + loc2, 2)
-            / (
-                0.8070026077654725308 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-                )
-            )
-            + 1
-        )
-        / (
-            0.8070026077654725308 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-            )
-        )
-        + 0.0020098998513176012902
-        * torch.pow(-loc1 + loc2, 2)
-        * (
-            -1.9213681607435655961
-            * torch.pow(-loc1 + loc2, 2)
-            / (
-                0.96068408037178279804 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.0198550717512318842 * scale1 + 0.98014492824876811584 * scale2, 2
-                )
-            )
-            + 1
-        )
-        / (
-            0.96068408037178279804 * torch.pow(-loc1 + loc2, 2)
-            + torch.pow(
-                1.0198550717512318842 * scale1 + 0.98014492824876811584 * scale2, 2
-            )
-        )
-        + 0.0010049499256588006451
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            -4
-            * torch.pow(
-                1.0198550717512318842 * scale1 + 0.98014492824876811584 * scale2, 2
-            )
-            / torch.pow(
-                0.96068408037178279804 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.0198550717512318842 * scale1 + 0.98014492824876811584 * scale2, 2
-                ),
-                2,
-            )
-            + 2
-            / (
-                0.96068408037178279804 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.0198550717512318842 * scale1 + 0.98014492824876811584 * scale2, 2
-                )
-            )
-            + torch.pow(
-                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, -2
-            )
-        )
-        + 0.011304379772951567026
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            -4
-            * torch.pow(
-                1.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-            )
-            / torch.pow(
-                0.8070026077654725308 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-                ),
-                2,
-            )
-            + 2
-            / (
-                0.8070026077654725308 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-                )
-            )
-            + torch.pow(
-                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, -2
-            )
-        )
-        + 0.037210909065728192183
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            -4
-            * torch.pow(
-                1.2372337950418355071 * scale1 + 0.76276620495816449291 * scale2, 2
-            )
-            / torch.pow(
-                0.58181228342628060305 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.2372337950418355071 * scale1 + 0.76276620495816449291 * scale2, 2
-                ),
-                2,
-            )
-            + 2
-            / (
-                0.58181228342628060305 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.2372337950418355071 * scale1 + 0.76276620495816449291 * scale2, 2
-                )
-            )
-            + torch.pow(
-                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, -2
-            )
-        )
-        + 0.074038753308845613897
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            -4
-            * torch.pow(
-                1.4082826787521750975 * scale1 + 0.59171732124782490247 * scale2, 2
-            )
-            / torch.pow(
-                0.35012938826470161579 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.4082826787521750975 * scale1 + 0.59171732124782490247 * scale2, 2
-                ),
-                2,
-            )
-            + 2
-            / (
-                0.35012938826470161579 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.4082826787521750975 * scale1 + 0.59171732124782490247 * scale2, 2
-                )
-            )
-            + torch.pow(
-                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, -2
-            )
-        )
-        + 0.10730313838033537759
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            -4
-            * torch.pow(
-                1.5917173212478249025 * scale1 + 0.40828267875217509753 * scale2, 2
-            )
-            / torch.pow(
-                0.16669474576905181085 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.5917173212478249025 * scale1 + 0.40828267875217509753 * scale2, 2
-                ),
-                2,
-            )
-            + 2
-            / (
-                0.16669474576905181085 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.5917173212478249025 * scale1 + 0.40828267875217509753 * scale2, 2
-                )
-            )
-            + torch.pow(
-                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, -2
-            )
-        )
-        + 0.11964241387321545149
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            -4
-            * torch.pow(
-                1.7627662049581644929 * scale1 + 0.23723379504183550709 * scale2, 2
-            )
-            / torch.pow(
-                0.056279873509951617228 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.7627662049581644929 * scale1 + 0.23723379504183550709 * scale2, 2
-                ),
-                2,
-            )
-            + 2
-            / (
-                0.056279873509951617228 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.7627662049581644929 * scale1 + 0.23723379504183550709 * scale2, 2
-                )
-            )
-            + torch.pow(
-                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, -2
-            )
-        )
-        + 0.099886137453735668246
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            -4
-            * torch.pow(
-                1.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-            )
-            / torch.pow(
-                0.010336130351845791209 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-                ),
-                2,
-            )
-            + 2
-            / (
-                0.010336130351845791209 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-                )
-            )
-            + torch.pow(
-                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, -2
-            )
-        )
-        + 0.049609318219529328931
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            -4
-            * torch.pow(
-                1.9801449282487681158 * scale1 + 0.019855071751231884158 * scale2, 2
-            )
-            / torch.pow(
-                0.0003942238742465663592 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.9801449282487681158 * scale1 + 0.019855071751231884158 * scale2, 2
-                ),
-                2,
-            )
-            + 2
-            / (
-                0.0003942238742465663592 * torch.pow(-loc1 + loc2, 2)
-                + torch.pow(
-                    1.9801449282487681158 * scale1 + 0.019855071751231884158 * scale2, 2
-                )
-            )
-            + torch.pow(
-                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, -2
-            )
-        ),
+        0.050614268145188129576
+        * _curvature(0.019855071751231884158, loc1, scale1, loc2, scale2)
+        + 0.11119051722668723527
+        * _curvature(0.1016667612931866302, loc1, scale1, loc2, scale2)
+        + 0.15685332293894364367
+        * _curvature(0.23723379504183550709, loc1, scale1, loc2, scale2)
+        + 0.18134189168918099148
+        * _curvature(0.40828267875217509753, loc1, scale1, loc2, scale2)
+        + 0.18134189168918099148
+        * _curvature(0.59171732124782490247, loc1, scale1, loc2, scale2)
+        + 0.15685332293894364367
+        * _curvature(0.76276620495816449291, loc1, scale1, loc2, scale2)
+        + 0.11119051722668723527
+        * _curvature(0.8983332387068133698, loc1, scale1, loc2, scale2)
+        + 0.050614268145188129576
+        * _curvature(0.98014492824876811584, loc1, scale1, loc2, scale2),
         -torch.log(scale2)
         + _log_ratio(
             torch.pow(loc1 - loc2, 2) + torch.pow(scale1 + scale2, 2), scale1, single

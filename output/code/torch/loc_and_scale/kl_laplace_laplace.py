@@ -28,6 +28,40 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _curvature(s, loc1, scale1, loc2, scale2):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
+    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
+    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+    """
+    d_loc = -loc1 + loc2
+    d_scale = -scale1 + scale2
+    loc = d_loc * s + loc1
+    scale = d_scale * s + scale1
+    value = (1 - s) * (
+        torch.pow(d_loc, 2)
+        * torch.exp(-(-loc + loc1) * torch.sign(loc1 - loc2) / scale1)
+        * torch.pow(torch.sign(loc1 - loc2), 2)
+        / (scale * scale1)
+        + 2
+        * d_loc
+        * d_scale
+        * (1 - torch.exp(-(-loc + loc1) * torch.sign(loc1 - loc2) / scale1))
+        * torch.sign(loc1 - loc2)
+        / torch.pow(scale, 2)
+        + torch.pow(d_scale, 2)
+        * (
+            -1
+            + 2
+            * scale1
+            * torch.exp(-(-loc + loc1) * torch.sign(loc1 - loc2) / scale1)
+            / scale
+            + 2 * (-loc + loc1) * torch.sign(loc1 - loc2) / scale
+        )
+        / torch.pow(scale, 2)
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -62,356 +96,22 @@ def _kl_laplace_laplace_terms(loc1, scale1, loc2, scale2, single):
             torch.ge(scale1, 4 * torch.abs(loc1 - loc2)),
             torch.ge(scale1, 4 * torch.abs(scale1 - scale2)),
         ),
-        0.099218636439058657862
-        * (
-            1
-            - torch.exp(
-                0.019855071751231884158
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-        )
-        * (-loc1 + loc2)
-        * (-scale1 + scale2)
-        * torch.sign(loc1 - loc2)
-        / torch.pow(
-            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
-        )
-        + 0.19977227490747133649
-        * (
-            1
-            - torch.exp(
-                0.1016667612931866302
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-        )
-        * (-loc1 + loc2)
-        * (-scale1 + scale2)
-        * torch.sign(loc1 - loc2)
-        / torch.pow(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2)
-        + 0.23928482774643090297
-        * (
-            1
-            - torch.exp(
-                0.23723379504183550709
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-        )
-        * (-loc1 + loc2)
-        * (-scale1 + scale2)
-        * torch.sign(loc1 - loc2)
-        / torch.pow(
-            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
-        )
-        + 0.21460627676067075517
-        * (
-            1
-            - torch.exp(
-                0.40828267875217509753
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-        )
-        * (-loc1 + loc2)
-        * (-scale1 + scale2)
-        * torch.sign(loc1 - loc2)
-        / torch.pow(
-            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
-        )
-        + 0.14807750661769122779
-        * (
-            1
-            - torch.exp(
-                0.59171732124782490247
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-        )
-        * (-loc1 + loc2)
-        * (-scale1 + scale2)
-        * torch.sign(loc1 - loc2)
-        / torch.pow(
-            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
-        )
-        + 0.074421818131456384366
-        * (
-            1
-            - torch.exp(
-                0.76276620495816449291
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-        )
-        * (-loc1 + loc2)
-        * (-scale1 + scale2)
-        * torch.sign(loc1 - loc2)
-        / torch.pow(
-            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
-        )
-        + 0.022608759545903134053
-        * (
-            1
-            - torch.exp(
-                0.8983332387068133698
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-        )
-        * (-loc1 + loc2)
-        * (-scale1 + scale2)
-        * torch.sign(loc1 - loc2)
-        / torch.pow(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2)
-        + 0.0020098998513176012902
-        * (
-            1
-            - torch.exp(
-                0.98014492824876811584
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-        )
-        * (-loc1 + loc2)
-        * (-scale1 + scale2)
-        * torch.sign(loc1 - loc2)
-        / torch.pow(
-            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
-        )
-        + 0.049609318219529328931
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            2
-            * scale1
-            * torch.exp(
-                0.019855071751231884158
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
-            - 0.039710143502463768316
-            * (-loc1 + loc2)
-            * torch.sign(loc1 - loc2)
-            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
-            - 1
-        )
-        / torch.pow(
-            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
-        )
-        + 0.099886137453735668246
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            2
-            * scale1
-            * torch.exp(
-                0.1016667612931866302
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
-            - 0.20333352258637326041
-            * (-loc1 + loc2)
-            * torch.sign(loc1 - loc2)
-            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
-            - 1
-        )
-        / torch.pow(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2)
-        + 0.11964241387321545149
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            2
-            * scale1
-            * torch.exp(
-                0.23723379504183550709
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
-            - 0.47446759008367101418
-            * (-loc1 + loc2)
-            * torch.sign(loc1 - loc2)
-            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
-            - 1
-        )
-        / torch.pow(
-            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
-        )
-        + 0.10730313838033537759
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            2
-            * scale1
-            * torch.exp(
-                0.40828267875217509753
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
-            - 0.81656535750435019506
-            * (-loc1 + loc2)
-            * torch.sign(loc1 - loc2)
-            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
-            - 1
-        )
-        / torch.pow(
-            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
-        )
-        + 0.074038753308845613897
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            2
-            * scale1
-            * torch.exp(
-                0.59171732124782490247
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
-            - 1.1834346424956498049
-            * (-loc1 + loc2)
-            * torch.sign(loc1 - loc2)
-            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
-            - 1
-        )
-        / torch.pow(
-            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
-        )
-        + 0.037210909065728192183
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            2
-            * scale1
-            * torch.exp(
-                0.76276620495816449291
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
-            - 1.5255324099163289858
-            * (-loc1 + loc2)
-            * torch.sign(loc1 - loc2)
-            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
-            - 1
-        )
-        / torch.pow(
-            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
-        )
-        + 0.011304379772951567026
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            2
-            * scale1
-            * torch.exp(
-                0.8983332387068133698
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
-            - 1.7966664774136267396
-            * (-loc1 + loc2)
-            * torch.sign(loc1 - loc2)
-            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
-            - 1
-        )
-        / torch.pow(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2)
-        + 0.0010049499256588006451
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            2
-            * scale1
-            * torch.exp(
-                0.98014492824876811584
-                * (-loc1 + loc2)
-                * torch.sign(loc1 - loc2)
-                / scale1
-            )
-            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
-            - 1.9602898564975362317
-            * (-loc1 + loc2)
-            * torch.sign(loc1 - loc2)
-            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
-            - 1
-        )
-        / torch.pow(
-            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
-        )
-        + 0.049609318219529328931
-        * torch.pow(-loc1 + loc2, 2)
-        * torch.exp(
-            0.019855071751231884158 * (-loc1 + loc2) * torch.sign(loc1 - loc2) / scale1
-        )
-        * torch.pow(torch.sign(loc1 - loc2), 2)
-        / (
-            scale1
-            * (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
-        )
-        + 0.099886137453735668246
-        * torch.pow(-loc1 + loc2, 2)
-        * torch.exp(
-            0.1016667612931866302 * (-loc1 + loc2) * torch.sign(loc1 - loc2) / scale1
-        )
-        * torch.pow(torch.sign(loc1 - loc2), 2)
-        / (scale1 * (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2))
-        + 0.11964241387321545149
-        * torch.pow(-loc1 + loc2, 2)
-        * torch.exp(
-            0.23723379504183550709 * (-loc1 + loc2) * torch.sign(loc1 - loc2) / scale1
-        )
-        * torch.pow(torch.sign(loc1 - loc2), 2)
-        / (scale1 * (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2))
-        + 0.10730313838033537759
-        * torch.pow(-loc1 + loc2, 2)
-        * torch.exp(
-            0.40828267875217509753 * (-loc1 + loc2) * torch.sign(loc1 - loc2) / scale1
-        )
-        * torch.pow(torch.sign(loc1 - loc2), 2)
-        / (scale1 * (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2))
-        + 0.074038753308845613897
-        * torch.pow(-loc1 + loc2, 2)
-        * torch.exp(
-            0.59171732124782490247 * (-loc1 + loc2) * torch.sign(loc1 - loc2) / scale1
-        )
-        * torch.pow(torch.sign(loc1 - loc2), 2)
-        / (scale1 * (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2))
-        + 0.037210909065728192183
-        * torch.pow(-loc1 + loc2, 2)
-        * torch.exp(
-            0.76276620495816449291 * (-loc1 + loc2) * torch.sign(loc1 - loc2) / scale1
-        )
-        * torch.pow(torch.sign(loc1 - loc2), 2)
-        / (scale1 * (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2))
-        + 0.011304379772951567026
-        * torch.pow(-loc1 + loc2, 2)
-        * torch.exp(
-            0.8983332387068133698 * (-loc1 + loc2) * torch.sign(loc1 - loc2) / scale1
-        )
-        * torch.pow(torch.sign(loc1 - loc2), 2)
-        / (scale1 * (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2))
-        + 0.0010049499256588006451
-        * torch.pow(-loc1 + loc2, 2)
-        * torch.exp(
-            0.98014492824876811584 * (-loc1 + loc2) * torch.sign(loc1 - loc2) / scale1
-        )
-        * torch.pow(torch.sign(loc1 - loc2), 2)
-        / (
-            scale1
-            * (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
-        ),
+        0.050614268145188129576
+        * _curvature(0.019855071751231884158, loc1, scale1, loc2, scale2)
+        + 0.11119051722668723527
+        * _curvature(0.1016667612931866302, loc1, scale1, loc2, scale2)
+        + 0.15685332293894364367
+        * _curvature(0.23723379504183550709, loc1, scale1, loc2, scale2)
+        + 0.18134189168918099148
+        * _curvature(0.40828267875217509753, loc1, scale1, loc2, scale2)
+        + 0.18134189168918099148
+        * _curvature(0.59171732124782490247, loc1, scale1, loc2, scale2)
+        + 0.15685332293894364367
+        * _curvature(0.76276620495816449291, loc1, scale1, loc2, scale2)
+        + 0.11119051722668723527
+        * _curvature(0.8983332387068133698, loc1, scale1, loc2, scale2)
+        + 0.050614268145188129576
+        * _curvature(0.98014492824876811584, loc1, scale1, loc2, scale2),
         _log_ratio(scale2, scale1, single)
         - 1
         + torch.exp(-torch.abs(loc1 - loc2) / scale1) * (scale1 / scale2)

@@ -96,6 +96,31 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _curvature(s, loc1, scale1, loc2, scale2):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
+    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
+    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+    """
+    d_loc = -loc1 + loc2
+    d_scale = -scale1 + scale2
+    loc = d_loc * s + loc1
+    scale = d_scale * s + scale1
+    value = (1 - s) * (
+        torch.pow(d_loc, 2) / torch.pow(scale, 2)
+        + 4 * d_loc * d_scale * (-loc + loc1) / torch.pow(scale, 3)
+        + torch.pow(d_scale, 2)
+        * (
+            3 * torch.pow(loc, 2) / torch.pow(scale, 2)
+            - 6 * loc * loc1 / torch.pow(scale, 2)
+            + 3 * torch.pow(loc1, 2) / torch.pow(scale, 2)
+            - 1
+            + 3 * torch.pow(scale1, 2) / torch.pow(scale, 2)
+        )
+        / torch.pow(scale, 2)
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -130,326 +155,22 @@ def _kl_lognormal_lognormal_terms(loc1, scale1, loc2, scale2, single):
             torch.ge(scale1, 4 * torch.abs(loc1 - loc2)),
             torch.ge(scale1, 4 * torch.abs(scale1 - scale2)),
         ),
-        -0.0039399862911138000415
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        / torch.pow(
-            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 3
-        )
-        - 0.04062040037202949114
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        / torch.pow(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 3)
-        - 0.11353289556443540585
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        / torch.pow(
-            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 3
-        )
-        - 0.1752400511057546363
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        / torch.pow(
-            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 3
-        )
-        - 0.1752400511057546363
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        / torch.pow(
-            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 3
-        )
-        - 0.11353289556443540585
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        / torch.pow(
-            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 3
-        )
-        - 0.040620400372029491139
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        / torch.pow(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 3)
-        - 0.0039399862911138000416
-        * torch.pow(-loc1 + loc2, 2)
-        * (-scale1 + scale2)
-        / torch.pow(
-            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 3
-        )
-        + 0.049609318219529328931
-        * torch.pow(-loc1 + loc2, 2)
-        / torch.pow(
-            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
-        )
-        + 0.099886137453735668246
-        * torch.pow(-loc1 + loc2, 2)
-        / torch.pow(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2)
-        + 0.11964241387321545149
-        * torch.pow(-loc1 + loc2, 2)
-        / torch.pow(
-            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
-        )
-        + 0.10730313838033537759
-        * torch.pow(-loc1 + loc2, 2)
-        / torch.pow(
-            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
-        )
-        + 0.074038753308845613897
-        * torch.pow(-loc1 + loc2, 2)
-        / torch.pow(
-            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
-        )
-        + 0.037210909065728192183
-        * torch.pow(-loc1 + loc2, 2)
-        / torch.pow(
-            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
-        )
-        + 0.011304379772951567026
-        * torch.pow(-loc1 + loc2, 2)
-        / torch.pow(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2)
-        + 0.0010049499256588006451
-        * torch.pow(-loc1 + loc2, 2)
-        / torch.pow(
-            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
-        )
-        + 0.049609318219529328931
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            3
-            * torch.pow(loc1, 2)
-            / torch.pow(
-                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
-            )
-            - 6
-            * loc1
-            * (0.98014492824876811584 * loc1 + 0.019855071751231884158 * loc2)
-            / torch.pow(
-                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
-            )
-            + 3
-            * torch.pow(scale1, 2)
-            / torch.pow(
-                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
-            )
-            + 3
-            * torch.pow(
-                0.98014492824876811584 * loc1 + 0.019855071751231884158 * loc2, 2
-            )
-            / torch.pow(
-                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
-            )
-            - 1
-        )
-        / torch.pow(
-            0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
-        )
-        + 0.099886137453735668246
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            3
-            * torch.pow(loc1, 2)
-            / torch.pow(
-                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-            )
-            - 6
-            * loc1
-            * (0.8983332387068133698 * loc1 + 0.1016667612931866302 * loc2)
-            / torch.pow(
-                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-            )
-            + 3
-            * torch.pow(scale1, 2)
-            / torch.pow(
-                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-            )
-            + 3
-            * torch.pow(0.8983332387068133698 * loc1 + 0.1016667612931866302 * loc2, 2)
-            / torch.pow(
-                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-            )
-            - 1
-        )
-        / torch.pow(0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2)
-        + 0.11964241387321545149
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            3
-            * torch.pow(loc1, 2)
-            / torch.pow(
-                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
-            )
-            - 6
-            * loc1
-            * (0.76276620495816449291 * loc1 + 0.23723379504183550709 * loc2)
-            / torch.pow(
-                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
-            )
-            + 3
-            * torch.pow(scale1, 2)
-            / torch.pow(
-                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
-            )
-            + 3
-            * torch.pow(
-                0.76276620495816449291 * loc1 + 0.23723379504183550709 * loc2, 2
-            )
-            / torch.pow(
-                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
-            )
-            - 1
-        )
-        / torch.pow(
-            0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
-        )
-        + 0.10730313838033537759
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            3
-            * torch.pow(loc1, 2)
-            / torch.pow(
-                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
-            )
-            - 6
-            * loc1
-            * (0.59171732124782490247 * loc1 + 0.40828267875217509753 * loc2)
-            / torch.pow(
-                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
-            )
-            + 3
-            * torch.pow(scale1, 2)
-            / torch.pow(
-                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
-            )
-            + 3
-            * torch.pow(
-                0.59171732124782490247 * loc1 + 0.40828267875217509753 * loc2, 2
-            )
-            / torch.pow(
-                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
-            )
-            - 1
-        )
-        / torch.pow(
-            0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
-        )
-        + 0.074038753308845613897
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            3
-            * torch.pow(loc1, 2)
-            / torch.pow(
-                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
-            )
-            - 6
-            * loc1
-            * (0.40828267875217509753 * loc1 + 0.59171732124782490247 * loc2)
-            / torch.pow(
-                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
-            )
-            + 3
-            * torch.pow(scale1, 2)
-            / torch.pow(
-                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
-            )
-            + 3
-            * torch.pow(
-                0.40828267875217509753 * loc1 + 0.59171732124782490247 * loc2, 2
-            )
-            / torch.pow(
-                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
-            )
-            - 1
-        )
-        / torch.pow(
-            0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
-        )
-        + 0.037210909065728192183
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            3
-            * torch.pow(loc1, 2)
-            / torch.pow(
-                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
-            )
-            - 6
-            * loc1
-            * (0.23723379504183550709 * loc1 + 0.76276620495816449291 * loc2)
-            / torch.pow(
-                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
-            )
-            + 3
-            * torch.pow(scale1, 2)
-            / torch.pow(
-                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
-            )
-            + 3
-            * torch.pow(
-                0.23723379504183550709 * loc1 + 0.76276620495816449291 * loc2, 2
-            )
-            / torch.pow(
-                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
-            )
-            - 1
-        )
-        / torch.pow(
-            0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
-        )
-        + 0.011304379772951567026
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            3
-            * torch.pow(loc1, 2)
-            / torch.pow(
-                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-            )
-            - 6
-            * loc1
-            * (0.1016667612931866302 * loc1 + 0.8983332387068133698 * loc2)
-            / torch.pow(
-                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-            )
-            + 3
-            * torch.pow(scale1, 2)
-            / torch.pow(
-                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-            )
-            + 3
-            * torch.pow(0.1016667612931866302 * loc1 + 0.8983332387068133698 * loc2, 2)
-            / torch.pow(
-                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-            )
-            - 1
-        )
-        / torch.pow(0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2)
-        + 0.0010049499256588006451
-        * torch.pow(-scale1 + scale2, 2)
-        * (
-            3
-            * torch.pow(loc1, 2)
-            / torch.pow(
-                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
-            )
-            - 6
-            * loc1
-            * (0.019855071751231884159 * loc1 + 0.98014492824876811584 * loc2)
-            / torch.pow(
-                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
-            )
-            + 3
-            * torch.pow(scale1, 2)
-            / torch.pow(
-                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
-            )
-            + 3
-            * torch.pow(
-                0.019855071751231884159 * loc1 + 0.98014492824876811584 * loc2, 2
-            )
-            / torch.pow(
-                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
-            )
-            - 1
-        )
-        / torch.pow(
-            0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
-        ),
+        0.050614268145188129576
+        * _curvature(0.019855071751231884158, loc1, scale1, loc2, scale2)
+        + 0.11119051722668723527
+        * _curvature(0.1016667612931866302, loc1, scale1, loc2, scale2)
+        + 0.15685332293894364367
+        * _curvature(0.23723379504183550709, loc1, scale1, loc2, scale2)
+        + 0.18134189168918099148
+        * _curvature(0.40828267875217509753, loc1, scale1, loc2, scale2)
+        + 0.18134189168918099148
+        * _curvature(0.59171732124782490247, loc1, scale1, loc2, scale2)
+        + 0.15685332293894364367
+        * _curvature(0.76276620495816449291, loc1, scale1, loc2, scale2)
+        + 0.11119051722668723527
+        * _curvature(0.8983332387068133698, loc1, scale1, loc2, scale2)
+        + 0.050614268145188129576
+        * _curvature(0.98014492824876811584, loc1, scale1, loc2, scale2),
         -loc2 * loc1 / scale2 / scale2
         + _expm1mx(
             2 * _log_ratio(scale1, scale2, single),

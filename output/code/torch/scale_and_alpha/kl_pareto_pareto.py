@@ -38,6 +38,23 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _curvature(s, scale1, alpha1, scale2, alpha2):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
+    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
+    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+    """
+    d_scale = -scale1 + scale2
+    d_alpha = -alpha1 + alpha2
+    scale = d_scale * s + scale1
+    alpha = alpha1 + d_alpha * s
+    value = (1 - s) * (
+        alpha * torch.pow(d_scale, 2) / torch.pow(scale, 2)
+        - 2 * d_alpha * d_scale / scale
+        + torch.pow(d_alpha, 2) / torch.pow(alpha, 2)
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -75,126 +92,22 @@ def _kl_pareto_pareto_terms(scale1, alpha1, scale2, alpha2, single):
                 torch.ge(scale1, 4 * torch.abs(scale1 - scale2)),
             ),
             -alpha1 * (-scale1 + scale2) / scale1
-            + 0.049609318219529328931
-            * torch.pow(-alpha1 + alpha2, 2)
-            / torch.pow(
-                0.98014492824876811584 * alpha1 + 0.019855071751231884158 * alpha2, 2
-            )
-            + 0.099886137453735668246
-            * torch.pow(-alpha1 + alpha2, 2)
-            / torch.pow(
-                0.8983332387068133698 * alpha1 + 0.1016667612931866302 * alpha2, 2
-            )
-            + 0.11964241387321545149
-            * torch.pow(-alpha1 + alpha2, 2)
-            / torch.pow(
-                0.76276620495816449291 * alpha1 + 0.23723379504183550709 * alpha2, 2
-            )
-            + 0.10730313838033537759
-            * torch.pow(-alpha1 + alpha2, 2)
-            / torch.pow(
-                0.59171732124782490247 * alpha1 + 0.40828267875217509753 * alpha2, 2
-            )
-            + 0.074038753308845613897
-            * torch.pow(-alpha1 + alpha2, 2)
-            / torch.pow(
-                0.40828267875217509753 * alpha1 + 0.59171732124782490247 * alpha2, 2
-            )
-            + 0.037210909065728192183
-            * torch.pow(-alpha1 + alpha2, 2)
-            / torch.pow(
-                0.23723379504183550709 * alpha1 + 0.76276620495816449291 * alpha2, 2
-            )
-            + 0.011304379772951567026
-            * torch.pow(-alpha1 + alpha2, 2)
-            / torch.pow(
-                0.1016667612931866302 * alpha1 + 0.8983332387068133698 * alpha2, 2
-            )
-            + 0.0010049499256588006451
-            * torch.pow(-alpha1 + alpha2, 2)
-            / torch.pow(
-                0.019855071751231884159 * alpha1 + 0.98014492824876811584 * alpha2, 2
-            )
-            - 0.099218636439058657862
-            * (-alpha1 + alpha2)
-            * (-scale1 + scale2)
-            / (0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2)
-            - 0.19977227490747133649
-            * (-alpha1 + alpha2)
-            * (-scale1 + scale2)
-            / (0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2)
-            - 0.23928482774643090297
-            * (-alpha1 + alpha2)
-            * (-scale1 + scale2)
-            / (0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2)
-            - 0.21460627676067075517
-            * (-alpha1 + alpha2)
-            * (-scale1 + scale2)
-            / (0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2)
-            - 0.14807750661769122779
-            * (-alpha1 + alpha2)
-            * (-scale1 + scale2)
-            / (0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2)
-            - 0.074421818131456384366
-            * (-alpha1 + alpha2)
-            * (-scale1 + scale2)
-            / (0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2)
-            - 0.022608759545903134053
-            * (-alpha1 + alpha2)
-            * (-scale1 + scale2)
-            / (0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2)
-            - 0.0020098998513176012902
-            * (-alpha1 + alpha2)
-            * (-scale1 + scale2)
-            / (0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2)
-            + 0.0010049499256588006451
-            * (0.019855071751231884159 * alpha1 + 0.98014492824876811584 * alpha2)
-            * torch.pow(-scale1 + scale2, 2)
-            / torch.pow(
-                0.019855071751231884159 * scale1 + 0.98014492824876811584 * scale2, 2
-            )
-            + 0.011304379772951567026
-            * (0.1016667612931866302 * alpha1 + 0.8983332387068133698 * alpha2)
-            * torch.pow(-scale1 + scale2, 2)
-            / torch.pow(
-                0.1016667612931866302 * scale1 + 0.8983332387068133698 * scale2, 2
-            )
-            + 0.037210909065728192183
-            * (0.23723379504183550709 * alpha1 + 0.76276620495816449291 * alpha2)
-            * torch.pow(-scale1 + scale2, 2)
-            / torch.pow(
-                0.23723379504183550709 * scale1 + 0.76276620495816449291 * scale2, 2
-            )
-            + 0.074038753308845613897
-            * (0.40828267875217509753 * alpha1 + 0.59171732124782490247 * alpha2)
-            * torch.pow(-scale1 + scale2, 2)
-            / torch.pow(
-                0.40828267875217509753 * scale1 + 0.59171732124782490247 * scale2, 2
-            )
-            + 0.10730313838033537759
-            * (0.59171732124782490247 * alpha1 + 0.40828267875217509753 * alpha2)
-            * torch.pow(-scale1 + scale2, 2)
-            / torch.pow(
-                0.59171732124782490247 * scale1 + 0.40828267875217509753 * scale2, 2
-            )
-            + 0.11964241387321545149
-            * (0.76276620495816449291 * alpha1 + 0.23723379504183550709 * alpha2)
-            * torch.pow(-scale1 + scale2, 2)
-            / torch.pow(
-                0.76276620495816449291 * scale1 + 0.23723379504183550709 * scale2, 2
-            )
-            + 0.099886137453735668246
-            * (0.8983332387068133698 * alpha1 + 0.1016667612931866302 * alpha2)
-            * torch.pow(-scale1 + scale2, 2)
-            / torch.pow(
-                0.8983332387068133698 * scale1 + 0.1016667612931866302 * scale2, 2
-            )
-            + 0.049609318219529328931
-            * (0.98014492824876811584 * alpha1 + 0.019855071751231884158 * alpha2)
-            * torch.pow(-scale1 + scale2, 2)
-            / torch.pow(
-                0.98014492824876811584 * scale1 + 0.019855071751231884158 * scale2, 2
-            ),
+            + 0.050614268145188129576
+            * _curvature(0.019855071751231884158, scale1, alpha1, scale2, alpha2)
+            + 0.11119051722668723527
+            * _curvature(0.1016667612931866302, scale1, alpha1, scale2, alpha2)
+            + 0.15685332293894364367
+            * _curvature(0.23723379504183550709, scale1, alpha1, scale2, alpha2)
+            + 0.18134189168918099148
+            * _curvature(0.40828267875217509753, scale1, alpha1, scale2, alpha2)
+            + 0.18134189168918099148
+            * _curvature(0.59171732124782490247, scale1, alpha1, scale2, alpha2)
+            + 0.15685332293894364367
+            * _curvature(0.76276620495816449291, scale1, alpha1, scale2, alpha2)
+            + 0.11119051722668723527
+            * _curvature(0.8983332387068133698, scale1, alpha1, scale2, alpha2)
+            + 0.050614268145188129576
+            * _curvature(0.98014492824876811584, scale1, alpha1, scale2, alpha2),
             alpha2 * torch.log(scale1)
             - alpha2 * torch.log(scale2)
             + _log_ratio(alpha1, alpha2, single)
