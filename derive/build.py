@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import multiprocessing
 import sys
 from pathlib import Path
@@ -46,7 +47,16 @@ def _code_jobs() -> list[tuple[str, str]]:
             *((name, param) for name in registry.names("derivation") for param in code_params(name))]
 
 
-def _emit(job: tuple[str, str]) -> list[tuple[str, object]]:
+def _emit(job: tuple[str, str], root: Path | None = None) -> list[tuple[str, object]]:
+    """A job's results, stored in the cache under ``root`` (``derive.cache``; None: none)."""
+    from derive import cache
+
+    result = _compute(job)
+    cache.store(job, result, root)
+    return result
+
+
+def _compute(job: tuple[str, str]) -> list[tuple[str, object]]:
     name, param = job
     if name == VERDICTS:
         from derive import coverage
@@ -70,9 +80,9 @@ def _with_coverage(items) -> dict:
     return out
 
 
-def _code_modules(jobs):
-    """Emit the code modules (and run the coverage step checks) in two worker processes while the caller renders
-    documents: (the pool, or None, and a lazy iterator of the results).
+def _code_modules(jobs, root=None):
+    """Emit the code modules (and run the coverage step checks) of ``jobs`` in two worker processes while the
+    caller renders documents: (the pool, or None, and a lazy iterator of the results).
 
     Workers are forked, except in a process that has imported a multithreaded framework (JAX, torch, TensorFlow:
     tests, notebooks), where a forked child can deadlock: there they start from a fresh interpreter (forkserver or
@@ -81,11 +91,11 @@ def _code_modules(jobs):
     threaded = any(m in sys.modules for m in ("jax", "torch", "tensorflow"))
     methods = multiprocessing.get_all_start_methods()
     method = next((m for m in (("forkserver", "spawn") if threaded else ("fork",)) if m in methods), None)
-    if method is None:
-        return None, (item for job in jobs for item in _emit(job))
+    if method is None or not jobs:
+        return None, (item for job in jobs for item in _emit(job, root))
     context = multiprocessing.get_context(method)
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context)
-    futures = [pool.submit(_emit, job) for job in jobs]
+    futures = [pool.submit(_emit, job, root) for job in jobs]
     return pool, (item for f in futures for item in f.result())
 
 
@@ -98,9 +108,14 @@ def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
     if "items" in _CODE:
         pool, code = None, _CODE["items"]
     else:
+        from derive import cache
+
         for name in registry.names():  # before the workers fork, so that they share them instead of each deriving
             registry.get(name)
-        pool, code = _code_modules(_code_jobs())
+        jobs, root = _code_jobs(), cache.directory()
+        cached = [cache.load(job, root) for job in jobs]  # results the same source computed before
+        pool, computed = _code_modules([job for job, hit in zip(jobs, cached) if hit is None], root)
+        code = itertools.chain((item for hit in cached if hit is not None for item in hit), computed)
     try:
         return _artefacts(code, with_pdf)
     finally:  # a failed build stops its workers' pending jobs instead of waiting for them at exit

@@ -10,6 +10,11 @@ EXIT_FAIL = 1
 EXIT_USAGE = 2
 
 
+_NO_CACHE = ("compute every code module and step check again instead of reusing the results this same source "
+             "computed before (kept under $DERIVE_CACHE_DIR, default ~/.cache/derive; DERIVE_CACHE_DIR=off also "
+             "turns it off)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="derive",
@@ -49,8 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("build", help="regenerate everything under output/")
     s.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: output)")
     s.add_argument("--no-pdf", action="store_true", help="skip compiling the PDF even when pdflatex exists")
+    s.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
     s = sub.add_parser("check", help="exit 1 and list the files in output/ that differ from a fresh build")
     s.add_argument("--out", type=Path, default=Path("output"), help="output directory (default: output)")
+    s.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
     _compare_parser(sub)
     _audit_parser(sub)
     return p
@@ -211,9 +218,17 @@ def cmd_coverage(args) -> int:
     return 0 if all(checked.values()) else EXIT_FAIL
 
 
+def _no_cache(args) -> None:
+    if args.no_cache:
+        from derive import cache
+
+        cache.disable()
+
+
 def cmd_build(args) -> int:
     from derive.build import build
 
+    _no_cache(args)
     written = build(args.out, with_pdf=False if args.no_pdf else None)
     print(f"built {len(written)} files under {args.out}")
     return 0
@@ -222,6 +237,7 @@ def cmd_build(args) -> int:
 def cmd_check(args) -> int:
     from derive.build import check
 
+    _no_cache(args)
     differ = check(args.out)
     for rel in differ:
         print(rel)

@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 
 from derive import build as build_mod
+from derive import cache
 from derive.pdf import have_pdflatex
 
 
-def test_committed_output_is_current_and_check_lists_drift(repo, tmp_path):
-    """One full build (the expensive part, about two minutes): it equals the committed output/, which another
-    process wrote under another hash seed (so this is also the full build's determinism check); then ``check``
-    lists hand edits, missing and stale files in a copy."""
+def test_committed_output_is_current_and_check_lists_drift(repo, tmp_path, monkeypatch):
+    """One full build (the expensive part, about two minutes), without the cache (every job computed again): it
+    equals the committed output/, which another process wrote under another hash seed (so this is also the full
+    build's determinism check); then ``check`` lists hand edits, missing and stale files in a copy."""
+    monkeypatch.setenv(cache.ENV, cache.OFF)
     out = tmp_path / "o"
     build_mod.build(out, with_pdf=have_pdflatex())
     committed = Path(repo) / "output"
