@@ -53,6 +53,7 @@ PLAIN = [
     (r"\left[ \mu + \sigma \right]^2", (mu + sigma) ** 2),
     (r"e^{-\frac{(z - \mu)^2}{2\sigma^2}}", exp(-((z - mu) ** 2) / (2 * sigma**2))),
     (r"e^x", E ** x),
+    (r"\frac{1}{2}\ln(2 \pi e \sigma^2)", log(2 * pi * E * sigma**2) / 2),  # a bare e is Euler's number
     (r"\exp(\mu)", exp(mu)),
     (r"\mu\,\sigma", mu * sigma),
     (r"\mu \cdot \sigma \times 2", 2 * mu * sigma),

@@ -208,8 +208,8 @@ class Parser:
         if tok.kind == "cmd":
             return self.command(tok)
         if tok.kind == "letter":
-            if tok.text == "e" and self.peek().text == "^":
-                return E
+            if tok.text == "e" and (self.peek().text == "^" or "e" not in self.names):
+                return E  # Euler's number, unless the document declares a name e
             return self.functional(tok.text, tok) or self.name(tok.text)
         if tok.kind in ("word", "text"):
             found = self.functional(tok.text, tok)
