@@ -130,71 +130,135 @@ def kl_beta_beta(
     value = jax.numpy.where(
         jax.numpy.logical_and(
             jax.numpy.greater_equal(
-                concentration01, 4 * abs(concentration01 - concentration02)
+                concentration01, 2 * abs(concentration01 - concentration02)
             ),
             jax.numpy.greater_equal(
-                concentration11, 4 * abs(concentration11 - concentration12)
+                concentration11, 2 * abs(concentration11 - concentration12)
             ),
         ),
-        0.050614268145188129576
+        0.013576229705877047426
         * _curvature(
-            0.019855071751231884158,
+            0.0052995325041750337019,
             concentration11,
             concentration01,
             concentration12,
             concentration02,
         )
-        + 0.11119051722668723527
+        + 0.031126761969323946431
         * _curvature(
-            0.1016667612931866302,
+            0.027712488463383711961,
             concentration11,
             concentration01,
             concentration12,
             concentration02,
         )
-        + 0.15685332293894364367
+        + 0.047579255841246392405
         * _curvature(
-            0.23723379504183550709,
+            0.06718439880608412806,
             concentration11,
             concentration01,
             concentration12,
             concentration02,
         )
-        + 0.18134189168918099148
+        + 0.062314485627766936026
         * _curvature(
-            0.40828267875217509753,
+            0.12229779582249848305,
             concentration11,
             concentration01,
             concentration12,
             concentration02,
         )
-        + 0.18134189168918099148
+        + 0.074797994408288366041
         * _curvature(
-            0.59171732124782490247,
+            0.19106187779867812578,
             concentration11,
             concentration01,
             concentration12,
             concentration02,
         )
-        + 0.15685332293894364367
+        + 0.084578259697501269095
         * _curvature(
-            0.76276620495816449291,
+            0.27099161117138630683,
             concentration11,
             concentration01,
             concentration12,
             concentration02,
         )
-        + 0.11119051722668723527
+        + 0.091301707522461794433
         * _curvature(
-            0.8983332387068133698,
+            0.35919822461037054338,
             concentration11,
             concentration01,
             concentration12,
             concentration02,
         )
-        + 0.050614268145188129576
+        + 0.094725305227534248143
         * _curvature(
-            0.98014492824876811584,
+            0.45249374508118127991,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
+        )
+        + 0.094725305227534248143
+        * _curvature(
+            0.54750625491881872009,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
+        )
+        + 0.091301707522461794433
+        * _curvature(
+            0.64080177538962945662,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
+        )
+        + 0.084578259697501269095
+        * _curvature(
+            0.72900838882861369317,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
+        )
+        + 0.074797994408288366041
+        * _curvature(
+            0.80893812220132187422,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
+        )
+        + 0.062314485627766936026
+        * _curvature(
+            0.87770220417750151695,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
+        )
+        + 0.047579255841246392405
+        * _curvature(
+            0.93281560119391587194,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
+        )
+        + 0.031126761969323946431
+        * _curvature(
+            0.97228751153661628804,
+            concentration11,
+            concentration01,
+            concentration12,
+            concentration02,
+        )
+        + 0.013576229705877047426
+        * _curvature(
+            0.9947004674958249663,
             concentration11,
             concentration01,
             concentration12,

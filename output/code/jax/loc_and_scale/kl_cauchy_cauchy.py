@@ -79,25 +79,41 @@ def kl_cauchy_cauchy(loc1, scale1, loc2, scale2, validate=False):
             raise ValueError("kl_cauchy_cauchy: scale2 must be positive")
     value = jax.numpy.where(
         jax.numpy.logical_and(
-            jax.numpy.greater_equal(scale1, 4 * abs(loc1 - loc2)),
-            jax.numpy.greater_equal(scale1, 4 * abs(scale1 - scale2)),
+            jax.numpy.greater_equal(scale1, 2 * abs(loc1 - loc2)),
+            jax.numpy.greater_equal(scale1, 2 * abs(scale1 - scale2)),
         ),
-        0.050614268145188129576
-        * _curvature(0.019855071751231884158, loc1, scale1, loc2, scale2)
-        + 0.11119051722668723527
-        * _curvature(0.1016667612931866302, loc1, scale1, loc2, scale2)
-        + 0.15685332293894364367
-        * _curvature(0.23723379504183550709, loc1, scale1, loc2, scale2)
-        + 0.18134189168918099148
-        * _curvature(0.40828267875217509753, loc1, scale1, loc2, scale2)
-        + 0.18134189168918099148
-        * _curvature(0.59171732124782490247, loc1, scale1, loc2, scale2)
-        + 0.15685332293894364367
-        * _curvature(0.76276620495816449291, loc1, scale1, loc2, scale2)
-        + 0.11119051722668723527
-        * _curvature(0.8983332387068133698, loc1, scale1, loc2, scale2)
-        + 0.050614268145188129576
-        * _curvature(0.98014492824876811584, loc1, scale1, loc2, scale2),
+        0.013576229705877047426
+        * _curvature(0.0052995325041750337019, loc1, scale1, loc2, scale2)
+        + 0.031126761969323946431
+        * _curvature(0.027712488463383711961, loc1, scale1, loc2, scale2)
+        + 0.047579255841246392405
+        * _curvature(0.06718439880608412806, loc1, scale1, loc2, scale2)
+        + 0.062314485627766936026
+        * _curvature(0.12229779582249848305, loc1, scale1, loc2, scale2)
+        + 0.074797994408288366041
+        * _curvature(0.19106187779867812578, loc1, scale1, loc2, scale2)
+        + 0.084578259697501269095
+        * _curvature(0.27099161117138630683, loc1, scale1, loc2, scale2)
+        + 0.091301707522461794433
+        * _curvature(0.35919822461037054338, loc1, scale1, loc2, scale2)
+        + 0.094725305227534248143
+        * _curvature(0.45249374508118127991, loc1, scale1, loc2, scale2)
+        + 0.094725305227534248143
+        * _curvature(0.54750625491881872009, loc1, scale1, loc2, scale2)
+        + 0.091301707522461794433
+        * _curvature(0.64080177538962945662, loc1, scale1, loc2, scale2)
+        + 0.084578259697501269095
+        * _curvature(0.72900838882861369317, loc1, scale1, loc2, scale2)
+        + 0.074797994408288366041
+        * _curvature(0.80893812220132187422, loc1, scale1, loc2, scale2)
+        + 0.062314485627766936026
+        * _curvature(0.87770220417750151695, loc1, scale1, loc2, scale2)
+        + 0.047579255841246392405
+        * _curvature(0.93281560119391587194, loc1, scale1, loc2, scale2)
+        + 0.031126761969323946431
+        * _curvature(0.97228751153661628804, loc1, scale1, loc2, scale2)
+        + 0.013576229705877047426
+        * _curvature(0.9947004674958249663, loc1, scale1, loc2, scale2),
         -jax.numpy.log(scale2)
         + _log_ratio((loc1 - loc2) ** 2 + (scale1 + scale2) ** 2, scale1)
         - 1.3862943611198906,

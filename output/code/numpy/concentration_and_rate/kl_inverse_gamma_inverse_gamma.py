@@ -132,41 +132,73 @@ def _kl_inverse_gamma_inverse_gamma_terms(
     return numpy.where(
         numpy.logical_and(
             numpy.greater_equal(
-                concentration1, 4 * abs(concentration1 - concentration2)
+                concentration1, 2 * abs(concentration1 - concentration2)
             ),
-            numpy.greater_equal(rate1, 4 * abs(rate1 - rate2)),
+            numpy.greater_equal(rate1, 2 * abs(rate1 - rate2)),
         ),
-        0.050614268145188129576
+        0.013576229705877047426
         * _curvature(
-            0.019855071751231884158, concentration1, rate1, concentration2, rate2
+            0.0052995325041750337019, concentration1, rate1, concentration2, rate2
         )
-        + 0.11119051722668723527
+        + 0.031126761969323946431
         * _curvature(
-            0.1016667612931866302, concentration1, rate1, concentration2, rate2
+            0.027712488463383711961, concentration1, rate1, concentration2, rate2
         )
-        + 0.15685332293894364367
+        + 0.047579255841246392405
         * _curvature(
-            0.23723379504183550709, concentration1, rate1, concentration2, rate2
+            0.06718439880608412806, concentration1, rate1, concentration2, rate2
         )
-        + 0.18134189168918099148
+        + 0.062314485627766936026
         * _curvature(
-            0.40828267875217509753, concentration1, rate1, concentration2, rate2
+            0.12229779582249848305, concentration1, rate1, concentration2, rate2
         )
-        + 0.18134189168918099148
+        + 0.074797994408288366041
         * _curvature(
-            0.59171732124782490247, concentration1, rate1, concentration2, rate2
+            0.19106187779867812578, concentration1, rate1, concentration2, rate2
         )
-        + 0.15685332293894364367
+        + 0.084578259697501269095
         * _curvature(
-            0.76276620495816449291, concentration1, rate1, concentration2, rate2
+            0.27099161117138630683, concentration1, rate1, concentration2, rate2
         )
-        + 0.11119051722668723527
+        + 0.091301707522461794433
         * _curvature(
-            0.8983332387068133698, concentration1, rate1, concentration2, rate2
+            0.35919822461037054338, concentration1, rate1, concentration2, rate2
         )
-        + 0.050614268145188129576
+        + 0.094725305227534248143
         * _curvature(
-            0.98014492824876811584, concentration1, rate1, concentration2, rate2
+            0.45249374508118127991, concentration1, rate1, concentration2, rate2
+        )
+        + 0.094725305227534248143
+        * _curvature(
+            0.54750625491881872009, concentration1, rate1, concentration2, rate2
+        )
+        + 0.091301707522461794433
+        * _curvature(
+            0.64080177538962945662, concentration1, rate1, concentration2, rate2
+        )
+        + 0.084578259697501269095
+        * _curvature(
+            0.72900838882861369317, concentration1, rate1, concentration2, rate2
+        )
+        + 0.074797994408288366041
+        * _curvature(
+            0.80893812220132187422, concentration1, rate1, concentration2, rate2
+        )
+        + 0.062314485627766936026
+        * _curvature(
+            0.87770220417750151695, concentration1, rate1, concentration2, rate2
+        )
+        + 0.047579255841246392405
+        * _curvature(
+            0.93281560119391587194, concentration1, rate1, concentration2, rate2
+        )
+        + 0.031126761969323946431
+        * _curvature(
+            0.97228751153661628804, concentration1, rate1, concentration2, rate2
+        )
+        + 0.013576229705877047426
+        * _curvature(
+            0.9947004674958249663, concentration1, rate1, concentration2, rate2
         ),
         -concentration1
         + concentration2 * numpy.log(rate1)

@@ -82,15 +82,23 @@ def kl_poisson_poisson(rate1, rate2, validate=False):
         if bool(tensorflow.reduce_any(rate2 <= 0)):
             raise ValueError("kl_poisson_poisson: rate2 must be positive")
     value = tensorflow.where(
-        tensorflow.math.greater_equal(rate1, 4 * tensorflow.math.abs(rate1 - rate2)),
-        0.050614268145188129576 * _curvature(0.019855071751231884158, rate1, rate2)
-        + 0.11119051722668723527 * _curvature(0.1016667612931866302, rate1, rate2)
-        + 0.15685332293894364367 * _curvature(0.23723379504183550709, rate1, rate2)
-        + 0.18134189168918099148 * _curvature(0.40828267875217509753, rate1, rate2)
-        + 0.18134189168918099148 * _curvature(0.59171732124782490247, rate1, rate2)
-        + 0.15685332293894364367 * _curvature(0.76276620495816449291, rate1, rate2)
-        + 0.11119051722668723527 * _curvature(0.8983332387068133698, rate1, rate2)
-        + 0.050614268145188129576 * _curvature(0.98014492824876811584, rate1, rate2),
+        tensorflow.math.greater_equal(rate1, 2 * tensorflow.math.abs(rate1 - rate2)),
+        0.013576229705877047426 * _curvature(0.0052995325041750337019, rate1, rate2)
+        + 0.031126761969323946431 * _curvature(0.027712488463383711961, rate1, rate2)
+        + 0.047579255841246392405 * _curvature(0.06718439880608412806, rate1, rate2)
+        + 0.062314485627766936026 * _curvature(0.12229779582249848305, rate1, rate2)
+        + 0.074797994408288366041 * _curvature(0.19106187779867812578, rate1, rate2)
+        + 0.084578259697501269095 * _curvature(0.27099161117138630683, rate1, rate2)
+        + 0.091301707522461794433 * _curvature(0.35919822461037054338, rate1, rate2)
+        + 0.094725305227534248143 * _curvature(0.45249374508118127991, rate1, rate2)
+        + 0.094725305227534248143 * _curvature(0.54750625491881872009, rate1, rate2)
+        + 0.091301707522461794433 * _curvature(0.64080177538962945662, rate1, rate2)
+        + 0.084578259697501269095 * _curvature(0.72900838882861369317, rate1, rate2)
+        + 0.074797994408288366041 * _curvature(0.80893812220132187422, rate1, rate2)
+        + 0.062314485627766936026 * _curvature(0.87770220417750151695, rate1, rate2)
+        + 0.047579255841246392405 * _curvature(0.93281560119391587194, rate1, rate2)
+        + 0.031126761969323946431 * _curvature(0.97228751153661628804, rate1, rate2)
+        + 0.013576229705877047426 * _curvature(0.9947004674958249663, rate1, rate2),
         -rate1 * tensorflow.math.log(rate2)
         + _diff_ratio(rate2, rate1, _log_ratio(rate2, rate1, single))
         + tensorflow.math.xlogy(rate1, rate1),

@@ -78,26 +78,42 @@ def _kl_uniform_uniform_terms(low1, high1, low2, high2, single):
         torch.logical_and(torch.ge(low1, low2), torch.le(high1, high2)),
         torch.where(
             torch.logical_and(
-                torch.le(torch.abs(high1 - high2), (1 / 4) * high1 - 1 / 4 * low1),
-                torch.le(torch.abs(low1 - low2), (1 / 4) * high1 - 1 / 4 * low1),
+                torch.le(torch.abs(high1 - high2), (1 / 2) * high1 - 1 / 2 * low1),
+                torch.le(torch.abs(low1 - low2), (1 / 2) * high1 - 1 / 2 * low1),
             ),
             (-high1 + high2) / (high1 - low1)
-            + 0.050614268145188129576
-            * _curvature(0.019855071751231884158, low1, high1, low2, high2)
-            + 0.11119051722668723527
-            * _curvature(0.1016667612931866302, low1, high1, low2, high2)
-            + 0.15685332293894364367
-            * _curvature(0.23723379504183550709, low1, high1, low2, high2)
-            + 0.18134189168918099148
-            * _curvature(0.40828267875217509753, low1, high1, low2, high2)
-            + 0.18134189168918099148
-            * _curvature(0.59171732124782490247, low1, high1, low2, high2)
-            + 0.15685332293894364367
-            * _curvature(0.76276620495816449291, low1, high1, low2, high2)
-            + 0.11119051722668723527
-            * _curvature(0.8983332387068133698, low1, high1, low2, high2)
-            + 0.050614268145188129576
-            * _curvature(0.98014492824876811584, low1, high1, low2, high2)
+            + 0.013576229705877047426
+            * _curvature(0.0052995325041750337019, low1, high1, low2, high2)
+            + 0.031126761969323946431
+            * _curvature(0.027712488463383711961, low1, high1, low2, high2)
+            + 0.047579255841246392405
+            * _curvature(0.06718439880608412806, low1, high1, low2, high2)
+            + 0.062314485627766936026
+            * _curvature(0.12229779582249848305, low1, high1, low2, high2)
+            + 0.074797994408288366041
+            * _curvature(0.19106187779867812578, low1, high1, low2, high2)
+            + 0.084578259697501269095
+            * _curvature(0.27099161117138630683, low1, high1, low2, high2)
+            + 0.091301707522461794433
+            * _curvature(0.35919822461037054338, low1, high1, low2, high2)
+            + 0.094725305227534248143
+            * _curvature(0.45249374508118127991, low1, high1, low2, high2)
+            + 0.094725305227534248143
+            * _curvature(0.54750625491881872009, low1, high1, low2, high2)
+            + 0.091301707522461794433
+            * _curvature(0.64080177538962945662, low1, high1, low2, high2)
+            + 0.084578259697501269095
+            * _curvature(0.72900838882861369317, low1, high1, low2, high2)
+            + 0.074797994408288366041
+            * _curvature(0.80893812220132187422, low1, high1, low2, high2)
+            + 0.062314485627766936026
+            * _curvature(0.87770220417750151695, low1, high1, low2, high2)
+            + 0.047579255841246392405
+            * _curvature(0.93281560119391587194, low1, high1, low2, high2)
+            + 0.031126761969323946431
+            * _curvature(0.97228751153661628804, low1, high1, low2, high2)
+            + 0.013576229705877047426
+            * _curvature(0.9947004674958249663, low1, high1, low2, high2)
             - (-low1 + low2) / (high1 - low1),
             _log_ratio(high2 - low2, high1 - low1, single),
         ),
