@@ -12,13 +12,17 @@ from derive import cache
 from derive.pdf import have_pdflatex
 
 
-def test_committed_output_is_current_and_check_lists_drift(repo, tmp_path, monkeypatch):
-    """One full build (the expensive part, about two minutes), without the cache (every job computed again): it
+def test_committed_output_is_current_and_check_lists_drift(repo, tmp_path):
+    """One full build from an empty cache (every job computed), by the CLI in a fresh process (which forks its
+    workers after deriving: this process has imported torch and JAX, where workers would start from scratch): it
     equals the committed output/, which another process wrote under another hash seed (so this is also the full
-    build's determinism check); then ``check`` lists hand edits, missing and stale files in a copy."""
-    monkeypatch.setenv(cache.ENV, cache.OFF)
+    build's determinism check); then ``check``, with the cache the build filled, lists hand edits, missing and
+    stale files in a copy."""
     out = tmp_path / "o"
-    build_mod.build(out, with_pdf=have_pdflatex())
+    env = dict(os.environ, **{cache.ENV: str(tmp_path / "cache"), "PYTHONHASHSEED": "7"})
+    pdf = [] if have_pdflatex() else ["--no-pdf"]
+    subprocess.run([sys.executable, "-m", "derive", "build", "--out", str(out), *pdf], check=True, env=env,
+                   capture_output=True, cwd=repo)
     committed = Path(repo) / "output"
     fresh = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     old = {p.relative_to(committed).as_posix(): p.read_bytes() for p in sorted(committed.rglob("*")) if p.is_file()}
@@ -27,7 +31,10 @@ def test_committed_output_is_current_and_check_lists_drift(repo, tmp_path, monke
     (out / "markdown" / "entropy-normal.md").write_text("edited by hand\n")
     (out / "code" / "numpy" / "sigma" / "kl_normal_normal.py").unlink()
     (out / "code" / "numpy" / "old.py").write_text("\n")
-    differ = build_mod.check(out, with_pdf=have_pdflatex())
+    r = subprocess.run([sys.executable, "-m", "derive", "check", "--out", str(out)], env=env, capture_output=True,
+                       text=True, cwd=repo)
+    assert r.returncode == 1
+    differ = r.stdout.splitlines()
     assert "markdown/entropy-normal.md (differs)" in differ
     assert "code/numpy/sigma/kl_normal_normal.py (missing)" in differ
     assert any(d.startswith("code/numpy/old.py (stale") for d in differ)

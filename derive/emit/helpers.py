@@ -121,9 +121,10 @@ def _curvature(c, printer) -> Helper:
     s = c.parameters[0]
     return Helper(
         "_curvature", tuple(map(str, c.parameters)),
-        f"(1 - {s}) times the second derivative of the cross-entropy H(q, p) along the segment from q's parameters "
-        f"to p's (d_*: p's minus q's), at the point {s} of it (0 at q, 1 at p): the integrand of the near-diagonal "
-        "KL's Taylor remainder, summed by Gauss-Legendre in the caller.",
+        f"(1 - {s}) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters "
+        f"to p's, at the point {s} of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_* "
+        "being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by "
+        "Gauss-Legendre in the caller.",
         (*((str(v), printer.doprint(e)) for v, e in c.assignments), ("value", printer.doprint(c.body))),
     )
 

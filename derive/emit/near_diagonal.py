@@ -1,39 +1,50 @@
 """KL(q || p) of two members of one declared family, without cancellation when p is near q.
 
 A closed form such as the gamma's (α1 − α2)ψ(α1) − log Γ(α1) + log Γ(α2) + … is a sum of O(1) terms whose total is
-O(δ²) as p → q (δ = θ2 − θ1, the difference of the parameters): float64 loses 2·log10(1/|δ|) digits, all of them at
-|δ| = 1e-8. Taylor's theorem with the integral remainder, along the segment θ(s) = θ1 + s δ, gives instead
+O(δ²) as p → q (δ the difference of the parameters): float64 loses 2·log10(1/|δ|) digits, all of them at
+|δ| = 1e-8, and some at ordinary inputs too. Taylor's theorem with the integral remainder, along a path θ(s) from
+q's parameters θ1 (s = 0) to p's θ2 (s = 1), gives instead
 
     KL(θ1, θ2) = g'(0) + ∫_0^1 (1 − s) g''(s) ds,   g(s) = KL(θ1, θ(s)) = H(q, p_θ(s)) − H(q),
-    g'(0) = ∇_θ2 H(q, p)|θ2=θ1 · δ,   g''(s) = δᵀ ∇²_θ2 H(q, p)|θ2=θ(s) δ,
 
-since g(0) = 0. The gradient at θ2 = θ1 is 0 where the minimum of KL is interior (it is derived symbolically, not
-assumed: uniform and Pareto, whose minimum sits on a support boundary, keep a first-order term). A |loc1 - loc2|
-(Laplace) keeps one sign along the segment, so it is sign(loc1 - loc2) (loc1 - loc2) there. The Hessian of the
-cross-entropy in p's parameters has no cancellation (ψ′(α2), α2/β2², …), and a Gauss–Legendre rule of NODES
-points sums the integral to rounding when the segment stays well inside the parameter domain: each positive or
-unit-interval parameter of p within NEAR of q's (relative to its distance from the domain's edge), each real one
-within NEAR of q's scale (its one positive parameter; the uniform's width). Elsewhere KL is not small, and the closed form is used.
+since g(0) = 0. The path is straight in coordinates w where the domain has no edge: log θ for a positive
+parameter, logit θ for one in (0, 1), θ itself for a real one; with θ = T(w) and d = w2 − w1,
+
+    g'(0) = Σ_i G_i T_i' d_i,   g''(s) = Σ_ij H_ij T_i' T_j' d_i d_j + Σ_i G_i T_i'' d_i²,
+
+G and H the gradient and Hessian of the cross-entropy in p's parameters at θ(s) (T' = θ, T'' = θ for log;
+T' = θ(1 − θ), T'' = θ(1 − θ)(1 − 2θ) for logit). G at θ1 is 0 where the minimum of KL is interior (derived
+symbolically, not assumed: uniform and Pareto, whose minimum sits on a support boundary, keep a first-order term).
+A |loc1 - loc2| (Laplace) keeps one sign along the path, so it is sign(loc1 - loc2) (loc1 - loc2) there. The
+Hessian has no cancellation (ψ′(α2), α2/β2², …); d is computed without cancellation (log1p of exact differences),
+and so is 1 − θ(s). A Gauss–Legendre rule of NODES points sums the integral to rounding while the nearest
+singularity in w (θ = 0 is at w = −∞; poles of ψ, Γ and of sums of parameters lie π off the real axis) is far
+from the segment relative to its length: |d| <= SPAN for log and logit coordinates, and a real parameter within
+NEAR of q's scale (its one positive parameter; the uniform's width). Elsewhere KL is not small, and the closed form
+is used.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from sympy import Abs, And, Dummy, Float, Function, Piecewise, S, Symbol, diff, polygamma, sign, simplify
+from sympy import Abs, And, Dummy, Float, Function, Piecewise, S, Symbol, diff, exp, polygamma, sign, simplify
+from sympy.codegen.cfunctions import log1p
 from sympy.integrals.quadrature import gauss_legendre
 
 from derive.emit.bregman import trigamma_excess
+from derive.emit.stable import log_ratio
 
-NODES = 16  # 5.8**-32 < 1e-24: a singularity at the domain's edge is 3 half-segments away at the window's edge
-NEAR = S(1) / 2
+NODES = 16  # a singularity pi off a segment of length 1 in w: (2 pi + (4 pi**2 + 1)**0.5)**-32 < 1e-35
+SPAN = 1  # the largest |d| of a log or logit coordinate (a ratio of e = 2.7)
+NEAR = S(1) / 2  # the largest |θ2 − θ1| of a real parameter, relative to q's scale
 
 
 class curvature(Function):
-    """(1 − s) δᵀ∇²H(q, p_θ(s))δ of one self-pair, θ(s) = θ1 + s δ, δ = θ2 − θ1: arguments (s, θ1, θ2), printed as
-    a call of the module's helper ``_curvature`` (``derive.emit.helpers``), so the Hessian is printed once rather
-    than at each quadrature node. Each self-pair has its own subclass: the helper's ``parameters`` (s, θ1, θ2), its
-    ``assignments`` ((symbol, expression): δ, then θ(s)) and the ``body`` it returns, in those symbols."""
+    """(1 − s) g''(s) of one self-pair: arguments (s, θ1, d), printed as a call of the module's helper ``_curvature``
+    (``derive.emit.helpers``), so the Hessian is printed once rather than at each quadrature node. Each self-pair
+    has its own subclass: the helper's ``parameters`` (s, θ1, d), its ``assignments`` ((symbol, expression): θ(s)
+    and 1 − θ(s)) and the ``body`` it returns, in those symbols."""
 
     parameters: tuple = ()
     assignments: tuple = ()
@@ -64,29 +75,53 @@ def pair_parameters(name: str):
     return None
 
 
-def _window(F, theta1, delta, domains):
-    """The condition under which the quadrature form is used (the segment stays inside the domain): real
-    parameters are measured against the family's scale (``near_scale``: the uniform's width), else its one positive
-    parameter."""
-    positive = [t for t, d in zip(theta1, domains) if d in ("positive", "unit")]
+def _coordinates(theta1, theta2, domains):
+    """Per parameter: (its kind, T', T'' as functions of θ, d = w2 − w1 without cancellation); None when a
+    parameter has no path (a count)."""
+    out = []
+    for a, b, dom in zip(theta1, theta2, domains):
+        if dom == "positive":  # w = log θ
+            out.append(("log", lambda t: t, lambda t: t, log_ratio(b, a)))
+        elif dom == "unit":  # w = logit θ: log(b/a) − log((1 − b)/(1 − a)), both from the exact difference b − a
+            out.append(("logit", lambda t: t * (1 - t), lambda t: t * (1 - t) * (1 - 2 * t),
+                        log1p((b - a) / a) - log1p((a - b) / (1 - a))))
+        elif dom == "real":
+            out.append(("real", lambda t: S.One, lambda t: S.Zero, b - a))
+        else:
+            return None
+    return out
+
+
+def _window(F, theta1, coordinates):
+    """The condition under which the quadrature form is used: |d| <= SPAN in log and logit coordinates; a real
+    parameter within NEAR of the family's scale (``near_scale``: the uniform's width), else of its one positive
+    parameter (None when there is none)."""
+    positive = [t for t, c in zip(theta1, coordinates) if c[0] != "real"]
     scale = F(*theta1).near_scale() if hasattr(F, "near_scale") else positive[0] if len(positive) == 1 else None
     conditions = []
-    for t, h, d in zip(theta1, delta, domains):
-        if d == "positive":
-            conditions.append(Abs(h) <= NEAR * t)
-        elif d == "unit":
-            conditions.append(And(Abs(h) <= NEAR * t, Abs(h) <= NEAR * (1 - t)))
-        elif d == "real" and scale is not None:
-            conditions.append(Abs(h) <= NEAR * scale)
-        else:  # a real parameter without a scale to measure it by; counts (no segment between integers)
+    for (kind, _, _, d) in coordinates:
+        if kind != "real":
+            conditions.append(Abs(d) <= SPAN)
+        elif scale is not None:
+            conditions.append(Abs(d) <= NEAR * scale)
+        else:
             return None
     return And(*conditions)
+
+
+def _moving(kind, t1, d, s, t, rest):
+    """The helper's assignments of θ(s) (and 1 − θ(s) as ``rest`` for a logit coordinate, without cancellation)."""
+    if kind == "log":
+        return [(t, t1 * exp(s * d))]
+    if kind == "logit":
+        return [(t, t1 / (t1 + (1 - t1) * exp(-s * d))), (rest, (1 - t1) / (1 - t1 + t1 * exp(s * d)))]
+    return [(t, t1 + s * d)]
 
 
 @lru_cache(maxsize=None)
 def near_form(name: str):
     """(expression, condition): KL by the integral remainder, used where ``condition`` holds; None when ``name`` is
-    not a self-pair of a declared family (or its parameters admit no segment)."""
+    not a self-pair of a declared family (or its parameters admit no path)."""
     from derive import registry
     from derive.catalog_families import _finite_part
 
@@ -94,35 +129,48 @@ def near_form(name: str):
     if found is None or name not in registry.names("derivation"):
         return None
     F, theta1, theta2, domains = found
-    delta = [b - a for a, b in zip(theta1, theta2)]
-    window = _window(F, theta1, delta, domains)
+    coordinates = _coordinates(theta1, theta2, domains)
+    window = None if coordinates is None else _window(F, theta1, coordinates)
     if window is None:
         return None
     ce, _ = _finite_part(registry.get(f"cross-entropy-{name.removeprefix('kl-')}").closed_form)
-    # |loc1 - loc2| (Laplace) is not differentiable at p = q, but along the segment its argument keeps one sign:
+    # |loc1 - loc2| (Laplace) is not differentiable at p = q, but along the path its argument keeps one sign:
     # |e| = sign · e there, with the sign of e at p (0 when p = q, where every term vanishes)
     signs = {a: Dummy("sign") for a in sorted(ce.atoms(Abs), key=str)}
     ce = ce.xreplace({a: sg * a.args[0] for a, sg in signs.items()})
-    at_q = dict(zip(theta2, theta1))
-    first = sum((simplify(diff(ce, t2).xreplace(at_q)) * h for t2, h in zip(theta2, delta)), S.Zero)
-    # δ and θ(s) = θ1 + s δ get names in the helper (d_scale, scale, ...): θ2 stays p's parameter outside
-    s = Symbol("s", positive=True)
-    base = [name for name, _, _ in F.parameters]
-    h = [Symbol(f"d_{b}", real=True) for b in base]
-    moving = [Symbol(b, **t2.assumptions0) for b, t2 in zip(base, theta2)]
+    at_p = {sg: sign(a.args[0]) for a, sg in signs.items()}
     n = len(theta2)
-    quadratic = sum((diff(ce, theta2[i], theta2[j]) * h[i] * h[j] * (1 if i == j else 2)
+    gradient = [diff(ce, t2) for t2 in theta2]
+    first = sum((simplify(g.xreplace(dict(zip(theta2, theta1)))) * T1(a) * d
+                 for g, a, (_, T1, _, d) in zip(gradient, theta1, coordinates)), S.Zero)
+    # in the helper: d_<name> (w2 − w1, an argument), <name> = θ(s), rest_<name> = 1 − θ(s) (logit coordinates)
+    s = Symbol("s", positive=True)
+    base = [b for b, _, _ in F.parameters]
+    d = [Symbol(f"d_{b}", real=True) for b in base]
+    moving = [Symbol(b, **t2.assumptions0) for b, t2 in zip(base, theta2)]
+    rest = [Symbol(f"rest_{b}", positive=True) for b in base]
+    # in the helper, whose arguments are θ1 and d, a real θ2 is θ1 + d
+    along = {sg: sg_p.xreplace({t2: t1 + di for t1, t2, di, c in zip(theta1, theta2, d, coordinates)
+                                if c[0] == "real"}) for sg, sg_p in at_p.items()}
+    if any(v.has(*theta2) for v in along.values()):
+        return None
+    T1 = [c[1](t) for c, t in zip(coordinates, theta2)]
+    T2 = [c[2](t) for c, t in zip(coordinates, theta2)]
+    quadratic = sum((diff(gradient[i], theta2[j]) * T1[i] * T1[j] * d[i] * d[j] * (1 if i == j else 2)
                      for i in range(n) for j in range(i, n)), S.Zero)  # the Hessian is symmetric
+    quadratic += sum((g * t2 * d[i] ** 2 for i, (g, t2) in enumerate(zip(gradient, T2))), S.Zero)
     body = (1 - s) * quadratic.xreplace(dict(zip(theta2, moving)))
+    body = body.xreplace({1 - m: r for m, r, c in zip(moving, rest, coordinates) if c[0] == "logit"})
+    body = body.xreplace({m - 1: -r for m, r, c in zip(moving, rest, coordinates) if c[0] == "logit"})
     # psi'(x) = 1/x + (psi'(x) - 1/x): the excess by a sum of positive terms (derive.emit.bregman), a few ulp on
     # every target (torch's polygamma(1, x) is off by up to 4e6 ulp)
     body = body.replace(lambda e: isinstance(e, polygamma) and e.args[0] == 1,
                         lambda e: 1 / e.args[1] + trigamma_excess(e.args[1]))
-    at_p = {sg: sign(a.args[0]) for a, sg in signs.items()}
-    assignments = (*zip(h, (b - a for a, b in zip(theta1, theta2))),
-                   *zip(moving, (a + s * hi for a, hi in zip(theta1, h))))
-    at_node = _curvature(name, (s, *theta1, *theta2), assignments, body.xreplace(at_p))
-    remainder = sum((w * at_node(node, *theta1, *theta2) for node, w in _nodes()), S.Zero)
+    assignments = tuple(a for c, t1, di, m, r in zip(coordinates, theta1, d, moving, rest)
+                        for a in _moving(c[0], t1, di, s, m, r))
+    at_node = _curvature(name, (s, *theta1, *d), assignments, body.xreplace(along))
+    differences = [c[3] for c in coordinates]
+    remainder = sum((w * at_node(node, *theta1, *differences) for node, w in _nodes()), S.Zero)
     return first.xreplace(at_p) + remainder, window
 
 

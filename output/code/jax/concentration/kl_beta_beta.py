@@ -10,6 +10,20 @@ import jax.scipy.special
 __all__ = ["kl_beta_beta"]
 
 
+def _log_ratio(a, b):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    r = a / b
+    value = jax.numpy.where(
+        jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
+        jax.numpy.log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
+        jax.numpy.log(r),
+    )
+    return value
+
+
 def _trigamma_excess(x):
     """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
     1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
@@ -64,17 +78,17 @@ def _trigamma_excess(x):
     return value
 
 
-def _curvature(s, concentration11, concentration01, concentration12, concentration02):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
-    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
-    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+def _curvature(s, concentration11, concentration01, d_concentration1, d_concentration0):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
     """
-    d_concentration1 = -concentration11 + concentration12
-    d_concentration0 = -concentration01 + concentration02
-    concentration1 = concentration11 + d_concentration1 * s
-    concentration0 = concentration01 + d_concentration0 * s
+    concentration1 = concentration11 * jax.numpy.exp(d_concentration1 * s)
+    concentration0 = concentration01 * jax.numpy.exp(d_concentration0 * s)
     value = (1 - s) * (
-        d_concentration0**2
+        concentration0**2
+        * d_concentration0**2
         * (
             _trigamma_excess(concentration0)
             - _trigamma_excess(concentration0 + concentration1)
@@ -82,18 +96,37 @@ def _curvature(s, concentration11, concentration01, concentration12, concentrati
             + concentration0 ** (-1.0)
         )
         - 2
+        * concentration0
+        * concentration1
         * d_concentration0
         * d_concentration1
         * (
             _trigamma_excess(concentration0 + concentration1)
             + (concentration0 + concentration1) ** (-1.0)
         )
-        + d_concentration1**2
+        + concentration0
+        * d_concentration0**2
+        * (
+            jax.scipy.special.digamma(concentration0)
+            - jax.scipy.special.digamma(concentration01)
+            - jax.scipy.special.digamma(concentration0 + concentration1)
+            + jax.scipy.special.digamma(concentration01 + concentration11)
+        )
+        + concentration1**2
+        * d_concentration1**2
         * (
             _trigamma_excess(concentration1)
             - _trigamma_excess(concentration0 + concentration1)
             - 1 / (concentration0 + concentration1)
             + concentration1 ** (-1.0)
+        )
+        + concentration1
+        * d_concentration1**2
+        * (
+            jax.scipy.special.digamma(concentration1)
+            - jax.scipy.special.digamma(concentration11)
+            - jax.scipy.special.digamma(concentration0 + concentration1)
+            + jax.scipy.special.digamma(concentration01 + concentration11)
         )
     )
     return value
@@ -129,140 +162,136 @@ def kl_beta_beta(
             raise ValueError("kl_beta_beta: concentration02 must be positive")
     value = jax.numpy.where(
         jax.numpy.logical_and(
-            jax.numpy.greater_equal(
-                concentration01, 2 * abs(concentration01 - concentration02)
-            ),
-            jax.numpy.greater_equal(
-                concentration11, 2 * abs(concentration11 - concentration12)
-            ),
+            jax.numpy.less_equal(abs(_log_ratio(concentration02, concentration01)), 1),
+            jax.numpy.less_equal(abs(_log_ratio(concentration12, concentration11)), 1),
         ),
         0.013576229705877047426
         * _curvature(
             0.0052995325041750337019,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.031126761969323946431
         * _curvature(
             0.027712488463383711961,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.047579255841246392405
         * _curvature(
             0.06718439880608412806,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.062314485627766936026
         * _curvature(
             0.12229779582249848305,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.074797994408288366041
         * _curvature(
             0.19106187779867812578,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.084578259697501269095
         * _curvature(
             0.27099161117138630683,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.091301707522461794433
         * _curvature(
             0.35919822461037054338,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.094725305227534248143
         * _curvature(
             0.45249374508118127991,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.094725305227534248143
         * _curvature(
             0.54750625491881872009,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.091301707522461794433
         * _curvature(
             0.64080177538962945662,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.084578259697501269095
         * _curvature(
             0.72900838882861369317,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.074797994408288366041
         * _curvature(
             0.80893812220132187422,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.062314485627766936026
         * _curvature(
             0.87770220417750151695,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.047579255841246392405
         * _curvature(
             0.93281560119391587194,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.031126761969323946431
         * _curvature(
             0.97228751153661628804,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         )
         + 0.013576229705877047426
         * _curvature(
             0.9947004674958249663,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11),
+            _log_ratio(concentration02, concentration01),
         ),
         concentration01 * jax.scipy.special.digamma(concentration01)
         - concentration01 * jax.scipy.special.digamma(concentration01 + concentration11)

@@ -23,13 +23,12 @@ def _log_ratio(a, b):
     return value
 
 
-def _curvature(s, low1, high1, low2, high2):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
-    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
-    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+def _curvature(s, low1, high1, d_low, d_high):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
     """
-    d_low = -low1 + low2
-    d_high = -high1 + high2
     low = d_low * s + low1
     high = d_high * s + high1
     value = (1 - s) * (
@@ -70,37 +69,69 @@ def kl_uniform_uniform(low1, high1, low2, high2, validate=False):
             ),
             (-high1 + high2) / (high1 - low1)
             + 0.013576229705877047426
-            * _curvature(0.0052995325041750337019, low1, high1, low2, high2)
+            * _curvature(
+                0.0052995325041750337019, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.031126761969323946431
-            * _curvature(0.027712488463383711961, low1, high1, low2, high2)
+            * _curvature(
+                0.027712488463383711961, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.047579255841246392405
-            * _curvature(0.06718439880608412806, low1, high1, low2, high2)
+            * _curvature(
+                0.06718439880608412806, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.062314485627766936026
-            * _curvature(0.12229779582249848305, low1, high1, low2, high2)
+            * _curvature(
+                0.12229779582249848305, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.074797994408288366041
-            * _curvature(0.19106187779867812578, low1, high1, low2, high2)
+            * _curvature(
+                0.19106187779867812578, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.084578259697501269095
-            * _curvature(0.27099161117138630683, low1, high1, low2, high2)
+            * _curvature(
+                0.27099161117138630683, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.091301707522461794433
-            * _curvature(0.35919822461037054338, low1, high1, low2, high2)
+            * _curvature(
+                0.35919822461037054338, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.094725305227534248143
-            * _curvature(0.45249374508118127991, low1, high1, low2, high2)
+            * _curvature(
+                0.45249374508118127991, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.094725305227534248143
-            * _curvature(0.54750625491881872009, low1, high1, low2, high2)
+            * _curvature(
+                0.54750625491881872009, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.091301707522461794433
-            * _curvature(0.64080177538962945662, low1, high1, low2, high2)
+            * _curvature(
+                0.64080177538962945662, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.084578259697501269095
-            * _curvature(0.72900838882861369317, low1, high1, low2, high2)
+            * _curvature(
+                0.72900838882861369317, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.074797994408288366041
-            * _curvature(0.80893812220132187422, low1, high1, low2, high2)
+            * _curvature(
+                0.80893812220132187422, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.062314485627766936026
-            * _curvature(0.87770220417750151695, low1, high1, low2, high2)
+            * _curvature(
+                0.87770220417750151695, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.047579255841246392405
-            * _curvature(0.93281560119391587194, low1, high1, low2, high2)
+            * _curvature(
+                0.93281560119391587194, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.031126761969323946431
-            * _curvature(0.97228751153661628804, low1, high1, low2, high2)
+            * _curvature(
+                0.97228751153661628804, low1, high1, -low1 + low2, -high1 + high2
+            )
             + 0.013576229705877047426
-            * _curvature(0.9947004674958249663, low1, high1, low2, high2)
+            * _curvature(
+                0.9947004674958249663, low1, high1, -low1 + low2, -high1 + high2
+            )
             - (-low1 + low2) / (high1 - low1),
             _log_ratio(high2 - low2, high1 - low1),
         ),

@@ -25,33 +25,43 @@ def _log_ratio(a, b, single=False):
     return value
 
 
-def _curvature(s, loc1, scale1, loc2, scale2):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
-    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
-    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+def _curvature(s, loc1, scale1, d_loc, d_scale):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
     """
-    d_loc = -loc1 + loc2
-    d_scale = -scale1 + scale2
     loc = d_loc * s + loc1
-    scale = d_scale * s + scale1
+    scale = scale1 * numpy.exp(d_scale * s)
     value = (1 - s) * (
-        2
-        * d_loc**2
-        * (-2 * (-loc + loc1) ** 2 / ((-loc + loc1) ** 2 + (scale + scale1) ** 2) + 1)
-        / ((-loc + loc1) ** 2 + (scale + scale1) ** 2)
-        + 8
+        d_loc**2
+        * (
+            (-2 * loc + 2 * loc1)
+            * (2 * loc - 2 * loc1)
+            / ((-loc + loc1) ** 2 + (scale + scale1) ** 2) ** 2
+            + 2 / ((-loc + loc1) ** 2 + (scale + scale1) ** 2)
+        )
+        + 2
         * d_loc
         * d_scale
-        * (-loc + loc1)
-        * (scale + scale1)
+        * scale
+        * (2 * loc - 2 * loc1)
+        * (-2 * scale - 2 * scale1)
         / ((-loc + loc1) ** 2 + (scale + scale1) ** 2) ** 2
         + d_scale**2
+        * scale**2
         * (
-            -4
-            * (scale + scale1) ** 2
+            (-2 * scale - 2 * scale1)
+            * (2 * scale + 2 * scale1)
             / ((-loc + loc1) ** 2 + (scale + scale1) ** 2) ** 2
             + 2 / ((-loc + loc1) ** 2 + (scale + scale1) ** 2)
             + scale ** (-2.0)
+        )
+        + d_scale**2
+        * scale
+        * (
+            (2 * scale + 2 * scale1) / ((-loc + loc1) ** 2 + (scale + scale1) ** 2)
+            - 1 / scale
         )
     )
     return value
@@ -78,41 +88,137 @@ def _blockwise(terms, args, single, block=32768):
 def _kl_cauchy_cauchy_terms(loc1, scale1, loc2, scale2, single):
     return numpy.where(
         numpy.logical_and(
+            numpy.less_equal(abs(_log_ratio(scale2, scale1, single)), 1),
             numpy.greater_equal(scale1, 2 * abs(loc1 - loc2)),
-            numpy.greater_equal(scale1, 2 * abs(scale1 - scale2)),
         ),
         0.013576229705877047426
-        * _curvature(0.0052995325041750337019, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.0052995325041750337019,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.031126761969323946431
-        * _curvature(0.027712488463383711961, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.027712488463383711961,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.047579255841246392405
-        * _curvature(0.06718439880608412806, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.06718439880608412806,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.062314485627766936026
-        * _curvature(0.12229779582249848305, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.12229779582249848305,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.074797994408288366041
-        * _curvature(0.19106187779867812578, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.19106187779867812578,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.084578259697501269095
-        * _curvature(0.27099161117138630683, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.27099161117138630683,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.091301707522461794433
-        * _curvature(0.35919822461037054338, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.35919822461037054338,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.094725305227534248143
-        * _curvature(0.45249374508118127991, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.45249374508118127991,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.094725305227534248143
-        * _curvature(0.54750625491881872009, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.54750625491881872009,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.091301707522461794433
-        * _curvature(0.64080177538962945662, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.64080177538962945662,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.084578259697501269095
-        * _curvature(0.72900838882861369317, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.72900838882861369317,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.074797994408288366041
-        * _curvature(0.80893812220132187422, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.80893812220132187422,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.062314485627766936026
-        * _curvature(0.87770220417750151695, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.87770220417750151695,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.047579255841246392405
-        * _curvature(0.93281560119391587194, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.93281560119391587194,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.031126761969323946431
-        * _curvature(0.97228751153661628804, loc1, scale1, loc2, scale2)
+        * _curvature(
+            0.97228751153661628804,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        )
         + 0.013576229705877047426
-        * _curvature(0.9947004674958249663, loc1, scale1, loc2, scale2),
+        * _curvature(
+            0.9947004674958249663,
+            loc1,
+            scale1,
+            -loc1 + loc2,
+            _log_ratio(scale2, scale1, single),
+        ),
         -numpy.log(scale2)
         + _log_ratio((loc1 - loc2) ** 2 + (scale1 + scale2) ** 2, scale1, single)
         - 1.3862943611198906,

@@ -35,19 +35,20 @@ def _log_ratio(a, b, single=False):
     return value
 
 
-def _curvature(s, scale1, alpha1, scale2, alpha2):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
-    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
-    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+def _curvature(s, scale1, alpha1, d_scale, d_alpha):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
     """
-    d_scale = -scale1 + scale2
-    d_alpha = -alpha1 + alpha2
-    scale = d_scale * s + scale1
-    alpha = alpha1 + d_alpha * s
+    scale = scale1 * numpy.exp(d_scale * s)
+    alpha = alpha1 * numpy.exp(d_alpha * s)
     value = (1 - s) * (
-        alpha * d_scale**2 / scale**2
-        - 2 * d_alpha * d_scale / scale
-        + d_alpha**2 / alpha**2
+        alpha
+        * d_alpha**2
+        * (-numpy.log(scale) + numpy.log(scale1) + alpha1 ** (-1.0) - 1 / alpha)
+        - 2 * alpha * d_alpha * d_scale
+        + d_alpha**2
     )
     return value
 
@@ -75,42 +76,138 @@ def _kl_pareto_pareto_terms(scale1, alpha1, scale2, alpha2, single):
         numpy.greater_equal(scale1, scale2),
         numpy.where(
             numpy.logical_and(
-                numpy.greater_equal(alpha1, 2 * abs(alpha1 - alpha2)),
-                numpy.greater_equal(scale1, 2 * abs(scale1 - scale2)),
+                numpy.less_equal(abs(_log_ratio(alpha2, alpha1, single)), 1),
+                numpy.less_equal(abs(_log_ratio(scale2, scale1, single)), 1),
             ),
-            -alpha1 * (-scale1 + scale2) / scale1
+            -alpha1 * _log_ratio(scale2, scale1, single)
             + 0.013576229705877047426
-            * _curvature(0.0052995325041750337019, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.0052995325041750337019,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.031126761969323946431
-            * _curvature(0.027712488463383711961, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.027712488463383711961,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.047579255841246392405
-            * _curvature(0.06718439880608412806, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.06718439880608412806,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.062314485627766936026
-            * _curvature(0.12229779582249848305, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.12229779582249848305,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.074797994408288366041
-            * _curvature(0.19106187779867812578, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.19106187779867812578,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.084578259697501269095
-            * _curvature(0.27099161117138630683, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.27099161117138630683,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.091301707522461794433
-            * _curvature(0.35919822461037054338, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.35919822461037054338,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.094725305227534248143
-            * _curvature(0.45249374508118127991, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.45249374508118127991,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.094725305227534248143
-            * _curvature(0.54750625491881872009, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.54750625491881872009,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.091301707522461794433
-            * _curvature(0.64080177538962945662, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.64080177538962945662,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.084578259697501269095
-            * _curvature(0.72900838882861369317, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.72900838882861369317,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.074797994408288366041
-            * _curvature(0.80893812220132187422, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.80893812220132187422,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.062314485627766936026
-            * _curvature(0.87770220417750151695, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.87770220417750151695,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.047579255841246392405
-            * _curvature(0.93281560119391587194, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.93281560119391587194,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.031126761969323946431
-            * _curvature(0.97228751153661628804, scale1, alpha1, scale2, alpha2)
+            * _curvature(
+                0.97228751153661628804,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            )
             + 0.013576229705877047426
-            * _curvature(0.9947004674958249663, scale1, alpha1, scale2, alpha2),
+            * _curvature(
+                0.9947004674958249663,
+                scale1,
+                alpha1,
+                _log_ratio(scale2, scale1, single),
+                _log_ratio(alpha2, alpha1, single),
+            ),
             alpha2 * numpy.log(scale1)
             - alpha2 * numpy.log(scale2)
             + _log_ratio(alpha1, alpha2, single)

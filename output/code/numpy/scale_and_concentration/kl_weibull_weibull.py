@@ -90,30 +90,17 @@ def _trigamma_excess(x):
     return value
 
 
-def _curvature(s, scale1, concentration1, scale2, concentration2):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
-    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
-    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+def _curvature(s, scale1, concentration1, d_scale, d_concentration):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
     """
-    d_scale = -scale1 + scale2
-    d_concentration = -concentration1 + concentration2
-    scale = d_scale * s + scale1
-    concentration = concentration1 + d_concentration * s
+    scale = scale1 * numpy.exp(d_scale * s)
+    concentration = concentration1 * numpy.exp(d_concentration * s)
     value = (1 - s) * (
-        concentration
-        * d_scale**2
-        * (
-            concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            - 1
-            + scale ** (-concentration)
-            * scale1**concentration
-            * scipy.special.gamma(concentration / concentration1 + 1)
-        )
-        / scale**2
-        + d_concentration**2
+        concentration**2
+        * d_concentration**2
         * (
             scale ** (-concentration)
             * scale1**concentration
@@ -158,32 +145,82 @@ def _curvature(s, scale1, concentration1, scale2, concentration2):
             / concentration1**2
             + concentration ** (-2.0)
         )
+        + concentration
+        * d_concentration**2
+        * (
+            numpy.log(scale)
+            - numpy.log(scale1)
+            - scale ** (-concentration)
+            * scale1**concentration
+            * numpy.log(scale)
+            * scipy.special.gamma(concentration / concentration1 + 1)
+            + scale ** (-concentration)
+            * scale1**concentration
+            * numpy.log(scale1)
+            * scipy.special.gamma(concentration / concentration1 + 1)
+            + 0.5772156649015329 / concentration1
+            + scale ** (-concentration)
+            * scale1**concentration
+            * scipy.special.gamma(concentration / concentration1 + 1)
+            * scipy.special.digamma(concentration / concentration1 + 1)
+            / concentration1
+            - 1 / concentration
+        )
         + 2
+        * concentration
         * d_concentration
         * d_scale
+        * scale
         * (
             concentration
             * scale ** (-concentration)
             * scale1**concentration
             * numpy.log(scale)
             * scipy.special.gamma(concentration / concentration1 + 1)
+            / scale
             - concentration
             * scale ** (-concentration)
             * scale1**concentration
             * numpy.log(scale1)
             * scipy.special.gamma(concentration / concentration1 + 1)
+            / scale
             - concentration
             * scale ** (-concentration)
             * scale1**concentration
             * scipy.special.gamma(concentration / concentration1 + 1)
             * scipy.special.digamma(concentration / concentration1 + 1)
-            / concentration1
-            + 1
+            / (concentration1 * scale)
+            + scale ** (-1.0)
             - scale ** (-concentration)
             * scale1**concentration
             * scipy.special.gamma(concentration / concentration1 + 1)
+            / scale
         )
-        / scale
+        + d_scale**2
+        * scale**2
+        * (
+            concentration**2
+            * scale ** (-concentration)
+            * scale1**concentration
+            * scipy.special.gamma(concentration / concentration1 + 1)
+            / scale**2
+            - concentration / scale**2
+            + concentration
+            * scale ** (-concentration)
+            * scale1**concentration
+            * scipy.special.gamma(concentration / concentration1 + 1)
+            / scale**2
+        )
+        + d_scale**2
+        * scale
+        * (
+            concentration / scale
+            - concentration
+            * scale ** (-concentration)
+            * scale1**concentration
+            * scipy.special.gamma(concentration / concentration1 + 1)
+            / scale
+        )
     )
     return value
 
@@ -209,74 +246,138 @@ def _blockwise(terms, args, single, block=32768):
 def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, single):
     return numpy.where(
         numpy.logical_and(
-            numpy.greater_equal(
-                concentration1, 2 * abs(concentration1 - concentration2)
+            numpy.less_equal(
+                abs(_log_ratio(concentration2, concentration1, single)), 1
             ),
-            numpy.greater_equal(scale1, 2 * abs(scale1 - scale2)),
+            numpy.less_equal(abs(_log_ratio(scale2, scale1, single)), 1),
         ),
         0.013576229705877047426
         * _curvature(
-            0.0052995325041750337019, scale1, concentration1, scale2, concentration2
+            0.0052995325041750337019,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.031126761969323946431
         * _curvature(
-            0.027712488463383711961, scale1, concentration1, scale2, concentration2
+            0.027712488463383711961,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.047579255841246392405
         * _curvature(
-            0.06718439880608412806, scale1, concentration1, scale2, concentration2
+            0.06718439880608412806,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.062314485627766936026
         * _curvature(
-            0.12229779582249848305, scale1, concentration1, scale2, concentration2
+            0.12229779582249848305,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.074797994408288366041
         * _curvature(
-            0.19106187779867812578, scale1, concentration1, scale2, concentration2
+            0.19106187779867812578,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.084578259697501269095
         * _curvature(
-            0.27099161117138630683, scale1, concentration1, scale2, concentration2
+            0.27099161117138630683,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.091301707522461794433
         * _curvature(
-            0.35919822461037054338, scale1, concentration1, scale2, concentration2
+            0.35919822461037054338,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.094725305227534248143
         * _curvature(
-            0.45249374508118127991, scale1, concentration1, scale2, concentration2
+            0.45249374508118127991,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.094725305227534248143
         * _curvature(
-            0.54750625491881872009, scale1, concentration1, scale2, concentration2
+            0.54750625491881872009,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.091301707522461794433
         * _curvature(
-            0.64080177538962945662, scale1, concentration1, scale2, concentration2
+            0.64080177538962945662,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.084578259697501269095
         * _curvature(
-            0.72900838882861369317, scale1, concentration1, scale2, concentration2
+            0.72900838882861369317,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.074797994408288366041
         * _curvature(
-            0.80893812220132187422, scale1, concentration1, scale2, concentration2
+            0.80893812220132187422,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.062314485627766936026
         * _curvature(
-            0.87770220417750151695, scale1, concentration1, scale2, concentration2
+            0.87770220417750151695,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.047579255841246392405
         * _curvature(
-            0.93281560119391587194, scale1, concentration1, scale2, concentration2
+            0.93281560119391587194,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.031126761969323946431
         * _curvature(
-            0.97228751153661628804, scale1, concentration1, scale2, concentration2
+            0.97228751153661628804,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         )
         + 0.013576229705877047426
         * _curvature(
-            0.9947004674958249663, scale1, concentration1, scale2, concentration2
+            0.9947004674958249663,
+            scale1,
+            concentration1,
+            _log_ratio(scale2, scale1, single),
+            _log_ratio(concentration2, concentration1, single),
         ),
         -concentration2 * numpy.log(scale1)
         + concentration2 * numpy.log(scale2)

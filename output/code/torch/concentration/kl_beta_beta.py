@@ -11,6 +11,23 @@ import torch
 __all__ = ["kl_beta_beta"]
 
 
+def _log_ratio(a, b, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    if single:
+        value = torch.log(a / b)
+        return value
+    r = a / b
+    value = torch.where(
+        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
+        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
+        torch.log(r),
+    )
+    return value
+
+
 def _trigamma_excess(x):
     """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
     1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
@@ -65,17 +82,17 @@ def _trigamma_excess(x):
     return value
 
 
-def _curvature(s, concentration11, concentration01, concentration12, concentration02):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
-    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
-    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+def _curvature(s, concentration11, concentration01, d_concentration1, d_concentration0):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
     """
-    d_concentration1 = -concentration11 + concentration12
-    d_concentration0 = -concentration01 + concentration02
-    concentration1 = concentration11 + d_concentration1 * s
-    concentration0 = concentration01 + d_concentration0 * s
+    concentration1 = concentration11 * torch.exp(d_concentration1 * s)
+    concentration0 = concentration01 * torch.exp(d_concentration0 * s)
     value = (1 - s) * (
-        torch.pow(d_concentration0, 2)
+        torch.pow(concentration0, 2)
+        * torch.pow(d_concentration0, 2)
         * (
             _trigamma_excess(concentration0)
             - _trigamma_excess(concentration0 + concentration1)
@@ -83,18 +100,37 @@ def _curvature(s, concentration11, concentration01, concentration12, concentrati
             + torch.pow(concentration0, -1)
         )
         - 2
+        * concentration0
+        * concentration1
         * d_concentration0
         * d_concentration1
         * (
             _trigamma_excess(concentration0 + concentration1)
             + torch.pow(concentration0 + concentration1, -1)
         )
-        + torch.pow(d_concentration1, 2)
+        + concentration0
+        * torch.pow(d_concentration0, 2)
+        * (
+            torch.digamma(concentration0)
+            - torch.digamma(concentration01)
+            - torch.digamma(concentration0 + concentration1)
+            + torch.digamma(concentration01 + concentration11)
+        )
+        + torch.pow(concentration1, 2)
+        * torch.pow(d_concentration1, 2)
         * (
             _trigamma_excess(concentration1)
             - _trigamma_excess(concentration0 + concentration1)
             - 1 / (concentration0 + concentration1)
             + torch.pow(concentration1, -1)
+        )
+        + concentration1
+        * torch.pow(d_concentration1, 2)
+        * (
+            torch.digamma(concentration1)
+            - torch.digamma(concentration11)
+            - torch.digamma(concentration0 + concentration1)
+            + torch.digamma(concentration01 + concentration11)
         )
     )
     return value
@@ -133,136 +169,140 @@ def _kl_beta_beta_terms(
 ):
     return torch.where(
         torch.logical_and(
-            torch.ge(concentration01, 2 * torch.abs(concentration01 - concentration02)),
-            torch.ge(concentration11, 2 * torch.abs(concentration11 - concentration12)),
+            torch.le(
+                torch.abs(_log_ratio(concentration02, concentration01, single)), 1
+            ),
+            torch.le(
+                torch.abs(_log_ratio(concentration12, concentration11, single)), 1
+            ),
         ),
         0.013576229705877047426
         * _curvature(
             0.0052995325041750337019,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.031126761969323946431
         * _curvature(
             0.027712488463383711961,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.047579255841246392405
         * _curvature(
             0.06718439880608412806,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.062314485627766936026
         * _curvature(
             0.12229779582249848305,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.074797994408288366041
         * _curvature(
             0.19106187779867812578,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.084578259697501269095
         * _curvature(
             0.27099161117138630683,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.091301707522461794433
         * _curvature(
             0.35919822461037054338,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.094725305227534248143
         * _curvature(
             0.45249374508118127991,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.094725305227534248143
         * _curvature(
             0.54750625491881872009,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.091301707522461794433
         * _curvature(
             0.64080177538962945662,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.084578259697501269095
         * _curvature(
             0.72900838882861369317,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.074797994408288366041
         * _curvature(
             0.80893812220132187422,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.062314485627766936026
         * _curvature(
             0.87770220417750151695,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.047579255841246392405
         * _curvature(
             0.93281560119391587194,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.031126761969323946431
         * _curvature(
             0.97228751153661628804,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         )
         + 0.013576229705877047426
         * _curvature(
             0.9947004674958249663,
             concentration11,
             concentration01,
-            concentration12,
-            concentration02,
+            _log_ratio(concentration12, concentration11, single),
+            _log_ratio(concentration02, concentration01, single),
         ),
         concentration01 * torch.digamma(concentration01)
         - concentration01 * torch.digamma(concentration01 + concentration11)

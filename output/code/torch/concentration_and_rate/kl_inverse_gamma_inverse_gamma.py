@@ -92,20 +92,29 @@ def _trigamma_excess(x):
     return value
 
 
-def _curvature(s, concentration1, rate1, concentration2, rate2):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
-    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
-    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+def _curvature(s, concentration1, rate1, d_concentration, d_rate):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
     """
-    d_concentration = -concentration1 + concentration2
-    d_rate = -rate1 + rate2
-    concentration = concentration1 + d_concentration * s
-    rate = d_rate * s + rate1
+    concentration = concentration1 * torch.exp(d_concentration * s)
+    rate = rate1 * torch.exp(d_rate * s)
     value = (1 - s) * (
-        concentration * torch.pow(d_rate, 2) / torch.pow(rate, 2)
-        + torch.pow(d_concentration, 2)
+        torch.pow(concentration, 2)
+        * torch.pow(d_concentration, 2)
         * (_trigamma_excess(concentration) + torch.pow(concentration, -1))
-        - 2 * d_concentration * d_rate / rate
+        + concentration
+        * torch.pow(d_concentration, 2)
+        * (
+            -torch.log(rate)
+            + torch.log(rate1)
+            + torch.digamma(concentration)
+            - torch.digamma(concentration1)
+        )
+        - 2 * concentration * d_concentration * d_rate
+        + concentration * torch.pow(d_rate, 2)
+        + torch.pow(d_rate, 2) * rate * (-concentration / rate + concentration1 / rate1)
     )
     return value
 
@@ -143,72 +152,136 @@ def _kl_inverse_gamma_inverse_gamma_terms(
 ):
     return torch.where(
         torch.logical_and(
-            torch.ge(concentration1, 2 * torch.abs(concentration1 - concentration2)),
-            torch.ge(rate1, 2 * torch.abs(rate1 - rate2)),
+            torch.le(torch.abs(_log_ratio(concentration2, concentration1, single)), 1),
+            torch.le(torch.abs(_log_ratio(rate2, rate1, single)), 1),
         ),
         0.013576229705877047426
         * _curvature(
-            0.0052995325041750337019, concentration1, rate1, concentration2, rate2
+            0.0052995325041750337019,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.031126761969323946431
         * _curvature(
-            0.027712488463383711961, concentration1, rate1, concentration2, rate2
+            0.027712488463383711961,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.047579255841246392405
         * _curvature(
-            0.06718439880608412806, concentration1, rate1, concentration2, rate2
+            0.06718439880608412806,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.062314485627766936026
         * _curvature(
-            0.12229779582249848305, concentration1, rate1, concentration2, rate2
+            0.12229779582249848305,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.074797994408288366041
         * _curvature(
-            0.19106187779867812578, concentration1, rate1, concentration2, rate2
+            0.19106187779867812578,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.084578259697501269095
         * _curvature(
-            0.27099161117138630683, concentration1, rate1, concentration2, rate2
+            0.27099161117138630683,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.091301707522461794433
         * _curvature(
-            0.35919822461037054338, concentration1, rate1, concentration2, rate2
+            0.35919822461037054338,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.094725305227534248143
         * _curvature(
-            0.45249374508118127991, concentration1, rate1, concentration2, rate2
+            0.45249374508118127991,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.094725305227534248143
         * _curvature(
-            0.54750625491881872009, concentration1, rate1, concentration2, rate2
+            0.54750625491881872009,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.091301707522461794433
         * _curvature(
-            0.64080177538962945662, concentration1, rate1, concentration2, rate2
+            0.64080177538962945662,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.084578259697501269095
         * _curvature(
-            0.72900838882861369317, concentration1, rate1, concentration2, rate2
+            0.72900838882861369317,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.074797994408288366041
         * _curvature(
-            0.80893812220132187422, concentration1, rate1, concentration2, rate2
+            0.80893812220132187422,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.062314485627766936026
         * _curvature(
-            0.87770220417750151695, concentration1, rate1, concentration2, rate2
+            0.87770220417750151695,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.047579255841246392405
         * _curvature(
-            0.93281560119391587194, concentration1, rate1, concentration2, rate2
+            0.93281560119391587194,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.031126761969323946431
         * _curvature(
-            0.97228751153661628804, concentration1, rate1, concentration2, rate2
+            0.97228751153661628804,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         )
         + 0.013576229705877047426
         * _curvature(
-            0.9947004674958249663, concentration1, rate1, concentration2, rate2
+            0.9947004674958249663,
+            concentration1,
+            rate1,
+            _log_ratio(concentration2, concentration1, single),
+            _log_ratio(rate2, rate1, single),
         ),
         -concentration1
         + concentration2 * torch.log(rate1)

@@ -38,21 +38,28 @@ def _log_ratio(a, b, single=False):
     return value
 
 
-def _curvature(s, probs1, probs2):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
-    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
-    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+def _curvature(s, probs1, d_probs):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
     """
-    d_probs = -probs1 + probs2
-    probs = d_probs * s + probs1
-    value = (
+    probs = probs1 / (probs1 + (1 - probs1) * torch.exp(-d_probs * s))
+    rest_probs = (1 - probs1) / (probs1 * torch.exp(d_probs * s) - probs1 + 1)
+    value = (1 - s) * (
         torch.pow(d_probs, 2)
-        * (1 - s)
+        * torch.pow(probs, 2)
+        * torch.pow(rest_probs, 2)
         * (
-            -1 / torch.pow(probs - 1, 2)
-            + 1 / (probs1 * torch.pow(probs - 1, 2))
+            -1 / torch.pow(rest_probs, 2)
+            + 1 / (probs1 * torch.pow(rest_probs, 2))
             + torch.pow(probs, -2)
         )
+        + torch.pow(d_probs, 2)
+        * probs
+        * rest_probs
+        * (1 - 2 * probs)
+        * (-1 / rest_probs + 1 / (probs1 * rest_probs) - 1 / probs)
     )
     return value
 
@@ -87,26 +94,125 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_geometric_geometric_terms(probs1, probs2, single):
     return torch.where(
-        torch.logical_and(
-            torch.ge(probs1, 2 * torch.abs(probs1 - probs2)),
-            torch.le(probs1, 1 - 2 * torch.abs(probs1 - probs2)),
+        torch.le(
+            torch.abs(
+                torch.log1p((-probs1 + probs2) / probs1)
+                - torch.log1p((probs1 - probs2) / (1 - probs1))
+            ),
+            1,
         ),
-        0.013576229705877047426 * _curvature(0.0052995325041750337019, probs1, probs2)
-        + 0.031126761969323946431 * _curvature(0.027712488463383711961, probs1, probs2)
-        + 0.047579255841246392405 * _curvature(0.06718439880608412806, probs1, probs2)
-        + 0.062314485627766936026 * _curvature(0.12229779582249848305, probs1, probs2)
-        + 0.074797994408288366041 * _curvature(0.19106187779867812578, probs1, probs2)
-        + 0.084578259697501269095 * _curvature(0.27099161117138630683, probs1, probs2)
-        + 0.091301707522461794433 * _curvature(0.35919822461037054338, probs1, probs2)
-        + 0.094725305227534248143 * _curvature(0.45249374508118127991, probs1, probs2)
-        + 0.094725305227534248143 * _curvature(0.54750625491881872009, probs1, probs2)
-        + 0.091301707522461794433 * _curvature(0.64080177538962945662, probs1, probs2)
-        + 0.084578259697501269095 * _curvature(0.72900838882861369317, probs1, probs2)
-        + 0.074797994408288366041 * _curvature(0.80893812220132187422, probs1, probs2)
-        + 0.062314485627766936026 * _curvature(0.87770220417750151695, probs1, probs2)
-        + 0.047579255841246392405 * _curvature(0.93281560119391587194, probs1, probs2)
-        + 0.031126761969323946431 * _curvature(0.97228751153661628804, probs1, probs2)
-        + 0.013576229705877047426 * _curvature(0.9947004674958249663, probs1, probs2),
+        0.013576229705877047426
+        * _curvature(
+            0.0052995325041750337019,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.031126761969323946431
+        * _curvature(
+            0.027712488463383711961,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.047579255841246392405
+        * _curvature(
+            0.06718439880608412806,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.062314485627766936026
+        * _curvature(
+            0.12229779582249848305,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.074797994408288366041
+        * _curvature(
+            0.19106187779867812578,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.084578259697501269095
+        * _curvature(
+            0.27099161117138630683,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.091301707522461794433
+        * _curvature(
+            0.35919822461037054338,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.094725305227534248143
+        * _curvature(
+            0.45249374508118127991,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.094725305227534248143
+        * _curvature(
+            0.54750625491881872009,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.091301707522461794433
+        * _curvature(
+            0.64080177538962945662,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.084578259697501269095
+        * _curvature(
+            0.72900838882861369317,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.074797994408288366041
+        * _curvature(
+            0.80893812220132187422,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.062314485627766936026
+        * _curvature(
+            0.87770220417750151695,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.047579255841246392405
+        * _curvature(
+            0.93281560119391587194,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.031126761969323946431
+        * _curvature(
+            0.97228751153661628804,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        )
+        + 0.013576229705877047426
+        * _curvature(
+            0.9947004674958249663,
+            probs1,
+            torch.log1p((-probs1 + probs2) / probs1)
+            - torch.log1p((probs1 - probs2) / (1 - probs1)),
+        ),
         torch.log(_diff_ratio(1, probs2, -torch.log(probs2)))
         + _diff_ratio(
             torch.log(_diff_ratio(1, probs1, -torch.log(probs1))) / probs1,

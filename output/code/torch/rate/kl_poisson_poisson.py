@@ -38,14 +38,16 @@ def _log_ratio(a, b, single=False):
     return value
 
 
-def _curvature(s, rate1, rate2):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the segment from q's
-    parameters to p's (d_*: p's minus q's), at the point s of it (0 at q, 1 at p): the integrand of the
-    near-diagonal KL's Taylor remainder, summed by Gauss-Legendre in the caller.
+def _curvature(s, rate1, d_rate):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
     """
-    d_rate = -rate1 + rate2
-    rate = d_rate * s + rate1
-    value = torch.pow(d_rate, 2) * rate1 * (1 - s) / torch.pow(rate, 2)
+    rate = rate1 * torch.exp(d_rate * s)
+    value = (1 - s) * (
+        torch.pow(d_rate, 2) * rate * (1 - rate1 / rate) + torch.pow(d_rate, 2) * rate1
+    )
     return value
 
 
@@ -79,23 +81,39 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_poisson_poisson_terms(rate1, rate2, single):
     return torch.where(
-        torch.ge(rate1, 2 * torch.abs(rate1 - rate2)),
-        0.013576229705877047426 * _curvature(0.0052995325041750337019, rate1, rate2)
-        + 0.031126761969323946431 * _curvature(0.027712488463383711961, rate1, rate2)
-        + 0.047579255841246392405 * _curvature(0.06718439880608412806, rate1, rate2)
-        + 0.062314485627766936026 * _curvature(0.12229779582249848305, rate1, rate2)
-        + 0.074797994408288366041 * _curvature(0.19106187779867812578, rate1, rate2)
-        + 0.084578259697501269095 * _curvature(0.27099161117138630683, rate1, rate2)
-        + 0.091301707522461794433 * _curvature(0.35919822461037054338, rate1, rate2)
-        + 0.094725305227534248143 * _curvature(0.45249374508118127991, rate1, rate2)
-        + 0.094725305227534248143 * _curvature(0.54750625491881872009, rate1, rate2)
-        + 0.091301707522461794433 * _curvature(0.64080177538962945662, rate1, rate2)
-        + 0.084578259697501269095 * _curvature(0.72900838882861369317, rate1, rate2)
-        + 0.074797994408288366041 * _curvature(0.80893812220132187422, rate1, rate2)
-        + 0.062314485627766936026 * _curvature(0.87770220417750151695, rate1, rate2)
-        + 0.047579255841246392405 * _curvature(0.93281560119391587194, rate1, rate2)
-        + 0.031126761969323946431 * _curvature(0.97228751153661628804, rate1, rate2)
-        + 0.013576229705877047426 * _curvature(0.9947004674958249663, rate1, rate2),
+        torch.le(torch.abs(_log_ratio(rate2, rate1, single)), 1),
+        0.013576229705877047426
+        * _curvature(0.0052995325041750337019, rate1, _log_ratio(rate2, rate1, single))
+        + 0.031126761969323946431
+        * _curvature(0.027712488463383711961, rate1, _log_ratio(rate2, rate1, single))
+        + 0.047579255841246392405
+        * _curvature(0.06718439880608412806, rate1, _log_ratio(rate2, rate1, single))
+        + 0.062314485627766936026
+        * _curvature(0.12229779582249848305, rate1, _log_ratio(rate2, rate1, single))
+        + 0.074797994408288366041
+        * _curvature(0.19106187779867812578, rate1, _log_ratio(rate2, rate1, single))
+        + 0.084578259697501269095
+        * _curvature(0.27099161117138630683, rate1, _log_ratio(rate2, rate1, single))
+        + 0.091301707522461794433
+        * _curvature(0.35919822461037054338, rate1, _log_ratio(rate2, rate1, single))
+        + 0.094725305227534248143
+        * _curvature(0.45249374508118127991, rate1, _log_ratio(rate2, rate1, single))
+        + 0.094725305227534248143
+        * _curvature(0.54750625491881872009, rate1, _log_ratio(rate2, rate1, single))
+        + 0.091301707522461794433
+        * _curvature(0.64080177538962945662, rate1, _log_ratio(rate2, rate1, single))
+        + 0.084578259697501269095
+        * _curvature(0.72900838882861369317, rate1, _log_ratio(rate2, rate1, single))
+        + 0.074797994408288366041
+        * _curvature(0.80893812220132187422, rate1, _log_ratio(rate2, rate1, single))
+        + 0.062314485627766936026
+        * _curvature(0.87770220417750151695, rate1, _log_ratio(rate2, rate1, single))
+        + 0.047579255841246392405
+        * _curvature(0.93281560119391587194, rate1, _log_ratio(rate2, rate1, single))
+        + 0.031126761969323946431
+        * _curvature(0.97228751153661628804, rate1, _log_ratio(rate2, rate1, single))
+        + 0.013576229705877047426
+        * _curvature(0.9947004674958249663, rate1, _log_ratio(rate2, rate1, single)),
         -rate1 * torch.log(rate2)
         + _diff_ratio(rate2, rate1, _log_ratio(rate2, rate1, single))
         + torch.xlogy(rate1, rate1),
