@@ -118,7 +118,30 @@ class Evaluator:
                     self._cache[expr] = lambdify(self.params, expr, modules="mpmath")
                 return self._cache[expr](*(_mp(point[s]) for s in self.params))
             except (ArithmeticError, ValueError, TypeError) as err:
-                return Undefined(f"{type(err).__name__}: {err}")
+                return self._limit(expr, point, Undefined(f"{type(err).__name__}: {err}"))
+
+    def _limit(self, expr: Expr, point: dict, undefined: Undefined):
+        """The value at a removable singularity (the continuous Bernoulli's 0/0 at probs = 1/2): the mean of the
+        values a relative h = 10**-dps either side, at 3·dps digits (exact to O(h**2)), when they agree to dps/2
+        digits (0 when the mean is within the O(h) spread of the two: a zero); else ``undefined`` (a pole, the log of
+        0)."""
+        if expr not in self._cache:
+            return undefined
+        with mpmath.workdps(3 * self.dps):
+            h = mpmath.mpf(10) ** -self.dps
+            sides = []
+            for sign in (1, -1):
+                moved = [_mp(point[s]) for s in self.params]
+                try:
+                    sides.append(self._cache[expr](*(v * (1 + sign * h) if v else sign * h for v in moved)))
+                except (ArithmeticError, ValueError, TypeError):
+                    return undefined
+            a, b = sides
+            if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in (a, b)) \
+                    or abs(a - b) > mpmath.mpf(10) ** -(self.dps // 2) * max(1, abs(a)):
+                return undefined
+            mean = (a + b) / 2
+            return mpmath.mpf(0) if abs(mean) <= 10 * abs(a - b) else +mean
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from sympy import Add, Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
 
 from derive import registry
-from derive.emit import mvn, quadrature, vector
+from derive.emit import cbern, mvn, quadrature, vector
 from derive.emit import params as params_mod
 from derive.emit.helpers import helpers_for
 from derive.emit.near_diagonal import with_near_form
@@ -91,7 +91,7 @@ def prepared(name: str, param: str):
 def _stable(name: str, param: str):
     """The closed form rewritten for floating point; a self-pair's KL by the integral remainder near p = q
     (``derive.emit.near_diagonal``)."""
-    return with_near_form(name, stable_form(prepared(name, param)[1]))
+    return with_near_form(name, stable_form(cbern.rewrite(prepared(name, param)[1])))
 
 
 @lru_cache(maxsize=None)

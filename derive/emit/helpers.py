@@ -107,14 +107,14 @@ def helpers_for(expr, printer) -> list[Helper]:
     """The helpers ``expr`` (after the stable pass) calls, printed for ``printer``'s target (with the log-gamma
     ones of ``derive.emit.bregman``: ψ′(x) − 1/x in a self-pair's near-diagonal form, whose curvature helper is
     printed here by ``printer`` itself, so that the module imports what its body uses)."""
-    from derive.emit import bregman
+    from derive.emit import bregman, cbern
     from derive.emit.near_diagonal import curvature
 
     curvatures = sorted({type(c) for c in expr.atoms(curvature)}, key=lambda c: c.pair)
     near = [_curvature(c, printer) for c in curvatures]
     expr = Add(expr, *(c.body for c in curvatures))
     return [_printed(make, type(printer)) for func, make in _HELPERS if expr.has(func)] + \
-        bregman.helpers_for(expr, printer) + near
+        bregman.helpers_for(expr, printer) + cbern.helpers_for(expr, printer) + near
 
 
 def _curvature(c, printer) -> Helper:

@@ -65,6 +65,12 @@ class _StableMixin:
     def _print_trigamma_excess(self, expr):
         return "_trigamma_excess(%s)" % self._print(expr.args[0])
 
+    def _print_centred(self, expr):
+        return "(2 * %s - 1)" % self._print(expr.args[0])
+
+    def _print_atanh_excess(self, expr):
+        return "_atanh_excess(%s)" % self._print(expr.args[0])
+
     def _print_curvature(self, expr):
         return "_curvature(%s)" % ", ".join(self._print(a) for a in expr.args)
 

@@ -5,31 +5,139 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = CB(probs1), p 
 
 import jax
 import jax.numpy
-import jax.scipy.special
 
 __all__ = ["kl_continuous_bernoulli_continuous_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+def _atanh_excess(x):
+    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    1/2, the difference beyond (where it keeps all but 4 bits).
     """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    r = a / b
+    near = jax.numpy.less(abs(x), 1 / 2)
+    xs = jax.numpy.where(near, x, 0)
+    xf = jax.numpy.where(near, 3 / 4, x)
     value = jax.numpy.where(
-        jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
-        jax.numpy.log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
-        jax.numpy.log(r),
+        near,
+        xs
+        * (
+            xs**2
+            * (
+                xs**2
+                * (
+                    xs**2
+                    * (
+                        xs**2
+                        * (
+                            xs**2
+                            * (
+                                xs**2
+                                * (
+                                    xs**2
+                                    * (
+                                        xs**2
+                                        * (
+                                            xs**2
+                                            * (
+                                                xs**2
+                                                * (
+                                                    xs**2
+                                                    * (
+                                                        xs**2
+                                                        * (
+                                                            xs**2
+                                                            * (
+                                                                xs**2
+                                                                * (
+                                                                    xs**2
+                                                                    * (
+                                                                        xs**2
+                                                                        * (
+                                                                            xs**2
+                                                                            * (
+                                                                                xs**2
+                                                                                * (
+                                                                                    xs
+                                                                                    ** 2
+                                                                                    * (
+                                                                                        xs
+                                                                                        ** 2
+                                                                                        * (
+                                                                                            xs
+                                                                                            ** 2
+                                                                                            * (
+                                                                                                xs
+                                                                                                ** 2
+                                                                                                * (
+                                                                                                    xs
+                                                                                                    ** 2
+                                                                                                    * (
+                                                                                                        xs
+                                                                                                        ** 2
+                                                                                                        * (
+                                                                                                            xs
+                                                                                                            ** 2
+                                                                                                            * (
+                                                                                                                xs
+                                                                                                                ** 2
+                                                                                                                * (
+                                                                                                                    0.017543859649122807
+                                                                                                                    * xs
+                                                                                                                    ** 2
+                                                                                                                    + 0.018181818181818182
+                                                                                                                )
+                                                                                                                + 0.018867924528301887
+                                                                                                            )
+                                                                                                            + 0.019607843137254902
+                                                                                                        )
+                                                                                                        + 0.020408163265306122
+                                                                                                    )
+                                                                                                    + 0.021276595744680851
+                                                                                                )
+                                                                                                + 0.022222222222222222
+                                                                                            )
+                                                                                            + 0.023255813953488372
+                                                                                        )
+                                                                                        + 0.024390243902439024
+                                                                                    )
+                                                                                    + 0.025641025641025641
+                                                                                )
+                                                                                + 0.027027027027027027
+                                                                            )
+                                                                            + 0.028571428571428571
+                                                                        )
+                                                                        + 0.030303030303030303
+                                                                    )
+                                                                    + 0.032258064516129032
+                                                                )
+                                                                + 0.034482758620689655
+                                                            )
+                                                            + 0.037037037037037037
+                                                        )
+                                                        + 0.04
+                                                    )
+                                                    + 0.043478260869565217
+                                                )
+                                                + 0.047619047619047619
+                                            )
+                                            + 0.052631578947368421
+                                        )
+                                        + 0.058823529411764706
+                                    )
+                                    + 0.066666666666666667
+                                )
+                                + 0.076923076923076923
+                            )
+                            + 0.090909090909090909
+                        )
+                        + 0.11111111111111111
+                    )
+                    + 0.14285714285714286
+                )
+                + 0.2
+            )
+            + 0.33333333333333333
+        ),
+        (-xf + jax.numpy.arctanh(xf)) / xf**2,
     )
     return value
 
@@ -249,131 +357,15 @@ def kl_continuous_bernoulli_continuous_bernoulli(probs1, probs2, validate=False)
             jax.numpy.log1p((-probs1 + probs2) / probs1)
             - jax.numpy.log1p((probs1 - probs2) / (1 - probs1)),
         ),
-        probs1
-        * jax.numpy.log(probs2)
-        / _diff_ratio(
-            2
-            * probs1
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.log(probs1) + 0.69314718055994531,
-        )
-        - probs1
-        * jax.numpy.log(probs2)
-        / _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-        + probs1
-        * jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1)))
-        / _diff_ratio(
-            2
-            * probs1
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.log(probs1) + 0.69314718055994531,
-        )
-        - probs1
-        * jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1)))
-        / _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-        - probs1
-        * jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
-        / _diff_ratio(
-            2
-            * probs1
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.log(probs1) + 0.69314718055994531,
-        )
-        + probs1
-        * jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
-        / _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-        + jax.numpy.log(probs1)
-        / _diff_ratio(
-            4
-            * probs1
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            2
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.log(probs1) + 0.69314718055994531,
-        )
-        - jax.numpy.log(probs2)
-        / _diff_ratio(
-            4
-            * probs1
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            2
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.log(probs1) + 0.69314718055994531,
-        )
-        + jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1)))
-        - jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1)))
-        / _diff_ratio(
-            4
-            * probs1
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            2
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.log(probs1) + 0.69314718055994531,
-        )
-        - jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
-        + jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
-        / _diff_ratio(
-            4
-            * probs1
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            2
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.log(probs1) + 0.69314718055994531,
-        )
-        + _log_ratio(
-            -jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            )
-            / _diff_ratio(1, 2 * probs1, -jax.numpy.log(probs1) - 0.69314718055994531),
-            -jax.numpy.arctanh(
-                _diff_ratio(2 * probs2, 1, jax.numpy.log(probs2) + 0.69314718055994531)
-            )
-            / _diff_ratio(1, 2 * probs2, -jax.numpy.log(probs2) - 0.69314718055994531),
-        )
-        - jax.scipy.special.xlogy(probs1, probs1)
-        / _diff_ratio(
-            2
-            * probs1
-            * jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.arctanh(
-                _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531)
-            ),
-            jax.numpy.log(probs1) + 0.69314718055994531,
-        )
-        + jax.scipy.special.xlogy(probs1, probs1)
-        / _diff_ratio(2 * probs1, 1, jax.numpy.log(probs1) + 0.69314718055994531),
+        jax.numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1))
+        - jax.numpy.log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1))
+        + 0.5 * jax.numpy.log1p(-((2 * probs1 - 1) ** 2))
+        - 0.5 * jax.numpy.log1p(-((2 * probs2 - 1) ** 2))
+        + jax.numpy.arctanh((2 * probs1 - 1))
+        * _atanh_excess((2 * probs1 - 1))
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1)
+        - jax.numpy.arctanh((2 * probs2 - 1))
+        * _atanh_excess((2 * probs1 - 1))
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1),
     )
     return value

@@ -8,13 +8,165 @@ import tensorflow
 __all__ = ["cross_entropy_continuous_bernoulli_normal"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+def _atanh_excess(x):
+    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    1/2, the difference beyond (where it keeps all but 4 bits).
     """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
+    near = tensorflow.math.less(tensorflow.math.abs(x), 1 / 2)
+    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
+    xf = tensorflow.where(near, tensorflow.zeros_like(x) + 3 / 4, x)
+    value = tensorflow.where(
+        near,
+        xs
+        * (
+            tensorflow.math.pow(xs, 2)
+            * (
+                tensorflow.math.pow(xs, 2)
+                * (
+                    tensorflow.math.pow(xs, 2)
+                    * (
+                        tensorflow.math.pow(xs, 2)
+                        * (
+                            tensorflow.math.pow(xs, 2)
+                            * (
+                                tensorflow.math.pow(xs, 2)
+                                * (
+                                    tensorflow.math.pow(xs, 2)
+                                    * (
+                                        tensorflow.math.pow(xs, 2)
+                                        * (
+                                            tensorflow.math.pow(xs, 2)
+                                            * (
+                                                tensorflow.math.pow(xs, 2)
+                                                * (
+                                                    tensorflow.math.pow(xs, 2)
+                                                    * (
+                                                        tensorflow.math.pow(xs, 2)
+                                                        * (
+                                                            tensorflow.math.pow(xs, 2)
+                                                            * (
+                                                                tensorflow.math.pow(
+                                                                    xs, 2
+                                                                )
+                                                                * (
+                                                                    tensorflow.math.pow(
+                                                                        xs, 2
+                                                                    )
+                                                                    * (
+                                                                        tensorflow.math.pow(
+                                                                            xs, 2
+                                                                        )
+                                                                        * (
+                                                                            tensorflow.math.pow(
+                                                                                xs, 2
+                                                                            )
+                                                                            * (
+                                                                                tensorflow.math.pow(
+                                                                                    xs,
+                                                                                    2,
+                                                                                )
+                                                                                * (
+                                                                                    tensorflow.math.pow(
+                                                                                        xs,
+                                                                                        2,
+                                                                                    )
+                                                                                    * (
+                                                                                        tensorflow.math.pow(
+                                                                                            xs,
+                                                                                            2,
+                                                                                        )
+                                                                                        * (
+                                                                                            tensorflow.math.pow(
+                                                                                                xs,
+                                                                                                2,
+                                                                                            )
+                                                                                            * (
+                                                                                                tensorflow.math.pow(
+                                                                                                    xs,
+                                                                                                    2,
+                                                                                                )
+                                                                                                * (
+                                                                                                    tensorflow.math.pow(
+                                                                                                        xs,
+                                                                                                        2,
+                                                                                                    )
+                                                                                                    * (
+                                                                                                        tensorflow.math.pow(
+                                                                                                            xs,
+                                                                                                            2,
+                                                                                                        )
+                                                                                                        * (
+                                                                                                            tensorflow.math.pow(
+                                                                                                                xs,
+                                                                                                                2,
+                                                                                                            )
+                                                                                                            * (
+                                                                                                                tensorflow.math.pow(
+                                                                                                                    xs,
+                                                                                                                    2,
+                                                                                                                )
+                                                                                                                * (
+                                                                                                                    0.017543859649122807
+                                                                                                                    * tensorflow.math.pow(
+                                                                                                                        xs,
+                                                                                                                        2,
+                                                                                                                    )
+                                                                                                                    + 0.018181818181818182
+                                                                                                                )
+                                                                                                                + 0.018867924528301887
+                                                                                                            )
+                                                                                                            + 0.019607843137254902
+                                                                                                        )
+                                                                                                        + 0.020408163265306122
+                                                                                                    )
+                                                                                                    + 0.021276595744680851
+                                                                                                )
+                                                                                                + 0.022222222222222222
+                                                                                            )
+                                                                                            + 0.023255813953488372
+                                                                                        )
+                                                                                        + 0.024390243902439024
+                                                                                    )
+                                                                                    + 0.025641025641025641
+                                                                                )
+                                                                                + 0.027027027027027027
+                                                                            )
+                                                                            + 0.028571428571428571
+                                                                        )
+                                                                        + 0.030303030303030303
+                                                                    )
+                                                                    + 0.032258064516129032
+                                                                )
+                                                                + 0.034482758620689655
+                                                            )
+                                                            + 0.037037037037037037
+                                                        )
+                                                        + 0.04
+                                                    )
+                                                    + 0.043478260869565217
+                                                )
+                                                + 0.047619047619047619
+                                            )
+                                            + 0.052631578947368421
+                                        )
+                                        + 0.058823529411764706
+                                    )
+                                    + 0.066666666666666667
+                                )
+                                + 0.076923076923076923
+                            )
+                            + 0.090909090909090909
+                        )
+                        + 0.11111111111111111
+                    )
+                    + 0.14285714285714286
+                )
+                + 0.2
+            )
+            + 0.33333333333333333
+        ),
+        (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 2),
+    )
     return value
 
 
@@ -53,128 +205,130 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=Fals
                 "cross_entropy_continuous_bernoulli_normal: sigma2 must be positive"
             )
     value = (
-        mu2
-        * probs1
-        / _diff_ratio(
-            2
-            * probs1
-            * tensorflow.math.pow(sigma2, 2)
-            * tensorflow.math.atanh(
-                _diff_ratio(
-                    2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                )
-            ),
-            tensorflow.math.pow(sigma2, 2)
-            * tensorflow.math.atanh(
-                _diff_ratio(
-                    2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                )
-            ),
-            tensorflow.math.log(probs1) + 0.69314718055994531,
-        )
-        - mu2
-        * probs1
-        / _diff_ratio(
-            2 * probs1 * tensorflow.math.pow(sigma2, 2),
-            tensorflow.math.pow(sigma2, 2),
-            tensorflow.math.log(probs1) + 0.69314718055994531,
-        )
-        - mu2
-        / _diff_ratio(
-            4
-            * probs1
-            * tensorflow.math.pow(sigma2, 2)
-            * tensorflow.math.atanh(
-                _diff_ratio(
-                    2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                )
-            ),
-            2
-            * tensorflow.math.pow(sigma2, 2)
-            * tensorflow.math.atanh(
-                _diff_ratio(
-                    2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                )
-            ),
-            tensorflow.math.log(probs1) + 0.69314718055994531,
-        )
-        + probs1
-        / _diff_ratio(
-            4
-            * probs1
-            * tensorflow.math.pow(sigma2, 2)
-            * tensorflow.math.pow(
-                tensorflow.math.atanh(
-                    _diff_ratio(
-                        2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                    )
-                ),
-                2,
-            ),
-            2
-            * tensorflow.math.pow(sigma2, 2)
-            * tensorflow.math.pow(
-                tensorflow.math.atanh(
-                    _diff_ratio(
-                        2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                    )
-                ),
-                2,
-            ),
-            tensorflow.math.log(probs1) + 0.69314718055994531,
-        )
-        - probs1
-        / _diff_ratio(
-            4
-            * probs1
-            * tensorflow.math.pow(sigma2, 2)
-            * tensorflow.math.atanh(
-                _diff_ratio(
-                    2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                )
-            ),
-            2
-            * tensorflow.math.pow(sigma2, 2)
-            * tensorflow.math.atanh(
-                _diff_ratio(
-                    2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                )
-            ),
-            tensorflow.math.log(probs1) + 0.69314718055994531,
-        )
-        + probs1
-        / _diff_ratio(
-            4 * probs1 * tensorflow.math.pow(sigma2, 2),
-            2 * tensorflow.math.pow(sigma2, 2),
-            tensorflow.math.log(probs1) + 0.69314718055994531,
-        )
-        + tensorflow.math.log(sigma2)
+        tensorflow.math.log(sigma2)
         + 0.91893853320467274
-        + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2)
-        - 1
-        / _diff_ratio(
-            8
-            * probs1
-            * tensorflow.math.pow(sigma2, 2)
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        + 0.5
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        * tensorflow.math.pow(mu2 / sigma2, 2)
+        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        + 1.8378770664093455
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        + _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        * tensorflow.math.pow(mu2 / sigma2, 2)
+        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        + 0.91893853320467274
+        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        + 0.5
+        * tensorflow.math.pow(mu2 / sigma2, 2)
+        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        - 0.5
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        * mu2
+        / sigma2
+        / (
+            sigma2
             * tensorflow.math.pow(
-                tensorflow.math.atanh(
-                    _diff_ratio(
-                        2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                    )
-                ),
-                2,
-            ),
-            4
-            * tensorflow.math.pow(sigma2, 2)
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+        )
+        - 0.5
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * (2 * probs1 - 1)
+        * mu2
+        / sigma2
+        / (
+            sigma2
             * tensorflow.math.pow(
-                tensorflow.math.atanh(
-                    _diff_ratio(
-                        2 * probs1, 1, tensorflow.math.log(probs1) + 0.69314718055994531
-                    )
-                ),
-                2,
-            ),
-            tensorflow.math.log(probs1) + 0.69314718055994531,
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+        )
+        - _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        * mu2
+        / sigma2
+        / (
+            tensorflow.math.pow(
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+            * sigma2
+        )
+        - 0.5
+        * _atanh_excess((2 * probs1 - 1))
+        * mu2
+        / sigma2
+        / (
+            sigma2
+            * tensorflow.math.pow(
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+        )
+        - 0.5
+        * mu2
+        / sigma2
+        / (
+            sigma2
+            * tensorflow.math.pow(
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+        )
+        + 0.25
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / (
+            tensorflow.math.pow(sigma2, 2)
+            * tensorflow.math.pow(
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+        )
+        + 0.25
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * (2 * probs1 - 1)
+        / (
+            tensorflow.math.pow(sigma2, 2)
+            * tensorflow.math.pow(
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+        )
+        + 0.5
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        / (
+            tensorflow.math.pow(sigma2, 2)
+            * tensorflow.math.pow(
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+        )
+        + 0.25
+        * _atanh_excess((2 * probs1 - 1))
+        / (
+            tensorflow.math.pow(sigma2, 2)
+            * tensorflow.math.pow(
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+        )
+        - 0.25
+        * _atanh_excess((2 * probs1 - 1))
+        / (
+            tensorflow.math.pow(sigma2, 2)
+            * tensorflow.math.pow(
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
+            * (2 * probs1 - 1)
+        )
+        + 0.25
+        / (
+            tensorflow.math.pow(sigma2, 2)
+            * tensorflow.math.pow(
+                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+            )
         )
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -11,13 +11,159 @@ import torch
 __all__ = ["cross_entropy_continuous_bernoulli_continuous_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+def _atanh_excess(x):
+    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    1/2, the difference beyond (where it keeps all but 4 bits).
     """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
+    near = torch.lt(torch.abs(x), 1 / 2)
+    xs = torch.where(near, x, 0)
+    xf = torch.where(near, 3 / 4, x)
+    value = torch.where(
+        near,
+        xs
+        * (
+            torch.pow(xs, 2)
+            * (
+                torch.pow(xs, 2)
+                * (
+                    torch.pow(xs, 2)
+                    * (
+                        torch.pow(xs, 2)
+                        * (
+                            torch.pow(xs, 2)
+                            * (
+                                torch.pow(xs, 2)
+                                * (
+                                    torch.pow(xs, 2)
+                                    * (
+                                        torch.pow(xs, 2)
+                                        * (
+                                            torch.pow(xs, 2)
+                                            * (
+                                                torch.pow(xs, 2)
+                                                * (
+                                                    torch.pow(xs, 2)
+                                                    * (
+                                                        torch.pow(xs, 2)
+                                                        * (
+                                                            torch.pow(xs, 2)
+                                                            * (
+                                                                torch.pow(xs, 2)
+                                                                * (
+                                                                    torch.pow(xs, 2)
+                                                                    * (
+                                                                        torch.pow(xs, 2)
+                                                                        * (
+                                                                            torch.pow(
+                                                                                xs, 2
+                                                                            )
+                                                                            * (
+                                                                                torch.pow(
+                                                                                    xs,
+                                                                                    2,
+                                                                                )
+                                                                                * (
+                                                                                    torch.pow(
+                                                                                        xs,
+                                                                                        2,
+                                                                                    )
+                                                                                    * (
+                                                                                        torch.pow(
+                                                                                            xs,
+                                                                                            2,
+                                                                                        )
+                                                                                        * (
+                                                                                            torch.pow(
+                                                                                                xs,
+                                                                                                2,
+                                                                                            )
+                                                                                            * (
+                                                                                                torch.pow(
+                                                                                                    xs,
+                                                                                                    2,
+                                                                                                )
+                                                                                                * (
+                                                                                                    torch.pow(
+                                                                                                        xs,
+                                                                                                        2,
+                                                                                                    )
+                                                                                                    * (
+                                                                                                        torch.pow(
+                                                                                                            xs,
+                                                                                                            2,
+                                                                                                        )
+                                                                                                        * (
+                                                                                                            torch.pow(
+                                                                                                                xs,
+                                                                                                                2,
+                                                                                                            )
+                                                                                                            * (
+                                                                                                                torch.pow(
+                                                                                                                    xs,
+                                                                                                                    2,
+                                                                                                                )
+                                                                                                                * (
+                                                                                                                    0.017543859649122807
+                                                                                                                    * torch.pow(
+                                                                                                                        xs,
+                                                                                                                        2,
+                                                                                                                    )
+                                                                                                                    + 0.018181818181818182
+                                                                                                                )
+                                                                                                                + 0.018867924528301887
+                                                                                                            )
+                                                                                                            + 0.019607843137254902
+                                                                                                        )
+                                                                                                        + 0.020408163265306122
+                                                                                                    )
+                                                                                                    + 0.021276595744680851
+                                                                                                )
+                                                                                                + 0.022222222222222222
+                                                                                            )
+                                                                                            + 0.023255813953488372
+                                                                                        )
+                                                                                        + 0.024390243902439024
+                                                                                    )
+                                                                                    + 0.025641025641025641
+                                                                                )
+                                                                                + 0.027027027027027027
+                                                                            )
+                                                                            + 0.028571428571428571
+                                                                        )
+                                                                        + 0.030303030303030303
+                                                                    )
+                                                                    + 0.032258064516129032
+                                                                )
+                                                                + 0.034482758620689655
+                                                            )
+                                                            + 0.037037037037037037
+                                                        )
+                                                        + 0.04
+                                                    )
+                                                    + 0.043478260869565217
+                                                )
+                                                + 0.047619047619047619
+                                            )
+                                            + 0.052631578947368421
+                                        )
+                                        + 0.058823529411764706
+                                    )
+                                    + 0.066666666666666667
+                                )
+                                + 0.076923076923076923
+                            )
+                            + 0.090909090909090909
+                        )
+                        + 0.11111111111111111
+                    )
+                    + 0.14285714285714286
+                )
+                + 0.2
+            )
+            + 0.33333333333333333
+        ),
+        (-xf + torch.atanh(xf)) / torch.pow(xf, 2),
+    )
     return value
 
 
@@ -53,72 +199,11 @@ def _cross_entropy_continuous_bernoulli_continuous_bernoulli_terms(
     probs1, probs2, single
 ):
     return (
-        probs1
-        * torch.log(probs2)
-        / _diff_ratio(
-            2
-            * probs1
-            * torch.atanh(
-                _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-            ),
-            torch.atanh(
-                _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-            ),
-            torch.log(probs1) + 0.69314718055994531,
-        )
-        - probs1
-        * torch.log(probs2)
-        / _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-        - probs1
-        * torch.log(_diff_ratio(1, probs2, -torch.log(probs2)))
-        / _diff_ratio(
-            2
-            * probs1
-            * torch.atanh(
-                _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-            ),
-            torch.atanh(
-                _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-            ),
-            torch.log(probs1) + 0.69314718055994531,
-        )
-        + probs1
-        * torch.log(_diff_ratio(1, probs2, -torch.log(probs2)))
-        / _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-        - torch.log(probs2)
-        / _diff_ratio(
-            4
-            * probs1
-            * torch.atanh(
-                _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-            ),
-            2
-            * torch.atanh(
-                _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-            ),
-            torch.log(probs1) + 0.69314718055994531,
-        )
-        - torch.log(
-            -torch.atanh(
-                _diff_ratio(2 * probs2, 1, torch.log(probs2) + 0.69314718055994531)
-            )
-            / _diff_ratio(1, 2 * probs2, -torch.log(probs2) - 0.69314718055994531)
-        )
-        - torch.log(_diff_ratio(1, probs2, -torch.log(probs2)))
-        + torch.log(_diff_ratio(1, probs2, -torch.log(probs2)))
-        / _diff_ratio(
-            4
-            * probs1
-            * torch.atanh(
-                _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-            ),
-            2
-            * torch.atanh(
-                _diff_ratio(2 * probs1, 1, torch.log(probs1) + 0.69314718055994531)
-            ),
-            torch.log(probs1) + 0.69314718055994531,
-        )
-        - 0.69314718055994531
+        -torch.log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1))
+        - 0.5 * torch.log1p(-torch.pow((2 * probs2 - 1), 2))
+        - torch.atanh((2 * probs2 - 1))
+        * _atanh_excess((2 * probs1 - 1))
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1)
     )
 
 

@@ -1,0 +1,146 @@
+"""The continuous Bernoulli's closed forms without their removable singularity at probs = 1/2.
+
+Its mean p/(2p − 1) − 1/(2 atanh(2p − 1)) and log-normaliser log(atanh(2p − 1)/(2p − 1)) are 0/0 at p = 1/2 (the
+uniform distribution, a most ordinary input) and cancel near it: the derived closed forms give NaN there and lose
+half their digits at |p − 1/2| = 1e-4. With x = 2p − 1 and U(x) = (atanh(x) − x)/x² (odd, x/3 + x³/5 + …, with no
+cancellation: ``atanh_excess``), atanh(x) = x (1 + x U), and every coefficient of the closed form is a rational
+function of p and U in which the factors 2p − 1 cancel (``rewrite``); the log-normaliser is log1p(x U). A pair of
+logs a log p + b log(1 − p) becomes ((a + b)/2) log1p(−x²) − (a + b) log 2 + (a − b) atanh(x), which is small where
+the entropy is (near the uniform), instead of a difference of log 2's.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sympy import (
+    Abs, Add, Dummy, Float, Function, Mul, Piecewise, Rational, S, Symbol, atanh, cancel, default_sort_key, factor, log,
+)
+from sympy.codegen.cfunctions import log1p
+
+from derive.emit.helpers import Helper
+
+#: |x| below which U is summed by its series Σ_{k>=1} x^(2k−1)/(2k+1) (the next term is below 2**-57 of the sum)
+RADIUS = Rational(1, 2)
+TERMS = 28
+
+
+class centred(Function):
+    """2p − 1 from p, printed as such: exact for p >= 1/4, and opaque to the stable pass (which would compute it
+    as expm1(log 2p), losing the digits that matter near p = 1/2)."""
+
+    nargs = 1
+
+
+class atanh_excess(Function):
+    """(atanh(x) − x)/x² for |x| < 1, printed as a call of ``_atanh_excess``."""
+
+    nargs = 1
+
+
+def rewrite(expr, tidy=factor, only=None):
+    """``expr`` with every atanh(2p − 1) of a probability p written through ``atanh_excess`` (see the module
+    docstring); unchanged when it has none. ``tidy`` (``factor``; ``cancel`` is faster on large expressions)
+    finishes each cancelled coefficient; ``only`` (symbols) limits the rewrite to those probabilities.
+
+    The work is done in x = 2p − 1 (p = (1 + x)/2), which the result keeps as one factor, ``centred(p)``:
+    expanded, x U = 2p U − U would cancel near p = 1/2; logs of p and 1 − p stay so."""
+    found = {_probability(a.args[0]) for a in expr.atoms(atanh)} - {None}
+    probabilities = sorted((p for p in found if only is None or p in only), key=str)
+    if not probabilities:
+        return expr
+    xs = {p: Dummy(f"x_{p}", real=True) for p in probabilities}
+    expr = expr.xreplace({p: (1 + x) / 2 for p, x in xs.items()})
+    for x in xs.values():
+        a, u = atanh(x), atanh_excess(x)
+        expr = expr.replace(lambda e: isinstance(e, log) and e.args[0].has(a), lambda e: _log(e, a, x, u))
+        expr = expr.xreplace({a: x * (1 + x * u)})
+    expr = _collect(expr, tidy)
+    for x in xs.values():
+        expr = _pair_logs(expr, x)
+    back = {}
+    for p, x in xs.items():
+        back.update({log((1 + x) / 2): log(p), log((1 - x) / 2): log(1 - p)})
+    expr = expr.xreplace(back)
+    return expr.xreplace({x: centred(p) for p, x in xs.items()})
+
+
+def _probability(x):
+    """p when ``x`` is 2p − 1 for a symbol p, else None."""
+    p = [s for s in x.free_symbols]
+    if len(p) == 1 and cancel(x - (2 * p[0] - 1)) == 0:
+        return p[0]
+    return None
+
+
+def _log(e, a, x, u):
+    """log(c · atanh(x)/x) = log1p(x U) + log(c) for a factor c free of atanh(x); other logs unchanged."""
+    c = cancel(e.args[0] * x / a)
+    if c.has(a) or not c.is_positive:
+        return e
+    return log1p(x * u) + log(c)
+
+
+def _collect(expr, tidy):
+    """Σ coefficient · atom, the coefficients (rational in the probabilities and U) cancelled: the 1/(2p − 1) of
+    the mean and the log-normaliser go."""
+    groups: dict = {}
+    plain = {u: Dummy() for u in expr.atoms(atanh_excess)}  # U counts as a variable of the rational functions
+    for term in Add.make_args(expr.expand()):
+        factors = Mul.make_args(term)
+        rational = [f.xreplace(plain).is_rational_function() is True for f in factors]
+        key = Mul(*(f for f, r in zip(factors, rational) if not r))
+        groups[key] = groups.get(key, S.Zero) + Mul(*(f for f, r in zip(factors, rational) if r))
+    return Add(*(tidy(cancel(c)) * k for k, c in sorted(groups.items(), key=lambda kc: default_sort_key(kc[0]))))
+
+
+def _pair_logs(expr, x):
+    """a log p + b log(1 − p) → ((a + b)/2) (log1p(−x²) − 2 log 2) + (a − b) atanh(x), p = (1 + x)/2."""
+    lp, lq = log((1 + x) / 2), log((1 - x) / 2)
+    a, b, rest = S.Zero, S.Zero, []
+    for term in Add.make_args(expr):
+        c, dep = term.as_independent(lp, lq, as_Add=False)
+        if dep == lp:
+            a += c
+        elif dep == lq:
+            b += c
+        else:
+            rest.append(term)
+    if a == 0 or b == 0:
+        return expr
+    return Add(*rest) + cancel((a + b) / 2) * (log1p(-x**2) - 2 * log(2)) + cancel(a - b) * atanh(x)
+
+
+def _series(t):
+    """Σ_{k=1}^{TERMS} t^(k−1)/(2k+1), Horner, 17-digit coefficients."""
+    series = Float(Rational(1, 2 * TERMS + 1), 17)
+    for k in range(TERMS - 1, 0, -1):
+        series = series * t + Float(Rational(1, 2 * k + 1), 17)
+    return series
+
+
+def _atanh_excess(printer) -> Helper:
+    x, xs, xf = (Symbol(n, real=True) for n in ("x", "xs", "xf"))
+    near = Symbol("near")
+    return Helper(
+        "_atanh_excess", ("x",),
+        f"(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**{2 * TERMS - 1}) where "
+        f"|x| < {RADIUS}, the difference beyond (where it keeps all but 4 bits).",
+        (
+            ("near", printer.doprint(Abs(x) < RADIUS)),
+            ("xs", printer.doprint(Piecewise((x, near), (0, True)))),
+            ("xf", printer.doprint(Piecewise((Rational(3, 4), near), (x, True)))),  # any |x| >= RADIUS, < 1
+            ("value", printer.doprint(Piecewise((xs * _series(xs**2), near),
+                                                ((atanh(xf) - xf) / xf**2, True)))),
+        ),
+    )
+
+
+def helpers_for(expr, printer) -> list[Helper]:
+    """``_atanh_excess`` when ``expr`` calls it, printed for ``printer``'s target."""
+    return [_printed(type(printer))] if expr.has(atanh_excess) else []
+
+
+@lru_cache(maxsize=None)
+def _printed(printer_class) -> Helper:
+    return _atanh_excess(printer_class({"fully_qualified_modules": True}))

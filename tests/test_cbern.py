@@ -1,0 +1,53 @@
+"""The continuous Bernoulli near probs = 1/2 (the uniform distribution): its closed forms are 0/0 there and cancel
+nearby; the emitted code goes through atanh_excess (derive.emit.cbern). References: mpmath quadrature of the
+definition at 40 digits, independent of the closed form."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+from generated import function
+
+from derive.emit.cbern import atanh_excess, centred, rewrite
+
+
+def _density(p):
+    p = mpmath.mpf(p)
+    c = 2 if p == mpmath.mpf(1) / 2 else 2 * mpmath.atanh(1 - 2 * p) / (1 - 2 * p)
+    return lambda z: c * p**z * (1 - p) ** (1 - z)
+
+
+def _cross_entropy(p1, p2):
+    with mpmath.workdps(40):
+        q, p = _density(p1), _density(p2)
+        return -mpmath.quad(lambda z: q(z) * mpmath.log(p(z)), [0, 1])
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e-9, -1e-6, 1e-3, -0.02, 0.2])
+def test_entropy_and_cross_entropy_near_one_half(offset):
+    entropy = function("entropy-continuous-bernoulli")
+    cross = function("cross-entropy-continuous-bernoulli-continuous-bernoulli")
+    p = 0.5 + offset
+    for got, truth in ((entropy(p), _cross_entropy(p, p)), (cross(0.3, p), _cross_entropy(0.3, p)),
+                       (cross(p, 0.7), _cross_entropy(p, 0.7))):
+        got = float(got)
+        assert np.isfinite(got)
+        assert abs(got - truth) <= 1e-13 * abs(truth) + 1e-40, (p, got, truth)  # 1e-40: quadrature's 0
+
+
+def test_rewrite_removes_the_pole_and_keeps_the_value():
+    from sympy import Rational, Symbol, atanh, log, zoo
+
+    p = Symbol("p", positive=True)
+    x = 2 * p - 1
+    original = (p / x - 1 / (2 * atanh(x))) * log(p) + log(atanh(x) / x)  # the mean is 0/0 at p = 1/2
+    r = rewrite(original)
+    assert r.has(atanh_excess, centred)
+    at_half = r.xreplace({centred(p): 0, p: Rational(1, 2)}).replace(lambda e: isinstance(e, atanh_excess),
+                                                                      lambda e: Rational(1, 3))
+    assert at_half.is_finite and not at_half.has(zoo)
+    back = r.replace(lambda e: isinstance(e, centred), lambda e: 2 * e.args[0] - 1)
+    back = back.replace(lambda e: isinstance(e, atanh_excess), lambda e: (atanh(e.args[0]) - e.args[0]) / e.args[0] ** 2)
+    for value in (Rational(1, 10), Rational(37, 100), Rational(4, 5)):
+        assert abs((back - original).subs(p, value).evalf(30)) < 1e-25
