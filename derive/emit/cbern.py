@@ -38,15 +38,13 @@ class atanh_excess(Function):
     nargs = 1
 
 
-def rewrite(expr, tidy=factor, only=None):
+def rewrite(expr):
     """``expr`` with every atanh(2p − 1) of a probability p written through ``atanh_excess`` (see the module
-    docstring); unchanged when it has none. ``tidy`` (``factor``; ``cancel`` is faster on large expressions)
-    finishes each cancelled coefficient; ``only`` (symbols) limits the rewrite to those probabilities.
+    docstring); unchanged when it has none.
 
     The work is done in x = 2p − 1 (p = (1 + x)/2), which the result keeps as one factor, ``centred(p)``:
     expanded, x U = 2p U − U would cancel near p = 1/2; logs of p and 1 − p stay so."""
-    found = {_probability(a.args[0]) for a in expr.atoms(atanh)} - {None}
-    probabilities = sorted((p for p in found if only is None or p in only), key=str)
+    probabilities = sorted({_probability(a.args[0]) for a in expr.atoms(atanh)} - {None}, key=str)
     if not probabilities:
         return expr
     xs = {p: Dummy(f"x_{p}", real=True) for p in probabilities}
@@ -55,7 +53,7 @@ def rewrite(expr, tidy=factor, only=None):
         a, u = atanh(x), atanh_excess(x)
         expr = expr.replace(lambda e: isinstance(e, log) and e.args[0].has(a), lambda e: _log(e, a, x, u))
         expr = expr.xreplace({a: x * (1 + x * u)})
-    expr = _collect(expr, tidy)
+    expr = _collect(expr)
     for x in xs.values():
         expr = _pair_logs(expr, x)
     back = {}
@@ -67,7 +65,7 @@ def rewrite(expr, tidy=factor, only=None):
 
 def _probability(x):
     """p when ``x`` is 2p − 1 for a symbol p, else None."""
-    p = [s for s in x.free_symbols]
+    p = list(x.free_symbols)
     if len(p) == 1 and cancel(x - (2 * p[0] - 1)) == 0:
         return p[0]
     return None
@@ -81,7 +79,7 @@ def _log(e, a, x, u):
     return log1p(x * u) + log(c)
 
 
-def _collect(expr, tidy):
+def _collect(expr):
     """Σ coefficient · atom, the coefficients (rational in the probabilities and U) cancelled: the 1/(2p − 1) of
     the mean and the log-normaliser go."""
     groups: dict = {}
@@ -91,7 +89,7 @@ def _collect(expr, tidy):
         rational = [f.xreplace(plain).is_rational_function() is True for f in factors]
         key = Mul(*(f for f, r in zip(factors, rational) if not r))
         groups[key] = groups.get(key, S.Zero) + Mul(*(f for f, r in zip(factors, rational) if r))
-    return Add(*(tidy(cancel(c)) * k for k, c in sorted(groups.items(), key=lambda kc: default_sort_key(kc[0]))))
+    return Add(*(factor(cancel(c)) * k for k, c in sorted(groups.items(), key=lambda kc: default_sort_key(kc[0]))))
 
 
 def _pair_logs(expr, x):
