@@ -129,9 +129,8 @@ class Evaluator:
             return undefined
         with mpmath.workdps(3 * self.dps):
             h = mpmath.mpf(10) ** -self.dps
-            sides = []
+            moved, sides = [_mp(point[s]) for s in self.params], []
             for sign in (1, -1):
-                moved = [_mp(point[s]) for s in self.params]
                 try:
                     sides.append(self._cache[expr](*(v * (1 + sign * h) if v else sign * h for v in moved)))
                 except (ArithmeticError, ValueError, TypeError):
@@ -172,7 +171,7 @@ def same(a, b, digits: int = DIGITS) -> bool:
         return a == b
     if mpmath.isnan(a) or mpmath.isnan(b):
         return False
-    return abs(a - b) <= mpmath.mpf(10) ** (-digits) * max(1, abs(a), abs(b))
+    return numeric.close(a, b, digits)
 
 
 def show_number(value, digits: int = 20) -> str:

@@ -39,7 +39,7 @@ from derive.audit.extract import Equality
 from derive.audit.latex import parse
 from derive.audit.resolve import Resolver, functionals
 from derive.lemmas import expectation
-from derive.numeric import CONDITION, evaluate, parameters_of, random_point, rng_for
+from derive.numeric import CONDITION, close, evaluate, parameters_of, random_point, rng_for
 from derive.prove import DerivationError
 from derive.symbols import z
 
@@ -166,7 +166,7 @@ def numeric(a: Expr, b: Expr, ctx: Context, hints: dict, label: str) -> tuple[st
         except (ValueError, TypeError, ZeroDivisionError, ArithmeticError) as err:
             errors.append(str(err).splitlines()[0][:120])
             continue
-        if abs(left - right) > mpmath.mpf(10) ** (-DIGITS) * max(1, abs(left), abs(right)):
+        if not close(left, right, DIGITS):
             return "false", (f"at {_fmt_point(point)}: left side = {mpmath.nstr(left, 12)}, "
                              f"right side = {mpmath.nstr(right, 12)}")
         checked.append(point)

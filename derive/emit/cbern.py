@@ -11,8 +11,6 @@ the entropy is (near the uniform), instead of a difference of log 2's.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sympy import (
     Abs, Add, Dummy, Float, Function, Mul, Piecewise, Rational, S, Symbol, atanh, cancel, default_sort_key, factor, log,
 )
@@ -134,11 +132,5 @@ def _atanh_excess(printer) -> Helper:
     )
 
 
-def helpers_for(expr, printer) -> list[Helper]:
-    """``_atanh_excess`` when ``expr`` calls it, printed for ``printer``'s target."""
-    return [_printed(type(printer))] if expr.has(atanh_excess) else []
-
-
-@lru_cache(maxsize=None)
-def _printed(printer_class) -> Helper:
-    return _atanh_excess(printer_class({"fully_qualified_modules": True}))
+#: (function, helper maker) for ``derive.emit.helpers.helpers_for``
+HELPERS = ((atanh_excess, _atanh_excess),)

@@ -113,8 +113,8 @@ def helpers_for(expr, printer) -> list[Helper]:
     curvatures = sorted({type(c) for c in expr.atoms(curvature)}, key=lambda c: c.pair)
     near = [_curvature(c, printer) for c in curvatures]
     expr = Add(expr, *(c.body for c in curvatures))
-    return [_printed(make, type(printer)) for func, make in _HELPERS if expr.has(func)] + \
-        bregman.helpers_for(expr, printer) + cbern.helpers_for(expr, printer) + near
+    return [_printed(make, type(printer)) for func, make in (*_HELPERS, *cbern.HELPERS) if expr.has(func)] + \
+        bregman.helpers_for(expr, printer) + near
 
 
 def _curvature(c, printer) -> Helper:

@@ -27,6 +27,7 @@ is used.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Callable, NamedTuple
 
 from sympy import Abs, And, Dummy, Float, Function, Piecewise, S, Symbol, diff, exp, polygamma, sign, simplify
 from sympy.codegen.cfunctions import log1p
@@ -75,18 +76,27 @@ def pair_parameters(name: str):
     return None
 
 
+class Coordinate(NamedTuple):
+    """How one parameter moves along the path: ``kind`` (log, logit or real), θ = T(w)'s derivatives T' and T'' as
+    functions of θ, and ``d`` = w2 − w1 in q's and p's parameters, computed without cancellation."""
+
+    kind: str
+    T1: Callable
+    T2: Callable
+    d: object
+
+
 def _coordinates(theta1, theta2, domains):
-    """Per parameter: (its kind, T', T'' as functions of θ, d = w2 − w1 without cancellation); None when a
-    parameter has no path (a count)."""
+    """A Coordinate per parameter; None when a parameter has no path (a count)."""
     out = []
     for a, b, dom in zip(theta1, theta2, domains):
         if dom == "positive":  # w = log θ
-            out.append(("log", lambda t: t, lambda t: t, log_ratio(b, a)))
+            out.append(Coordinate("log", lambda t: t, lambda t: t, log_ratio(b, a)))
         elif dom == "unit":  # w = logit θ: log(b/a) − log((1 − b)/(1 − a)), both from the exact difference b − a
-            out.append(("logit", lambda t: t * (1 - t), lambda t: t * (1 - t) * (1 - 2 * t),
-                        log1p((b - a) / a) - log1p((a - b) / (1 - a))))
+            out.append(Coordinate("logit", lambda t: t * (1 - t), lambda t: t * (1 - t) * (1 - 2 * t),
+                                  log1p((b - a) / a) - log1p((a - b) / (1 - a))))
         elif dom == "real":
-            out.append(("real", lambda t: S.One, lambda t: S.Zero, b - a))
+            out.append(Coordinate("real", lambda t: S.One, lambda t: S.Zero, b - a))
         else:
             return None
     return out
@@ -96,14 +106,14 @@ def _window(F, theta1, coordinates):
     """The condition under which the quadrature form is used: |d| <= SPAN in log and logit coordinates; a real
     parameter within NEAR of the family's scale (``near_scale``: the uniform's width), else of its one positive
     parameter (None when there is none)."""
-    positive = [t for t, c in zip(theta1, coordinates) if c[0] != "real"]
+    positive = [t for t, c in zip(theta1, coordinates) if c.kind != "real"]
     scale = F(*theta1).near_scale() if hasattr(F, "near_scale") else positive[0] if len(positive) == 1 else None
     conditions = []
-    for (kind, _, _, d) in coordinates:
-        if kind != "real":
-            conditions.append(Abs(d) <= SPAN)
+    for c in coordinates:
+        if c.kind != "real":
+            conditions.append(Abs(c.d) <= SPAN)
         elif scale is not None:
-            conditions.append(Abs(d) <= NEAR * scale)
+            conditions.append(Abs(c.d) <= NEAR * scale)
         else:
             return None
     return And(*conditions)
@@ -141,8 +151,8 @@ def near_form(name: str):
     at_p = {sg: sign(a.args[0]) for a, sg in signs.items()}
     n = len(theta2)
     gradient = [diff(ce, t2) for t2 in theta2]
-    first = sum((simplify(g.xreplace(dict(zip(theta2, theta1)))) * T1(a) * d
-                 for g, a, (_, T1, _, d) in zip(gradient, theta1, coordinates)), S.Zero)
+    first = sum((simplify(g.xreplace(dict(zip(theta2, theta1)))) * c.T1(a) * c.d
+                 for g, a, c in zip(gradient, theta1, coordinates)), S.Zero)
     # in the helper: d_<name> (w2 − w1, an argument), <name> = θ(s), rest_<name> = 1 − θ(s) (logit coordinates)
     s = Symbol("s", positive=True)
     base = [b for b, _, _ in F.parameters]
@@ -151,26 +161,25 @@ def near_form(name: str):
     rest = [Symbol(f"rest_{b}", positive=True) for b in base]
     # in the helper, whose arguments are θ1 and d, a real θ2 is θ1 + d
     along = {sg: sg_p.xreplace({t2: t1 + di for t1, t2, di, c in zip(theta1, theta2, d, coordinates)
-                                if c[0] == "real"}) for sg, sg_p in at_p.items()}
+                                if c.kind == "real"}) for sg, sg_p in at_p.items()}
     if any(v.has(*theta2) for v in along.values()):
         return None
-    T1 = [c[1](t) for c, t in zip(coordinates, theta2)]
-    T2 = [c[2](t) for c, t in zip(coordinates, theta2)]
+    T1 = [c.T1(t) for c, t in zip(coordinates, theta2)]
+    T2 = [c.T2(t) for c, t in zip(coordinates, theta2)]
     quadratic = sum((diff(gradient[i], theta2[j]) * T1[i] * T1[j] * d[i] * d[j] * (1 if i == j else 2)
                      for i in range(n) for j in range(i, n)), S.Zero)  # the Hessian is symmetric
     quadratic += sum((g * t2 * d[i] ** 2 for i, (g, t2) in enumerate(zip(gradient, T2))), S.Zero)
     body = (1 - s) * quadratic.xreplace(dict(zip(theta2, moving)))
-    body = body.xreplace({1 - m: r for m, r, c in zip(moving, rest, coordinates) if c[0] == "logit"})
-    body = body.xreplace({m - 1: -r for m, r, c in zip(moving, rest, coordinates) if c[0] == "logit"})
+    logit = [(m, r) for m, r, c in zip(moving, rest, coordinates) if c.kind == "logit"]
+    body = body.xreplace({1 - m: r for m, r in logit}).xreplace({m - 1: -r for m, r in logit})
     # psi'(x) = 1/x + (psi'(x) - 1/x): the excess by a sum of positive terms (derive.emit.bregman), a few ulp on
     # every target (torch's polygamma(1, x) is off by up to 4e6 ulp)
     body = body.replace(lambda e: isinstance(e, polygamma) and e.args[0] == 1,
                         lambda e: 1 / e.args[1] + trigamma_excess(e.args[1]))
     assignments = tuple(a for c, t1, di, m, r in zip(coordinates, theta1, d, moving, rest)
-                        for a in _moving(c[0], t1, di, s, m, r))
+                        for a in _moving(c.kind, t1, di, s, m, r))
     at_node = _curvature(name, (s, *theta1, *d), assignments, body.xreplace(along))
-    differences = [c[3] for c in coordinates]
-    remainder = sum((w * at_node(node, *theta1, *differences) for node, w in _nodes()), S.Zero)
+    remainder = sum((w * at_node(node, *theta1, *(c.d for c in coordinates)) for node, w in _nodes()), S.Zero)
     return first.xreplace(at_p) + remainder, window
 
 
