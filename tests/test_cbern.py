@@ -7,7 +7,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
-from generated import function
+from generated import function, load
 
 from derive.emit.cbern import atanh_excess, centred, rewrite
 
@@ -51,3 +51,45 @@ def test_rewrite_removes_the_pole_and_keeps_the_value():
     back = back.replace(lambda e: isinstance(e, atanh_excess), lambda e: (atanh(e.args[0]) - e.args[0]) / e.args[0] ** 2)
     for value in (Rational(1, 10), Rational(37, 100), Rational(4, 5)):
         assert abs((back - original).subs(p, value).evalf(30)) < 1e-25
+
+
+def _kl(p1, p2):
+    with mpmath.workdps(40):
+        q, p = _density(p1), _density(p2)
+        return mpmath.quad(lambda z: q(z) * (mpmath.log(q(z)) - mpmath.log(p(z))), [0, 1])
+
+
+@pytest.mark.parametrize("p1, p2", [(0.5, 0.6), (0.5, 0.5 + 1e-9), (0.4999, 0.5), (0.3, 0.7), (0.5, 0.02),
+                                    (0.42, 0.562), (0.702, 0.885), (0.415, 0.985), (0.05, 0.95)])
+def test_kl_near_and_across_one_half(p1, p2):
+    """The KL's near-diagonal form integrates the variance at the natural parameter (finite at p = 1/2, where the
+    derived Hessian is 0/0): KL(0.5, 0.6) was NaN, and (0.702, 0.885) lost 20 ulp in the closed form."""
+    got = float(function("kl-continuous-bernoulli-continuous-bernoulli")(p1, p2))
+    truth = _kl(p1, p2)
+    assert np.isfinite(got)
+    assert abs(got - truth) <= 8 * np.spacing(float(truth)), (p1, p2, got, truth)
+
+
+def test_variance_helper_matches_its_definition():
+    variance = load("kl-continuous-bernoulli-continuous-bernoulli", "numpy", None)._cb_variance
+    etas = np.array([0.0, 1e-8, 0.3, -1.7, 2.999, 3.0, -3.001, 7.5, -40.0])
+    with mpmath.workdps(40):
+        truth = [mpmath.mpf(1) / 12 if e == 0 else 1 / mpmath.mpf(e) ** 2 - 1 / (4 * mpmath.sinh(mpmath.mpf(e) / 2) ** 2)
+                 for e in etas]
+    got = variance(etas)
+    for e, g, t in zip(etas, got, truth):
+        assert abs(g - t) <= 4 * np.spacing(float(t)), (e, g, t)
+
+
+def test_a_wrong_closed_form_curvature_is_refused(monkeypatch):
+    """The near form checks the family's closed-form curvature against the derived Hessian before using it."""
+    from derive.emit import cbern, near_diagonal
+
+    wrong = (lambda p1, d, s: 2 * cbern.near_body(p1, d, s), cbern.NEAR_SPAN)
+    monkeypatch.setitem(near_diagonal._EXACT, "continuous-bernoulli", wrong)
+    near_diagonal.near_form.cache_clear()
+    try:
+        with pytest.raises(AssertionError, match="differs from the derived one"):
+            near_diagonal.near_form("kl-continuous-bernoulli-continuous-bernoulli")
+    finally:
+        near_diagonal.near_form.cache_clear()

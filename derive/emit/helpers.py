@@ -108,13 +108,24 @@ def helpers_for(expr, printer) -> list[Helper]:
     ones of ``derive.emit.bregman``: ψ′(x) − 1/x in a self-pair's near-diagonal form, whose curvature helper is
     printed here by ``printer`` itself, so that the module imports what its body uses)."""
     from derive.emit import bregman, cbern
-    from derive.emit.near_diagonal import curvature
+    from derive.emit.near_diagonal import curvature, remainder
 
+    remainders = sorted({type(r) for r in expr.atoms(remainder)}, key=lambda r: r.pair)
+    expr = Add(expr, *(r.body for r in remainders))
     curvatures = sorted({type(c) for c in expr.atoms(curvature)}, key=lambda c: c.pair)
-    near = [_curvature(c, printer) for c in curvatures]
+    near = [_remainder(r, printer) for r in remainders] + [_curvature(c, printer) for c in curvatures]
     expr = Add(expr, *(c.body for c in curvatures))
     return [_printed(make, type(printer)) for func, make in (*_HELPERS, *cbern.HELPERS) if expr.has(func)] + \
         bregman.helpers_for(expr, printer) + near
+
+
+def _remainder(r, printer) -> Helper:
+    return Helper(
+        "_remainder", tuple(map(str, r.parameters)),
+        "The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...), "
+        "by Gauss-Legendre.",
+        (("value", printer.doprint(r.body)),),
+    )
 
 
 def _curvature(c, printer) -> Helper:

@@ -71,8 +71,14 @@ class _StableMixin:
     def _print_atanh_excess(self, expr):
         return "_atanh_excess(%s)" % self._print(expr.args[0])
 
+    def _print_natural_variance(self, expr):
+        return "_cb_variance(%s)" % self._print(expr.args[0])
+
     def _print_curvature(self, expr):
         return "_curvature(%s)" % ", ".join(self._print(a) for a in expr.args)
+
+    def _print_remainder(self, expr):
+        return "_remainder(%s)" % ", ".join(self._print(a) for a in expr.args)
 
     def _print_log_ratio(self, expr):
         return self._helper_call("_log_ratio", expr, like_arrays=True)

@@ -25,6 +25,47 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _remainder(loc1, scale1, d_loc, d_scale):
+    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
+    by Gauss-Legendre.
+    """
+    value = (
+        0.013576229705877047426
+        * _curvature(0.0052995325041750337019, loc1, scale1, d_loc, d_scale)
+        + 0.031126761969323946431
+        * _curvature(0.027712488463383711961, loc1, scale1, d_loc, d_scale)
+        + 0.047579255841246392405
+        * _curvature(0.06718439880608412806, loc1, scale1, d_loc, d_scale)
+        + 0.062314485627766936026
+        * _curvature(0.12229779582249848305, loc1, scale1, d_loc, d_scale)
+        + 0.074797994408288366041
+        * _curvature(0.19106187779867812578, loc1, scale1, d_loc, d_scale)
+        + 0.084578259697501269095
+        * _curvature(0.27099161117138630683, loc1, scale1, d_loc, d_scale)
+        + 0.091301707522461794433
+        * _curvature(0.35919822461037054338, loc1, scale1, d_loc, d_scale)
+        + 0.094725305227534248143
+        * _curvature(0.45249374508118127991, loc1, scale1, d_loc, d_scale)
+        + 0.094725305227534248143
+        * _curvature(0.54750625491881872009, loc1, scale1, d_loc, d_scale)
+        + 0.091301707522461794433
+        * _curvature(0.64080177538962945662, loc1, scale1, d_loc, d_scale)
+        + 0.084578259697501269095
+        * _curvature(0.72900838882861369317, loc1, scale1, d_loc, d_scale)
+        + 0.074797994408288366041
+        * _curvature(0.80893812220132187422, loc1, scale1, d_loc, d_scale)
+        + 0.062314485627766936026
+        * _curvature(0.87770220417750151695, loc1, scale1, d_loc, d_scale)
+        + 0.047579255841246392405
+        * _curvature(0.93281560119391587194, loc1, scale1, d_loc, d_scale)
+        + 0.031126761969323946431
+        * _curvature(0.97228751153661628804, loc1, scale1, d_loc, d_scale)
+        + 0.013576229705877047426
+        * _curvature(0.9947004674958249663, loc1, scale1, d_loc, d_scale)
+    )
+    return value
+
+
 def _curvature(s, loc1, scale1, d_loc, d_scale):
     """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
     to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
@@ -91,134 +132,7 @@ def _kl_cauchy_cauchy_terms(loc1, scale1, loc2, scale2, single):
             numpy.less_equal(abs(_log_ratio(scale2, scale1, single)), 1),
             numpy.greater_equal(scale1, 2 * abs(loc1 - loc2)),
         ),
-        0.013576229705877047426
-        * _curvature(
-            0.0052995325041750337019,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.031126761969323946431
-        * _curvature(
-            0.027712488463383711961,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.047579255841246392405
-        * _curvature(
-            0.06718439880608412806,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.062314485627766936026
-        * _curvature(
-            0.12229779582249848305,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.074797994408288366041
-        * _curvature(
-            0.19106187779867812578,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.084578259697501269095
-        * _curvature(
-            0.27099161117138630683,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.091301707522461794433
-        * _curvature(
-            0.35919822461037054338,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.094725305227534248143
-        * _curvature(
-            0.45249374508118127991,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.094725305227534248143
-        * _curvature(
-            0.54750625491881872009,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.091301707522461794433
-        * _curvature(
-            0.64080177538962945662,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.084578259697501269095
-        * _curvature(
-            0.72900838882861369317,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.074797994408288366041
-        * _curvature(
-            0.80893812220132187422,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.062314485627766936026
-        * _curvature(
-            0.87770220417750151695,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.047579255841246392405
-        * _curvature(
-            0.93281560119391587194,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.031126761969323946431
-        * _curvature(
-            0.97228751153661628804,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        )
-        + 0.013576229705877047426
-        * _curvature(
-            0.9947004674958249663,
-            loc1,
-            scale1,
-            -loc1 + loc2,
-            _log_ratio(scale2, scale1, single),
-        ),
+        _remainder(loc1, scale1, -loc1 + loc2, _log_ratio(scale2, scale1, single)),
         -numpy.log(scale2)
         + _log_ratio((loc1 - loc2) ** 2 + (scale1 + scale2) ** 2, scale1, single)
         - 1.3862943611198906,

@@ -141,70 +141,191 @@ def _atanh_excess(x):
     return value
 
 
+def _cb_variance(eta):
+    """1/eta**2 - 1/(4 sinh(eta/2)**2), the continuous Bernoulli's variance at natural parameter eta,
+    without cancellation: its series 1/12 - eta**2/240 + ... (to eta**62) where |eta| < 3, 1/eta**2 -
+    exp(-|eta|)/expm1(-|eta|)**2 beyond.
+    """
+    near = numpy.less(abs(eta), 3)
+    es = numpy.where(near, eta, 0)
+    ef = numpy.where(near, 3, abs(eta))
+    value = numpy.where(
+        near,
+        es**2
+        * (
+            es**2
+            * (
+                es**2
+                * (
+                    es**2
+                    * (
+                        es**2
+                        * (
+                            es**2
+                            * (
+                                es**2
+                                * (
+                                    es**2
+                                    * (
+                                        es**2
+                                        * (
+                                            es**2
+                                            * (
+                                                es**2
+                                                * (
+                                                    es**2
+                                                    * (
+                                                        es**2
+                                                        * (
+                                                            es**2
+                                                            * (
+                                                                es**2
+                                                                * (
+                                                                    es**2
+                                                                    * (
+                                                                        es**2
+                                                                        * (
+                                                                            es**2
+                                                                            * (
+                                                                                es**2
+                                                                                * (
+                                                                                    es
+                                                                                    ** 2
+                                                                                    * (
+                                                                                        es
+                                                                                        ** 2
+                                                                                        * (
+                                                                                            es
+                                                                                            ** 2
+                                                                                            * (
+                                                                                                es
+                                                                                                ** 2
+                                                                                                * (
+                                                                                                    es
+                                                                                                    ** 2
+                                                                                                    * (
+                                                                                                        es
+                                                                                                        ** 2
+                                                                                                        * (
+                                                                                                            es
+                                                                                                            ** 2
+                                                                                                            * (
+                                                                                                                es
+                                                                                                                ** 2
+                                                                                                                * (
+                                                                                                                    es
+                                                                                                                    ** 2
+                                                                                                                    * (
+                                                                                                                        es
+                                                                                                                        ** 2
+                                                                                                                        * (
+                                                                                                                            es
+                                                                                                                            ** 2
+                                                                                                                            * (
+                                                                                                                                3.9738181814926271e-48
+                                                                                                                                - 1.039582524134481e-49
+                                                                                                                                * es
+                                                                                                                                ** 2
+                                                                                                                            )
+                                                                                                                            - 1.5173644533627043e-46
+                                                                                                                        )
+                                                                                                                        + 5.7872532376746471e-45
+                                                                                                                    )
+                                                                                                                    - 2.2045505272719148e-43
+                                                                                                                )
+                                                                                                                + 8.3867360296618046e-42
+                                                                                                            )
+                                                                                                            - 3.1860091383285793e-40
+                                                                                                        )
+                                                                                                        + 1.2084610516583337e-38
+                                                                                                    )
+                                                                                                    - 4.5760859441439448e-37
+                                                                                                )
+                                                                                                + 1.7296911564543847e-35
+                                                                                            )
+                                                                                            - 6.5250560032136481e-34
+                                                                                        )
+                                                                                        + 2.4561754226176751e-32
+                                                                                    )
+                                                                                    - 9.2235874212324567e-31
+                                                                                )
+                                                                                + 3.4545916751251665e-29
+                                                                            )
+                                                                            - 1.2900982292328586e-27
+                                                                        )
+                                                                        + 4.8020691695290542e-26
+                                                                    )
+                                                                    - 1.7808851073503828e-24
+                                                                )
+                                                                + 6.5770621117792809e-23
+                                                            )
+                                                            - 2.4174497053001377e-21
+                                                        )
+                                                        + 8.8367675990736687e-20
+                                                    )
+                                                    - 3.2095268777368804e-18
+                                                )
+                                                + 1.1568905939556482e-16
+                                            )
+                                            - 4.1322505272603176e-15
+                                        )
+                                        + 1.4596305495672336e-13
+                                    )
+                                    - 5.0845204444838743e-12
+                                )
+                                + 1.7397297489890082e-10
+                            )
+                            - 5.8126091525562425e-9
+                        )
+                        + 1.8789081289081289e-7
+                    )
+                    - 5.787037037037037e-6
+                )
+                + 0.00016534391534391534
+            )
+            - 0.0041666666666666667
+        )
+        + 0.083333333333333333,
+        -numpy.exp(-ef) / numpy.expm1(-ef) ** 2 + ef ** (-2.0),
+    )
+    return value
+
+
+def _remainder(probs1, d_probs):
+    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
+    by Gauss-Legendre.
+    """
+    value = (
+        0.013576229705877047426 * _curvature(0.0052995325041750337019, probs1, d_probs)
+        + 0.031126761969323946431 * _curvature(0.027712488463383711961, probs1, d_probs)
+        + 0.047579255841246392405 * _curvature(0.06718439880608412806, probs1, d_probs)
+        + 0.062314485627766936026 * _curvature(0.12229779582249848305, probs1, d_probs)
+        + 0.074797994408288366041 * _curvature(0.19106187779867812578, probs1, d_probs)
+        + 0.084578259697501269095 * _curvature(0.27099161117138630683, probs1, d_probs)
+        + 0.091301707522461794433 * _curvature(0.35919822461037054338, probs1, d_probs)
+        + 0.094725305227534248143 * _curvature(0.45249374508118127991, probs1, d_probs)
+        + 0.094725305227534248143 * _curvature(0.54750625491881872009, probs1, d_probs)
+        + 0.091301707522461794433 * _curvature(0.64080177538962945662, probs1, d_probs)
+        + 0.084578259697501269095 * _curvature(0.72900838882861369317, probs1, d_probs)
+        + 0.074797994408288366041 * _curvature(0.80893812220132187422, probs1, d_probs)
+        + 0.062314485627766936026 * _curvature(0.87770220417750151695, probs1, d_probs)
+        + 0.047579255841246392405 * _curvature(0.93281560119391587194, probs1, d_probs)
+        + 0.031126761969323946431 * _curvature(0.97228751153661628804, probs1, d_probs)
+        + 0.013576229705877047426 * _curvature(0.9947004674958249663, probs1, d_probs)
+    )
+    return value
+
+
 def _curvature(s, probs1, d_probs):
     """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
     to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
     being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
     Gauss-Legendre in the caller.
     """
-    probs = probs1 / (probs1 + (1 - probs1) * numpy.exp(-d_probs * s))
-    rest_probs = (1 - probs1) / (probs1 * numpy.exp(d_probs * s) - probs1 + 1)
-    value = (1 - s) * (
+    value = (
         d_probs**2
-        * probs**2
-        * rest_probs**2
-        * (
-            -probs1 / (rest_probs**2 * (2 * probs1 - 1))
-            + probs1
-            / (rest_probs**2 * (2 * probs1 - 1) * numpy.arctanh(2 * probs1 - 1))
-            + (1 - 2 * probs)
-            * (
-                -2
-                * (8 * probs - 4)
-                / ((1 - 2 * probs) * (1 - (2 * probs - 1) ** 2) ** 2)
-                - 8 / ((1 - 2 * probs) ** 2 * (1 - (2 * probs - 1) ** 2))
-                - 8 * numpy.arctanh(2 * probs - 1) / (1 - 2 * probs) ** 3
-            )
-            / numpy.arctanh(2 * probs - 1)
-            - 2
-            * (1 - 2 * probs)
-            * (
-                -2 / ((1 - 2 * probs) * (1 - (2 * probs - 1) ** 2))
-                - 2 * numpy.arctanh(2 * probs - 1) / (1 - 2 * probs) ** 2
-            )
-            / ((1 - (2 * probs - 1) ** 2) * numpy.arctanh(2 * probs - 1) ** 2)
-            - 2
-            * (
-                -2 / ((1 - 2 * probs) * (1 - (2 * probs - 1) ** 2))
-                - 2 * numpy.arctanh(2 * probs - 1) / (1 - 2 * probs) ** 2
-            )
-            / numpy.arctanh(2 * probs - 1)
-            + rest_probs ** (-2.0)
-            - (1 / 2)
-            / (rest_probs**2 * (2 * probs1 - 1) * numpy.arctanh(2 * probs1 - 1))
-            + probs1 / (probs**2 * (2 * probs1 - 1))
-            - probs1 / (probs**2 * (2 * probs1 - 1) * numpy.arctanh(2 * probs1 - 1))
-            + (1 / 2) / (probs**2 * (2 * probs1 - 1) * numpy.arctanh(2 * probs1 - 1))
-        )
-        + d_probs**2
-        * probs
-        * rest_probs
-        * (1 - 2 * probs)
-        * (
-            -probs1 / (rest_probs * (2 * probs1 - 1))
-            + probs1 / (rest_probs * (2 * probs1 - 1) * numpy.arctanh(2 * probs1 - 1))
-            + (1 - 2 * probs)
-            * (
-                -2 / ((1 - 2 * probs) * (1 - (2 * probs - 1) ** 2))
-                - 2 * numpy.arctanh(2 * probs - 1) / (1 - 2 * probs) ** 2
-            )
-            / numpy.arctanh(2 * probs - 1)
-            + rest_probs ** (-1.0)
-            - (1 / 2) / (rest_probs * (2 * probs1 - 1) * numpy.arctanh(2 * probs1 - 1))
-            - probs1 / (probs * (2 * probs1 - 1))
-            + probs1 / (probs * (2 * probs1 - 1) * numpy.arctanh(2 * probs1 - 1))
-            - (1 / 2) / (probs * (2 * probs1 - 1) * numpy.arctanh(2 * probs1 - 1))
-        )
+        * (1 - s)
+        * _cb_variance(d_probs * s + numpy.log(probs1 / (1 - probs1)))
     )
     return value
 
@@ -229,124 +350,36 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_continuous_bernoulli_continuous_bernoulli_terms(probs1, probs2, single):
     return numpy.where(
-        numpy.less_equal(
-            abs(
-                numpy.log1p((-probs1 + probs2) / probs1)
-                - numpy.log1p((probs1 - probs2) / (1 - probs1))
+        numpy.where(
+            numpy.logical_and(
+                numpy.greater((-probs1 + probs2) / probs1, -1 / 2),
+                numpy.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
             ),
-            1,
+            numpy.less_equal(
+                abs(
+                    numpy.log1p((-probs1 + probs2) / probs1)
+                    - numpy.log1p((probs1 - probs2) / (1 - probs1))
+                ),
+                8,
+            ),
+            numpy.less_equal(
+                abs(
+                    numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1))
+                ),
+                8,
+            ),
         ),
-        0.013576229705877047426
-        * _curvature(
-            0.0052995325041750337019,
+        _remainder(
             probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.031126761969323946431
-        * _curvature(
-            0.027712488463383711961,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.047579255841246392405
-        * _curvature(
-            0.06718439880608412806,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.062314485627766936026
-        * _curvature(
-            0.12229779582249848305,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.074797994408288366041
-        * _curvature(
-            0.19106187779867812578,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.084578259697501269095
-        * _curvature(
-            0.27099161117138630683,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.091301707522461794433
-        * _curvature(
-            0.35919822461037054338,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.094725305227534248143
-        * _curvature(
-            0.45249374508118127991,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.094725305227534248143
-        * _curvature(
-            0.54750625491881872009,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.091301707522461794433
-        * _curvature(
-            0.64080177538962945662,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.084578259697501269095
-        * _curvature(
-            0.72900838882861369317,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.074797994408288366041
-        * _curvature(
-            0.80893812220132187422,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.062314485627766936026
-        * _curvature(
-            0.87770220417750151695,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.047579255841246392405
-        * _curvature(
-            0.93281560119391587194,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.031126761969323946431
-        * _curvature(
-            0.97228751153661628804,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-        )
-        + 0.013576229705877047426
-        * _curvature(
-            0.9947004674958249663,
-            probs1,
-            numpy.log1p((-probs1 + probs2) / probs1)
-            - numpy.log1p((probs1 - probs2) / (1 - probs1)),
+            numpy.where(
+                numpy.logical_and(
+                    numpy.greater((-probs1 + probs2) / probs1, -1 / 2),
+                    numpy.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
+                ),
+                numpy.log1p((-probs1 + probs2) / probs1)
+                - numpy.log1p((probs1 - probs2) / (1 - probs1)),
+                numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1)),
+            ),
         ),
         numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1))
         - numpy.log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1))

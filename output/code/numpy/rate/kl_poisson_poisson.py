@@ -36,6 +36,31 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _remainder(rate1, d_rate):
+    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
+    by Gauss-Legendre.
+    """
+    value = (
+        0.013576229705877047426 * _curvature(0.0052995325041750337019, rate1, d_rate)
+        + 0.031126761969323946431 * _curvature(0.027712488463383711961, rate1, d_rate)
+        + 0.047579255841246392405 * _curvature(0.06718439880608412806, rate1, d_rate)
+        + 0.062314485627766936026 * _curvature(0.12229779582249848305, rate1, d_rate)
+        + 0.074797994408288366041 * _curvature(0.19106187779867812578, rate1, d_rate)
+        + 0.084578259697501269095 * _curvature(0.27099161117138630683, rate1, d_rate)
+        + 0.091301707522461794433 * _curvature(0.35919822461037054338, rate1, d_rate)
+        + 0.094725305227534248143 * _curvature(0.45249374508118127991, rate1, d_rate)
+        + 0.094725305227534248143 * _curvature(0.54750625491881872009, rate1, d_rate)
+        + 0.091301707522461794433 * _curvature(0.64080177538962945662, rate1, d_rate)
+        + 0.084578259697501269095 * _curvature(0.72900838882861369317, rate1, d_rate)
+        + 0.074797994408288366041 * _curvature(0.80893812220132187422, rate1, d_rate)
+        + 0.062314485627766936026 * _curvature(0.87770220417750151695, rate1, d_rate)
+        + 0.047579255841246392405 * _curvature(0.93281560119391587194, rate1, d_rate)
+        + 0.031126761969323946431 * _curvature(0.97228751153661628804, rate1, d_rate)
+        + 0.013576229705877047426 * _curvature(0.9947004674958249663, rate1, d_rate)
+    )
+    return value
+
+
 def _curvature(s, rate1, d_rate):
     """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
     to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
@@ -68,38 +93,7 @@ def _blockwise(terms, args, single, block=32768):
 def _kl_poisson_poisson_terms(rate1, rate2, single):
     return numpy.where(
         numpy.less_equal(abs(_log_ratio(rate2, rate1, single)), 1),
-        0.013576229705877047426
-        * _curvature(0.0052995325041750337019, rate1, _log_ratio(rate2, rate1, single))
-        + 0.031126761969323946431
-        * _curvature(0.027712488463383711961, rate1, _log_ratio(rate2, rate1, single))
-        + 0.047579255841246392405
-        * _curvature(0.06718439880608412806, rate1, _log_ratio(rate2, rate1, single))
-        + 0.062314485627766936026
-        * _curvature(0.12229779582249848305, rate1, _log_ratio(rate2, rate1, single))
-        + 0.074797994408288366041
-        * _curvature(0.19106187779867812578, rate1, _log_ratio(rate2, rate1, single))
-        + 0.084578259697501269095
-        * _curvature(0.27099161117138630683, rate1, _log_ratio(rate2, rate1, single))
-        + 0.091301707522461794433
-        * _curvature(0.35919822461037054338, rate1, _log_ratio(rate2, rate1, single))
-        + 0.094725305227534248143
-        * _curvature(0.45249374508118127991, rate1, _log_ratio(rate2, rate1, single))
-        + 0.094725305227534248143
-        * _curvature(0.54750625491881872009, rate1, _log_ratio(rate2, rate1, single))
-        + 0.091301707522461794433
-        * _curvature(0.64080177538962945662, rate1, _log_ratio(rate2, rate1, single))
-        + 0.084578259697501269095
-        * _curvature(0.72900838882861369317, rate1, _log_ratio(rate2, rate1, single))
-        + 0.074797994408288366041
-        * _curvature(0.80893812220132187422, rate1, _log_ratio(rate2, rate1, single))
-        + 0.062314485627766936026
-        * _curvature(0.87770220417750151695, rate1, _log_ratio(rate2, rate1, single))
-        + 0.047579255841246392405
-        * _curvature(0.93281560119391587194, rate1, _log_ratio(rate2, rate1, single))
-        + 0.031126761969323946431
-        * _curvature(0.97228751153661628804, rate1, _log_ratio(rate2, rate1, single))
-        + 0.013576229705877047426
-        * _curvature(0.9947004674958249663, rate1, _log_ratio(rate2, rate1, single)),
+        _remainder(rate1, _log_ratio(rate2, rate1, single)),
         -rate1 * numpy.log(rate2)
         + _diff_ratio(rate2, rate1, _log_ratio(rate2, rate1, single))
         + scipy.special.xlogy(rate1, rate1),

@@ -94,6 +94,79 @@ def _trigamma_excess(x):
     return value
 
 
+def _remainder(scale1, concentration1, d_scale, d_concentration):
+    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
+    by Gauss-Legendre.
+    """
+    value = (
+        0.013576229705877047426
+        * _curvature(
+            0.0052995325041750337019, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.031126761969323946431
+        * _curvature(
+            0.027712488463383711961, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.047579255841246392405
+        * _curvature(
+            0.06718439880608412806, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.062314485627766936026
+        * _curvature(
+            0.12229779582249848305, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.074797994408288366041
+        * _curvature(
+            0.19106187779867812578, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.084578259697501269095
+        * _curvature(
+            0.27099161117138630683, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.091301707522461794433
+        * _curvature(
+            0.35919822461037054338, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.094725305227534248143
+        * _curvature(
+            0.45249374508118127991, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.094725305227534248143
+        * _curvature(
+            0.54750625491881872009, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.091301707522461794433
+        * _curvature(
+            0.64080177538962945662, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.084578259697501269095
+        * _curvature(
+            0.72900838882861369317, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.074797994408288366041
+        * _curvature(
+            0.80893812220132187422, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.062314485627766936026
+        * _curvature(
+            0.87770220417750151695, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.047579255841246392405
+        * _curvature(
+            0.93281560119391587194, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.031126761969323946431
+        * _curvature(
+            0.97228751153661628804, scale1, concentration1, d_scale, d_concentration
+        )
+        + 0.013576229705877047426
+        * _curvature(
+            0.9947004674958249663, scale1, concentration1, d_scale, d_concentration
+        )
+    )
+    return value
+
+
 def _curvature(s, scale1, concentration1, d_scale, d_concentration):
     """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
     to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
@@ -311,129 +384,7 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
                 tensorflow.math.abs(_log_ratio(scale2, scale1, single)), 1
             ),
         ),
-        0.013576229705877047426
-        * _curvature(
-            0.0052995325041750337019,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.031126761969323946431
-        * _curvature(
-            0.027712488463383711961,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.047579255841246392405
-        * _curvature(
-            0.06718439880608412806,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.062314485627766936026
-        * _curvature(
-            0.12229779582249848305,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.074797994408288366041
-        * _curvature(
-            0.19106187779867812578,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.084578259697501269095
-        * _curvature(
-            0.27099161117138630683,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.091301707522461794433
-        * _curvature(
-            0.35919822461037054338,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.094725305227534248143
-        * _curvature(
-            0.45249374508118127991,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.094725305227534248143
-        * _curvature(
-            0.54750625491881872009,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.091301707522461794433
-        * _curvature(
-            0.64080177538962945662,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.084578259697501269095
-        * _curvature(
-            0.72900838882861369317,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.074797994408288366041
-        * _curvature(
-            0.80893812220132187422,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.062314485627766936026
-        * _curvature(
-            0.87770220417750151695,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.047579255841246392405
-        * _curvature(
-            0.93281560119391587194,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.031126761969323946431
-        * _curvature(
-            0.97228751153661628804,
-            scale1,
-            concentration1,
-            _log_ratio(scale2, scale1, single),
-            _log_ratio(concentration2, concentration1, single),
-        )
-        + 0.013576229705877047426
-        * _curvature(
-            0.9947004674958249663,
+        _remainder(
             scale1,
             concentration1,
             _log_ratio(scale2, scale1, single),

@@ -28,6 +28,47 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _remainder(low1, high1, d_low, d_high):
+    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
+    by Gauss-Legendre.
+    """
+    value = (
+        0.013576229705877047426
+        * _curvature(0.0052995325041750337019, low1, high1, d_low, d_high)
+        + 0.031126761969323946431
+        * _curvature(0.027712488463383711961, low1, high1, d_low, d_high)
+        + 0.047579255841246392405
+        * _curvature(0.06718439880608412806, low1, high1, d_low, d_high)
+        + 0.062314485627766936026
+        * _curvature(0.12229779582249848305, low1, high1, d_low, d_high)
+        + 0.074797994408288366041
+        * _curvature(0.19106187779867812578, low1, high1, d_low, d_high)
+        + 0.084578259697501269095
+        * _curvature(0.27099161117138630683, low1, high1, d_low, d_high)
+        + 0.091301707522461794433
+        * _curvature(0.35919822461037054338, low1, high1, d_low, d_high)
+        + 0.094725305227534248143
+        * _curvature(0.45249374508118127991, low1, high1, d_low, d_high)
+        + 0.094725305227534248143
+        * _curvature(0.54750625491881872009, low1, high1, d_low, d_high)
+        + 0.091301707522461794433
+        * _curvature(0.64080177538962945662, low1, high1, d_low, d_high)
+        + 0.084578259697501269095
+        * _curvature(0.72900838882861369317, low1, high1, d_low, d_high)
+        + 0.074797994408288366041
+        * _curvature(0.80893812220132187422, low1, high1, d_low, d_high)
+        + 0.062314485627766936026
+        * _curvature(0.87770220417750151695, low1, high1, d_low, d_high)
+        + 0.047579255841246392405
+        * _curvature(0.93281560119391587194, low1, high1, d_low, d_high)
+        + 0.031126761969323946431
+        * _curvature(0.97228751153661628804, low1, high1, d_low, d_high)
+        + 0.013576229705877047426
+        * _curvature(0.9947004674958249663, low1, high1, d_low, d_high)
+    )
+    return value
+
+
 def _curvature(s, low1, high1, d_low, d_high):
     """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
     to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
@@ -81,70 +122,7 @@ def _kl_uniform_uniform_terms(low1, high1, low2, high2, single):
                 torch.le(torch.abs(low1 - low2), (1 / 2) * high1 - 1 / 2 * low1),
             ),
             (-high1 + high2) / (high1 - low1)
-            + 0.013576229705877047426
-            * _curvature(
-                0.0052995325041750337019, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.031126761969323946431
-            * _curvature(
-                0.027712488463383711961, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.047579255841246392405
-            * _curvature(
-                0.06718439880608412806, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.062314485627766936026
-            * _curvature(
-                0.12229779582249848305, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.074797994408288366041
-            * _curvature(
-                0.19106187779867812578, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.084578259697501269095
-            * _curvature(
-                0.27099161117138630683, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.091301707522461794433
-            * _curvature(
-                0.35919822461037054338, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.094725305227534248143
-            * _curvature(
-                0.45249374508118127991, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.094725305227534248143
-            * _curvature(
-                0.54750625491881872009, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.091301707522461794433
-            * _curvature(
-                0.64080177538962945662, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.084578259697501269095
-            * _curvature(
-                0.72900838882861369317, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.074797994408288366041
-            * _curvature(
-                0.80893812220132187422, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.062314485627766936026
-            * _curvature(
-                0.87770220417750151695, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.047579255841246392405
-            * _curvature(
-                0.93281560119391587194, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.031126761969323946431
-            * _curvature(
-                0.97228751153661628804, low1, high1, -low1 + low2, -high1 + high2
-            )
-            + 0.013576229705877047426
-            * _curvature(
-                0.9947004674958249663, low1, high1, -low1 + low2, -high1 + high2
-            )
+            + _remainder(low1, high1, -low1 + low2, -high1 + high2)
             - (-low1 + low2) / (high1 - low1),
             _log_ratio(high2 - low2, high1 - low1, single),
         ),
