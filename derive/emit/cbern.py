@@ -25,6 +25,7 @@ from sympy import (
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.helpers import Helper
+from derive.emit.stable import horner
 
 #: |x| below which U is summed by its series Σ_{k>=1} x^(2k−1)/(2k+1) (the next term is below 2**-57 of the sum)
 RADIUS = Rational(1, 2)
@@ -143,16 +144,13 @@ def _pair_logs(expr, x):
     return Add(*rest) + cancel((a + b) / 2) * (log1p(-x**2) - 2 * log(2)) + cancel(a - b) * atanh(x)
 
 
-def _series(t):
-    """Σ_{k=1}^{TERMS} t^(k−1)/(2k+1), Horner, 17-digit coefficients."""
-    series = Float(Rational(1, 2 * TERMS + 1), 17)
-    for k in range(TERMS - 1, 0, -1):
-        series = series * t + Float(Rational(1, 2 * k + 1), 17)
-    return series
+def _series_coefficients():
+    """1/(2k + 1) for k = 1 … TERMS: U(x) = x Σ_k x^(2(k−1))/(2k + 1), 17-digit floats."""
+    return [Float(Rational(1, 2 * k + 1), 17) for k in range(1, TERMS + 1)]
 
 
 def _atanh_excess(printer) -> Helper:
-    x, xs, xf = (Symbol(n, real=True) for n in ("x", "xs", "xf"))
+    x, xs, xf, t, h = (Symbol(n, real=True) for n in ("x", "xs", "xf", "t", "h"))
     near = Symbol("near")
     return Helper(
         "_atanh_excess", ("x",),
@@ -162,25 +160,20 @@ def _atanh_excess(printer) -> Helper:
             ("near", printer.doprint(Abs(x) < RADIUS)),
             ("xs", printer.doprint(Piecewise((x, near), (0, True)))),
             ("xf", printer.doprint(Piecewise((Rational(3, 4), near), (x, True)))),  # any |x| >= RADIUS, < 1
-            ("value", printer.doprint(Piecewise((xs * _series(xs**2), near),
-                                                ((atanh(xf) - xf) / xf**2, True)))),
+            ("t", printer.doprint(xs**2)),
+            *(("h", printer.doprint(step)) for step in horner(_series_coefficients(), t, h)),
+            ("value", printer.doprint(Piecewise((xs * h, near), ((atanh(xf) - xf) / xf**2, True)))),
         ),
     )
 
 
-def _variance_series(t):
-    """Σ_{k=1}^{VARIANCE_TERMS} (2k − 1) B_2k t^(k−1)/(2k)!, Horner, 17-digit coefficients."""
-    def c(k):
-        return Float((2 * k - 1) * bernoulli(2 * k) / factorial(2 * k), 17)
-
-    series = c(VARIANCE_TERMS)
-    for k in range(VARIANCE_TERMS - 1, 0, -1):
-        series = series * t + c(k)
-    return series
+def _variance_coefficients():
+    """(2k − 1) B_2k/(2k)! for k = 1 … VARIANCE_TERMS: V(η) = Σ_k c_k η^(2(k−1)), 17-digit floats."""
+    return [Float((2 * k - 1) * bernoulli(2 * k) / factorial(2 * k), 17) for k in range(1, VARIANCE_TERMS + 1)]
 
 
 def _cb_variance(printer) -> Helper:
-    e, es, ef = (Symbol(n, real=True) for n in ("eta", "es", "ef"))
+    e, es, ef, t, h = (Symbol(n, real=True) for n in ("eta", "es", "ef", "t", "h"))
     near = Symbol("near")
     return Helper(
         "_cb_variance", ("eta",),
@@ -191,8 +184,9 @@ def _cb_variance(printer) -> Helper:
             ("near", printer.doprint(Abs(e) < VARIANCE_RADIUS)),
             ("es", printer.doprint(Piecewise((e, near), (0, True)))),
             ("ef", printer.doprint(Piecewise((VARIANCE_RADIUS, near), (Abs(e), True)))),
-            ("value", printer.doprint(Piecewise((_variance_series(es**2), near),
-                                                (1 / ef**2 - exp(-ef) / expm1(-ef)**2, True)))),
+            ("t", printer.doprint(es**2)),
+            *(("h", printer.doprint(step)) for step in horner(_variance_coefficients(), t, h)),
+            ("value", printer.doprint(Piecewise((h, near), (1 / ef**2 - exp(-ef) / expm1(-ef)**2, True)))),
         ),
     )
 

@@ -79,11 +79,16 @@ class log_ratio(Function):
     nargs = 2
 
 
+def horner(coefficients, t: Symbol, h: Symbol) -> list[Expr]:
+    """Horner steps for Σ_k c_k t^k (``coefficients`` from c_0), each assigned to ``h`` in turn: ``h = c_N``, then
+    ``h = h·t + c_k`` for k = N-1 … 0 (printed as a few short lines rather than N nested parentheses)."""
+    return [coefficients[-1]] + [h * t + c for c in reversed(coefficients[:-1])]
+
+
 def expm1mx_horner(x: Symbol, h: Symbol) -> list[Expr]:
     """Horner steps for Σ_{k=2}^{N} x^k/k! = x² Σ_j x^j/(j+2)!: ``h = 1/N!``, then ``h = h·x + 1/k!`` for
     k = N-1 … 2, then ``x²·h``. Coefficients are 17-digit floats."""
-    coeffs = [Float(1 / factorial(k), 17) for k in range(SERIES_ORDER, 1, -1)]
-    return [coeffs[0]] + [h * x + c for c in coeffs[1:]] + [x**2 * h]
+    return horner([Float(1 / factorial(k), 17) for k in range(2, SERIES_ORDER + 1)], x, h) + [x**2 * h]
 
 
 class Expm1mxOpt(Optimization):

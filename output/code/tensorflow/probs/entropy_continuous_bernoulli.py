@@ -15,157 +15,37 @@ def _atanh_excess(x):
     near = tensorflow.math.less(tensorflow.math.abs(x), 1 / 2)
     xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
     xf = tensorflow.where(near, tensorflow.zeros_like(x) + 3 / 4, x)
+    t = tensorflow.math.pow(xs, 2)
+    h = 0.017543859649122807
+    h = h * t + 0.018181818181818182
+    h = h * t + 0.018867924528301887
+    h = h * t + 0.019607843137254902
+    h = h * t + 0.020408163265306122
+    h = h * t + 0.021276595744680851
+    h = h * t + 0.022222222222222222
+    h = h * t + 0.023255813953488372
+    h = h * t + 0.024390243902439024
+    h = h * t + 0.025641025641025641
+    h = h * t + 0.027027027027027027
+    h = h * t + 0.028571428571428571
+    h = h * t + 0.030303030303030303
+    h = h * t + 0.032258064516129032
+    h = h * t + 0.034482758620689655
+    h = h * t + 0.037037037037037037
+    h = h * t + 0.04
+    h = h * t + 0.043478260869565217
+    h = h * t + 0.047619047619047619
+    h = h * t + 0.052631578947368421
+    h = h * t + 0.058823529411764706
+    h = h * t + 0.066666666666666667
+    h = h * t + 0.076923076923076923
+    h = h * t + 0.090909090909090909
+    h = h * t + 0.11111111111111111
+    h = h * t + 0.14285714285714286
+    h = h * t + 0.2
+    h = h * t + 0.33333333333333333
     value = tensorflow.where(
-        near,
-        xs
-        * (
-            tensorflow.math.pow(xs, 2)
-            * (
-                tensorflow.math.pow(xs, 2)
-                * (
-                    tensorflow.math.pow(xs, 2)
-                    * (
-                        tensorflow.math.pow(xs, 2)
-                        * (
-                            tensorflow.math.pow(xs, 2)
-                            * (
-                                tensorflow.math.pow(xs, 2)
-                                * (
-                                    tensorflow.math.pow(xs, 2)
-                                    * (
-                                        tensorflow.math.pow(xs, 2)
-                                        * (
-                                            tensorflow.math.pow(xs, 2)
-                                            * (
-                                                tensorflow.math.pow(xs, 2)
-                                                * (
-                                                    tensorflow.math.pow(xs, 2)
-                                                    * (
-                                                        tensorflow.math.pow(xs, 2)
-                                                        * (
-                                                            tensorflow.math.pow(xs, 2)
-                                                            * (
-                                                                tensorflow.math.pow(
-                                                                    xs, 2
-                                                                )
-                                                                * (
-                                                                    tensorflow.math.pow(
-                                                                        xs, 2
-                                                                    )
-                                                                    * (
-                                                                        tensorflow.math.pow(
-                                                                            xs, 2
-                                                                        )
-                                                                        * (
-                                                                            tensorflow.math.pow(
-                                                                                xs, 2
-                                                                            )
-                                                                            * (
-                                                                                tensorflow.math.pow(
-                                                                                    xs,
-                                                                                    2,
-                                                                                )
-                                                                                * (
-                                                                                    tensorflow.math.pow(
-                                                                                        xs,
-                                                                                        2,
-                                                                                    )
-                                                                                    * (
-                                                                                        tensorflow.math.pow(
-                                                                                            xs,
-                                                                                            2,
-                                                                                        )
-                                                                                        * (
-                                                                                            tensorflow.math.pow(
-                                                                                                xs,
-                                                                                                2,
-                                                                                            )
-                                                                                            * (
-                                                                                                tensorflow.math.pow(
-                                                                                                    xs,
-                                                                                                    2,
-                                                                                                )
-                                                                                                * (
-                                                                                                    tensorflow.math.pow(
-                                                                                                        xs,
-                                                                                                        2,
-                                                                                                    )
-                                                                                                    * (
-                                                                                                        tensorflow.math.pow(
-                                                                                                            xs,
-                                                                                                            2,
-                                                                                                        )
-                                                                                                        * (
-                                                                                                            tensorflow.math.pow(
-                                                                                                                xs,
-                                                                                                                2,
-                                                                                                            )
-                                                                                                            * (
-                                                                                                                tensorflow.math.pow(
-                                                                                                                    xs,
-                                                                                                                    2,
-                                                                                                                )
-                                                                                                                * (
-                                                                                                                    0.017543859649122807
-                                                                                                                    * tensorflow.math.pow(
-                                                                                                                        xs,
-                                                                                                                        2,
-                                                                                                                    )
-                                                                                                                    + 0.018181818181818182
-                                                                                                                )
-                                                                                                                + 0.018867924528301887
-                                                                                                            )
-                                                                                                            + 0.019607843137254902
-                                                                                                        )
-                                                                                                        + 0.020408163265306122
-                                                                                                    )
-                                                                                                    + 0.021276595744680851
-                                                                                                )
-                                                                                                + 0.022222222222222222
-                                                                                            )
-                                                                                            + 0.023255813953488372
-                                                                                        )
-                                                                                        + 0.024390243902439024
-                                                                                    )
-                                                                                    + 0.025641025641025641
-                                                                                )
-                                                                                + 0.027027027027027027
-                                                                            )
-                                                                            + 0.028571428571428571
-                                                                        )
-                                                                        + 0.030303030303030303
-                                                                    )
-                                                                    + 0.032258064516129032
-                                                                )
-                                                                + 0.034482758620689655
-                                                            )
-                                                            + 0.037037037037037037
-                                                        )
-                                                        + 0.04
-                                                    )
-                                                    + 0.043478260869565217
-                                                )
-                                                + 0.047619047619047619
-                                            )
-                                            + 0.052631578947368421
-                                        )
-                                        + 0.058823529411764706
-                                    )
-                                    + 0.066666666666666667
-                                )
-                                + 0.076923076923076923
-                            )
-                            + 0.090909090909090909
-                        )
-                        + 0.11111111111111111
-                    )
-                    + 0.14285714285714286
-                )
-                + 0.2
-            )
-            + 0.33333333333333333
-        ),
-        (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 2),
+        near, h * xs, (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 2)
     )
     return value
 

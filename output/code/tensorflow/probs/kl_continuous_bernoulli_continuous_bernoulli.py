@@ -15,157 +15,37 @@ def _atanh_excess(x):
     near = tensorflow.math.less(tensorflow.math.abs(x), 1 / 2)
     xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
     xf = tensorflow.where(near, tensorflow.zeros_like(x) + 3 / 4, x)
+    t = tensorflow.math.pow(xs, 2)
+    h = 0.017543859649122807
+    h = h * t + 0.018181818181818182
+    h = h * t + 0.018867924528301887
+    h = h * t + 0.019607843137254902
+    h = h * t + 0.020408163265306122
+    h = h * t + 0.021276595744680851
+    h = h * t + 0.022222222222222222
+    h = h * t + 0.023255813953488372
+    h = h * t + 0.024390243902439024
+    h = h * t + 0.025641025641025641
+    h = h * t + 0.027027027027027027
+    h = h * t + 0.028571428571428571
+    h = h * t + 0.030303030303030303
+    h = h * t + 0.032258064516129032
+    h = h * t + 0.034482758620689655
+    h = h * t + 0.037037037037037037
+    h = h * t + 0.04
+    h = h * t + 0.043478260869565217
+    h = h * t + 0.047619047619047619
+    h = h * t + 0.052631578947368421
+    h = h * t + 0.058823529411764706
+    h = h * t + 0.066666666666666667
+    h = h * t + 0.076923076923076923
+    h = h * t + 0.090909090909090909
+    h = h * t + 0.11111111111111111
+    h = h * t + 0.14285714285714286
+    h = h * t + 0.2
+    h = h * t + 0.33333333333333333
     value = tensorflow.where(
-        near,
-        xs
-        * (
-            tensorflow.math.pow(xs, 2)
-            * (
-                tensorflow.math.pow(xs, 2)
-                * (
-                    tensorflow.math.pow(xs, 2)
-                    * (
-                        tensorflow.math.pow(xs, 2)
-                        * (
-                            tensorflow.math.pow(xs, 2)
-                            * (
-                                tensorflow.math.pow(xs, 2)
-                                * (
-                                    tensorflow.math.pow(xs, 2)
-                                    * (
-                                        tensorflow.math.pow(xs, 2)
-                                        * (
-                                            tensorflow.math.pow(xs, 2)
-                                            * (
-                                                tensorflow.math.pow(xs, 2)
-                                                * (
-                                                    tensorflow.math.pow(xs, 2)
-                                                    * (
-                                                        tensorflow.math.pow(xs, 2)
-                                                        * (
-                                                            tensorflow.math.pow(xs, 2)
-                                                            * (
-                                                                tensorflow.math.pow(
-                                                                    xs, 2
-                                                                )
-                                                                * (
-                                                                    tensorflow.math.pow(
-                                                                        xs, 2
-                                                                    )
-                                                                    * (
-                                                                        tensorflow.math.pow(
-                                                                            xs, 2
-                                                                        )
-                                                                        * (
-                                                                            tensorflow.math.pow(
-                                                                                xs, 2
-                                                                            )
-                                                                            * (
-                                                                                tensorflow.math.pow(
-                                                                                    xs,
-                                                                                    2,
-                                                                                )
-                                                                                * (
-                                                                                    tensorflow.math.pow(
-                                                                                        xs,
-                                                                                        2,
-                                                                                    )
-                                                                                    * (
-                                                                                        tensorflow.math.pow(
-                                                                                            xs,
-                                                                                            2,
-                                                                                        )
-                                                                                        * (
-                                                                                            tensorflow.math.pow(
-                                                                                                xs,
-                                                                                                2,
-                                                                                            )
-                                                                                            * (
-                                                                                                tensorflow.math.pow(
-                                                                                                    xs,
-                                                                                                    2,
-                                                                                                )
-                                                                                                * (
-                                                                                                    tensorflow.math.pow(
-                                                                                                        xs,
-                                                                                                        2,
-                                                                                                    )
-                                                                                                    * (
-                                                                                                        tensorflow.math.pow(
-                                                                                                            xs,
-                                                                                                            2,
-                                                                                                        )
-                                                                                                        * (
-                                                                                                            tensorflow.math.pow(
-                                                                                                                xs,
-                                                                                                                2,
-                                                                                                            )
-                                                                                                            * (
-                                                                                                                tensorflow.math.pow(
-                                                                                                                    xs,
-                                                                                                                    2,
-                                                                                                                )
-                                                                                                                * (
-                                                                                                                    0.017543859649122807
-                                                                                                                    * tensorflow.math.pow(
-                                                                                                                        xs,
-                                                                                                                        2,
-                                                                                                                    )
-                                                                                                                    + 0.018181818181818182
-                                                                                                                )
-                                                                                                                + 0.018867924528301887
-                                                                                                            )
-                                                                                                            + 0.019607843137254902
-                                                                                                        )
-                                                                                                        + 0.020408163265306122
-                                                                                                    )
-                                                                                                    + 0.021276595744680851
-                                                                                                )
-                                                                                                + 0.022222222222222222
-                                                                                            )
-                                                                                            + 0.023255813953488372
-                                                                                        )
-                                                                                        + 0.024390243902439024
-                                                                                    )
-                                                                                    + 0.025641025641025641
-                                                                                )
-                                                                                + 0.027027027027027027
-                                                                            )
-                                                                            + 0.028571428571428571
-                                                                        )
-                                                                        + 0.030303030303030303
-                                                                    )
-                                                                    + 0.032258064516129032
-                                                                )
-                                                                + 0.034482758620689655
-                                                            )
-                                                            + 0.037037037037037037
-                                                        )
-                                                        + 0.04
-                                                    )
-                                                    + 0.043478260869565217
-                                                )
-                                                + 0.047619047619047619
-                                            )
-                                            + 0.052631578947368421
-                                        )
-                                        + 0.058823529411764706
-                                    )
-                                    + 0.066666666666666667
-                                )
-                                + 0.076923076923076923
-                            )
-                            + 0.090909090909090909
-                        )
-                        + 0.11111111111111111
-                    )
-                    + 0.14285714285714286
-                )
-                + 0.2
-            )
-            + 0.33333333333333333
-        ),
-        (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 2),
+        near, h * xs, (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 2)
     )
     return value
 
@@ -182,178 +62,42 @@ def _cb_variance(eta):
         tensorflow.zeros_like(tensorflow.math.abs(eta)) + 3,
         tensorflow.math.abs(eta),
     )
+    t = tensorflow.math.pow(es, 2)
+    h = -1.0395825241344810e-49
+    h = h * t + 3.9738181814926271e-48
+    h = h * t - 1.5173644533627043e-46
+    h = h * t + 5.7872532376746471e-45
+    h = h * t - 2.2045505272719148e-43
+    h = h * t + 8.3867360296618046e-42
+    h = h * t - 3.1860091383285793e-40
+    h = h * t + 1.2084610516583337e-38
+    h = h * t - 4.5760859441439448e-37
+    h = h * t + 1.7296911564543847e-35
+    h = h * t - 6.5250560032136481e-34
+    h = h * t + 2.4561754226176751e-32
+    h = h * t - 9.2235874212324567e-31
+    h = h * t + 3.4545916751251665e-29
+    h = h * t - 1.2900982292328586e-27
+    h = h * t + 4.8020691695290542e-26
+    h = h * t - 1.7808851073503828e-24
+    h = h * t + 6.5770621117792809e-23
+    h = h * t - 2.4174497053001377e-21
+    h = h * t + 8.8367675990736687e-20
+    h = h * t - 3.2095268777368804e-18
+    h = h * t + 1.1568905939556482e-16
+    h = h * t - 4.1322505272603176e-15
+    h = h * t + 1.4596305495672336e-13
+    h = h * t - 5.0845204444838743e-12
+    h = h * t + 1.7397297489890082e-10
+    h = h * t - 5.8126091525562425e-9
+    h = h * t + 1.8789081289081289e-7
+    h = h * t - 5.787037037037037e-6
+    h = h * t + 0.00016534391534391534
+    h = h * t - 0.0041666666666666667
+    h = h * t + 0.083333333333333333
     value = tensorflow.where(
         near,
-        tensorflow.math.pow(es, 2)
-        * (
-            tensorflow.math.pow(es, 2)
-            * (
-                tensorflow.math.pow(es, 2)
-                * (
-                    tensorflow.math.pow(es, 2)
-                    * (
-                        tensorflow.math.pow(es, 2)
-                        * (
-                            tensorflow.math.pow(es, 2)
-                            * (
-                                tensorflow.math.pow(es, 2)
-                                * (
-                                    tensorflow.math.pow(es, 2)
-                                    * (
-                                        tensorflow.math.pow(es, 2)
-                                        * (
-                                            tensorflow.math.pow(es, 2)
-                                            * (
-                                                tensorflow.math.pow(es, 2)
-                                                * (
-                                                    tensorflow.math.pow(es, 2)
-                                                    * (
-                                                        tensorflow.math.pow(es, 2)
-                                                        * (
-                                                            tensorflow.math.pow(es, 2)
-                                                            * (
-                                                                tensorflow.math.pow(
-                                                                    es, 2
-                                                                )
-                                                                * (
-                                                                    tensorflow.math.pow(
-                                                                        es, 2
-                                                                    )
-                                                                    * (
-                                                                        tensorflow.math.pow(
-                                                                            es, 2
-                                                                        )
-                                                                        * (
-                                                                            tensorflow.math.pow(
-                                                                                es, 2
-                                                                            )
-                                                                            * (
-                                                                                tensorflow.math.pow(
-                                                                                    es,
-                                                                                    2,
-                                                                                )
-                                                                                * (
-                                                                                    tensorflow.math.pow(
-                                                                                        es,
-                                                                                        2,
-                                                                                    )
-                                                                                    * (
-                                                                                        tensorflow.math.pow(
-                                                                                            es,
-                                                                                            2,
-                                                                                        )
-                                                                                        * (
-                                                                                            tensorflow.math.pow(
-                                                                                                es,
-                                                                                                2,
-                                                                                            )
-                                                                                            * (
-                                                                                                tensorflow.math.pow(
-                                                                                                    es,
-                                                                                                    2,
-                                                                                                )
-                                                                                                * (
-                                                                                                    tensorflow.math.pow(
-                                                                                                        es,
-                                                                                                        2,
-                                                                                                    )
-                                                                                                    * (
-                                                                                                        tensorflow.math.pow(
-                                                                                                            es,
-                                                                                                            2,
-                                                                                                        )
-                                                                                                        * (
-                                                                                                            tensorflow.math.pow(
-                                                                                                                es,
-                                                                                                                2,
-                                                                                                            )
-                                                                                                            * (
-                                                                                                                tensorflow.math.pow(
-                                                                                                                    es,
-                                                                                                                    2,
-                                                                                                                )
-                                                                                                                * (
-                                                                                                                    tensorflow.math.pow(
-                                                                                                                        es,
-                                                                                                                        2,
-                                                                                                                    )
-                                                                                                                    * (
-                                                                                                                        tensorflow.math.pow(
-                                                                                                                            es,
-                                                                                                                            2,
-                                                                                                                        )
-                                                                                                                        * (
-                                                                                                                            tensorflow.math.pow(
-                                                                                                                                es,
-                                                                                                                                2,
-                                                                                                                            )
-                                                                                                                            * (
-                                                                                                                                3.9738181814926271e-48
-                                                                                                                                - 1.039582524134481e-49
-                                                                                                                                * tensorflow.math.pow(
-                                                                                                                                    es,
-                                                                                                                                    2,
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                            - 1.5173644533627043e-46
-                                                                                                                        )
-                                                                                                                        + 5.7872532376746471e-45
-                                                                                                                    )
-                                                                                                                    - 2.2045505272719148e-43
-                                                                                                                )
-                                                                                                                + 8.3867360296618046e-42
-                                                                                                            )
-                                                                                                            - 3.1860091383285793e-40
-                                                                                                        )
-                                                                                                        + 1.2084610516583337e-38
-                                                                                                    )
-                                                                                                    - 4.5760859441439448e-37
-                                                                                                )
-                                                                                                + 1.7296911564543847e-35
-                                                                                            )
-                                                                                            - 6.5250560032136481e-34
-                                                                                        )
-                                                                                        + 2.4561754226176751e-32
-                                                                                    )
-                                                                                    - 9.2235874212324567e-31
-                                                                                )
-                                                                                + 3.4545916751251665e-29
-                                                                            )
-                                                                            - 1.2900982292328586e-27
-                                                                        )
-                                                                        + 4.8020691695290542e-26
-                                                                    )
-                                                                    - 1.7808851073503828e-24
-                                                                )
-                                                                + 6.5770621117792809e-23
-                                                            )
-                                                            - 2.4174497053001377e-21
-                                                        )
-                                                        + 8.8367675990736687e-20
-                                                    )
-                                                    - 3.2095268777368804e-18
-                                                )
-                                                + 1.1568905939556482e-16
-                                            )
-                                            - 4.1322505272603176e-15
-                                        )
-                                        + 1.4596305495672336e-13
-                                    )
-                                    - 5.0845204444838743e-12
-                                )
-                                + 1.7397297489890082e-10
-                            )
-                            - 5.8126091525562425e-9
-                        )
-                        + 1.8789081289081289e-7
-                    )
-                    - 5.787037037037037e-6
-                )
-                + 0.00016534391534391534
-            )
-            - 0.0041666666666666667
-        )
-        + 0.083333333333333333,
+        h,
         -tensorflow.math.exp(-ef) / tensorflow.math.pow(tensorflow.math.expm1(-ef), 2)
         + tensorflow.math.pow(ef, -2),
     )
