@@ -11,6 +11,7 @@ from pathlib import Path
 from derive import registry
 from derive.emit import params
 from derive.emit.code import emit_module, function_name, refused
+from derive.emit.formatting import deferred, format_many
 from derive.emit.targets import TARGETS
 from derive.fileio import check_creatable, write_atomic
 from derive.pdf import compile_pdf, have_pdflatex, have_pdftoppm, png_preview
@@ -62,12 +63,13 @@ def _compute(job: tuple[str, str]) -> list[tuple[str, object]]:
         from derive import coverage
 
         return [(VERDICTS, coverage.check([param]))]
-    return [(f"code/{target}/{param}/{function_name(name)}.py", emit_module(name, target, param))
-            for target in TARGETS if not refused(name, target)]  # a kept series or integral: NumPy only
+    with deferred():  # formatted all at once by the caller (``_with_coverage``): one Ruff call per build
+        return [(f"code/{target}/{param}/{function_name(name)}.py", emit_module(name, target, param))
+                for target in TARGETS if not refused(name, target)]  # a kept series or integral: NumPy only
 
 
 def _with_coverage(items) -> dict:
-    """The job results, the verdict halves merged into the coverage table."""
+    """The job results (the modules formatted), the verdict halves merged into the coverage table."""
     from derive import coverage
 
     out, verdicts = {}, {}
@@ -76,6 +78,7 @@ def _with_coverage(items) -> dict:
             verdicts.update(content)
         else:
             out[rel] = content
+    out.update(zip(out, format_many(list(out.values()))))
     out[COVERAGE] = coverage.markdown(verdicts)
     return out
 

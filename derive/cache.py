@@ -1,7 +1,7 @@
 """A content-addressed cache of the build's expensive jobs (code modules, coverage step checks).
 
 A job's result is a pure function of derive's source (the package and its templates), the libraries that compute
-it (SymPy, mpmath, black, Jinja2; Python's minor version) and the job itself: the cache key is the SHA-256 of all
+it (SymPy, mpmath, Ruff, Jinja2; Python's minor version) and the job itself: the cache key is the SHA-256 of all
 of them, so any change to any of them misses, and a hit is the result the same code computed before. Entries are
 JSON files under ``$DERIVE_CACHE_DIR`` (default ``$XDG_CACHE_HOME/derive``, else ``~/.cache/derive``), one folder
 per source fingerprint; starting a new fingerprint removes the older folders. ``DERIVE_CACHE_DIR=off`` (or
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ENV = "DERIVE_CACHE_DIR"
 OFF = "off"
-LIBRARIES = ("sympy", "mpmath", "black", "jinja2")
+LIBRARIES = ("sympy", "mpmath", "ruff", "jinja2")
 
 
 def directory() -> Path | None:

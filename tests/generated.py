@@ -35,3 +35,14 @@ def load(name: str, target: str = "numpy", param: str | None = None, directory: 
 
 def function(name: str, target: str = "numpy", param: str | None = None, grad=False):
     return getattr(load(name, target, param, grad=grad), function_name(name))
+
+
+def is_formatted(source: str) -> bool:
+    """Whether Ruff's formatter (Black's style, run as its own command with its defaults) leaves ``source`` as is."""
+    import subprocess
+
+    from ruff.__main__ import find_ruff_bin
+
+    done = subprocess.run([str(find_ruff_bin()), "format", "--check", "--isolated", "-"], input=source, text=True,
+                          capture_output=True)
+    return done.returncode == 0

@@ -14,13 +14,13 @@ import importlib.util
 import inspect
 import math
 
-import black
 import numpy as np
 import pytest
 import scipy.integrate
 import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from generated import is_formatted
 from mpmath import mp
 
 from derive.emit.code import emit_module
@@ -311,9 +311,9 @@ def test_kl_diag_broadcasts_before_reducing(tmp_path):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_source_is_black_clean_compiles_and_documents_its_derivation(name, tmp_path):
+def test_source_is_formatted_compiles_and_documents_its_derivation(name, tmp_path):
     module, source = _load(name, tmp_path)
-    assert black.format_str(source, mode=black.Mode()) == source
+    assert is_formatted(source)
     compile(source, f"{CONTRACT[name][0]}.py", "exec")
     assert module.__doc__ is not None and f"``{name}``" in module.__doc__
     assert (tmp_path / f"{CONTRACT[name][0]}.py").read_text(encoding="utf-8") == source

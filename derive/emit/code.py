@@ -6,7 +6,6 @@ structure (imports, signature, docstring, array conversion, reduction).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,6 +14,7 @@ from sympy import Add, Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
 from derive import registry
 from derive.emit import cbern, mvn, quadrature, vector
 from derive.emit import params as params_mod
+from derive.emit.formatting import format_python
 from derive.emit.helpers import helpers_for
 from derive.emit.near_diagonal import with_near_form
 from derive.emit.stable import stable_form
@@ -215,22 +215,3 @@ def _broadcast(target, expr, args) -> str:
         shapes = target.broadcast_shapes.format(a=shapes, b=target.shape_of.format(x=name))
     used = [str(a) for a in args if a in expr.free_symbols] or names  # the dtype of an argument the value has
     return target.broadcast.format(x="value", shape=shapes, first=used[0], args=", ".join(names))
-
-
-def format_python(source: str) -> str:
-    """Format generated Python with black (pinned range in pyproject, so output is stable).
-
-    Top-level definitions are formatted one by one and cached: the helpers repeat in every module, and black's
-    output for a module is its definitions' output joined by two blank lines.
-    """
-    chunks = re.split(r"\n(?=def )", source)
-    return "\n\n".join(_black(chunk.strip("\n") + "\n") for chunk in chunks)
-
-
-@lru_cache(maxsize=512)
-def _black(chunk: str) -> str:
-    import black
-
-    return black.format_str(chunk, mode=black.Mode())
-
-
