@@ -23,6 +23,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 from sympy.integrals.quadrature import gauss_legendre
 
 from derive.emit.helpers import Helper
+from derive.emit.stable import grouped
 
 #: w(x) = Σ_{i<SHIFT} 1/((x + i)²(x + i + 1)) + w(x + SHIFT), the last by its asymptotic series to
 #: B_{2·TERMS} / y^(2·TERMS+1) (the first omitted term is below 1e-17 of the value at y >= 10)
@@ -46,6 +47,27 @@ class lgamma_excess_bregman(Function):
 
     def _sympystr(self, printer):
         return "lgamma_excess_bregman(%s)" % ", ".join(printer._print(x) for x in self.args)
+
+
+class _Call(Function):
+    """Printed as a call of the helper ``_<name>`` on every target (the printers' ``printmethod``s)."""
+
+    def _call(self, printer):
+        return "_%s(%s)" % (type(self).__name__, ", ".join(printer._print(a) for a in self.args))
+
+    _pythoncode = _numpycode = _jaxcode = _torchcode = _tensorflowcode = _call
+
+
+class trigamma_excess_difference(_Call):
+    """w(x) − w(x + y) for x > 0, y >= 0, w(x) = ψ′(x) − 1/x (> 0, w decreasing): ``_trigamma_excess_difference``."""
+
+    nargs = 2
+
+
+class product_difference(_Call):
+    """a·b − c·d to about an ulp of the result (Dekker's exact products): ``_product_difference``."""
+
+    nargs = 4
 
 
 class HelperCalls:
@@ -121,7 +143,64 @@ def _lgamma_excess_bregman(printer) -> Helper:
     )
 
 
-_HELPERS = ((lgamma_excess_bregman, _lgamma_excess_bregman), (trigamma_excess, _trigamma_excess))
+def _trigamma_excess_difference(printer) -> Helper:
+    x, y, X, r, q, acc = _real("x", "y", "X", "r", "q", "acc")
+    # w(t) - w(u) for u = t + y of each of the SHIFT recurrence terms 1/(t**2 (t + 1)): y (u**2 + u t + t**2 + u + t)
+    # over t**2 (t + 1) u**2 (u + 1), positive
+    head = Add(*(y * ((x + y + i) ** 2 + (x + y + i) * (x + i) + (x + i) ** 2 + (x + y + i) + (x + i))
+                 / ((x + i) ** 2 * (x + i + 1) * (x + y + i) ** 2 * (x + y + i + 1)) for i in range(SHIFT)))
+    # the asymptotic series' terms c_n (X**-n - (X + y)**-n) = c_n r**n (-expm1(-n q)), q = log1p(y / X)
+    tail = Rational(1, 2) * r**2 * -expm1(-2 * q) + Add(
+        *(Float(bernoulli(2 * k), 17) * r ** (2 * k + 1) * -expm1(-(2 * k + 1) * q) for k in range(1, TERMS + 1)))
+    return Helper(
+        "_trigamma_excess_difference", ("x", "y"),
+        f"w(x) - w(x + y) for x > 0, y >= 0, w(x) = psi'(x) - 1/x: the {SHIFT} recurrence terms' differences as "
+        "y (u**2 + u t + t**2 + u + t) / (t**2 (t + 1) u**2 (u + 1)) (t = x + i, u = t + y; positive), then the "
+        f"asymptotic series' at X = x + {SHIFT}, each c_n (X**-n - (X + y)**-n) as c_n X**-n (-expm1(-n log1p(y/X))): "
+        "no difference of nearby values as y -> 0.",
+        (
+            ("X", printer.doprint(x + SHIFT)),
+            ("r", printer.doprint(1 / X)),
+            ("q", printer.doprint(log1p(y * r))),
+            ("acc", printer.doprint(head)),
+            ("value", printer.doprint(acc + tail)),
+        ),
+    )
+
+
+def _product_difference(printer) -> Helper:
+    """Dekker: a = ah + al with 26-bit halves (Veltkamp's split by 2**27 + 1), so ah·bh, ah·bl, al·bh, al·bl are
+    exact and a·b = p + e exactly; the assignments keep the order of the operations (SymPy would fold c − (c − a))."""
+    names = ("a", "b", "c", "d")
+    body = []
+
+    def split(v):
+        body.extend([("t", printer.doprint(Float(2**27 + 1) * Symbol(v))), ("u", printer.doprint(_T - Symbol(v))),
+                     (f"{v}h", printer.doprint(_T - _U)), (f"{v}l", printer.doprint(Symbol(v) - Symbol(f"{v}h")))])
+
+    for v in names:
+        split(v)
+    for p, (f, g) in (("p", ("a", "b")), ("q", ("c", "d"))):
+        fh, fl, gh, gl = (Symbol(n) for n in (f"{f}h", f"{f}l", f"{g}h", f"{g}l"))
+        e = Symbol(f"e{p}")
+        body.extend([(p, printer.doprint(Symbol(f) * Symbol(g))), (str(e), printer.doprint(fh * gh - Symbol(p))),
+                     (str(e), printer.doprint(e + fh * gl)), (str(e), printer.doprint(e + fl * gh)),
+                     (str(e), printer.doprint(e + fl * gl))])
+    P, Q, EP, EQ, PQ = (Symbol(n) for n in ("p", "q", "ep", "eq", "pq"))
+    body += [("pq", printer.doprint(P - Q)), ("value", printer.doprint(PQ + grouped(EP - EQ)))]
+    return Helper(
+        "_product_difference", names,
+        "a*b - c*d to about an ulp of the result: each product as p + e exactly (Dekker's product, with Veltkamp's "
+        "split by 2**27 + 1 into 26-bit halves), then (p - q) + (ep - eq), p - q exact where the products are within "
+        "a factor 2 of each other.",
+        tuple(body),
+    )
+
+
+_T, _U = Symbol("t"), Symbol("u")
+
+_HELPERS = ((lgamma_excess_bregman, _lgamma_excess_bregman), (trigamma_excess, _trigamma_excess),
+            (trigamma_excess_difference, _trigamma_excess_difference), (product_difference, _product_difference))
 #: a helper's calls of other helpers
 _CALLS = {lgamma_excess_bregman: (trigamma_excess,)}
 

@@ -281,7 +281,7 @@ def emit(name: str, target: str, param: str | None = None, grad: bool = False) -
         summary=spec.summary,
         family=spec.family,
     )
-    helpers = helpers_for(everything, printer) + bregman.helpers_for(everything, printer)
+    helpers = helpers_for(everything, printer)  # with derive.emit.bregman's
     source = render("code/vector_module.py.j2", fn=fn, target=tgt, imports=IMPORTS[target], notes=NOTES[target],
                     promote=PROMOTE.get(target, ""), derivation=name, helpers=helpers, param=spec.param)
     return format_python(source)

@@ -78,7 +78,102 @@ def _trigamma_excess(x):
     return value
 
 
-def _remainder(concentration11, concentration01, d_concentration1, d_concentration0):
+def _trigamma_excess_difference(x, y):
+    """w(x) - w(x + y) for x > 0, y >= 0, w(x) = psi'(x) - 1/x: the 10 recurrence terms' differences as y
+    (u**2 + u t + t**2 + u + t) / (t**2 (t + 1) u**2 (u + 1)) (t = x + i, u = t + y; positive), then the
+    asymptotic series' at X = x + 10, each c_n (X**-n - (X + y)**-n) as c_n X**-n (-expm1(-n
+    log1p(y/X))): no difference of nearby values as y -> 0.
+    """
+    X = x + 10
+    r = X ** (-1.0)
+    q = jax.numpy.log1p(r * y)
+    acc = (
+        y
+        * (2 * x + y + (x + 9) ** 2 + (x + 9) * (x + y + 9) + (x + y + 9) ** 2 + 18)
+        / ((x + 9) ** 2 * (x + 10) * (x + y + 9) ** 2 * (x + y + 10))
+        + y
+        * (2 * x + y + (x + 8) ** 2 + (x + 8) * (x + y + 8) + (x + y + 8) ** 2 + 16)
+        / ((x + 8) ** 2 * (x + 9) * (x + y + 8) ** 2 * (x + y + 9))
+        + y
+        * (2 * x + y + (x + 7) ** 2 + (x + 7) * (x + y + 7) + (x + y + 7) ** 2 + 14)
+        / ((x + 7) ** 2 * (x + 8) * (x + y + 7) ** 2 * (x + y + 8))
+        + y
+        * (2 * x + y + (x + 6) ** 2 + (x + 6) * (x + y + 6) + (x + y + 6) ** 2 + 12)
+        / ((x + 6) ** 2 * (x + 7) * (x + y + 6) ** 2 * (x + y + 7))
+        + y
+        * (2 * x + y + (x + 5) ** 2 + (x + 5) * (x + y + 5) + (x + y + 5) ** 2 + 10)
+        / ((x + 5) ** 2 * (x + 6) * (x + y + 5) ** 2 * (x + y + 6))
+        + y
+        * (2 * x + y + (x + 4) ** 2 + (x + 4) * (x + y + 4) + (x + y + 4) ** 2 + 8)
+        / ((x + 4) ** 2 * (x + 5) * (x + y + 4) ** 2 * (x + y + 5))
+        + y
+        * (2 * x + y + (x + 3) ** 2 + (x + 3) * (x + y + 3) + (x + y + 3) ** 2 + 6)
+        / ((x + 3) ** 2 * (x + 4) * (x + y + 3) ** 2 * (x + y + 4))
+        + y
+        * (2 * x + y + (x + 2) ** 2 + (x + 2) * (x + y + 2) + (x + y + 2) ** 2 + 4)
+        / ((x + 2) ** 2 * (x + 3) * (x + y + 2) ** 2 * (x + y + 3))
+        + y
+        * (2 * x + y + (x + 1) ** 2 + (x + 1) * (x + y + 1) + (x + y + 1) ** 2 + 2)
+        / ((x + 1) ** 2 * (x + 2) * (x + y + 1) ** 2 * (x + y + 2))
+        + y
+        * (x**2 + x * (x + y) + 2 * x + y + (x + y) ** 2)
+        / (x**2 * (x + 1) * (x + y) ** 2 * (x + y + 1))
+    )
+    value = (
+        acc
+        - 54.971177944862155 * r**19 * jax.numpy.expm1(-19 * q)
+        + 7.092156862745098 * r**17 * jax.numpy.expm1(-17 * q)
+        - 1.1666666666666667 * r**15 * jax.numpy.expm1(-15 * q)
+        + 0.25311355311355311 * r**13 * jax.numpy.expm1(-13 * q)
+        - 0.075757575757575758 * r**11 * jax.numpy.expm1(-11 * q)
+        + 0.033333333333333333 * r**9 * jax.numpy.expm1(-9 * q)
+        - 0.02380952380952381 * r**7 * jax.numpy.expm1(-7 * q)
+        + 0.033333333333333333 * r**5 * jax.numpy.expm1(-5 * q)
+        - 0.16666666666666667 * r**3 * jax.numpy.expm1(-3 * q)
+        - 1 / 2 * r**2 * jax.numpy.expm1(-2 * q)
+    )
+    return value
+
+
+def _product_difference(a, b, c, d):
+    """a*b - c*d to about an ulp of the result: each product as p + e exactly (Dekker's product, with
+    Veltkamp's split by 2**27 + 1 into 26-bit halves), then (p - q) + (ep - eq), p - q exact where the
+    products are within a factor 2 of each other.
+    """
+    t = 134217729.0 * a
+    u = -a + t
+    ah = t - u
+    al = a - ah
+    t = 134217729.0 * b
+    u = -b + t
+    bh = t - u
+    bl = b - bh
+    t = 134217729.0 * c
+    u = -c + t
+    ch = t - u
+    cl = c - ch
+    t = 134217729.0 * d
+    u = -d + t
+    dh = t - u
+    dl = d - dh
+    p = a * b
+    ep = ah * bh - p
+    ep = ah * bl + ep
+    ep = al * bh + ep
+    ep = al * bl + ep
+    q = c * d
+    eq = ch * dh - q
+    eq = ch * dl + eq
+    eq = cl * dh + eq
+    eq = cl * dl + eq
+    pq = p - q
+    value = pq + (ep - eq)
+    return value
+
+
+def _remainder(
+    concentration11, concentration01, h_concentration1, h_concentration0, cross
+):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
     """
@@ -88,183 +183,170 @@ def _remainder(concentration11, concentration01, d_concentration1, d_concentrati
             0.0052995325041750337019,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.031126761969323946431
         * _curvature(
             0.027712488463383711961,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.047579255841246392405
         * _curvature(
             0.06718439880608412806,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.062314485627766936026
         * _curvature(
             0.12229779582249848305,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.074797994408288366041
         * _curvature(
             0.19106187779867812578,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.084578259697501269095
         * _curvature(
             0.27099161117138630683,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.091301707522461794433
         * _curvature(
             0.35919822461037054338,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.094725305227534248143
         * _curvature(
             0.45249374508118127991,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.094725305227534248143
         * _curvature(
             0.54750625491881872009,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.091301707522461794433
         * _curvature(
             0.64080177538962945662,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.084578259697501269095
         * _curvature(
             0.72900838882861369317,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.074797994408288366041
         * _curvature(
             0.80893812220132187422,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.062314485627766936026
         * _curvature(
             0.87770220417750151695,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.047579255841246392405
         * _curvature(
             0.93281560119391587194,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.031126761969323946431
         * _curvature(
             0.97228751153661628804,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
         + 0.013576229705877047426
         * _curvature(
             0.9947004674958249663,
             concentration11,
             concentration01,
-            d_concentration1,
-            d_concentration0,
+            h_concentration1,
+            h_concentration0,
+            cross,
         )
     )
     return value
 
 
-def _curvature(s, concentration11, concentration01, d_concentration1, d_concentration0):
+def _curvature(
+    s, concentration11, concentration01, h_concentration1, h_concentration0, cross
+):
     """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
     to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
     being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
     Gauss-Legendre in the caller.
     """
-    concentration1 = concentration11 * jax.numpy.exp(d_concentration1 * s)
-    concentration0 = concentration01 * jax.numpy.exp(d_concentration0 * s)
+    concentration1 = concentration11 + h_concentration1 * s
+    concentration0 = concentration01 + h_concentration0 * s
     value = (1 - s) * (
-        concentration0**2
-        * d_concentration0**2
-        * (
-            _trigamma_excess(concentration0)
-            - _trigamma_excess(concentration0 + concentration1)
-            - 1 / (concentration0 + concentration1)
-            + concentration0 ** (-1.0)
-        )
+        h_concentration0**2
+        * _trigamma_excess_difference(concentration0, concentration1)
         - 2
-        * concentration0
-        * concentration1
-        * d_concentration0
-        * d_concentration1
-        * (
-            _trigamma_excess(concentration0 + concentration1)
-            + (concentration0 + concentration1) ** (-1.0)
-        )
-        + concentration0
-        * d_concentration0**2
-        * (
-            jax.scipy.special.digamma(concentration0)
-            - jax.scipy.special.digamma(concentration01)
-            - jax.scipy.special.digamma(concentration0 + concentration1)
-            + jax.scipy.special.digamma(concentration01 + concentration11)
-        )
-        + concentration1**2
-        * d_concentration1**2
-        * (
-            _trigamma_excess(concentration1)
-            - _trigamma_excess(concentration0 + concentration1)
-            - 1 / (concentration0 + concentration1)
-            + concentration1 ** (-1.0)
-        )
-        + concentration1
-        * d_concentration1**2
-        * (
-            jax.scipy.special.digamma(concentration1)
-            - jax.scipy.special.digamma(concentration11)
-            - jax.scipy.special.digamma(concentration0 + concentration1)
-            + jax.scipy.special.digamma(concentration01 + concentration11)
-        )
+        * h_concentration0
+        * h_concentration1
+        * _trigamma_excess(concentration0 + concentration1)
+        + h_concentration1**2
+        * _trigamma_excess_difference(concentration1, concentration0)
+        + cross**2
+        / (concentration0 * concentration1 * (concentration0 + concentration1))
     )
     return value
 
@@ -305,8 +387,14 @@ def kl_beta_beta(
         _remainder(
             concentration11,
             concentration01,
-            _log_ratio(concentration12, concentration11),
-            _log_ratio(concentration02, concentration01),
+            -concentration11 + concentration12,
+            -concentration01 + concentration02,
+            _product_difference(
+                -concentration11 + concentration12,
+                concentration01,
+                -concentration01 + concentration02,
+                concentration11,
+            ),
         ),
         concentration01 * jax.scipy.special.digamma(concentration01)
         - concentration01 * jax.scipy.special.digamma(concentration01 + concentration11)
