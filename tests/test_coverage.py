@@ -65,3 +65,15 @@ def test_derive_coverage_fails_when_a_chain_fails(capsys, monkeypatch):
     monkeypatch.setattr(coverage, "check", lambda names: {n: n != "kl-gamma-gamma" for n in names})
     assert main(["coverage"]) == 1
     assert "**fails**" in capsys.readouterr().out
+
+
+def test_the_table_checks_a_symbolic_dimension_at_1_and_2_and_verify_at_1_2_3():
+    from derive.checking import DIMENSIONS, at_dimensions, check_steps
+
+    derivation = registry.get("entropy-mvn")
+    with at_dimensions(DIMENSIONS[:2]):
+        light = check_steps(derivation, points=1)
+    full = check_steps(derivation, points=1)
+    assert all("instantiated k = 1, 2;" in c.method for c in light if c.method.startswith("instantiated"))
+    assert all("instantiated k = 1, 2, 3;" in c.method for c in full if c.method.startswith("instantiated"))
+    assert any(c.method.startswith("instantiated") for c in light)
