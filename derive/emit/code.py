@@ -6,13 +6,14 @@ structure (imports, signature, docstring, array conversion, reduction).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from sympy import Add, Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
 
 from derive import registry
-from derive.emit import cbern, mvn, quadrature, vector
+from derive.emit import beta, cbern, mvn, quadrature, vector
 from derive.emit import params as params_mod
 from derive.emit.formatting import format_python
 from derive.emit.helpers import helpers_for
@@ -91,7 +92,8 @@ def prepared(name: str, param: str):
 def _stable(name: str, param: str):
     """The closed form rewritten for floating point; a self-pair's KL by the integral remainder near p = q
     (``derive.emit.near_diagonal``)."""
-    return with_near_form(name, stable_form(cbern.rewrite(prepared(name, param)[1])))
+    far = beta.far_form(name)  # the beta's KL without differences of large log-gamma values
+    return with_near_form(name, far if far is not None else stable_form(cbern.rewrite(prepared(name, param)[1])))
 
 
 @lru_cache(maxsize=None)
@@ -157,8 +159,9 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
                 summary=f"Partial derivative of {main.name} with respect to {arg}", gradient_of=arg,
             ))
     used = Add(stable, *(_gradient(name, param, f.gradient_of)[1] for f in functions[1:]))
+    helpers = helpers_for(used, printer)
     source = render("code/module.py.j2", functions=functions, target=tgt, param=param, derivation=name,
-                    helpers=helpers_for(used, printer), reduce_options=REDUCE, imports=_imports(tgt, printer),
+                    helpers=helpers, reduce_options=REDUCE, imports=_imports(tgt, printer, helpers),
                     regenerate=_regenerate(name, target, param))
     return format_python(source)
 
@@ -199,9 +202,17 @@ def _regenerate(name: str, target: str, param: str) -> str:
     return f"derive code {name} --target {target} --param {param} {specs}"
 
 
-def _imports(target, printer) -> tuple[str, ...]:
-    """The target's imports, plus the special-function modules the printed maths uses (scipy.special for NumPy)."""
-    extra = sorted(m for m in printer.module_imports if m.endswith(".special") and f"import {m}" not in target.imports)
+#: the special-function modules a helper may call
+SPECIAL_MODULES = ("scipy.special", "jax.scipy.special", "torch.special")
+
+
+def _imports(target, printer, helpers=()) -> tuple[str, ...]:
+    """The target's imports, plus the special-function modules the printed maths uses (scipy.special for NumPy),
+    in the function bodies (``printer``) or in the helpers (printed by a printer of their own)."""
+    text = "\n".join(e for h in helpers for _, e in (*h.body, *h.single_body))
+    called = {m for m in SPECIAL_MODULES if re.search(rf"(?<![\w.]){re.escape(m)}\.", text)}  # not jax.scipy.special
+    used = set(printer.module_imports) | called
+    extra = sorted(m for m in used if m.endswith(".special") and f"import {m}" not in target.imports)
     return target.imports + tuple(f"import {m}" for m in extra)
 
 

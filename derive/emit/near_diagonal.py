@@ -38,6 +38,7 @@ from sympy.integrals.quadrature import gauss_legendre
 
 from derive.emit import cbern
 from derive.emit.bregman import product_difference, trigamma_excess, trigamma_excess_difference
+from derive.emit.identity import same
 from derive.emit.stable import log_ratio
 
 NODES = 16  # a singularity pi off a segment of length 1 in w: (2 pi + (4 pi**2 + 1)**0.5)**-32 < 1e-35
@@ -210,7 +211,7 @@ def near_form(name: str):
                         for a in _moving(c.kind, t1, di, s, m, r))
     if exact is not None:  # the same curvature without the derived Hessian's removable singularity
         exact = exact(*theta1, *d, s)
-        _check_same(name, body.xreplace(along), exact, assignments, (s, *theta1, *d), domains)
+        _checksame(name, body.xreplace(along), exact, assignments, (s, *theta1, *d), domains)
         body, assignments = exact, ()
     at_node = _curvature(name, (s, *theta1, *d), assignments, body.xreplace(along))
     total = _remainder(name, (*theta1, *d), sum((w * at_node(node, *theta1, *d) for node, w in _nodes()), S.Zero))
@@ -257,7 +258,7 @@ _STRAIGHT = {"beta": _beta}
 _EXACT = {"continuous-bernoulli": (cbern.near_body, cbern.NEAR_SPAN)}
 
 
-def _check_same(name, derived, exact, assignments, arguments, domains):
+def _checksame(name, derived, exact, assignments, arguments, domains):
     """Raise unless ``exact`` equals the ``derived`` curvature to 30 digits at three points of the path (θ1 away
     from the singularity; d within SPAN)."""
     rng = random.Random(name)
@@ -270,7 +271,7 @@ def _check_same(name, derived, exact, assignments, arguments, domains):
         values = {}
         for v, e in assignments:
             values[v] = e.xreplace(point).xreplace(values).evalf(40)
-        _same(name, derived.xreplace(values), exact, point)
+        same(name, derived.xreplace(values), exact, point)
 
 
 def _check_straight(name, theta1, theta2, s, integrand, steps):
@@ -286,25 +287,7 @@ def _check_straight(name, theta1, theta2, s, integrand, steps):
         point = {t: Rational(rng.randint(10, 500), 100) for t in theta1}
         point.update({h: point[t] * Rational(rng.randint(-90, 90), 100) for t, h in zip(theta1, steps)})
         point[s] = Rational(rng.randint(1, 99), 100)
-        _same(name, derived, integrand, point)
-
-
-#: the helpers' functions by their definitions, for the checks
-_DEFINITIONS = {
-    trigamma_excess: lambda x: polygamma(1, x) - 1 / x,
-    trigamma_excess_difference: lambda x, y: polygamma(1, x) - 1 / x - polygamma(1, x + y) + 1 / (x + y),
-    product_difference: lambda a, b, c, d: a * b - c * d,
-}
-
-
-def _same(name, derived, exact, point):
-    from derive.numeric import close
-
-    for f, definition in _DEFINITIONS.items():
-        exact = exact.replace(lambda e, f=f: isinstance(e, f), lambda e, d=definition: d(*e.args))
-    a, b = derived.xreplace(point).evalf(40), exact.xreplace(point).evalf(40)
-    if not close(a, b):
-        raise AssertionError(f"{name}: the closed-form curvature {b} differs from the derived one {a} at {point}")
+        same(name, derived, integrand, point)
 
 
 def with_near_form(name: str, stable):

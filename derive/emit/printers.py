@@ -65,6 +65,9 @@ class _StableMixin:
     def _print_trigamma_excess(self, expr):
         return "_trigamma_excess(%s)" % self._print(expr.args[0])
 
+    def _print_lgamma_excess_bregman(self, expr):
+        return "_lgamma_excess_bregman(%s)" % ", ".join(self._print(a) for a in expr.args)
+
     def _print_centred(self, expr):
         return "(2 * %s - 1)" % self._print(expr.args[0])
 

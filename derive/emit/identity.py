@@ -1,0 +1,45 @@
+"""Checks that a hand-arranged expression for emitted code equals the derived one, before it is used.
+
+The stable rearrangements written through helper functions (ψ′ − 1/x, Bregman divergences of log Γ, Dekker's
+products, k·(e^x − 1 − x), …) are compared with the derivation's own expression at exact rational points, to 30
+digits at 40, after each helper function is replaced by its definition (``DEFINITIONS``).
+"""
+
+from __future__ import annotations
+
+from sympy import digamma, log, loggamma, polygamma
+
+from derive.emit.bregman import lgamma_excess_bregman, product_difference, trigamma_excess, trigamma_excess_difference
+from derive.emit.stable import expm1mx, log_ratio
+
+
+def _lgamma_excess(x):
+    """G(x) = log Γ(x) − (x log x − x)."""
+    return loggamma(x) - x * log(x) + x
+
+
+#: each helper function by its definition
+DEFINITIONS = {
+    trigamma_excess: lambda x: polygamma(1, x) - 1 / x,
+    trigamma_excess_difference: lambda x, y: polygamma(1, x) - 1 / x - polygamma(1, x + y) + 1 / (x + y),
+    product_difference: lambda a, b, c, d: a * b - c * d,
+    lgamma_excess_bregman: lambda a, h: _lgamma_excess(a + h) - _lgamma_excess(a) - h * (digamma(a) - log(a)),
+    expm1mx: lambda x, kex, k: kex - k - k * x,
+    log_ratio: lambda a, b: log(a / b),
+}
+
+
+def plain(expr):
+    """``expr`` with each helper function written out by its definition."""
+    for f, definition in DEFINITIONS.items():
+        expr = expr.replace(lambda e, f=f: isinstance(e, f), lambda e, d=definition: d(*e.args))
+    return expr
+
+
+def same(name: str, derived, arranged, point, what: str = "closed-form curvature") -> None:
+    """Raise AssertionError unless ``arranged`` equals ``derived`` at ``point`` to 30 digits."""
+    from derive.numeric import close
+
+    a, b = derived.xreplace(point).evalf(40), plain(arranged).xreplace(point).evalf(40)
+    if not close(a, b):
+        raise AssertionError(f"{name}: the {what} {b} differs from the derived one {a} at {point}")
