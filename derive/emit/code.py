@@ -13,11 +13,11 @@ from functools import lru_cache
 from sympy import Add, Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
 
 from derive import registry
-from derive.emit import beta, cbern, mvn, quadrature, vector
+from derive.emit import beta, cbern, lgamma, mvn, quadrature, vector
 from derive.emit import params as params_mod
 from derive.emit.formatting import format_python
 from derive.emit.helpers import helpers_for
-from derive.emit.near_diagonal import with_near_form
+from derive.emit.near_diagonal import pair_parameters, with_near_form
 from derive.emit.stable import stable_form
 from derive.emit.targets import TARGETS
 from derive.render.environment import render
@@ -93,7 +93,10 @@ def _stable(name: str, param: str):
     """The closed form rewritten for floating point; a self-pair's KL by the integral remainder near p = q
     (``derive.emit.near_diagonal``)."""
     far = beta.far_form(name)  # the beta's KL without differences of large log-gamma values
-    return with_near_form(name, far if far is not None else stable_form(cbern.rewrite(prepared(name, param)[1])))
+    if far is None:  # the continuous Bernoulli's 0/0 at 1/2 removed; a self-pair's log-gamma group as a Bregman
+        expr = cbern.rewrite(prepared(name, param)[1])  # divergence (in other pairs such a group is a coincidence
+        far = stable_form(lgamma.rewrite(expr, name) if pair_parameters(name) else expr)  # that does not help)
+    return with_near_form(name, far)
 
 
 @lru_cache(maxsize=None)

@@ -94,8 +94,8 @@ def expm1mx_horner(x: Symbol, h: Symbol) -> list[Expr]:
 class Expm1mxOpt(Optimization):
     """``k·E - k·log E - k`` -> ``expm1mx(log E, k·E, k)``.
 
-    The terms of ``-k·log E`` (logs expanded) must all be terms of the sum; the constant ``-k`` is taken from
-    the sum's numeric part.
+    The terms of ``-k·log E`` (logs expanded) must all be terms of the sum; for a number k the constant ``-k`` is
+    taken from the sum's numeric part, else it is a term of the sum.
     """
 
     def __call__(self, expr):
@@ -109,6 +109,20 @@ class Expm1mxOpt(Optimization):
             if all(t in terms for t in needed):
                 rest = Add(*[t for t in terms if t is not term and t not in needed]) + k
                 return rest + expm1mx(L, E, k)
+        # a symbolic k (the gamma's concentration2): -k is itself a term of the sum
+        for minus_k in terms:
+            k = -minus_k
+            if k.is_number or not k.is_positive:
+                continue
+            for term in terms:
+                E = term / k
+                if term is minus_k or E.is_number or not E.is_positive:
+                    continue
+                L = expand_log(log(E))
+                needed = Add.make_args(expand(-k * L))
+                if all(t in terms for t in needed):
+                    rest = Add(*[t for t in terms if t is not term and t is not minus_k and t not in needed])
+                    return rest + expm1mx(L, E, k)
         return expr
 
 

@@ -5,18 +5,51 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = Poisson(rate1)
 
 import jax
 import jax.numpy
-import jax.scipy.special
 
 __all__ = ["kl_poisson_poisson"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+def _expm1mx(x, kex, k):
+    """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
+    to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
+    term is exact near x = -1) and kex - k * x - k above.
     """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
+    near = jax.numpy.logical_and(jax.numpy.greater(x, -1), jax.numpy.less(x, 2))
+    xs = jax.numpy.where(near, x, 0)
+    h = 9.1836898637955461e-29
+    h = h * xs + 2.4795962632247975e-27
+    h = h * xs + 6.4469502843844734e-26
+    h = h * xs + 1.6117375710961183e-24
+    h = h * xs + 3.868170170630684e-23
+    h = h * xs + 8.8967913924505733e-22
+    h = h * xs + 1.9572941063391261e-20
+    h = h * xs + 4.1103176233121649e-19
+    h = h * xs + 8.2206352466243297e-18
+    h = h * xs + 1.5619206968586226e-16
+    h = h * xs + 2.8114572543455208e-15
+    h = h * xs + 4.7794773323873853e-14
+    h = h * xs + 7.6471637318198165e-13
+    h = h * xs + 1.1470745597729725e-11
+    h = h * xs + 1.6059043836821615e-10
+    h = h * xs + 2.0876756987868099e-9
+    h = h * xs + 2.5052108385441719e-8
+    h = h * xs + 2.7557319223985891e-7
+    h = h * xs + 2.7557319223985891e-6
+    h = h * xs + 2.4801587301587302e-5
+    h = h * xs + 0.00019841269841269841
+    h = h * xs + 0.0013888888888888889
+    h = h * xs + 0.0083333333333333333
+    h = h * xs + 0.041666666666666667
+    h = h * xs + 0.16666666666666667
+    h = h * xs + 0.5
+    series = h * xs**2
+    value = jax.numpy.where(
+        near,
+        k * series,
+        jax.numpy.where(
+            jax.numpy.less_equal(x, -1), k * (-x - 1) + kex, -k * x - k + kex
+        ),
+    )
     return value
 
 
@@ -93,8 +126,6 @@ def kl_poisson_poisson(rate1, rate2, validate=False):
     value = jax.numpy.where(
         jax.numpy.less_equal(abs(_log_ratio(rate2, rate1)), 1),
         _remainder(rate1, _log_ratio(rate2, rate1)),
-        -rate1 * jax.numpy.log(rate2)
-        + _diff_ratio(rate2, rate1, _log_ratio(rate2, rate1))
-        + jax.scipy.special.xlogy(rate1, rate1),
+        _expm1mx(_log_ratio(rate2, rate1), rate1 * (rate2 / rate1), rate1),
     )
     return value

@@ -8,13 +8,60 @@ import tensorflow
 __all__ = ["kl_poisson_poisson"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+def _expm1mx(x, kex, k, single=False):
+    """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
+    to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
+    term is exact near x = -1) and kex - k * x - k above.
     """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
+    if single:
+        tiny = tensorflow.math.less(tensorflow.math.abs(x), 0.000244140625)
+        xs = tensorflow.where(tiny, x, tensorflow.zeros_like(x) + 0)
+        value = tensorflow.where(
+            tiny,
+            k
+            * tensorflow.math.pow(xs, 2)
+            * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5),
+            -k * (x + 1) + kex,
+        )
+        return value
+    near = tensorflow.math.logical_and(
+        tensorflow.math.greater(x, -1), tensorflow.math.less(x, 2)
+    )
+    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
+    h = 9.1836898637955461e-29
+    h = h * xs + 2.4795962632247975e-27
+    h = h * xs + 6.4469502843844734e-26
+    h = h * xs + 1.6117375710961183e-24
+    h = h * xs + 3.868170170630684e-23
+    h = h * xs + 8.8967913924505733e-22
+    h = h * xs + 1.9572941063391261e-20
+    h = h * xs + 4.1103176233121649e-19
+    h = h * xs + 8.2206352466243297e-18
+    h = h * xs + 1.5619206968586226e-16
+    h = h * xs + 2.8114572543455208e-15
+    h = h * xs + 4.7794773323873853e-14
+    h = h * xs + 7.6471637318198165e-13
+    h = h * xs + 1.1470745597729725e-11
+    h = h * xs + 1.6059043836821615e-10
+    h = h * xs + 2.0876756987868099e-9
+    h = h * xs + 2.5052108385441719e-8
+    h = h * xs + 2.7557319223985891e-7
+    h = h * xs + 2.7557319223985891e-6
+    h = h * xs + 2.4801587301587302e-5
+    h = h * xs + 0.00019841269841269841
+    h = h * xs + 0.0013888888888888889
+    h = h * xs + 0.0083333333333333333
+    h = h * xs + 0.041666666666666667
+    h = h * xs + 0.16666666666666667
+    h = h * xs + 0.5
+    series = h * tensorflow.math.pow(xs, 2)
+    value = tensorflow.where(
+        near,
+        k * series,
+        tensorflow.where(
+            tensorflow.math.less_equal(x, -1), k * (-x - 1) + kex, -k * x - k + kex
+        ),
+    )
     return value
 
 
@@ -112,8 +159,8 @@ def kl_poisson_poisson(rate1, rate2, validate=False):
             tensorflow.math.abs(_log_ratio(rate2, rate1, single)), 1
         ),
         _remainder(rate1, _log_ratio(rate2, rate1, single)),
-        -rate1 * tensorflow.math.log(rate2)
-        + _diff_ratio(rate2, rate1, _log_ratio(rate2, rate1, single))
-        + tensorflow.math.xlogy(rate1, rate1),
+        _expm1mx(
+            _log_ratio(rate2, rate1, single), rate1 * (rate2 / rate1), rate1, single
+        ),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

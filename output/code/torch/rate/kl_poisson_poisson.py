@@ -11,13 +11,71 @@ import torch
 __all__ = ["kl_poisson_poisson"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+def _expm1mx(x, kex, k, single=False):
+    """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
+    to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
+    term is exact near x = -1) and kex - k * x - k above.
     """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
+    if single and not (
+        torch.compiler.is_compiling()
+        or torch.jit.is_tracing()
+        or torch._C._functorch.is_functorch_wrapped_tensor(x)
+    ):
+        value = torch.as_tensor(-k * (x + 1) + kex)
+        mask = torch.lt(torch.abs(x), 0.000244140625)
+        if mask.any():
+            xs = x[mask]
+            value[mask] = (
+                k
+                * torch.pow(xs, 2)
+                * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5)
+            )
+        return value
+    if single:
+        tiny = torch.lt(torch.abs(x), 0.000244140625)
+        xs = torch.where(tiny, x, 0)
+        value = torch.where(
+            tiny,
+            k
+            * torch.pow(xs, 2)
+            * (xs * (0.041666666666666664 * xs + 0.16666666666666666) + 0.5),
+            -k * (x + 1) + kex,
+        )
+        return value
+    near = torch.logical_and(torch.gt(x, -1), torch.lt(x, 2))
+    xs = torch.where(near, x, 0)
+    h = 9.1836898637955461e-29
+    h = h * xs + 2.4795962632247975e-27
+    h = h * xs + 6.4469502843844734e-26
+    h = h * xs + 1.6117375710961183e-24
+    h = h * xs + 3.868170170630684e-23
+    h = h * xs + 8.8967913924505733e-22
+    h = h * xs + 1.9572941063391261e-20
+    h = h * xs + 4.1103176233121649e-19
+    h = h * xs + 8.2206352466243297e-18
+    h = h * xs + 1.5619206968586226e-16
+    h = h * xs + 2.8114572543455208e-15
+    h = h * xs + 4.7794773323873853e-14
+    h = h * xs + 7.6471637318198165e-13
+    h = h * xs + 1.1470745597729725e-11
+    h = h * xs + 1.6059043836821615e-10
+    h = h * xs + 2.0876756987868099e-9
+    h = h * xs + 2.5052108385441719e-8
+    h = h * xs + 2.7557319223985891e-7
+    h = h * xs + 2.7557319223985891e-6
+    h = h * xs + 2.4801587301587302e-5
+    h = h * xs + 0.00019841269841269841
+    h = h * xs + 0.0013888888888888889
+    h = h * xs + 0.0083333333333333333
+    h = h * xs + 0.041666666666666667
+    h = h * xs + 0.16666666666666667
+    h = h * xs + 0.5
+    series = h * torch.pow(xs, 2)
+    value = torch.where(
+        near,
+        k * series,
+        torch.where(torch.le(x, -1), k * (-x - 1) + kex, -k * x - k + kex),
+    )
     return value
 
 
@@ -108,9 +166,9 @@ def _kl_poisson_poisson_terms(rate1, rate2, single):
     return torch.where(
         torch.le(torch.abs(_log_ratio(rate2, rate1, single)), 1),
         _remainder(rate1, _log_ratio(rate2, rate1, single)),
-        -rate1 * torch.log(rate2)
-        + _diff_ratio(rate2, rate1, _log_ratio(rate2, rate1, single))
-        + torch.xlogy(rate1, rate1),
+        _expm1mx(
+            _log_ratio(rate2, rate1, single), rate1 * (rate2 / rate1), rate1, single
+        ),
     )
 
 
