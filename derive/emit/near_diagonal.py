@@ -241,13 +241,8 @@ def _beta(name, theta1, theta2):
     x1, x0 = Symbol("concentration1", positive=True), Symbol("concentration0", positive=True)
     q = (cross**2 / (x1 * x0 * (x1 + x0)) + h1**2 * trigamma_excess_difference(x1, x0)
          + h0**2 * trigamma_excess_difference(x0, x1) - 2 * h1 * h0 * trigamma_excess(x1 + x0))
-    arguments = (a1, a0, h1, h0, cross)
-    path = ((x1, a1 + s * h1), (x0, a0 + s * h0))
-    _check_straight(name, theta1, theta2, s,
-                    ((1 - s) * q).xreplace(dict(path)).xreplace({cross: product_difference(h1, a0, h0, a1)}), (h1, h0))
-    at_node = _curvature(name, (s, *arguments), path, (1 - s) * q)
-    total = _remainder(name, arguments, sum((w * at_node(node, *arguments) for node, w in _nodes()), S.Zero))
-    return total(a1, a0, b1 - a1, b0 - a0, product_difference(b1 - a1, a0, b0 - a0, a1))
+    return _straight(name, theta1, theta2, s, q, ((x1, a1 + s * h1), (x0, a0 + s * h0)), (h1, h0), cross,
+                     (h1, a0, h0, a1))
 
 
 def _gamma(name, theta1, theta2):
@@ -264,13 +259,20 @@ def _gamma(name, theta1, theta2):
     h, k, cross = (Symbol(n, real=True) for n in (f"h_{a1}".rstrip("1"), f"h_{r1}".rstrip("1"), "cross"))
     x, r = Symbol(str(a1).rstrip("1"), positive=True), Symbol(str(r1).rstrip("1"), positive=True)
     q = h**2 * trigamma_excess(x) + cross**2 / (x * r**2)
-    arguments = (a1, r1, h, k, cross)
-    path = ((x, a1 + s * h), (r, r1 + s * k))
-    _check_straight(name, theta1, theta2, s,
-                    ((1 - s) * q).xreplace(dict(path)).xreplace({cross: product_difference(h, r1, a1, k)}), (h, k))
+    return _straight(name, theta1, theta2, s, q, ((x, a1 + s * h), (r, r1 + s * k)), (h, k), cross, (h, r1, a1, k))
+
+
+def _straight(name, theta1, theta2, s, q, path, steps, cross, factors):
+    """∫_0^1 (1 − s) Q(s) ds along ``path`` (θ1 + s·``steps``), Q written in the path's symbols and ``cross`` = D =
+    product_difference(*``factors``) (in θ1 and the steps): checked against the derived cross-entropy, then the
+    quadrature, called with the steps θ2 − θ1 and D at them."""
+    D = product_difference(*factors)
+    _check_straight(name, theta1, theta2, s, ((1 - s) * q).xreplace(dict(path)).xreplace({cross: D}), steps)
+    arguments = (*theta1, *steps, cross)
     at_node = _curvature(name, (s, *arguments), path, (1 - s) * q)
     total = _remainder(name, arguments, sum((w * at_node(node, *arguments) for node, w in _nodes()), S.Zero))
-    return total(a1, r1, a2 - a1, r2 - r1, product_difference(a2 - a1, r1, a1, r2 - r1))
+    actual = {h: t2 - t1 for h, t1, t2 in zip(steps, theta1, theta2)}
+    return total(*theta1, *actual.values(), D.xreplace(actual))
 
 
 #: family → the near form from (name, θ1, θ2), along a path of its own (the window is the log coordinates')

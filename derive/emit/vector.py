@@ -26,13 +26,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import And, Eq, Function, Piecewise, Symbol, loggamma, oo, polygamma, sstr
+from sympy import And, Eq, Function, Piecewise, Rational, Symbol, loggamma, oo, polygamma, sstr
 from sympy.codegen.cfunctions import log1p
 from sympy.codegen.rewriting import optimize
 
 from derive.emit import bregman, printers
 from derive.emit.helpers import helpers_for
 from derive.emit.mvn import PROMOTE
+from derive.emit.near_diagonal import near_form, pair_parameters
 from derive.emit.stable import FloatConstants, expm1mx, log_ratio
 from derive.emit.targets import TARGETS
 
@@ -100,6 +101,29 @@ class Xlogy(_Node):
     nargs, _label = 2, "xlogy"
 
 
+class Flip(_Node):
+    """The vectors reversed along the last axis (at K = 2: each category's other one)."""
+    nargs, _label = 1, "flip"
+
+
+class Component(_Node):
+    """``x[..., i]``, category i (an int) of the vectors ``x``."""
+    nargs = 2
+
+    def _sympystr(self, printer):
+        return "%s[..., %s]" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+
+class IfPair(_Node):
+    """``pair if K == 2 else other`` for K the length of ``x``'s last axis (static in every framework, also under
+    jax.jit): a Python conditional, so only the branch taken is evaluated (``pair`` may index category 1)."""
+    nargs = 3
+
+    def _sympystr(self, printer):
+        x, pair, other = (printer._print(a) for a in self.args)
+        return "(%s) if dim(%s) == 2 else (%s)" % (pair, x, other)
+
+
 class _VectorMixin(bregman.HelperCalls):
     """Prints the nodes as framework calls; ``_ops`` maps node -> format string of the printed args."""
 
@@ -121,26 +145,38 @@ class _VectorMixin(bregman.HelperCalls):
     def _print_Xlogy(self, expr):
         return self._vec("xlogy", expr)
 
+    def _print_Flip(self, expr):
+        return self._vec("flip", expr)
+
+    def _print_Component(self, expr):
+        x, i = expr.args
+        printed = self._print(x)
+        return "%s[..., %d]" % (printed if isinstance(x, Symbol) else "(%s)" % printed, int(i))
+
+    def _print_IfPair(self, expr):
+        x, pair, other = expr.args
+        return "(%s) if %s == 2 else (%s)" % (self._print(pair), self._print_Dim(Dim(x)), self._print(other))
+
 
 class NumPyVectorPrinter(_VectorMixin, printers.NumPyStablePrinter):
     _ops = {"sum": "numpy.sum({0}, axis=-1)", "sum_keep": "numpy.sum({0}, axis=-1, keepdims=True)",
-            "xlogy": "scipy.special.xlogy({0}, {1})"}
+            "xlogy": "scipy.special.xlogy({0}, {1})", "flip": "numpy.flip({0}, axis=-1)"}
 
 
 class TorchVectorPrinter(_VectorMixin, printers.TorchStablePrinter):
     _ops = {"sum": "torch.sum({0}, dim=-1)", "sum_keep": "torch.sum({0}, dim=-1, keepdim=True)",
-            "xlogy": "torch.xlogy({0}, {1})"}
+            "xlogy": "torch.xlogy({0}, {1})", "flip": "torch.flip({0}, dims=(-1,))"}
 
 
 class JaxVectorPrinter(_VectorMixin, printers.JaxStablePrinter):
     _ops = {"sum": "jax.numpy.sum({0}, axis=-1)", "sum_keep": "jax.numpy.sum({0}, axis=-1, keepdims=True)",
-            "xlogy": "jax.scipy.special.xlogy({0}, {1})"}
+            "xlogy": "jax.scipy.special.xlogy({0}, {1})", "flip": "jax.numpy.flip({0}, axis=-1)"}
 
 
 class TensorflowVectorPrinter(_VectorMixin, printers.TensorflowStablePrinter):
     _ops = {"sum": "tensorflow.reduce_sum({0}, axis=-1)",
             "sum_keep": "tensorflow.reduce_sum({0}, axis=-1, keepdims=True)",
-            "xlogy": "tensorflow.math.xlogy({0}, {1})"}
+            "xlogy": "tensorflow.math.xlogy({0}, {1})", "flip": "tensorflow.reverse({0}, axis=[-1])"}
 
 
 PRINTERS = {"numpy": NumPyVectorPrinter, "torch": TorchVectorPrinter, "jax": JaxVectorPrinter,
@@ -220,10 +256,27 @@ def _dirichlet(spec: VectorSpec) -> VectorForm:
     # KL = β_0 KL(β/β_0 ‖ α/α_0) + Σ_k E(α_k, h_k) − E(α_0, h_0): two non-negative parts (E is the Bregman
     # divergence of log Γ(x) − (x log x − x)); the first as the categorical KL is, with e^y = (α_k/β_k)(β_0/α_0)
     h, a0, h0, y = _real("h", "a0", "h0", "y")
-    body = ((h, b - a), (a0, SumKeep(a)), (h0, SumKeep(h)), (y, log1p(h0 / a0) - log_ratio(b, a)))
+    # y at K = 2 from D = α_1 β_2 − α_2 β_1 = α_k β_0 − α_0 β_k (signed per category) by Dekker's exact products:
+    # the difference of the two logs cancels where β is near a scaling of α (25 ulp of the KL at concentrations
+    # near 1000); the difference of the logs where log1p's argument is below −0.9 (near −1 log1p magnifies its
+    # rounding: 83 ulp of y below −0.9, against 9 for the difference; 37 ulp of y at −0.5 the other way round)
+    general_y = log1p(h0 / a0) - log_ratio(b, a)
+    r = bregman.product_difference(a, Flip(b), b, Flip(a)) / (a0 * b)
+    pair_y = Piecewise((log1p(r), r > Rational(-9, 10)), (general_y, True))
+    body = ((h, b - a), (a0, SumKeep(a)), (h0, SumKeep(h)), (y, IfPair(a, pair_y, general_y)))
     means = SumLast(b * expm1mx(y, (a / b) * ((a0 + h0) / a0), 1))
     value = means + SumLast(bregman.lgamma_excess_bregman(a, h)) - SumLast(bregman.lgamma_excess_bregman(a0, h0))
-    return VectorForm(body, value, (a <= 0) | (b <= 0))
+    return VectorForm(body, IfPair(a, _pair(a, b, value), value), (a <= 0) | (b <= 0))
+
+
+def _pair(a, b, general):
+    """KL at K = 2, where Dirichlet(α) is Beta(α_1, α_2) of the first category: the beta's near form (the integral
+    remainder along the path straight in the concentrations, ``near_diagonal._beta``) within its window, else
+    ``general``."""
+    _, theta1, theta2, _ = pair_parameters("kl-beta-beta")
+    near, window = near_form("kl-beta-beta")
+    components = {t: Component(x, i) for x, ts in ((a, theta1), (b, theta2)) for i, t in enumerate(ts)}
+    return Piecewise((near.xreplace(components), window.xreplace(components)), (general, True))
 
 
 @lru_cache(maxsize=None)

@@ -285,6 +285,416 @@ def _trigamma_excess(x):
     return value
 
 
+def _trigamma_excess_difference(x, y):
+    """w(x) - w(x + y) for x > 0, y >= 0, w(x) = psi'(x) - 1/x: the 10 recurrence terms' differences as y
+    (u**2 + u t + t**2 + u + t) / (t**2 (t + 1) u**2 (u + 1)) (t = x + i, u = t + y; positive), then the
+    asymptotic series' at X = x + 10, each c_n (X**-n - (X + y)**-n) as c_n X**-n (-expm1(-n
+    log1p(y/X))): no difference of nearby values as y -> 0.
+    """
+    X = x + 10
+    r = tensorflow.math.pow(X, -1)
+    q = tensorflow.math.log1p(r * y)
+    acc = (
+        y
+        * (
+            2 * x
+            + y
+            + tensorflow.math.pow(x + 9, 2)
+            + (x + 9) * (x + y + 9)
+            + tensorflow.math.pow(x + y + 9, 2)
+            + 18
+        )
+        / (
+            tensorflow.math.pow(x + 9, 2)
+            * (x + 10)
+            * tensorflow.math.pow(x + y + 9, 2)
+            * (x + y + 10)
+        )
+        + y
+        * (
+            2 * x
+            + y
+            + tensorflow.math.pow(x + 8, 2)
+            + (x + 8) * (x + y + 8)
+            + tensorflow.math.pow(x + y + 8, 2)
+            + 16
+        )
+        / (
+            tensorflow.math.pow(x + 8, 2)
+            * (x + 9)
+            * tensorflow.math.pow(x + y + 8, 2)
+            * (x + y + 9)
+        )
+        + y
+        * (
+            2 * x
+            + y
+            + tensorflow.math.pow(x + 7, 2)
+            + (x + 7) * (x + y + 7)
+            + tensorflow.math.pow(x + y + 7, 2)
+            + 14
+        )
+        / (
+            tensorflow.math.pow(x + 7, 2)
+            * (x + 8)
+            * tensorflow.math.pow(x + y + 7, 2)
+            * (x + y + 8)
+        )
+        + y
+        * (
+            2 * x
+            + y
+            + tensorflow.math.pow(x + 6, 2)
+            + (x + 6) * (x + y + 6)
+            + tensorflow.math.pow(x + y + 6, 2)
+            + 12
+        )
+        / (
+            tensorflow.math.pow(x + 6, 2)
+            * (x + 7)
+            * tensorflow.math.pow(x + y + 6, 2)
+            * (x + y + 7)
+        )
+        + y
+        * (
+            2 * x
+            + y
+            + tensorflow.math.pow(x + 5, 2)
+            + (x + 5) * (x + y + 5)
+            + tensorflow.math.pow(x + y + 5, 2)
+            + 10
+        )
+        / (
+            tensorflow.math.pow(x + 5, 2)
+            * (x + 6)
+            * tensorflow.math.pow(x + y + 5, 2)
+            * (x + y + 6)
+        )
+        + y
+        * (
+            2 * x
+            + y
+            + tensorflow.math.pow(x + 4, 2)
+            + (x + 4) * (x + y + 4)
+            + tensorflow.math.pow(x + y + 4, 2)
+            + 8
+        )
+        / (
+            tensorflow.math.pow(x + 4, 2)
+            * (x + 5)
+            * tensorflow.math.pow(x + y + 4, 2)
+            * (x + y + 5)
+        )
+        + y
+        * (
+            2 * x
+            + y
+            + tensorflow.math.pow(x + 3, 2)
+            + (x + 3) * (x + y + 3)
+            + tensorflow.math.pow(x + y + 3, 2)
+            + 6
+        )
+        / (
+            tensorflow.math.pow(x + 3, 2)
+            * (x + 4)
+            * tensorflow.math.pow(x + y + 3, 2)
+            * (x + y + 4)
+        )
+        + y
+        * (
+            2 * x
+            + y
+            + tensorflow.math.pow(x + 2, 2)
+            + (x + 2) * (x + y + 2)
+            + tensorflow.math.pow(x + y + 2, 2)
+            + 4
+        )
+        / (
+            tensorflow.math.pow(x + 2, 2)
+            * (x + 3)
+            * tensorflow.math.pow(x + y + 2, 2)
+            * (x + y + 3)
+        )
+        + y
+        * (
+            2 * x
+            + y
+            + tensorflow.math.pow(x + 1, 2)
+            + (x + 1) * (x + y + 1)
+            + tensorflow.math.pow(x + y + 1, 2)
+            + 2
+        )
+        / (
+            tensorflow.math.pow(x + 1, 2)
+            * (x + 2)
+            * tensorflow.math.pow(x + y + 1, 2)
+            * (x + y + 2)
+        )
+        + y
+        * (
+            tensorflow.math.pow(x, 2)
+            + x * (x + y)
+            + 2 * x
+            + y
+            + tensorflow.math.pow(x + y, 2)
+        )
+        / (
+            tensorflow.math.pow(x, 2)
+            * (x + 1)
+            * tensorflow.math.pow(x + y, 2)
+            * (x + y + 1)
+        )
+    )
+    value = (
+        acc
+        - 54.971177944862155
+        * tensorflow.math.pow(r, 19)
+        * tensorflow.math.expm1(-19 * q)
+        + 7.092156862745098
+        * tensorflow.math.pow(r, 17)
+        * tensorflow.math.expm1(-17 * q)
+        - 1.1666666666666667
+        * tensorflow.math.pow(r, 15)
+        * tensorflow.math.expm1(-15 * q)
+        + 0.25311355311355311
+        * tensorflow.math.pow(r, 13)
+        * tensorflow.math.expm1(-13 * q)
+        - 0.075757575757575758
+        * tensorflow.math.pow(r, 11)
+        * tensorflow.math.expm1(-11 * q)
+        + 0.033333333333333333
+        * tensorflow.math.pow(r, 9)
+        * tensorflow.math.expm1(-9 * q)
+        - 0.02380952380952381
+        * tensorflow.math.pow(r, 7)
+        * tensorflow.math.expm1(-7 * q)
+        + 0.033333333333333333
+        * tensorflow.math.pow(r, 5)
+        * tensorflow.math.expm1(-5 * q)
+        - 0.16666666666666667
+        * tensorflow.math.pow(r, 3)
+        * tensorflow.math.expm1(-3 * q)
+        - 1 / 2 * tensorflow.math.pow(r, 2) * tensorflow.math.expm1(-2 * q)
+    )
+    return value
+
+
+def _product_difference(a, b, c, d):
+    """a*b - c*d to about an ulp of the result: each product as p + e exactly (Dekker's product, with
+    Veltkamp's split by 2**27 + 1 into 26-bit halves), then (p - q) + (ep - eq), p - q exact where the
+    products are within a factor 2 of each other.
+    """
+    t = 134217729.0 * a
+    u = -a + t
+    ah = t - u
+    al = a - ah
+    t = 134217729.0 * b
+    u = -b + t
+    bh = t - u
+    bl = b - bh
+    t = 134217729.0 * c
+    u = -c + t
+    ch = t - u
+    cl = c - ch
+    t = 134217729.0 * d
+    u = -d + t
+    dh = t - u
+    dl = d - dh
+    p = a * b
+    ep = ah * bh - p
+    ep = ah * bl + ep
+    ep = al * bh + ep
+    ep = al * bl + ep
+    q = c * d
+    eq = ch * dh - q
+    eq = ch * dl + eq
+    eq = cl * dh + eq
+    eq = cl * dl + eq
+    pq = p - q
+    value = pq + (ep - eq)
+    return value
+
+
+def _remainder(
+    concentration11, concentration01, h_concentration1, h_concentration0, cross
+):
+    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
+    by Gauss-Legendre.
+    """
+    value = (
+        0.013576229705877047426
+        * _curvature(
+            0.0052995325041750337019,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.031126761969323946431
+        * _curvature(
+            0.027712488463383711961,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.047579255841246392405
+        * _curvature(
+            0.06718439880608412806,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.062314485627766936026
+        * _curvature(
+            0.12229779582249848305,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.074797994408288366041
+        * _curvature(
+            0.19106187779867812578,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.084578259697501269095
+        * _curvature(
+            0.27099161117138630683,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.091301707522461794433
+        * _curvature(
+            0.35919822461037054338,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.094725305227534248143
+        * _curvature(
+            0.45249374508118127991,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.094725305227534248143
+        * _curvature(
+            0.54750625491881872009,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.091301707522461794433
+        * _curvature(
+            0.64080177538962945662,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.084578259697501269095
+        * _curvature(
+            0.72900838882861369317,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.074797994408288366041
+        * _curvature(
+            0.80893812220132187422,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.062314485627766936026
+        * _curvature(
+            0.87770220417750151695,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.047579255841246392405
+        * _curvature(
+            0.93281560119391587194,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.031126761969323946431
+        * _curvature(
+            0.97228751153661628804,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+        + 0.013576229705877047426
+        * _curvature(
+            0.9947004674958249663,
+            concentration11,
+            concentration01,
+            h_concentration1,
+            h_concentration0,
+            cross,
+        )
+    )
+    return value
+
+
+def _curvature(
+    s, concentration11, concentration01, h_concentration1, h_concentration0, cross
+):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
+    """
+    concentration1 = concentration11 + h_concentration1 * s
+    concentration0 = concentration01 + h_concentration0 * s
+    value = (1 - s) * (
+        tensorflow.math.pow(h_concentration0, 2)
+        * _trigamma_excess_difference(concentration0, concentration1)
+        - 2
+        * h_concentration0
+        * h_concentration1
+        * _trigamma_excess(concentration0 + concentration1)
+        + tensorflow.math.pow(h_concentration1, 2)
+        * _trigamma_excess_difference(concentration1, concentration0)
+        + tensorflow.math.pow(cross, 2)
+        / (concentration0 * concentration1 * (concentration0 + concentration1))
+    )
+    return value
+
+
 def kl_dirichlet_dirichlet(concentration1, concentration2, validate=False):
     """KL(q || p) for q = Dirichlet(concentration1), p = Dirichlet(concentration2).
 
@@ -297,8 +707,8 @@ def kl_dirichlet_dirichlet(concentration1, concentration2, validate=False):
         h = concentration2 - concentration1
         a0 = sum_keepdims(concentration1)
         h0 = sum_keepdims(h)
-        y = -log_ratio(concentration2, concentration1) + log1p(h0/a0)
-        -sum(lgamma_excess_bregman(a0, h0)) + sum(concentration2*1*expm1mx(y)) + sum(lgamma_excess_bregman(concentration1, h))
+        y = (Piecewise((log1p(product_difference(concentration1, flip(concentration2), concentration2, flip(concentration1))/(a0*concentration2)), product_difference(concentration1, flip(concentration2), concentration2, flip(concentration1))/(a0*concentration2) > -0.9), (-log_ratio(concentration2, concentration1) + log1p(h0/a0), True))) if dim(concentration1) == 2 else (-log_ratio(concentration2, concentration1) + log1p(h0/a0))
+        (Piecewise((remainder(concentration1[..., 0], concentration1[..., 1], -concentration1[..., 0] + concentration2[..., 0], -concentration1[..., 1] + concentration2[..., 1], product_difference(-concentration1[..., 0] + concentration2[..., 0], concentration1[..., 1], -concentration1[..., 1] + concentration2[..., 1], concentration1[..., 0])), (Abs(log_ratio(concentration2[..., 0], concentration1[..., 0])) <= 1) & (Abs(log_ratio(concentration2[..., 1], concentration1[..., 1])) <= 1)), (-sum(lgamma_excess_bregman(a0, h0)) + sum(concentration2*1*expm1mx(y)) + sum(lgamma_excess_bregman(concentration1, h)), True))) if dim(concentration1) == 2 else (-sum(lgamma_excess_bregman(a0, h0)) + sum(concentration2*1*expm1mx(y)) + sum(lgamma_excess_bregman(concentration1, h)))
 
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) with the K categories along the last
     axis and batch dimensions before it, which broadcast against each other; the result has the broadcast batch
@@ -333,18 +743,95 @@ def kl_dirichlet_dirichlet(concentration1, concentration2, validate=False):
     h = -concentration1 + concentration2
     a0 = tensorflow.reduce_sum(concentration1, axis=-1, keepdims=True)
     h0 = tensorflow.reduce_sum(h, axis=-1, keepdims=True)
-    y = tensorflow.math.log1p(h0 / a0) - _log_ratio(
-        concentration2, concentration1, single
+    y = (
+        (
+            tensorflow.where(
+                tensorflow.math.greater(
+                    _product_difference(
+                        concentration1,
+                        tensorflow.reverse(concentration2, axis=[-1]),
+                        concentration2,
+                        tensorflow.reverse(concentration1, axis=[-1]),
+                    )
+                    / (a0 * concentration2),
+                    -0.9,
+                ),
+                tensorflow.math.log1p(
+                    _product_difference(
+                        concentration1,
+                        tensorflow.reverse(concentration2, axis=[-1]),
+                        concentration2,
+                        tensorflow.reverse(concentration1, axis=[-1]),
+                    )
+                    / (a0 * concentration2)
+                ),
+                tensorflow.math.log1p(h0 / a0)
+                - _log_ratio(concentration2, concentration1, single),
+            )
+        )
+        if concentration1.shape[-1] == 2
+        else (
+            tensorflow.math.log1p(h0 / a0)
+            - _log_ratio(concentration2, concentration1, single)
+        )
     )
     value = (
-        tensorflow.reduce_sum(
-            concentration2
-            * _expm1mx(
-                y, concentration1 * (a0 + h0) / (a0 * concentration2), 1, single
-            ),
-            axis=-1,
+        (
+            tensorflow.where(
+                tensorflow.math.logical_and(
+                    tensorflow.math.less_equal(
+                        tensorflow.math.abs(
+                            _log_ratio(
+                                concentration2[..., 0], concentration1[..., 0], single
+                            )
+                        ),
+                        1,
+                    ),
+                    tensorflow.math.less_equal(
+                        tensorflow.math.abs(
+                            _log_ratio(
+                                concentration2[..., 1], concentration1[..., 1], single
+                            )
+                        ),
+                        1,
+                    ),
+                ),
+                _remainder(
+                    concentration1[..., 0],
+                    concentration1[..., 1],
+                    -concentration1[..., 0] + concentration2[..., 0],
+                    -concentration1[..., 1] + concentration2[..., 1],
+                    _product_difference(
+                        -concentration1[..., 0] + concentration2[..., 0],
+                        concentration1[..., 1],
+                        -concentration1[..., 1] + concentration2[..., 1],
+                        concentration1[..., 0],
+                    ),
+                ),
+                tensorflow.reduce_sum(
+                    concentration2
+                    * _expm1mx(
+                        y, concentration1 * (a0 + h0) / (a0 * concentration2), 1, single
+                    ),
+                    axis=-1,
+                )
+                - tensorflow.reduce_sum(_lgamma_excess_bregman(a0, h0), axis=-1)
+                + tensorflow.reduce_sum(
+                    _lgamma_excess_bregman(concentration1, h), axis=-1
+                ),
+            )
         )
-        - tensorflow.reduce_sum(_lgamma_excess_bregman(a0, h0), axis=-1)
-        + tensorflow.reduce_sum(_lgamma_excess_bregman(concentration1, h), axis=-1)
+        if concentration1.shape[-1] == 2
+        else (
+            tensorflow.reduce_sum(
+                concentration2
+                * _expm1mx(
+                    y, concentration1 * (a0 + h0) / (a0 * concentration2), 1, single
+                ),
+                axis=-1,
+            )
+            - tensorflow.reduce_sum(_lgamma_excess_bregman(a0, h0), axis=-1)
+            + tensorflow.reduce_sum(_lgamma_excess_bregman(concentration1, h), axis=-1)
+        )
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value
