@@ -6,17 +6,19 @@ structure (imports, signature, docstring, array conversion, reduction).
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Add, Indexed, IndexedBase, Sum, Symbol, expand_log, sstr
+from sympy import Add, Indexed, IndexedBase, Rational, Sum, Symbol, expand_log, sstr
 
 from derive import registry
 from derive.emit import beta, cbern, lgamma, mvn, quadrature, vector
 from derive.emit import params as params_mod
 from derive.emit.formatting import format_python
 from derive.emit.helpers import helpers_for
+from derive.emit.identity import same
 from derive.emit.near_diagonal import pair_parameters, with_near_form
 from derive.emit.stable import stable_form
 from derive.emit.targets import TARGETS
@@ -102,12 +104,6 @@ def _embedded(name: str, param: str):
     agree at three points; None for other derivations."""
     if name not in EMBEDDED:
         return None
-    import random
-
-    from sympy import Rational
-
-    from derive.emit.identity import same
-
     pair, fixed = EMBEDDED[name]
     own = {str(a): a for a in prepared(name, param)[2]}
     general = _stable(pair, params_mod.default(pair))

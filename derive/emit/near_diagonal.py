@@ -127,7 +127,8 @@ def _logit_difference(a, b):
     b − a: 37 ulp of d at a = 0.415, b = 0.985)."""
     up, down = (b - a) / a, (a - b) / (1 - a)
     half = Rational(-1, 2)
-    return Piecewise((log1p(up) - log1p(down), And(up > half, down > half)), (log(b / a) - log((1 - b) / (1 - a)), True))
+    return Piecewise((log1p(up) - log1p(down), And(up > half, down > half)),
+                     (log(b / a) - log((1 - b) / (1 - a)), True))
 
 
 def _window(F, theta1, coordinates, span=SPAN):
@@ -211,7 +212,7 @@ def near_form(name: str):
                         for a in _moving(c.kind, t1, di, s, m, r))
     if exact is not None:  # the same curvature without the derived Hessian's removable singularity
         exact = exact(*theta1, *d, s)
-        _checksame(name, body.xreplace(along), exact, assignments, (s, *theta1, *d), domains)
+        _check_same(name, body.xreplace(along), exact, assignments, (s, *theta1, *d), domains)
         body, assignments = exact, ()
     at_node = _curvature(name, (s, *theta1, *d), assignments, body.xreplace(along))
     total = _remainder(name, (*theta1, *d), sum((w * at_node(node, *theta1, *d) for node, w in _nodes()), S.Zero))
@@ -283,7 +284,7 @@ _STRAIGHT = {"beta": _beta, "gamma": _gamma, "inverse-gamma": _gamma}
 _EXACT = {"continuous-bernoulli": (cbern.near_body, cbern.NEAR_SPAN)}
 
 
-def _checksame(name, derived, exact, assignments, arguments, domains):
+def _check_same(name, derived, exact, assignments, arguments, domains):
     """Raise unless ``exact`` equals the ``derived`` curvature to 30 digits at three points of the path (θ1 away
     from the singularity; d within SPAN)."""
     rng = random.Random(name)
