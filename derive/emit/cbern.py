@@ -150,19 +150,28 @@ def _series_coefficients():
 
 
 def _atanh_excess(printer) -> Helper:
-    x, xs, xf, t, h = (Symbol(n, real=True) for n in ("x", "xs", "xf", "t", "h"))
-    near = Symbol("near")
-    return Helper(
-        "_atanh_excess", ("x",),
+    return _series_helper(
+        printer, "_atanh_excess", "x",
         f"(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**{2 * TERMS - 1}) where "
         f"|x| < {RADIUS}, the difference beyond (where it keeps all but 4 bits).",
+        RADIUS, _series_coefficients(), Rational(3, 4), lambda x: x,  # any |x| >= RADIUS, < 1
+        lambda xs, h: xs * h, lambda xf: (atanh(xf) - xf) / xf**2)
+
+
+def _series_helper(printer, name, arg, doc, radius, coefficients, placeholder, far_arg, near_value, far_value):
+    """A helper of one argument x: ``near_value(x, S)`` where |x| < ``radius``, S = Σ_k c_k x^(2k) by Horner steps,
+    else ``far_value(far_arg(x))`` (``placeholder`` stands for x there in the branch not taken)."""
+    x, xs, xf, t, h = (Symbol(n, real=True) for n in (arg, f"{arg[0]}s", f"{arg[0]}f", "t", "h"))
+    near = Symbol("near")
+    return Helper(
+        name, (arg,), doc,
         (
-            ("near", printer.doprint(Abs(x) < RADIUS)),
-            ("xs", printer.doprint(Piecewise((x, near), (0, True)))),
-            ("xf", printer.doprint(Piecewise((Rational(3, 4), near), (x, True)))),  # any |x| >= RADIUS, < 1
+            ("near", printer.doprint(Abs(x) < radius)),
+            (str(xs), printer.doprint(Piecewise((x, near), (0, True)))),
+            (str(xf), printer.doprint(Piecewise((placeholder, near), (far_arg(x), True)))),
             ("t", printer.doprint(xs**2)),
-            *(("h", printer.doprint(step)) for step in horner(_series_coefficients(), t, h)),
-            ("value", printer.doprint(Piecewise((xs * h, near), ((atanh(xf) - xf) / xf**2, True)))),
+            *(("h", printer.doprint(step)) for step in horner(coefficients, t, h)),
+            ("value", printer.doprint(Piecewise((near_value(xs, h), near), (far_value(xf), True)))),
         ),
     )
 
@@ -173,22 +182,13 @@ def _variance_coefficients():
 
 
 def _cb_variance(printer) -> Helper:
-    e, es, ef, t, h = (Symbol(n, real=True) for n in ("eta", "es", "ef", "t", "h"))
-    near = Symbol("near")
-    return Helper(
-        "_cb_variance", ("eta",),
+    return _series_helper(
+        printer, "_cb_variance", "eta",
         f"1/eta**2 - 1/(4 sinh(eta/2)**2), the continuous Bernoulli's variance at natural parameter eta, without "
         f"cancellation: its series 1/12 - eta**2/240 + ... (to eta**{2 * VARIANCE_TERMS - 2}) where |eta| < "
         f"{VARIANCE_RADIUS}, 1/eta**2 - exp(-|eta|)/expm1(-|eta|)**2 beyond.",
-        (
-            ("near", printer.doprint(Abs(e) < VARIANCE_RADIUS)),
-            ("es", printer.doprint(Piecewise((e, near), (0, True)))),
-            ("ef", printer.doprint(Piecewise((VARIANCE_RADIUS, near), (Abs(e), True)))),
-            ("t", printer.doprint(es**2)),
-            *(("h", printer.doprint(step)) for step in horner(_variance_coefficients(), t, h)),
-            ("value", printer.doprint(Piecewise((h, near), (1 / ef**2 - exp(-ef) / expm1(-ef)**2, True)))),
-        ),
-    )
+        VARIANCE_RADIUS, _variance_coefficients(), VARIANCE_RADIUS, Abs,
+        lambda es, h: h, lambda ef: 1 / ef**2 - exp(-ef) / expm1(-ef)**2)
 
 
 #: (function, helper maker) for ``derive.emit.helpers.helpers_for``
