@@ -2,9 +2,10 @@
 
 Its mean p/(2p − 1) − 1/(2 atanh(2p − 1)) and log-normaliser log(atanh(2p − 1)/(2p − 1)) are 0/0 at p = 1/2 (the
 uniform distribution, a most ordinary input) and cancel near it: the derived closed forms give NaN there and lose
-half their digits at |p − 1/2| = 1e-4. With x = 2p − 1 and U(x) = (atanh(x) − x)/x² (odd, x/3 + x³/5 + …, with no
-cancellation: ``atanh_excess``), atanh(x) = x (1 + x U), and every coefficient of the closed form is a rational
-function of p and U in which the factors 2p − 1 cancel (``rewrite``); the log-normaliser is log1p(x U). A pair of
+half their digits at |p − 1/2| = 1e-4. With x = 2p − 1 and V(x) = (atanh(x) − x)/x³ (even, 1/3 + x²/5 + …, with no
+cancellation: ``atanh_excess``), atanh(x) = x (1 + x² V), and every coefficient of the closed form is a rational
+function of p and V in which the factors 2p − 1 cancel (``rewrite``; V even, not U = x V, so that a term of U alone
+cannot keep a 1/x: cross-entropy-continuous-bernoulli-normal was NaN at 1/2); the log-normaliser is log1p(x² V). A pair of
 logs a log p + b log(1 − p) becomes ((a + b)/2) log1p(−x²) − (a + b) log 2 + (a − b) atanh(x), which is small where
 the entropy is (near the uniform), instead of a difference of log 2's.
 
@@ -27,7 +28,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 from derive.emit.helpers import Helper
 from derive.emit.stable import horner
 
-#: |x| below which U is summed by its series Σ_{k>=1} x^(2k−1)/(2k+1) (the next term is below 2**-57 of the sum)
+#: |x| below which V is summed by its series Σ_{k>=1} x^(2k−2)/(2k+1) (the next term is below 2**-57 of the sum)
 RADIUS = Rational(1, 2)
 TERMS = 28
 
@@ -68,7 +69,7 @@ def near_body(p1, d, s):
 
 
 class atanh_excess(Function):
-    """(atanh(x) − x)/x² for |x| < 1, printed as a call of ``_atanh_excess``."""
+    """V(x) = (atanh(x) − x)/x³ for |x| < 1 (even, 1/3 at 0), printed as a call of ``_atanh_excess``."""
 
     nargs = 1
 
@@ -78,7 +79,7 @@ def rewrite(expr):
     docstring); unchanged when it has none.
 
     The work is done in x = 2p − 1 (p = (1 + x)/2), which the result keeps as one factor, ``centred(p)``:
-    expanded, x U = 2p U − U would cancel near p = 1/2; logs of p and 1 − p stay so."""
+    expanded, x V = 2p V − V would cancel near p = 1/2; logs of p and 1 − p stay so."""
     probabilities = sorted({_probability(a.args[0]) for a in expr.atoms(atanh)} - {None}, key=str)
     if not probabilities:
         return expr
@@ -87,7 +88,7 @@ def rewrite(expr):
     for x in xs.values():
         a, u = atanh(x), atanh_excess(x)
         expr = expr.replace(lambda e: isinstance(e, log) and e.args[0].has(a), lambda e: _log(e, a, x, u))
-        expr = expr.xreplace({a: x * (1 + x * u)})
+        expr = expr.xreplace({a: x * (1 + x**2 * u)})
     expr = _collect(expr)
     for x in xs.values():
         expr = _pair_logs(expr, x)
@@ -107,18 +108,18 @@ def _probability(x):
 
 
 def _log(e, a, x, u):
-    """log(c · atanh(x)/x) = log1p(x U) + log(c) for a factor c free of atanh(x); other logs unchanged."""
+    """log(c · atanh(x)/x) = log1p(x² V) + log(c) for a factor c free of atanh(x); other logs unchanged."""
     c = cancel(e.args[0] * x / a)
     if c.has(a) or not c.is_positive:
         return e
-    return log1p(x * u) + log(c)
+    return log1p(x**2 * u) + log(c)
 
 
 def _collect(expr):
-    """Σ coefficient · atom, the coefficients (rational in the probabilities and U) cancelled: the 1/(2p − 1) of
+    """Σ coefficient · atom, the coefficients (rational in the probabilities and V) cancelled: the 1/(2p − 1) of
     the mean and the log-normaliser go."""
     groups: dict = {}
-    plain = {u: Dummy() for u in expr.atoms(atanh_excess)}  # U counts as a variable of the rational functions
+    plain = {u: Dummy() for u in expr.atoms(atanh_excess)}  # V counts as a variable of the rational functions
     for term in Add.make_args(expr.expand()):
         factors = Mul.make_args(term)
         rational = [f.xreplace(plain).is_rational_function() is True for f in factors]
@@ -145,17 +146,17 @@ def _pair_logs(expr, x):
 
 
 def _series_coefficients():
-    """1/(2k + 1) for k = 1 … TERMS: U(x) = x Σ_k x^(2(k−1))/(2k + 1), 17-digit floats."""
+    """1/(2k + 1) for k = 1 … TERMS: V(x) = Σ_k x^(2(k−1))/(2k + 1), 17-digit floats."""
     return [Float(Rational(1, 2 * k + 1), 17) for k in range(1, TERMS + 1)]
 
 
 def _atanh_excess(printer) -> Helper:
     return _series_helper(
         printer, "_atanh_excess", "x",
-        f"(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**{2 * TERMS - 1}) where "
+        f"(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**{2 * TERMS - 2}) where "
         f"|x| < {RADIUS}, the difference beyond (where it keeps all but 4 bits).",
         RADIUS, _series_coefficients(), Rational(3, 4), lambda x: x,  # any |x| >= RADIUS, < 1
-        lambda xs, h: xs * h, lambda xf: (atanh(xf) - xf) / xf**2)
+        lambda xs, h: h, lambda xf: (atanh(xf) - xf) / xf**3)
 
 
 def _series_helper(printer, name, arg, doc, radius, coefficients, placeholder, far_arg, near_value, far_value):

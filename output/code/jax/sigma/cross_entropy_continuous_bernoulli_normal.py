@@ -10,7 +10,7 @@ __all__ = ["cross_entropy_continuous_bernoulli_normal"]
 
 
 def _atanh_excess(x):
-    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = jax.numpy.less(abs(x), 1 / 2)
@@ -45,7 +45,7 @@ def _atanh_excess(x):
     h = h * t + 0.14285714285714286
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
-    value = jax.numpy.where(near, h * xs, (-xf + jax.numpy.arctanh(xf)) / xf**2)
+    value = jax.numpy.where(near, h, (-xf + jax.numpy.arctanh(xf)) / xf**3)
     return value
 
 
@@ -78,75 +78,91 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=Fals
         jax.numpy.log(sigma2)
         + 0.91893853320467274
         * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1) ** 2
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 0.5
         * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1) ** 2
+        * (2 * probs1 - 1) ** 4
         * (mu2 / sigma2) ** 2
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 1.8378770664093455
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * (2 * probs1 - 1) ** 2
         * (mu2 / sigma2) ** 2
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 0.91893853320467274
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 0.5
         * (mu2 / sigma2) ** 2
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         - 0.5
         * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        * mu2
+        / sigma2
+        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2)
+        - 0.5
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        * mu2
+        / sigma2
+        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2)
+        - _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1) ** 2
         * mu2
         / sigma2
-        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
-        - 0.5
-        * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1)
-        * mu2
-        / sigma2
-        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
-        - _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        * mu2
-        / sigma2
-        / ((_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2 * sigma2)
+        / ((_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2 * sigma2)
         - 0.5
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         * mu2
         / sigma2
-        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2)
         - 0.5
         * mu2
         / sigma2
-        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2)
         + 0.25
         * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1) ** 2
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        * (2 * probs1 - 1) ** 4
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
         + 0.25
         * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1)
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        * (2 * probs1 - 1) ** 3
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
         + 0.5
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        * (2 * probs1 - 1) ** 2
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
         + 0.25
         * _atanh_excess((2 * probs1 - 1))
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        * (2 * probs1 - 1)
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
         - 0.25
         * _atanh_excess((2 * probs1 - 1))
         / (
             sigma2**2
-            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
-            * (2 * probs1 - 1)
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         )
         + 0.25
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
     )
     return value

@@ -19,7 +19,7 @@ def _diff_ratio(a, b, L):
 
 
 def _atanh_excess(x):
-    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = numpy.less(abs(x), 1 / 2)
@@ -54,7 +54,7 @@ def _atanh_excess(x):
     h = h * t + 0.14285714285714286
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
-    value = numpy.where(near, h * xs, (-xf + numpy.arctanh(xf)) / xf**2)
+    value = numpy.where(near, h, (-xf + numpy.arctanh(xf)) / xf**3)
     return value
 
 
@@ -84,18 +84,18 @@ def _kl_continuous_bernoulli_uniform_terms(probs1, low2, high2, single):
         + numpy.log(high2 - low2)
         + 0.5 * numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
         - 0.5 * numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1))) / (2 * probs1 - 1)
-        + numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1))
+        + numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
         + 0.69314718055994531
         - numpy.log(probs1)
         * (2 * probs1 - 1)
         / (
-            2 * _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 3
+            2 * _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 4
             + 2 * (2 * probs1 - 1) ** 2
         )
         + numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
         * (2 * probs1 - 1)
         / (
-            2 * _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 3
+            2 * _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 4
             + 2 * (2 * probs1 - 1) ** 2
         ),
         numpy.inf,

@@ -26,7 +26,7 @@ def _log_ratio(a, b, single=False):
 
 
 def _atanh_excess(x):
-    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = numpy.less(abs(x), 1 / 2)
@@ -61,7 +61,7 @@ def _atanh_excess(x):
     h = h * t + 0.14285714285714286
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
-    value = numpy.where(near, h * xs, (-xf + numpy.arctanh(xf)) / xf**2)
+    value = numpy.where(near, h, (-xf + numpy.arctanh(xf)) / xf**3)
     return value
 
 
@@ -85,84 +85,101 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_continuous_bernoulli_normal_terms(probs1, mu2, sigma2, single):
     return (
-        numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1))
+        numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
         + 0.5 * numpy.log1p(-((2 * probs1 - 1) ** 2))
         + _log_ratio(sigma2, ((sigma2) * 0 + 2), single)
         + numpy.arctanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1)
+        * (2 * probs1 - 1)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1)
         + 1.6120857137646181
         * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1) ** 2
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 0.5
         * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1) ** 2
+        * (2 * probs1 - 1) ** 4
         * (mu2 / sigma2) ** 2
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 3.2241714275292361
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * (2 * probs1 - 1) ** 2
         * (mu2 / sigma2) ** 2
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 1.6120857137646181
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 0.5
         * (mu2 / sigma2) ** 2
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         - 0.5
         * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        * mu2
+        / sigma2
+        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2)
+        - 0.5
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        * mu2
+        / sigma2
+        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2)
+        - _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1) ** 2
         * mu2
         / sigma2
-        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
-        - 0.5
-        * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1)
-        * mu2
-        / sigma2
-        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
-        - _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        * mu2
-        / sigma2
-        / ((_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2 * sigma2)
+        / ((_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2 * sigma2)
         - 0.5
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         * mu2
         / sigma2
-        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2)
         - 0.5
         * mu2
         / sigma2
-        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        / (sigma2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2)
         + 0.25
         * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1) ** 2
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        * (2 * probs1 - 1) ** 4
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
         + 0.25
         * _atanh_excess((2 * probs1 - 1)) ** 2
-        * (2 * probs1 - 1)
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        * (2 * probs1 - 1) ** 3
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
         + 0.5
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        * (2 * probs1 - 1) ** 2
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
         + 0.25
         * _atanh_excess((2 * probs1 - 1))
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        * (2 * probs1 - 1)
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
         - 0.25
         * _atanh_excess((2 * probs1 - 1))
         / (
             sigma2**2
-            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2
-            * (2 * probs1 - 1)
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         )
         + 0.25
-        / (sigma2**2 * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1) ** 2)
+        / (
+            sigma2**2
+            * (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        )
     )
 
 

@@ -9,7 +9,7 @@ __all__ = ["entropy_continuous_bernoulli"]
 
 
 def _atanh_excess(x):
-    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = tensorflow.math.less(tensorflow.math.abs(x), 1 / 2)
@@ -45,7 +45,7 @@ def _atanh_excess(x):
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
     value = tensorflow.where(
-        near, h * xs, (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 2)
+        near, h, (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 3)
     )
     return value
 
@@ -74,10 +74,13 @@ def entropy_continuous_bernoulli(probs, validate=False):
         if bool(tensorflow.reduce_any(probs <= 0)):
             raise ValueError("entropy_continuous_bernoulli: probs must be positive")
     value = (
-        -tensorflow.math.log1p(_atanh_excess((2 * probs - 1)) * (2 * probs - 1))
+        -tensorflow.math.log1p(
+            _atanh_excess((2 * probs - 1)) * tensorflow.math.pow((2 * probs - 1), 2)
+        )
         - 0.5 * tensorflow.math.log1p(-tensorflow.math.pow((2 * probs - 1), 2))
         - tensorflow.math.atanh((2 * probs - 1))
         * _atanh_excess((2 * probs - 1))
-        / (_atanh_excess((2 * probs - 1)) * (2 * probs - 1) + 1)
+        * (2 * probs - 1)
+        / (_atanh_excess((2 * probs - 1)) * tensorflow.math.pow((2 * probs - 1), 2) + 1)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -9,7 +9,7 @@ __all__ = ["cross_entropy_continuous_bernoulli_normal"]
 
 
 def _atanh_excess(x):
-    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = tensorflow.math.less(tensorflow.math.abs(x), 1 / 2)
@@ -45,7 +45,7 @@ def _atanh_excess(x):
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
     value = tensorflow.where(
-        near, h * xs, (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 2)
+        near, h, (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 3)
     )
     return value
 
@@ -88,66 +88,103 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=Fals
         tensorflow.math.log(sigma2)
         + 0.91893853320467274
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * tensorflow.math.pow((2 * probs1 - 1), 2)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + 0.5
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
         * tensorflow.math.pow(mu2 / sigma2, 2)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + 1.8378770664093455
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
         * tensorflow.math.pow(mu2 / sigma2, 2)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + 0.91893853320467274
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + 0.5
         * tensorflow.math.pow(mu2 / sigma2, 2)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         - 0.5
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
         * mu2
         / sigma2
         / (
             sigma2
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         - 0.5
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 3)
         * mu2
         / sigma2
         / (
             sigma2
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         - _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
         * mu2
         / sigma2
         / (
             tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
             * sigma2
         )
         - 0.5
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         * mu2
         / sigma2
         / (
             sigma2
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         - 0.5
@@ -156,42 +193,58 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=Fals
         / (
             sigma2
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         + 0.25
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         + 0.25
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 3)
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         + 0.5
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         + 0.25
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         - 0.25
@@ -199,15 +252,20 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=Fals
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
-            * (2 * probs1 - 1)
         )
         + 0.25
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
     )

@@ -31,7 +31,7 @@ def _log_ratio(a, b, single=False):
 
 
 def _atanh_excess(x):
-    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = tensorflow.math.less(tensorflow.math.abs(x), 1 / 2)
@@ -67,7 +67,7 @@ def _atanh_excess(x):
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
     value = tensorflow.where(
-        near, h * xs, (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 2)
+        near, h, (-xf + tensorflow.math.atanh(xf)) / tensorflow.math.pow(xf, 3)
     )
     return value
 
@@ -103,74 +103,117 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
         if bool(tensorflow.reduce_any(sigma2 <= 0)):
             raise ValueError("kl_continuous_bernoulli_normal: sigma2 must be positive")
     value = (
-        tensorflow.math.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1))
+        tensorflow.math.log1p(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+        )
         + 0.5 * tensorflow.math.log1p(-tensorflow.math.pow((2 * probs1 - 1), 2))
         + _log_ratio(sigma2, ((sigma2) * 0 + 2), single)
         + tensorflow.math.atanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1)
+        * (2 * probs1 - 1)
+        / (
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1
+        )
         + 1.6120857137646181
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * tensorflow.math.pow((2 * probs1 - 1), 2)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + 0.5
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
         * tensorflow.math.pow(mu2 / sigma2, 2)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + 3.2241714275292361
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
         * tensorflow.math.pow(mu2 / sigma2, 2)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + 1.6120857137646181
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         + 0.5
         * tensorflow.math.pow(mu2 / sigma2, 2)
-        / tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
         - 0.5
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
         * mu2
         / sigma2
         / (
             sigma2
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         - 0.5
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 3)
         * mu2
         / sigma2
         / (
             sigma2
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         - _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
         * mu2
         / sigma2
         / (
             tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
             * sigma2
         )
         - 0.5
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         * mu2
         / sigma2
         / (
             sigma2
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         - 0.5
@@ -179,42 +222,58 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
         / (
             sigma2
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         + 0.25
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         + 0.25
         * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 3)
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         + 0.5
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         + 0.25
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
         - 0.25
@@ -222,15 +281,20 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
-            * (2 * probs1 - 1)
         )
         + 0.25
         / (
             tensorflow.math.pow(sigma2, 2)
             * tensorflow.math.pow(
-                _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2
+                _atanh_excess((2 * probs1 - 1))
+                * tensorflow.math.pow((2 * probs1 - 1), 2)
+                + 1,
+                2,
             )
         )
     )

@@ -12,7 +12,7 @@ __all__ = ["cross_entropy_continuous_bernoulli_normal"]
 
 
 def _atanh_excess(x):
-    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = torch.lt(torch.abs(x), 1 / 2)
@@ -47,7 +47,7 @@ def _atanh_excess(x):
     h = h * t + 0.14285714285714286
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
-    value = torch.where(near, h * xs, (-xf + torch.atanh(xf)) / torch.pow(xf, 2))
+    value = torch.where(near, h, (-xf + torch.atanh(xf)) / torch.pow(xf, 3))
     return value
 
 
@@ -84,105 +84,140 @@ def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, sigma2, single
         torch.log(sigma2)
         + 0.91893853320467274
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * torch.pow((2 * probs1 - 1), 2)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + 0.5
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * torch.pow((2 * probs1 - 1), 2)
+        * torch.pow((2 * probs1 - 1), 4)
         * torch.pow(mu2 / sigma2, 2)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + 1.8378770664093455
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * torch.pow((2 * probs1 - 1), 2)
         * torch.pow(mu2 / sigma2, 2)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + 0.91893853320467274
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + 0.5
         * torch.pow(mu2 / sigma2, 2)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         - 0.5
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        * mu2
+        / sigma2
+        / (
+            sigma2
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
+        )
+        - 0.5
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 3)
+        * mu2
+        / sigma2
+        / (
+            sigma2
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
+        )
+        - _atanh_excess((2 * probs1 - 1))
         * torch.pow((2 * probs1 - 1), 2)
         * mu2
         / sigma2
         / (
-            sigma2
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
-        )
-        - 0.5
-        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * (2 * probs1 - 1)
-        * mu2
-        / sigma2
-        / (
-            sigma2
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
-        )
-        - _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        * mu2
-        / sigma2
-        / (
-            torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
             * sigma2
         )
         - 0.5
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         * mu2
         / sigma2
         / (
             sigma2
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         - 0.5
         * mu2
         / sigma2
         / (
             sigma2
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.25
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * torch.pow((2 * probs1 - 1), 2)
+        * torch.pow((2 * probs1 - 1), 4)
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.25
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * (2 * probs1 - 1)
+        * torch.pow((2 * probs1 - 1), 3)
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.5
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * torch.pow((2 * probs1 - 1), 2)
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.25
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         - 0.25
         * _atanh_excess((2 * probs1 - 1))
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
-            * (2 * probs1 - 1)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.25
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
     )
 

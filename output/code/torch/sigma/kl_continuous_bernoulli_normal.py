@@ -29,7 +29,7 @@ def _log_ratio(a, b, single=False):
 
 
 def _atanh_excess(x):
-    """(atanh(x) - x) / x**2 for |x| < 1 without cancellation: x/3 + x**3/5 + ... (to x**55) where |x| <
+    """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = torch.lt(torch.abs(x), 1 / 2)
@@ -64,7 +64,7 @@ def _atanh_excess(x):
     h = h * t + 0.14285714285714286
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
-    value = torch.where(near, h * xs, (-xf + torch.atanh(xf)) / torch.pow(xf, 2))
+    value = torch.where(near, h, (-xf + torch.atanh(xf)) / torch.pow(xf, 3))
     return value
 
 
@@ -98,113 +98,149 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_continuous_bernoulli_normal_terms(probs1, mu2, sigma2, single):
     return (
-        torch.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1))
+        torch.log1p(_atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2))
         + 0.5 * torch.log1p(-torch.pow((2 * probs1 - 1), 2))
         + _log_ratio(sigma2, ((sigma2) * 0 + 2), single)
         + torch.atanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
-        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1)
+        * (2 * probs1 - 1)
+        / (_atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1)
         + 1.6120857137646181
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * torch.pow((2 * probs1 - 1), 2)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + 0.5
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * torch.pow((2 * probs1 - 1), 2)
+        * torch.pow((2 * probs1 - 1), 4)
         * torch.pow(mu2 / sigma2, 2)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + 3.2241714275292361
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * torch.pow((2 * probs1 - 1), 2)
         * torch.pow(mu2 / sigma2, 2)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + 1.6120857137646181
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         + 0.5
         * torch.pow(mu2 / sigma2, 2)
-        / torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
         - 0.5
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        * mu2
+        / sigma2
+        / (
+            sigma2
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
+        )
+        - 0.5
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 3)
+        * mu2
+        / sigma2
+        / (
+            sigma2
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
+        )
+        - _atanh_excess((2 * probs1 - 1))
         * torch.pow((2 * probs1 - 1), 2)
         * mu2
         / sigma2
         / (
-            sigma2
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
-        )
-        - 0.5
-        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * (2 * probs1 - 1)
-        * mu2
-        / sigma2
-        / (
-            sigma2
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
-        )
-        - _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
-        * mu2
-        / sigma2
-        / (
-            torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
             * sigma2
         )
         - 0.5
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         * mu2
         / sigma2
         / (
             sigma2
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         - 0.5
         * mu2
         / sigma2
         / (
             sigma2
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.25
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * torch.pow((2 * probs1 - 1), 2)
+        * torch.pow((2 * probs1 - 1), 4)
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.25
         * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-        * (2 * probs1 - 1)
+        * torch.pow((2 * probs1 - 1), 3)
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.5
         * _atanh_excess((2 * probs1 - 1))
-        * (2 * probs1 - 1)
+        * torch.pow((2 * probs1 - 1), 2)
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.25
         * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         - 0.25
         * _atanh_excess((2 * probs1 - 1))
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
-            * (2 * probs1 - 1)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
         + 0.25
         / (
             torch.pow(sigma2, 2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) + 1, 2)
+            * torch.pow(
+                _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+            )
         )
     )
 
