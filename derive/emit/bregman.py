@@ -70,16 +70,6 @@ class product_difference(_Call):
     nargs = 4
 
 
-class HelperCalls:
-    """Printer mixin: the helpers' functions as calls."""
-
-    def _print_trigamma_excess(self, expr):
-        return "_trigamma_excess(%s)" % self._print(expr.args[0])
-
-    def _print_lgamma_excess_bregman(self, expr):
-        return "_lgamma_excess_bregman(%s)" % ", ".join(self._print(a) for a in expr.args)
-
-
 def _real(*names):
     return (Symbol(n, real=True) for n in names)
 

@@ -124,7 +124,7 @@ class IfPair(_Node):
         return "(%s) if dim(%s) == 2 else (%s)" % (pair, x, other)
 
 
-class _VectorMixin(bregman.HelperCalls):
+class _VectorMixin:
     """Prints the nodes as framework calls; ``_ops`` maps node -> format string of the printed args."""
 
     _ops: dict[str, str] = {}
