@@ -36,15 +36,17 @@ COVERAGE = "coverage.md"
 VERDICTS = "coverage verdicts"  # a job that step-checks one of the coverage table's derivations
 
 
-def _code_jobs() -> list[tuple[str, str]]:
-    """One job per coverage step check, those of symbolic dimension (checked at D = 1, 2, 3: the longest jobs)
-    first, then one per (derivation, parameterisation): its targets share the symbolic work."""
+def _code_jobs(early: bool) -> list[tuple[str, str]]:
+    """The build's jobs. Early: one per step check of a vector family's derivation (checked at D = 1, 2: the
+    longest jobs, needing only a few cheap derivations, so a worker starts on them while the registry is derived).
+    Else: one per other step check, then one per (derivation, parameterisation): its targets share the symbolic
+    work."""
     from derive import coverage
 
     checked = coverage.derivations()
-    dimensional = [name for name in checked if registry.get(name).dimension is not None]
-    return [*((VERDICTS, name) for name in dimensional),
-            *((VERDICTS, name) for name in checked if name not in dimensional),
+    if early:
+        return [(VERDICTS, name) for name in checked if coverage.multivariate(name)]
+    return [*((VERDICTS, name) for name in checked if not coverage.multivariate(name)),
             *((name, param) for name in registry.names("derivation") for param in code_params(name))]
 
 
@@ -83,9 +85,9 @@ def _with_coverage(items) -> dict:
     return out
 
 
-def _code_modules(jobs, root=None):
-    """Emit the code modules (and run the coverage step checks) of ``jobs`` in two worker processes while the
-    caller renders documents: (the pool, or None, and a lazy iterator of the results).
+def _code_modules(jobs, root=None, workers: int = 2):
+    """Emit the code modules (and run the coverage step checks) of ``jobs`` in ``workers`` processes while the
+    caller works on: (the pool, or None, and a lazy iterator of the results).
 
     Workers are forked, except in a process that has imported a multithreaded framework (JAX, torch, TensorFlow:
     tests, notebooks), where a forked child can deadlock: there they start from a fresh interpreter (forkserver or
@@ -97,7 +99,7 @@ def _code_modules(jobs, root=None):
     if method is None or not jobs:
         return None, (item for job in jobs for item in _emit(job, root))
     context = multiprocessing.get_context(method)
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
     futures = [pool.submit(_emit, job, root) for job in jobs]
     return pool, (item for f in futures for item in f.result())
 
@@ -108,22 +110,35 @@ _CODE: dict = {}
 
 def artefacts(with_pdf: bool | None = None) -> dict[str, bytes]:
     """Relative path -> content of every generated file (the PDF and its preview when pdflatex exists)."""
-    if "items" in _CODE:
-        pool, code = None, _CODE["items"]
-    else:
-        from derive import cache
-
-        for name in registry.names():  # before the workers fork, so that they share them instead of each deriving
-            registry.get(name)
-        jobs, root = _code_jobs(), cache.directory()
-        cached = [cache.load(job, root) for job in jobs]  # results the same source computed before
-        pool, computed = _code_modules([job for job, hit in zip(jobs, cached) if hit is None], root)
-        code = itertools.chain((item for hit in cached if hit is not None for item in hit), computed)
+    pools: list = []
     try:
-        return _artefacts(code, with_pdf)
+        return _artefacts(_CODE["items"] if "items" in _CODE else _start_code(pools), with_pdf)
     finally:  # a failed build stops its workers' pending jobs instead of waiting for them at exit
-        if pool is not None:
+        for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_code(pools: list):
+    """A lazy iterator of the code jobs' results: the cached ones, and those the workers (added to ``pools``)
+    compute while this process derives the registry and renders documents."""
+    from derive import cache
+
+    registry.names()  # the catalog, with its lemma proofs, imported once before any worker forks
+    root, hits, parts = cache.directory(), [], []
+    for early in (True, False):
+        # one worker starts on the early jobs while this process derives the registry (the other core would
+        # idle); then two more fork, sharing the derivations instead of each deriving them
+        if not early:
+            for name in registry.names():
+                registry.get(name)
+        jobs = _code_jobs(early)
+        cached = [cache.load(job, root) for job in jobs]  # results the same source computed before
+        hits += [hit for hit in cached if hit is not None]
+        pool, computed = _code_modules([job for job, hit in zip(jobs, cached) if hit is None], root,
+                                       workers=1 if early else 2)
+        pools += [pool] if pool is not None else []
+        parts.append(computed)
+    return itertools.chain((item for hit in hits for item in hit), *parts)
 
 
 def _artefacts(code, with_pdf) -> dict[str, bytes]:

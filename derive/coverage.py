@@ -11,6 +11,8 @@ FAMILIES = (
     "pareto", "cauchy", "student-t", "continuous-bernoulli", "dirichlet", "weibull", "half-cauchy", "inverse-gamma",
     "kumaraswamy", "bernoulli", "binomial", "categorical", "geometric", "poisson",
 )
+#: the families of vectors, whose derivations run over a symbolic dimension (checked at D = 1, 2: the longest checks)
+MULTIVARIATE = ("mvn", "dirichlet", "categorical")
 
 
 def split_pair(rest: str) -> tuple[str, str] | None:
@@ -21,6 +23,23 @@ def split_pair(rest: str) -> tuple[str, str] | None:
         if q in FAMILIES and p in FAMILIES:
             return q, p
     return None
+
+
+def families_of(name: str) -> tuple[str, ...]:
+    """The families in a coverage derivation's name: 'entropy-gamma' -> ('gamma',), 'kl-beta-normal' -> ('beta',
+    'normal'); () for another name."""
+    for prefix in ("entropy-", "cross-entropy-", "kl-"):
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            if prefix == "entropy-":
+                return (rest,) if rest in FAMILIES else ()
+            return split_pair(rest) or ()
+    return ()
+
+
+def multivariate(name: str) -> bool:
+    """Whether a coverage derivation is of a vector family (known from its name, without deriving it)."""
+    return any(f in MULTIVARIATE for f in families_of(name))
 
 
 def our_pairs() -> list[tuple[str, str]]:

@@ -69,7 +69,7 @@ def test_a_source_change_misses_and_prunes_the_old_results(tmp_path, monkeypatch
 def test_build_reuses_hits_and_computes_and_stores_misses(tmp_path, monkeypatch):
     """The build asks the workers only for the jobs the cache misses, and stores what they compute."""
     jobs = [JOB, ("entropy-gamma", "concentration_and_rate")]
-    monkeypatch.setattr(build, "_code_jobs", lambda: jobs)
+    monkeypatch.setattr(build, "_code_jobs", lambda early: [] if early else jobs)
     monkeypatch.setenv(cache.ENV, str(tmp_path))
     cache.store(jobs[0], [["code/numpy/hit.py", "cached\n"]], tmp_path)
     computed = []
@@ -79,7 +79,7 @@ def test_build_reuses_hits_and_computes_and_stores_misses(tmp_path, monkeypatch)
         return [[f"code/numpy/{job[0]}.py", "computed\n"]]
 
     monkeypatch.setattr(build, "_compute", compute)
-    monkeypatch.setattr(build, "_code_modules", lambda todo, root: (None, (i for j in todo for i in build._emit(j, root))))
+    monkeypatch.setattr(build, "_code_modules", lambda todo, root, workers=2: (None, (i for j in todo for i in build._emit(j, root))))
     monkeypatch.setattr(build, "_artefacts", lambda code, with_pdf: dict(code))
     monkeypatch.setattr(build, "_CODE", {})
     monkeypatch.setattr(build.registry, "names", lambda kind=None: [])
