@@ -77,3 +77,13 @@ def test_the_table_checks_a_symbolic_dimension_at_1_and_2_and_verify_at_1_2_3():
     assert all("instantiated k = 1, 2;" in c.method for c in light if c.method.startswith("instantiated"))
     assert all("instantiated k = 1, 2, 3;" in c.method for c in full if c.method.startswith("instantiated"))
     assert any(c.method.startswith("instantiated") for c in light)
+
+
+def test_the_vector_families_are_known_from_the_name_alone():
+    """The build starts the vector families' step checks before deriving anything, picked by name: the name must
+    say exactly which derivations run over a symbolic dimension."""
+    assert coverage.families_of("cross-entropy-half-normal-mvn") == ("half-normal", "mvn")
+    assert coverage.families_of("entropy-dirichlet") == ("dirichlet",)
+    assert coverage.families_of("lemma-gamma-log-mean") == ()
+    for name in coverage.derivations():
+        assert coverage.multivariate(name) == (registry.get(name).dimension is not None), name

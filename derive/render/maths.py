@@ -58,7 +58,20 @@ def where(derivation: Derivation) -> list[dict]:
     return out
 
 
+#: id(derivation) -> (derivation, its context): a derivation's LaTeX is printed once, and its standalone document,
+#: its Markdown and its section of the article share it (the derivation is kept, so the id stays its own)
+_CONTEXTS: dict[int, tuple[Derivation, dict]] = {}
+
+
 def context(derivation: Derivation) -> dict:
+    """The template variables of a derivation (printed once per derivation object; treat as read-only)."""
+    kept = _CONTEXTS.get(id(derivation))
+    if kept is None or kept[0] is not derivation:
+        kept = _CONTEXTS[id(derivation)] = (derivation, _context(derivation))
+    return kept[1]
+
+
+def _context(derivation: Derivation) -> dict:
     return {
         "name": derivation.name,
         "title": derivation.title,
