@@ -183,3 +183,40 @@ def test_dirichlet_kl_pair_form_agrees_with_numpy_on_every_target(tmp_path, targ
         got = np.asarray(ours(convert(q), convert(p)))
         assert got.shape == (4, 3)
         assert np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-300)) < 1e-13, k
+
+
+def test_binomials_of_one_total_count_are_within_8_ulp_near_kl_zero():
+    """Binomial(n, p1) ‖ Binomial(n, p2) keeps two series that cancel where the total counts are equal: the module
+    takes n × the Bernoulli KL's stable form there (it was off by 1e18 ulp, negative, near KL = 0)."""
+    name = "kl-binomial-binomial"
+    closed = registry.get(name).closed_form
+    params = params_of(MEMBERS["binomial"]("1")) + params_of(MEMBERS["binomial"]("2"))
+    kl = function(name)
+    for n in (1.0, 7.0, 40.0):
+        for eps in (0.3, 1e-3, 1e-7, 1e-11):
+            q, p = (n, 0.37), (n, 0.37 * (1 + eps))
+            truth = float(closed.evalf(50, subs={s: Float(v, 60) for s, v in zip(params, q + p)}))
+            got = float(kl(*q, *p))
+            assert _ulp(got, truth) <= 8, f"{name} at n = {n}, eps {eps}: {got!r} vs {truth!r}"
+
+
+def test_binomials_of_other_total_counts_keep_their_series():
+    """Where the total counts differ the series are summed (n1 < n2) or the KL is +inf (n1 > n2)."""
+    name = "kl-binomial-binomial"
+    closed = registry.get(name).closed_form
+    params = params_of(MEMBERS["binomial"]("1")) + params_of(MEMBERS["binomial"]("2"))
+    kl = function(name)
+    q, p = (5.0, 0.3), (9.0, 0.45)
+    truth = float(closed.subs(dict(zip(params, (5, Float(0.3, 60), 9, Float(0.45, 60))))).doit().evalf(50))
+    assert float(kl(*q, *p)) == pytest.approx(truth, rel=1e-12)
+    assert kl(9.0, 0.3, 5.0, 0.45) == np.inf
+
+
+def test_a_wrong_coincident_form_is_refused(monkeypatch):
+    """The value where the series cancel is checked against the derived closed form before it is emitted."""
+    from derive.emit import code
+
+    monkeypatch.setitem(code.COINCIDENT, "kl-binomial-binomial",
+                        (("total_count2", "total_count1"), "kl-bernoulli-bernoulli", "probs1"))
+    with pytest.raises(AssertionError, match="differs from the derived one"):
+        code._coincident("kl-binomial-binomial", "total_count_and_probs")

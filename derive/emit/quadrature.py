@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Function, Integral, Sum, binomial, default_sort_key, exp, factorial, log, loggamma, powsimp, sstr
+from sympy import Function, Integral, Piecewise, Sum, binomial, default_sort_key, exp, factorial, log, loggamma, powsimp, sstr
 
 from derive.emit.printers import NumPyStablePrinter
 
@@ -87,13 +87,21 @@ def split(expr, args):
     return expr.xreplace(replace), records, printer
 
 
-def emit(name: str, derivation, expr, args, regenerate: str) -> str:
+def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) -> str:
     """The NumPy module for derivation ``name`` whose closed form ``expr`` (in the arguments ``args``) keeps
-    integrals."""
+    integrals; with ``coincident`` (condition, value, note), that value where the condition holds (where the kept terms
+    cancel: ``derive.emit.code.COINCIDENT``), with the helpers it calls."""
     from derive.emit.code import format_python, function_name
+    from derive.emit.helpers import helpers_for
+    from derive.emit.targets import TARGETS
     from derive.render.environment import render
 
     masked, integrals, printer = split(expr, args)
+    helpers, note = [], ""
+    if coincident is not None:
+        condition, there, note = coincident
+        masked = Piecewise((there, condition), (masked, True))
+        helpers = helpers_for(there, printer)
     value = printer.doprint(masked)
     source = render(
         "code/quadrature_module.py.j2",
@@ -108,5 +116,8 @@ def emit(name: str, derivation, expr, args, regenerate: str) -> str:
         modules=sorted(m for m in printer.module_imports if m not in ("numpy",)),
         epsrel=EPSREL,
         regenerate=regenerate,
+        helpers=helpers,
+        target=TARGETS["numpy"],
+        note=note,
     )
     return format_python(source)

@@ -14,6 +14,63 @@ import scipy.special
 __all__ = ["kl_binomial_binomial"]
 
 
+def _diff_ratio(a, b, L):
+    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
+    cancel there), a - b elsewhere.
+    """
+    near = numpy.less(abs(L), 1)
+    ls = numpy.where(near, L, 0)
+    value = numpy.where(near, b * numpy.expm1(ls), a - b)
+    return value
+
+
+def _remainder(probs1, d_probs):
+    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
+    by Gauss-Legendre.
+    """
+    value = (
+        0.013576229705877047426 * _curvature(0.0052995325041750337019, probs1, d_probs)
+        + 0.031126761969323946431 * _curvature(0.027712488463383711961, probs1, d_probs)
+        + 0.047579255841246392405 * _curvature(0.06718439880608412806, probs1, d_probs)
+        + 0.062314485627766936026 * _curvature(0.12229779582249848305, probs1, d_probs)
+        + 0.074797994408288366041 * _curvature(0.19106187779867812578, probs1, d_probs)
+        + 0.084578259697501269095 * _curvature(0.27099161117138630683, probs1, d_probs)
+        + 0.091301707522461794433 * _curvature(0.35919822461037054338, probs1, d_probs)
+        + 0.094725305227534248143 * _curvature(0.45249374508118127991, probs1, d_probs)
+        + 0.094725305227534248143 * _curvature(0.54750625491881872009, probs1, d_probs)
+        + 0.091301707522461794433 * _curvature(0.64080177538962945662, probs1, d_probs)
+        + 0.084578259697501269095 * _curvature(0.72900838882861369317, probs1, d_probs)
+        + 0.074797994408288366041 * _curvature(0.80893812220132187422, probs1, d_probs)
+        + 0.062314485627766936026 * _curvature(0.87770220417750151695, probs1, d_probs)
+        + 0.047579255841246392405 * _curvature(0.93281560119391587194, probs1, d_probs)
+        + 0.031126761969323946431 * _curvature(0.97228751153661628804, probs1, d_probs)
+        + 0.013576229705877047426 * _curvature(0.9947004674958249663, probs1, d_probs)
+    )
+    return value
+
+
+def _curvature(s, probs1, d_probs):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
+    """
+    probs = probs1 / (probs1 + (1 - probs1) * numpy.exp(-d_probs * s))
+    rest_probs = (1 - probs1) / (probs1 * numpy.exp(d_probs * s) - probs1 + 1)
+    value = (1 - s) * (
+        d_probs**2
+        * probs**2
+        * rest_probs**2
+        * (-probs1 / rest_probs**2 + rest_probs ** (-2.0) + probs1 / probs**2)
+        + d_probs**2
+        * probs
+        * rest_probs
+        * (1 - 2 * probs)
+        * (-probs1 / rest_probs + rest_probs ** (-1.0) - probs1 / probs)
+    )
+    return value
+
+
 def _quad_each(integrand, ends, *params):
     """integrand(z, *params) integrated over ends(*params) by scipy.integrate.quad, for each element of the
     broadcast parameters (float64)."""
@@ -128,6 +185,8 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
     Arguments are array-likes that broadcast against each other; the value is float64. Each integral is computed
     per element by scipy.integrate.quad (about 10**-12 relative to the integral; a KL near 0 is a difference of
     such terms and keeps only their absolute accuracy).
+    Where total_count2 = total_count1 the series cancel exactly: the value there is total_count1 times
+    kl-bernoulli-bernoulli's, computed without them (stable near KL = 0).
     With ``validate=True``, a value <= 0 of probs1, probs2 raises ValueError.
     """
     total_count1 = numpy.asarray(total_count1, dtype=numpy.float64)
@@ -140,16 +199,63 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
         if bool(numpy.any(probs2 <= 0)):
             raise ValueError("kl_binomial_binomial: probs2 must be positive")
     value = numpy.where(
-        numpy.less_equal(total_count1, total_count2),
-        probs1 * total_count1 * numpy.log(probs1)
-        - probs1 * total_count1 * numpy.log(probs2)
-        - probs1 * total_count1 * numpy.log(1 - probs1)
-        + probs1 * total_count1 * numpy.log(1 - probs2)
-        + total_count1 * numpy.log(1 - probs1)
-        - total_count2 * numpy.log(1 - probs2)
-        + _series_0(total_count1, probs1)
-        - _series_1(total_count1, probs1, total_count2),
-        numpy.inf,
+        numpy.equal(total_count1, total_count2),
+        total_count1
+        * numpy.where(
+            numpy.where(
+                numpy.logical_and(
+                    numpy.greater((-probs1 + probs2) / probs1, -1 / 2),
+                    numpy.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
+                ),
+                numpy.less_equal(
+                    abs(
+                        numpy.log1p((-probs1 + probs2) / probs1)
+                        - numpy.log1p((probs1 - probs2) / (1 - probs1))
+                    ),
+                    1,
+                ),
+                numpy.less_equal(
+                    abs(
+                        numpy.log(probs2 / probs1)
+                        - numpy.log((1 - probs2) / (1 - probs1))
+                    ),
+                    1,
+                ),
+            ),
+            _remainder(
+                probs1,
+                numpy.where(
+                    numpy.logical_and(
+                        numpy.greater((-probs1 + probs2) / probs1, -1 / 2),
+                        numpy.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
+                    ),
+                    numpy.log1p((-probs1 + probs2) / probs1)
+                    - numpy.log1p((probs1 - probs2) / (1 - probs1)),
+                    numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1)),
+                ),
+            ),
+            -probs1 * numpy.log(probs2)
+            - probs1 * numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
+            + numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
+            + _diff_ratio(
+                probs1 * numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))),
+                numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))),
+                numpy.log(probs1),
+            )
+            + scipy.special.xlogy(probs1, probs1),
+        ),
+        numpy.where(
+            numpy.less_equal(total_count1, total_count2),
+            probs1 * total_count1 * numpy.log(probs1)
+            - probs1 * total_count1 * numpy.log(probs2)
+            - probs1 * total_count1 * numpy.log(1 - probs1)
+            + probs1 * total_count1 * numpy.log(1 - probs2)
+            + total_count1 * numpy.log(1 - probs1)
+            - total_count2 * numpy.log(1 - probs2)
+            + _series_0(total_count1, probs1)
+            - _series_1(total_count1, probs1, total_count2),
+            numpy.inf,
+        ),
     )
     return value + numpy.zeros(
         numpy.broadcast_shapes(
