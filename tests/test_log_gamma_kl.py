@@ -112,6 +112,31 @@ def test_gamma_against_exponential_near_its_zero():
     assert ulp.max() <= 8, (ulp.max(), a[int(np.argmax(ulp))])
 
 
+def test_exponential_against_gamma_near_its_zero():
+    """kl-exponential-gamma is kl-gamma-gamma's at q's concentration 1 (``code.EMBEDDED``): its closed form gave 0
+    for a KL of 4e-18 (4e18 ulp) at a gamma concentration 1 + 8e-10."""
+    eg = function("kl-exponential-gamma")
+    rng = np.random.default_rng(10)
+    a = 1 + np.concatenate([eps * rng.uniform(-1, 1, 40) for eps in (0.5, 1e-2, 1e-5, 1e-8)])
+    r1 = np.exp(rng.uniform(-1, 1, len(a)))
+    r2 = r1 * (1 + (a - 1) * rng.uniform(-1, 1, len(a)))
+    truth = np.array([_gamma_truth(1, x, y, z) for x, y, z in zip(r1, a, r2)])
+    ulp = np.abs(eg(r1, a, r2) - truth) / np.spacing(np.abs(truth))
+    assert ulp.max() <= 8, (ulp.max(), a[int(np.argmax(ulp))])
+
+
+def test_a_fixed_parameter_reaches_the_helpers_as_an_array():
+    """torch.digamma and TensorFlow's Digamma refuse a Python number: q's concentration 1 is passed to the helpers
+    as an array like rate1."""
+    torch = pytest.importorskip("torch")
+    from torch.distributions import Exponential, Gamma, kl_divergence
+
+    eg = function("kl-exponential-gamma", "torch")
+    r1, a, r2 = (torch.tensor(v, dtype=torch.float64) for v in ([1.3, 0.7, 2.0], [1.0 + 1e-3, 2.5, 0.6], [1.2, 0.9, 3.0]))
+    expected = kl_divergence(Exponential(r1), Gamma(a, r2))
+    assert torch.allclose(eg(r1, a, r2), expected, rtol=1e-12, atol=0)
+
+
 def test_a_wrong_embedding_is_refused(monkeypatch):
     from derive.emit import code
 

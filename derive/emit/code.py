@@ -16,11 +16,12 @@ from sympy import Add, Eq, Indexed, IndexedBase, Rational, Sum, Symbol, expand_l
 from derive import registry
 from derive.emit import beta, cbern, lgamma, mvn, quadrature, vector
 from derive.emit import params as params_mod
+from derive.emit.bregman import lgamma_excess_bregman, product_difference, trigamma_excess, trigamma_excess_difference
 from derive.emit.formatting import format_python
 from derive.emit.helpers import helpers_for
 from derive.emit.identity import same
-from derive.emit.near_diagonal import pair_parameters, with_near_form
-from derive.emit.stable import stable_form
+from derive.emit.near_diagonal import curvature, pair_parameters, remainder, with_near_form
+from derive.emit.stable import as_array, stable_form
 from derive.emit.targets import TARGETS
 from derive.render.environment import render
 from derive.symbols import d
@@ -92,12 +93,24 @@ def prepared(name: str, param: str):
 
 #: pairs whose second family is the first's at fixed parameters (the exponential is the gamma at concentration 1):
 #: their KL is emitted as the self-pair's, with its near form and log-gamma arrangement (the closed forms cancel
-#: near the pair's own zero: 68 ulp at a gamma with concentration 0.885 against an exponential)
-#: (kl-exponential-gamma is not: its q's concentration would be the number 1 in calls of helpers that take
-#: tensors in torch and TensorFlow)
+#: near the pair's own zero: 68 ulp at a gamma with concentration 0.885 against an exponential, and 4e18 ulp, a KL
+#: of 0 for 4e-18, an exponential against a gamma of concentration 1 + 8e-10)
 EMBEDDED = {
     "kl-gamma-exponential": ("kl-gamma-gamma", {"concentration2": 1}),
+    "kl-exponential-gamma": ("kl-gamma-gamma", {"concentration1": 1}),
 }
+#: helpers whose bodies call the framework's functions on their arguments: a fixed parameter that became a number
+#: there is passed as an array (``stable.as_array``), since torch.digamma and TensorFlow's Digamma refuse an int
+ARRAY_ARGUMENTS = (lgamma_excess_bregman, trigamma_excess, trigamma_excess_difference, product_difference,
+                   curvature, remainder)
+
+
+def _numbers_as_arrays(expr, like):
+    """``expr`` with each number among the arguments of an ``ARRAY_ARGUMENTS`` helper as an array like ``like``."""
+    def fixed(e):
+        return isinstance(e, ARRAY_ARGUMENTS) and any(a.is_Number for a in e.args)
+
+    return expr.replace(fixed, lambda e: e.func(*(as_array(like, a) if a.is_Number else a for a in e.args)))
 
 
 def _embedded(name: str, param: str):
@@ -119,7 +132,8 @@ def _embedded(name: str, param: str):
     for _ in range(3):
         same(name, derived, closed, {a: Rational(rng.randint(5, 900), 100) for a in own.values()},
              what=f"closed form of {pair} at {fixed}")
-    return general.xreplace(to_own)
+    like = next(a for a in own.values() if a in general.xreplace(to_own).free_symbols)
+    return _numbers_as_arrays(general.xreplace(to_own), like)
 
 
 #: pairs whose kept series cancel where two parameters are equal, leaving a multiple of another pair's KL, which is

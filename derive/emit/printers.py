@@ -86,6 +86,9 @@ class _StableMixin:
     def _print_log_ratio(self, expr):
         return self._helper_call("_log_ratio", expr, like_arrays=True)
 
+    def _print_as_array(self, expr):
+        return "((%s) * 0 + %s)" % (self._print(expr.args[0]), self._print(expr.args[1]))
+
 
 class _SpecialFunctions:
     """log Γ, ψ (digamma), Γ, erf and Euler's constant, as each framework names them (``special`` maps SymPy's

@@ -79,6 +79,16 @@ class log_ratio(Function):
     nargs = 2
 
 
+class as_array(Function):
+    """The number ``n`` as an array like ``x``, from ``(x, n)``, printed ``((x) * 0 + n)``: a helper's argument that
+    a fixed parameter made a number, where torch and TensorFlow refuse a Python number (``torch.digamma(1)``)."""
+
+    nargs = 2
+
+    def _sympystr(self, printer):
+        return printer._print(self.args[1])
+
+
 def horner(coefficients, t: Symbol, h: Symbol) -> list[Expr]:
     """Horner steps for Σ_k c_k t^k (``coefficients`` from c_0), each assigned to ``h`` in turn: ``h = c_N``, then
     ``h = h·t + c_k`` for k = N-1 … 0 (printed as a few short lines rather than N nested parentheses)."""
