@@ -37,11 +37,8 @@ def cross_entropy_lognormal_lognormal(loc1, scale1, loc2, scale2, validate=False
             )
     value = (
         loc1
-        - loc2 * loc1 / scale2 / scale2
         + jax.numpy.log(scale2)
         + 0.91893853320467274
-        + 0.5 * (loc1 / scale2) ** 2
-        + 0.5 * (loc2 / scale2) ** 2
-        + 0.5 * (scale1 / scale2) ** 2
+        + ((0.5 * scale1**2 + 0.5 * (loc1 - loc2) ** 2) / scale2) / scale2
     )
     return value

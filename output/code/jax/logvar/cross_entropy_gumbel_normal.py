@@ -30,13 +30,12 @@ def cross_entropy_gumbel_normal(loc1, scale1, mu2, logvar2, validate=False):
         if bool(jax.numpy.any(scale1 <= 0)):
             raise ValueError("cross_entropy_gumbel_normal: scale1 must be positive")
     value = (
-        0.5 * loc1**2 * jax.numpy.exp(-logvar2)
-        - loc1 * mu2 * jax.numpy.exp(-logvar2)
-        + 0.57721566490153286 * loc1 * scale1 * jax.numpy.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)
-        - 0.57721566490153286 * mu2 * scale1 * jax.numpy.exp(-logvar2)
-        + 0.98905599532797256 * scale1**2 * jax.numpy.exp(-logvar2)
+        0.5 * logvar2
+        + (
+            0.82246703342411322 * scale1**2
+            + 0.5 * (loc1 - mu2 + 0.57721566490153286 * scale1) ** 2
+        )
+        * jax.numpy.exp(-logvar2)
         + 0.91893853320467274
     )
     return value

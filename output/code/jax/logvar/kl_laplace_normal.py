@@ -30,11 +30,8 @@ def kl_laplace_normal(loc1, scale1, mu2, logvar2, validate=False):
         if bool(jax.numpy.any(scale1 <= 0)):
             raise ValueError("kl_laplace_normal: scale1 must be positive")
     value = (
-        0.5 * loc1**2 * jax.numpy.exp(-logvar2)
-        - loc1 * mu2 * jax.numpy.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)
-        + scale1**2 * jax.numpy.exp(-logvar2)
+        0.5 * logvar2
+        + (scale1**2 + 0.5 * (loc1 - mu2) ** 2) * jax.numpy.exp(-logvar2)
         - jax.numpy.log(scale1)
         - 0.77420864735527257
     )

@@ -27,13 +27,12 @@ def kl_uniform_normal(low1, high1, mu2, logvar2, validate=False):
     mu2 = jax.numpy.asarray(mu2)
     logvar2 = jax.numpy.asarray(logvar2)
     value = (
-        0.16666666666666667 * high1**2 * jax.numpy.exp(-logvar2)
-        + 0.16666666666666667 * high1 * low1 * jax.numpy.exp(-logvar2)
-        - 0.5 * high1 * mu2 * jax.numpy.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.16666666666666667 * low1**2 * jax.numpy.exp(-logvar2)
-        - 0.5 * low1 * mu2 * jax.numpy.exp(-logvar2)
-        + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)
+        0.5 * logvar2
+        + (
+            0.041666666666666667 * (high1 - low1) ** 2
+            + 0.5 * (-0.5 * high1 - 0.5 * low1 + mu2) ** 2
+        )
+        * jax.numpy.exp(-logvar2)
         - jax.numpy.log(high1 - low1)
         + 0.91893853320467274
     )

@@ -32,11 +32,8 @@ def cross_entropy_laplace_normal(loc1, scale1, mu2, sigma2, validate=False):
         if bool(jax.numpy.any(sigma2 <= 0)):
             raise ValueError("cross_entropy_laplace_normal: sigma2 must be positive")
     value = (
-        -mu2 * loc1 / sigma2 / sigma2
-        + jax.numpy.log(sigma2)
+        jax.numpy.log(sigma2)
         + 0.91893853320467274
-        + 0.5 * (loc1 / sigma2) ** 2
-        + 0.5 * (mu2 / sigma2) ** 2
-        + (scale1 / sigma2) ** 2
+        + ((scale1**2 + 0.5 * (loc1 - mu2) ** 2) / sigma2) / sigma2
     )
     return value

@@ -56,11 +56,9 @@ def kl_laplace_normal(loc1, scale1, mu2, sigma2, validate=False):
         if bool(jax.numpy.any(sigma2 <= 0)):
             raise ValueError("kl_laplace_normal: sigma2 must be positive")
     value = (
-        -mu2 * loc1 / sigma2 / sigma2
-        + _log_ratio(sigma2, scale1)
+        _log_ratio(sigma2, scale1)
         + 0.22579135264472743
         + _diff_ratio((scale1 / sigma2) ** 2, 1, 2 * _log_ratio(scale1, sigma2))
-        + 0.5 * (loc1 / sigma2) ** 2
-        + 0.5 * (mu2 / sigma2) ** 2
+        + 0.5 * ((loc1 - mu2) / sigma2) ** 2
     )
     return value

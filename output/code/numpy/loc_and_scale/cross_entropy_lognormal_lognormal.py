@@ -29,12 +29,9 @@ def _blockwise(terms, args, single, block=32768):
 def _cross_entropy_lognormal_lognormal_terms(loc1, scale1, loc2, scale2, single):
     return (
         loc1
-        - loc2 * loc1 / scale2 / scale2
         + numpy.log(scale2)
         + 0.91893853320467274
-        + 0.5 * (loc1 / scale2) ** 2
-        + 0.5 * (loc2 / scale2) ** 2
-        + 0.5 * (scale1 / scale2) ** 2
+        + ((0.5 * scale1**2 + 0.5 * (loc1 - loc2) ** 2) / scale2) / scale2
     )
 
 

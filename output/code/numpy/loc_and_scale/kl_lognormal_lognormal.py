@@ -177,15 +177,13 @@ def _kl_lognormal_lognormal_terms(loc1, scale1, loc2, scale2, single):
             numpy.greater_equal(scale1, 2 * abs(loc1 - loc2)),
         ),
         _remainder(loc1, scale1, -loc1 + loc2, _log_ratio(scale2, scale1, single)),
-        -loc2 * loc1 / scale2 / scale2
-        + _expm1mx(
+        _expm1mx(
             2 * _log_ratio(scale1, scale2, single),
             (0.5 * scale1 / scale2) * (scale1 / scale2),
             0.5,
             single,
         )
-        + 0.5 * (loc1 / scale2) ** 2
-        + 0.5 * (loc2 / scale2) ** 2,
+        + 0.5 * ((loc1 - loc2) / scale2) ** 2,
     )
 
 

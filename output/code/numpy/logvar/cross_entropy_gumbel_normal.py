@@ -28,13 +28,12 @@ def _blockwise(terms, args, single, block=32768):
 
 def _cross_entropy_gumbel_normal_terms(loc1, scale1, mu2, logvar2, single):
     return (
-        0.5 * loc1**2 * numpy.exp(-logvar2)
-        - loc1 * mu2 * numpy.exp(-logvar2)
-        + 0.57721566490153286 * loc1 * scale1 * numpy.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.5 * mu2**2 * numpy.exp(-logvar2)
-        - 0.57721566490153286 * mu2 * scale1 * numpy.exp(-logvar2)
-        + 0.98905599532797256 * scale1**2 * numpy.exp(-logvar2)
+        0.5 * logvar2
+        + (
+            0.82246703342411322 * scale1**2
+            + 0.5 * (loc1 - mu2 + 0.57721566490153286 * scale1) ** 2
+        )
+        * numpy.exp(-logvar2)
         + 0.91893853320467274
     )
 

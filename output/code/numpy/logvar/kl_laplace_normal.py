@@ -28,11 +28,8 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_laplace_normal_terms(loc1, scale1, mu2, logvar2, single):
     return (
-        0.5 * loc1**2 * numpy.exp(-logvar2)
-        - loc1 * mu2 * numpy.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.5 * mu2**2 * numpy.exp(-logvar2)
-        + scale1**2 * numpy.exp(-logvar2)
+        0.5 * logvar2
+        + (scale1**2 + 0.5 * (loc1 - mu2) ** 2) * numpy.exp(-logvar2)
         - numpy.log(scale1)
         - 0.77420864735527257
     )

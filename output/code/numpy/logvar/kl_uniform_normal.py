@@ -28,13 +28,12 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_uniform_normal_terms(low1, high1, mu2, logvar2, single):
     return (
-        0.16666666666666667 * high1**2 * numpy.exp(-logvar2)
-        + 0.16666666666666667 * high1 * low1 * numpy.exp(-logvar2)
-        - 0.5 * high1 * mu2 * numpy.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.16666666666666667 * low1**2 * numpy.exp(-logvar2)
-        - 0.5 * low1 * mu2 * numpy.exp(-logvar2)
-        + 0.5 * mu2**2 * numpy.exp(-logvar2)
+        0.5 * logvar2
+        + (
+            0.041666666666666667 * (high1 - low1) ** 2
+            + 0.5 * (-0.5 * high1 - 0.5 * low1 + mu2) ** 2
+        )
+        * numpy.exp(-logvar2)
         - numpy.log(high1 - low1)
         + 0.91893853320467274
     )

@@ -28,14 +28,16 @@ def _blockwise(terms, args, single, block=32768):
 
 def _cross_entropy_gumbel_normal_terms(loc1, scale1, mu2, sigma2, single):
     return (
-        -mu2 * loc1 / sigma2 / sigma2
-        + 0.57721566490153286 * scale1 * (loc1 / sigma2) / sigma2
-        - 0.57721566490153286 * scale1 * mu2 / sigma2 / sigma2
-        + numpy.log(sigma2)
+        numpy.log(sigma2)
         + 0.91893853320467274
-        + 0.5 * (loc1 / sigma2) ** 2
-        + 0.5 * (mu2 / sigma2) ** 2
-        + 0.98905599532797256 * (scale1 / sigma2) ** 2
+        + (
+            (
+                0.82246703342411322 * scale1**2
+                + 0.5 * (loc1 - mu2 + 0.57721566490153286 * scale1) ** 2
+            )
+            / sigma2
+        )
+        / sigma2
     )
 
 

@@ -28,12 +28,9 @@ def _blockwise(terms, args, single, block=32768):
 
 def _cross_entropy_laplace_normal_terms(loc1, scale1, mu2, sigma2, single):
     return (
-        -mu2 * loc1 / sigma2 / sigma2
-        + numpy.log(sigma2)
+        numpy.log(sigma2)
         + 0.91893853320467274
-        + 0.5 * (loc1 / sigma2) ** 2
-        + 0.5 * (mu2 / sigma2) ** 2
-        + (scale1 / sigma2) ** 2
+        + ((scale1**2 + 0.5 * (loc1 - mu2) ** 2) / sigma2) / sigma2
     )
 
 

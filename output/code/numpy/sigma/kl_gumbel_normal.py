@@ -45,14 +45,16 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_gumbel_normal_terms(loc1, scale1, mu2, sigma2, single):
     return (
-        -mu2 * loc1 / sigma2 / sigma2
-        + 0.57721566490153286 * scale1 * (loc1 / sigma2) / sigma2
-        - 0.57721566490153286 * scale1 * mu2 / sigma2 / sigma2
-        + _log_ratio(sigma2, scale1, single)
+        _log_ratio(sigma2, scale1, single)
         - 0.65827713169686012
-        + 0.5 * (loc1 / sigma2) ** 2
-        + 0.5 * (mu2 / sigma2) ** 2
-        + 0.98905599532797256 * (scale1 / sigma2) ** 2
+        + (
+            (
+                0.82246703342411322 * scale1**2
+                + 0.5 * (loc1 - mu2 + 0.57721566490153286 * scale1) ** 2
+            )
+            / sigma2
+        )
+        / sigma2
     )
 
 

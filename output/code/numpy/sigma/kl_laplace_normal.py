@@ -55,12 +55,10 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_laplace_normal_terms(loc1, scale1, mu2, sigma2, single):
     return (
-        -mu2 * loc1 / sigma2 / sigma2
-        + _log_ratio(sigma2, scale1, single)
+        _log_ratio(sigma2, scale1, single)
         + 0.22579135264472743
         + _diff_ratio((scale1 / sigma2) ** 2, 1, 2 * _log_ratio(scale1, sigma2, single))
-        + 0.5 * (loc1 / sigma2) ** 2
-        + 0.5 * (mu2 / sigma2) ** 2
+        + 0.5 * ((loc1 - mu2) / sigma2) ** 2
     )
 
 

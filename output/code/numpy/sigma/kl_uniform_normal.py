@@ -45,14 +45,16 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_uniform_normal_terms(low1, high1, mu2, sigma2, single):
     return (
-        0.16666666666666667 * low1 * (high1 / sigma2) / sigma2
-        - 0.5 * mu2 * high1 / sigma2 / sigma2
-        - 0.5 * mu2 * low1 / sigma2 / sigma2
-        + _log_ratio(sigma2, high1 - low1, single)
+        _log_ratio(sigma2, high1 - low1, single)
         + 0.91893853320467274
-        + 0.16666666666666667 * (high1 / sigma2) ** 2
-        + 0.16666666666666667 * (low1 / sigma2) ** 2
-        + 0.5 * (mu2 / sigma2) ** 2
+        + (
+            (
+                0.041666666666666667 * (high1 - low1) ** 2
+                + 0.5 * (-0.5 * high1 - 0.5 * low1 + mu2) ** 2
+            )
+            / sigma2
+        )
+        / sigma2
     )
 
 

@@ -46,11 +46,15 @@ def cross_entropy_lognormal_lognormal(loc1, scale1, loc2, scale2, validate=False
             )
     value = (
         loc1
-        - loc2 * loc1 / scale2 / scale2
         + tensorflow.math.log(scale2)
         + 0.91893853320467274
-        + 0.5 * tensorflow.math.pow(loc1 / scale2, 2)
-        + 0.5 * tensorflow.math.pow(loc2 / scale2, 2)
-        + 0.5 * tensorflow.math.pow(scale1 / scale2, 2)
+        + (
+            (
+                0.5 * tensorflow.math.pow(scale1, 2)
+                + 0.5 * tensorflow.math.pow(loc1 - loc2, 2)
+            )
+            / scale2
+        )
+        / scale2
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

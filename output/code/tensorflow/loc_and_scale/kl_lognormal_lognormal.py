@@ -208,14 +208,12 @@ def kl_lognormal_lognormal(loc1, scale1, loc2, scale2, validate=False):
             tensorflow.math.greater_equal(scale1, 2 * tensorflow.math.abs(loc1 - loc2)),
         ),
         _remainder(loc1, scale1, -loc1 + loc2, _log_ratio(scale2, scale1, single)),
-        -loc2 * loc1 / scale2 / scale2
-        + _expm1mx(
+        _expm1mx(
             2 * _log_ratio(scale1, scale2, single),
             (0.5 * scale1 / scale2) * (scale1 / scale2),
             0.5,
             single,
         )
-        + 0.5 * tensorflow.math.pow(loc1 / scale2, 2)
-        + 0.5 * tensorflow.math.pow(loc2 / scale2, 2),
+        + 0.5 * tensorflow.math.pow((loc1 - loc2) / scale2, 2),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -39,11 +39,9 @@ def cross_entropy_laplace_normal(loc1, scale1, mu2, logvar2, validate=False):
         if bool(tensorflow.reduce_any(scale1 <= 0)):
             raise ValueError("cross_entropy_laplace_normal: scale1 must be positive")
     value = (
-        0.5 * tensorflow.math.pow(loc1, 2) * tensorflow.math.exp(-logvar2)
-        - loc1 * mu2 * tensorflow.math.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
-        + tensorflow.math.pow(scale1, 2) * tensorflow.math.exp(-logvar2)
+        0.5 * logvar2
+        + (tensorflow.math.pow(scale1, 2) + 0.5 * tensorflow.math.pow(loc1 - mu2, 2))
+        * tensorflow.math.exp(-logvar2)
         + 0.91893853320467274
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -36,17 +36,12 @@ def cross_entropy_uniform_normal(low1, high1, mu2, logvar2, validate=False):
         mu2 = tensorflow.cast(mu2, tensorflow.float64)
         logvar2 = tensorflow.cast(logvar2, tensorflow.float64)
     value = (
-        0.16666666666666667
-        * tensorflow.math.pow(high1, 2)
+        0.5 * logvar2
+        + (
+            0.041666666666666667 * tensorflow.math.pow(high1 - low1, 2)
+            + 0.5 * tensorflow.math.pow(-0.5 * high1 - 0.5 * low1 + mu2, 2)
+        )
         * tensorflow.math.exp(-logvar2)
-        + 0.16666666666666667 * high1 * low1 * tensorflow.math.exp(-logvar2)
-        - 0.5 * high1 * mu2 * tensorflow.math.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.16666666666666667
-        * tensorflow.math.pow(low1, 2)
-        * tensorflow.math.exp(-logvar2)
-        - 0.5 * low1 * mu2 * tensorflow.math.exp(-logvar2)
-        + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
         + 0.91893853320467274
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

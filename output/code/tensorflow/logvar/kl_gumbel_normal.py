@@ -39,14 +39,11 @@ def kl_gumbel_normal(loc1, scale1, mu2, logvar2, validate=False):
         if bool(tensorflow.reduce_any(scale1 <= 0)):
             raise ValueError("kl_gumbel_normal: scale1 must be positive")
     value = (
-        0.5 * tensorflow.math.pow(loc1, 2) * tensorflow.math.exp(-logvar2)
-        - loc1 * mu2 * tensorflow.math.exp(-logvar2)
-        + 0.57721566490153286 * loc1 * scale1 * tensorflow.math.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
-        - 0.57721566490153286 * mu2 * scale1 * tensorflow.math.exp(-logvar2)
-        + 0.98905599532797256
-        * tensorflow.math.pow(scale1, 2)
+        0.5 * logvar2
+        + (
+            0.82246703342411322 * tensorflow.math.pow(scale1, 2)
+            + 0.5 * tensorflow.math.pow(loc1 - mu2 + 0.57721566490153286 * scale1, 2)
+        )
         * tensorflow.math.exp(-logvar2)
         - tensorflow.math.log(scale1)
         - 0.65827713169686012

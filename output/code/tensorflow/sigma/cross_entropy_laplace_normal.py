@@ -41,11 +41,12 @@ def cross_entropy_laplace_normal(loc1, scale1, mu2, sigma2, validate=False):
         if bool(tensorflow.reduce_any(sigma2 <= 0)):
             raise ValueError("cross_entropy_laplace_normal: sigma2 must be positive")
     value = (
-        -mu2 * loc1 / sigma2 / sigma2
-        + tensorflow.math.log(sigma2)
+        tensorflow.math.log(sigma2)
         + 0.91893853320467274
-        + 0.5 * tensorflow.math.pow(loc1 / sigma2, 2)
-        + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2)
-        + tensorflow.math.pow(scale1 / sigma2, 2)
+        + (
+            (tensorflow.math.pow(scale1, 2) + 0.5 * tensorflow.math.pow(loc1 - mu2, 2))
+            / sigma2
+        )
+        / sigma2
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

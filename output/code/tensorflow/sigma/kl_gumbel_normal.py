@@ -63,13 +63,16 @@ def kl_gumbel_normal(loc1, scale1, mu2, sigma2, validate=False):
         if bool(tensorflow.reduce_any(sigma2 <= 0)):
             raise ValueError("kl_gumbel_normal: sigma2 must be positive")
     value = (
-        -mu2 * loc1 / sigma2 / sigma2
-        + 0.57721566490153286 * scale1 * (loc1 / sigma2) / sigma2
-        - 0.57721566490153286 * scale1 * mu2 / sigma2 / sigma2
-        + _log_ratio(sigma2, scale1, single)
+        _log_ratio(sigma2, scale1, single)
         - 0.65827713169686012
-        + 0.5 * tensorflow.math.pow(loc1 / sigma2, 2)
-        + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2)
-        + 0.98905599532797256 * tensorflow.math.pow(scale1 / sigma2, 2)
+        + (
+            (
+                0.82246703342411322 * tensorflow.math.pow(scale1, 2)
+                + 0.5
+                * tensorflow.math.pow(loc1 - mu2 + 0.57721566490153286 * scale1, 2)
+            )
+            / sigma2
+        )
+        / sigma2
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -73,15 +73,13 @@ def kl_laplace_normal(loc1, scale1, mu2, sigma2, validate=False):
         if bool(tensorflow.reduce_any(sigma2 <= 0)):
             raise ValueError("kl_laplace_normal: sigma2 must be positive")
     value = (
-        -mu2 * loc1 / sigma2 / sigma2
-        + _log_ratio(sigma2, scale1, single)
+        _log_ratio(sigma2, scale1, single)
         + 0.22579135264472743
         + _diff_ratio(
             tensorflow.math.pow(scale1 / sigma2, 2),
             1,
             2 * _log_ratio(scale1, sigma2, single),
         )
-        + 0.5 * tensorflow.math.pow(loc1 / sigma2, 2)
-        + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2)
+        + 0.5 * tensorflow.math.pow((loc1 - mu2) / sigma2, 2)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -61,13 +61,15 @@ def kl_uniform_normal(low1, high1, mu2, sigma2, validate=False):
         if bool(tensorflow.reduce_any(sigma2 <= 0)):
             raise ValueError("kl_uniform_normal: sigma2 must be positive")
     value = (
-        0.16666666666666667 * low1 * (high1 / sigma2) / sigma2
-        - 0.5 * mu2 * high1 / sigma2 / sigma2
-        - 0.5 * mu2 * low1 / sigma2 / sigma2
-        + _log_ratio(sigma2, high1 - low1, single)
+        _log_ratio(sigma2, high1 - low1, single)
         + 0.91893853320467274
-        + 0.16666666666666667 * tensorflow.math.pow(high1 / sigma2, 2)
-        + 0.16666666666666667 * tensorflow.math.pow(low1 / sigma2, 2)
-        + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2)
+        + (
+            (
+                0.041666666666666667 * tensorflow.math.pow(high1 - low1, 2)
+                + 0.5 * tensorflow.math.pow(-0.5 * high1 - 0.5 * low1 + mu2, 2)
+            )
+            / sigma2
+        )
+        / sigma2
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

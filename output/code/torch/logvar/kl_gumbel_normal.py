@@ -41,13 +41,12 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_gumbel_normal_terms(loc1, scale1, mu2, logvar2, single):
     return (
-        0.5 * torch.pow(loc1, 2) * torch.exp(-logvar2)
-        - loc1 * mu2 * torch.exp(-logvar2)
-        + 0.57721566490153286 * loc1 * scale1 * torch.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)
-        - 0.57721566490153286 * mu2 * scale1 * torch.exp(-logvar2)
-        + 0.98905599532797256 * torch.pow(scale1, 2) * torch.exp(-logvar2)
+        0.5 * logvar2
+        + (
+            0.82246703342411322 * torch.pow(scale1, 2)
+            + 0.5 * torch.pow(loc1 - mu2 + 0.57721566490153286 * scale1, 2)
+        )
+        * torch.exp(-logvar2)
         - torch.log(scale1)
         - 0.65827713169686012
     )

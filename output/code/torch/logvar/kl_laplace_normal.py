@@ -41,11 +41,8 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_laplace_normal_terms(loc1, scale1, mu2, logvar2, single):
     return (
-        0.5 * torch.pow(loc1, 2) * torch.exp(-logvar2)
-        - loc1 * mu2 * torch.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)
-        + torch.pow(scale1, 2) * torch.exp(-logvar2)
+        0.5 * logvar2
+        + (torch.pow(scale1, 2) + 0.5 * torch.pow(loc1 - mu2, 2)) * torch.exp(-logvar2)
         - torch.log(scale1)
         - 0.77420864735527257
     )

@@ -41,13 +41,12 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_uniform_normal_terms(low1, high1, mu2, logvar2, single):
     return (
-        0.16666666666666667 * torch.pow(high1, 2) * torch.exp(-logvar2)
-        + 0.16666666666666667 * high1 * low1 * torch.exp(-logvar2)
-        - 0.5 * high1 * mu2 * torch.exp(-logvar2)
-        + 0.5 * logvar2
-        + 0.16666666666666667 * torch.pow(low1, 2) * torch.exp(-logvar2)
-        - 0.5 * low1 * mu2 * torch.exp(-logvar2)
-        + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)
+        0.5 * logvar2
+        + (
+            0.041666666666666667 * torch.pow(high1 - low1, 2)
+            + 0.5 * torch.pow(-0.5 * high1 - 0.5 * low1 + mu2, 2)
+        )
+        * torch.exp(-logvar2)
         - torch.log(high1 - low1)
         + 0.91893853320467274
     )

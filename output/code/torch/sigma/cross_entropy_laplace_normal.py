@@ -41,12 +41,9 @@ def _blockwise(terms, args, single, block=131072):
 
 def _cross_entropy_laplace_normal_terms(loc1, scale1, mu2, sigma2, single):
     return (
-        -mu2 * loc1 / sigma2 / sigma2
-        + torch.log(sigma2)
+        torch.log(sigma2)
         + 0.91893853320467274
-        + 0.5 * torch.pow(loc1 / sigma2, 2)
-        + 0.5 * torch.pow(mu2 / sigma2, 2)
-        + torch.pow(scale1 / sigma2, 2)
+        + ((torch.pow(scale1, 2) + 0.5 * torch.pow(loc1 - mu2, 2)) / sigma2) / sigma2
     )
 
 

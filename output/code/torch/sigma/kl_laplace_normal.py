@@ -68,14 +68,12 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_laplace_normal_terms(loc1, scale1, mu2, sigma2, single):
     return (
-        -mu2 * loc1 / sigma2 / sigma2
-        + _log_ratio(sigma2, scale1, single)
+        _log_ratio(sigma2, scale1, single)
         + 0.22579135264472743
         + _diff_ratio(
             torch.pow(scale1 / sigma2, 2), 1, 2 * _log_ratio(scale1, sigma2, single)
         )
-        + 0.5 * torch.pow(loc1 / sigma2, 2)
-        + 0.5 * torch.pow(mu2 / sigma2, 2)
+        + 0.5 * torch.pow((loc1 - mu2) / sigma2, 2)
     )
 
 
