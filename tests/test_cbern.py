@@ -93,3 +93,23 @@ def test_a_wrong_closed_form_curvature_is_refused(monkeypatch):
             near_diagonal.near_form("kl-continuous-bernoulli-continuous-bernoulli")
     finally:
         near_diagonal.near_form.cache_clear()
+
+
+def _against_normal(p, mu, sigma):
+    """H(CB(p), N(mu, sigma^2)) by quadrature at 40 digits."""
+    with mpmath.workdps(40):
+        q, mu, sigma = _density(p), mpmath.mpf(mu), mpmath.mpf(sigma)
+        log_p = lambda z: -((z - mu) ** 2) / (2 * sigma**2) - mpmath.log(sigma) - mpmath.log(2 * mpmath.pi) / 2  # noqa: E731
+        return -mpmath.quad(lambda z: q(z) * log_p(z), [0, 1])
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e-9, -1e-6, 1e-3, 0.2])
+@pytest.mark.parametrize("param", ["sigma", "logvar"])
+def test_against_a_normal_near_one_half_in_every_parameterisation(offset, param):
+    """With the variance as log-variance, e^(-logvar) kept a term over 2 e^logvar x^4 V + 2 e^logvar x^2 apart from
+    the rest, and its pole at p = 1/2 stayed: NaN at 1/2, 0.0 at 1/2 + 1e-9 (now the same as with sigma)."""
+    cross = function("cross-entropy-continuous-bernoulli-normal", param=param)
+    p, mu, sigma = 0.5 + offset, 0.2, 0.7
+    got = float(cross(p, mu, sigma if param == "sigma" else np.log(sigma**2)))
+    truth = _against_normal(p, mu, sigma)
+    assert abs(got - truth) <= 1e-14 * abs(truth), (p, got, truth)

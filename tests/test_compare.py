@@ -393,3 +393,18 @@ def test_output_is_deterministic_across_hash_seeds(naive):
         outs.append(r.stdout)
     assert outs[0] == outs[1]
     assert "equal only when sigma1 = sigma2" in outs[0] and "disagrees" in outs[0]
+
+
+def test_the_reference_at_a_removable_singularity_is_its_limit():
+    """The continuous Bernoulli's cross-entropy against a normal has terms of size 1/(2p - 1)^3 that cancel at
+    p = 1/2: the reference there is the limit (CB(1/2) is U(0, 1): E z = 1/2, E z^2 = 1/3), not 0.9375 (the
+    terms' cancellation at 3 x 50 digits with a step of 1e-50)."""
+    from derive.compare import Evaluator
+    from derive.compare_code import target
+
+    tgt = target("cross-entropy-continuous-bernoulli-normal")
+    point = dict(zip(tgt.params, (0.5, -0.023, 0.732)))
+    value = Evaluator(tgt.params, 50)(tgt.value, point)
+    mu, sigma = -0.023, 0.732
+    uniform = 0.5 * math.log(2 * math.pi * sigma**2) + (1 / 3 - mu + mu**2) / (2 * sigma**2)
+    assert abs(float(value) - uniform) <= 1e-15 * uniform

@@ -89,7 +89,7 @@ def rewrite(expr):
         a, u = atanh(x), atanh_excess(x)
         expr = expr.replace(lambda e: isinstance(e, log) and e.args[0].has(a), lambda e: _log(e, a, x, u))
         expr = expr.xreplace({a: x * (1 + x**2 * u)})
-    expr = _collect(expr)
+    expr = _collect(expr, tuple(xs.values()))
     for x in xs.values():
         expr = _pair_logs(expr, x)
     back = {}
@@ -115,17 +115,21 @@ def _log(e, a, x, u):
     return log1p(x**2 * u) + log(c)
 
 
-def _collect(expr):
-    """Σ coefficient · atom, the coefficients (rational in the probabilities and V) cancelled: the 1/(2p − 1) of
-    the mean and the log-normaliser go."""
-    groups: dict = {}
+def _collect(expr, xs):
+    """Σ coefficient · atom, the coefficients (rational in the probabilities ``xs``, V and the exponentials free of
+    them) cancelled: the 1/(2p − 1) of the mean and the log-normaliser go. (Were e^(−logvar) not a variable, a term
+    over 2 e^logvar x⁴ V + 2 e^logvar x² would be an atom of its own, and its pole at p = 1/2 would stay.)"""
     plain = {u: Dummy() for u in expr.atoms(atanh_excess)}  # V counts as a variable of the rational functions
-    for term in Add.make_args(expr.expand()):
+    plain.update({e: Dummy() for e in expr.atoms(exp) if not e.has(*xs)})
+    back = {v: k for k, v in plain.items()}
+    groups: dict = {}
+    for term in Add.make_args(expr.xreplace(plain).expand()):
         factors = Mul.make_args(term)
-        rational = [f.xreplace(plain).is_rational_function() is True for f in factors]
-        key = Mul(*(f for f, r in zip(factors, rational) if not r))
+        rational = [f.is_rational_function() is True for f in factors]
+        key = Mul(*(f for f, r in zip(factors, rational) if not r)).xreplace(back)
         groups[key] = groups.get(key, S.Zero) + Mul(*(f for f, r in zip(factors, rational) if r))
-    return Add(*(factor(cancel(c)) * k for k, c in sorted(groups.items(), key=lambda kc: default_sort_key(kc[0]))))
+    return Add(*(factor(cancel(c)).xreplace(back) * k
+                 for k, c in sorted(groups.items(), key=lambda kc: default_sort_key(kc[0]))))
 
 
 def _pair_logs(expr, x):

@@ -71,49 +71,96 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 "cross_entropy_continuous_bernoulli_normal: probs1 must be positive"
             )
     value = (
-        0.5 * logvar2
-        + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)
-        - 0.5 * mu2 * jax.numpy.exp(-logvar2)
-        - 0.5 * mu2 * jax.numpy.exp(-logvar2) / (2 * probs1 - 1)
-        + mu2
+        0.5
+        * logvar2
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + logvar2
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * logvar2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * mu2**2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + mu2**2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * mu2**2
+        * jax.numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - mu2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
-        / (
-            2
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 2 * jax.numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * jax.numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 0.91893853320467274
-        + 0.25 * jax.numpy.exp(-logvar2)
-        + 0.25 * jax.numpy.exp(-logvar2) / (2 * probs1 - 1)
-        + (2 * probs1 - 1)
-        / (
-            4
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1)) ** 2
-            * (2 * probs1 - 1) ** 7
-            + 8
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 5
-            + 4 * jax.numpy.exp(logvar2) * (2 * probs1 - 1) ** 3
-        )
-        - (2 * probs1 - 1)
-        / (
-            4
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 4 * jax.numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
-        - 1
-        / (
-            4
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 4 * jax.numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 1.8378770664093455
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.91893853320467274
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.25
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * jax.numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
     )
     return value

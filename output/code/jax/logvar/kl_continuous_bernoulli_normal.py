@@ -69,55 +69,103 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
         if bool(jax.numpy.any(probs1 <= 0)):
             raise ValueError("kl_continuous_bernoulli_normal: probs1 must be positive")
     value = (
-        0.5 * logvar2
-        + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)
-        - 0.5 * mu2 * jax.numpy.exp(-logvar2)
-        - 0.5 * mu2 * jax.numpy.exp(-logvar2) / (2 * probs1 - 1)
-        + mu2
+        0.5
+        * logvar2
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + logvar2
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * logvar2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * mu2**2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + mu2**2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * mu2**2
+        * jax.numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - mu2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
-        / (
-            2
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 2 * jax.numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * jax.numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + jax.numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
         + 0.5 * jax.numpy.log1p(-((2 * probs1 - 1) ** 2))
-        + 0.91893853320467274
-        + 0.25 * jax.numpy.exp(-logvar2)
-        + 0.25 * jax.numpy.exp(-logvar2) / (2 * probs1 - 1)
-        + (2 * probs1 - 1)
-        / (
-            4
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1)) ** 2
-            * (2 * probs1 - 1) ** 7
-            + 8
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 5
-            + 4 * jax.numpy.exp(logvar2) * (2 * probs1 - 1) ** 3
-        )
-        - (2 * probs1 - 1)
-        / (
-            4
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 4 * jax.numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
-        - 1
-        / (
-            4
-            * jax.numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 4 * jax.numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
+        - 0.69314718055994531
         + jax.numpy.arctanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
         / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1)
+        + 1.6120857137646181
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 3.2241714275292361
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 1.6120857137646181
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.25
+        * jax.numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * jax.numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
     )
     return value

@@ -68,50 +68,97 @@ def _blockwise(terms, args, single, block=32768):
 
 def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
     return (
-        0.5 * logvar2
-        + 0.5 * mu2**2 * numpy.exp(-logvar2)
-        - 0.5 * mu2 * numpy.exp(-logvar2)
-        - 0.5 * mu2 * numpy.exp(-logvar2) / (2 * probs1 - 1)
-        + mu2
+        0.5
+        * logvar2
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + logvar2
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * logvar2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * mu2**2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + mu2**2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * mu2**2
+        * numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - mu2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
-        / (
-            2
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 2 * numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + 0.91893853320467274
-        + 0.25 * numpy.exp(-logvar2)
-        + 0.25 * numpy.exp(-logvar2) / (2 * probs1 - 1)
-        + (2 * probs1 - 1)
-        / (
-            4
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1)) ** 2
-            * (2 * probs1 - 1) ** 7
-            + 8
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 5
-            + 4 * numpy.exp(logvar2) * (2 * probs1 - 1) ** 3
-        )
-        - (2 * probs1 - 1)
-        / (
-            4
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 4 * numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
-        - 1
-        / (
-            4
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 4 * numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 1.8378770664093455
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.91893853320467274
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.25
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
     )
 
 

@@ -68,56 +68,104 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
     return (
-        0.5 * logvar2
-        + 0.5 * mu2**2 * numpy.exp(-logvar2)
-        - 0.5 * mu2 * numpy.exp(-logvar2)
-        - 0.5 * mu2 * numpy.exp(-logvar2) / (2 * probs1 - 1)
-        + mu2
+        0.5
+        * logvar2
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + logvar2
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * logvar2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * mu2**2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + mu2**2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * mu2**2
+        * numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - mu2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
-        / (
-            2
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 2 * numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.5
+        * mu2
+        * numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
         + numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
         + 0.5 * numpy.log1p(-((2 * probs1 - 1) ** 2))
-        + 0.91893853320467274
-        + 0.25 * numpy.exp(-logvar2)
-        + 0.25 * numpy.exp(-logvar2) / (2 * probs1 - 1)
-        + (2 * probs1 - 1)
-        / (
-            4
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1)) ** 2
-            * (2 * probs1 - 1) ** 7
-            + 8
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 5
-            + 4 * numpy.exp(logvar2) * (2 * probs1 - 1) ** 3
-        )
-        - (2 * probs1 - 1)
-        / (
-            4
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 4 * numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
-        - 1
-        / (
-            4
-            * numpy.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * (2 * probs1 - 1) ** 4
-            + 4 * numpy.exp(logvar2) * (2 * probs1 - 1) ** 2
-        )
+        - 0.69314718055994531
         + numpy.arctanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
         / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1)
+        + 1.6120857137646181
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 3.2241714275292361
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 1.6120857137646181
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 4
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1)) ** 2
+        * (2 * probs1 - 1) ** 3
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.5
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1) ** 2
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        - 0.25
+        * numpy.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
+        + 0.25
+        * numpy.exp(-logvar2)
+        / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1) ** 2
     )
 
 

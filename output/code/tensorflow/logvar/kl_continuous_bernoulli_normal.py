@@ -79,68 +79,188 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
         if bool(tensorflow.reduce_any(probs1 <= 0)):
             raise ValueError("kl_continuous_bernoulli_normal: probs1 must be positive")
     value = (
-        0.5 * logvar2
-        + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
-        - 0.5 * mu2 * tensorflow.math.exp(-logvar2)
-        - 0.5 * mu2 * tensorflow.math.exp(-logvar2) / (2 * probs1 - 1)
-        + mu2
+        0.5
+        * logvar2
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + logvar2
+        * _atanh_excess((2 * probs1 - 1))
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 0.5
+        * logvar2
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 0.5
+        * tensorflow.math.pow(mu2, 2)
+        * tensorflow.math.exp(-logvar2)
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + tensorflow.math.pow(mu2, 2)
+        * tensorflow.math.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 0.5
+        * tensorflow.math.pow(mu2, 2)
+        * tensorflow.math.exp(-logvar2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        - 0.5
+        * mu2
+        * tensorflow.math.exp(-logvar2)
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        - 0.5
+        * mu2
+        * tensorflow.math.exp(-logvar2)
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 3)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        - mu2
+        * tensorflow.math.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        - 0.5
+        * mu2
+        * tensorflow.math.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
-        / (
-            2
-            * tensorflow.math.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * tensorflow.math.pow((2 * probs1 - 1), 4)
-            + 2
-            * tensorflow.math.exp(logvar2)
-            * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        - 0.5
+        * mu2
+        * tensorflow.math.exp(-logvar2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
         )
         + tensorflow.math.log1p(
             _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
         )
         + 0.5 * tensorflow.math.log1p(-tensorflow.math.pow((2 * probs1 - 1), 2))
-        + 0.91893853320467274
-        + 0.25 * tensorflow.math.exp(-logvar2)
-        + 0.25 * tensorflow.math.exp(-logvar2) / (2 * probs1 - 1)
-        + (2 * probs1 - 1)
-        / (
-            4
-            * tensorflow.math.exp(logvar2)
-            * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
-            * tensorflow.math.pow((2 * probs1 - 1), 7)
-            + 8
-            * tensorflow.math.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * tensorflow.math.pow((2 * probs1 - 1), 5)
-            + 4
-            * tensorflow.math.exp(logvar2)
-            * tensorflow.math.pow((2 * probs1 - 1), 3)
-        )
-        - (2 * probs1 - 1)
-        / (
-            4
-            * tensorflow.math.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * tensorflow.math.pow((2 * probs1 - 1), 4)
-            + 4
-            * tensorflow.math.exp(logvar2)
-            * tensorflow.math.pow((2 * probs1 - 1), 2)
-        )
-        - 1
-        / (
-            4
-            * tensorflow.math.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * tensorflow.math.pow((2 * probs1 - 1), 4)
-            + 4
-            * tensorflow.math.exp(logvar2)
-            * tensorflow.math.pow((2 * probs1 - 1), 2)
-        )
+        - 0.69314718055994531
         + tensorflow.math.atanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
         / (
             _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
             + 1
+        )
+        + 1.6120857137646181
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 3.2241714275292361
+        * _atanh_excess((2 * probs1 - 1))
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 1.6120857137646181
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 0.25
+        * tensorflow.math.exp(-logvar2)
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 4)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 0.25
+        * tensorflow.math.exp(-logvar2)
+        * tensorflow.math.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * tensorflow.math.pow((2 * probs1 - 1), 3)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 0.5
+        * tensorflow.math.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * tensorflow.math.pow((2 * probs1 - 1), 2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 0.25
+        * tensorflow.math.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        - 0.25
+        * tensorflow.math.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
+        )
+        + 0.25
+        * tensorflow.math.exp(-logvar2)
+        / tensorflow.math.pow(
+            _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
+            + 1,
+            2,
         )
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -81,49 +81,136 @@ def _blockwise(terms, args, single, block=131072):
 
 def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
     return (
-        0.5 * logvar2
-        + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)
-        - 0.5 * mu2 * torch.exp(-logvar2)
-        - 0.5 * mu2 * torch.exp(-logvar2) / (2 * probs1 - 1)
-        + mu2
+        0.5
+        * logvar2
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + logvar2
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.5
+        * logvar2
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.5
+        * torch.pow(mu2, 2)
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + torch.pow(mu2, 2)
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.5
+        * torch.pow(mu2, 2)
+        * torch.exp(-logvar2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.5
+        * mu2
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.5
+        * mu2
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 3)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - mu2
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.5
+        * mu2
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
-        / (
-            2
-            * torch.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * torch.pow((2 * probs1 - 1), 4)
-            + 2 * torch.exp(logvar2) * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.5
+        * mu2
+        * torch.exp(-logvar2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
         )
         + 0.91893853320467274
-        + 0.25 * torch.exp(-logvar2)
-        + 0.25 * torch.exp(-logvar2) / (2 * probs1 - 1)
-        + (2 * probs1 - 1)
-        / (
-            4
-            * torch.exp(logvar2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-            * torch.pow((2 * probs1 - 1), 7)
-            + 8
-            * torch.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * torch.pow((2 * probs1 - 1), 5)
-            + 4 * torch.exp(logvar2) * torch.pow((2 * probs1 - 1), 3)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
         )
-        - (2 * probs1 - 1)
-        / (
-            4
-            * torch.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * torch.pow((2 * probs1 - 1), 4)
-            + 4 * torch.exp(logvar2) * torch.pow((2 * probs1 - 1), 2)
+        + 1.8378770664093455
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
         )
-        - 1
-        / (
-            4
-            * torch.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * torch.pow((2 * probs1 - 1), 4)
-            + 4 * torch.exp(logvar2) * torch.pow((2 * probs1 - 1), 2)
+        + 0.91893853320467274
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.25
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.25
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 3)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.5
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.25
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.25
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.25
+        * torch.exp(-logvar2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
         )
     )
 

@@ -81,56 +81,144 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
     return (
-        0.5 * logvar2
-        + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)
-        - 0.5 * mu2 * torch.exp(-logvar2)
-        - 0.5 * mu2 * torch.exp(-logvar2) / (2 * probs1 - 1)
-        + mu2
+        0.5
+        * logvar2
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + logvar2
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.5
+        * logvar2
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.5
+        * torch.pow(mu2, 2)
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + torch.pow(mu2, 2)
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.5
+        * torch.pow(mu2, 2)
+        * torch.exp(-logvar2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.5
+        * mu2
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.5
+        * mu2
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 3)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - mu2
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.5
+        * mu2
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
-        / (
-            2
-            * torch.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * torch.pow((2 * probs1 - 1), 4)
-            + 2 * torch.exp(logvar2) * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.5
+        * mu2
+        * torch.exp(-logvar2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
         )
         + torch.log1p(_atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2))
         + 0.5 * torch.log1p(-torch.pow((2 * probs1 - 1), 2))
-        + 0.91893853320467274
-        + 0.25 * torch.exp(-logvar2)
-        + 0.25 * torch.exp(-logvar2) / (2 * probs1 - 1)
-        + (2 * probs1 - 1)
-        / (
-            4
-            * torch.exp(logvar2)
-            * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
-            * torch.pow((2 * probs1 - 1), 7)
-            + 8
-            * torch.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * torch.pow((2 * probs1 - 1), 5)
-            + 4 * torch.exp(logvar2) * torch.pow((2 * probs1 - 1), 3)
-        )
-        - (2 * probs1 - 1)
-        / (
-            4
-            * torch.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * torch.pow((2 * probs1 - 1), 4)
-            + 4 * torch.exp(logvar2) * torch.pow((2 * probs1 - 1), 2)
-        )
-        - 1
-        / (
-            4
-            * torch.exp(logvar2)
-            * _atanh_excess((2 * probs1 - 1))
-            * torch.pow((2 * probs1 - 1), 4)
-            + 4 * torch.exp(logvar2) * torch.pow((2 * probs1 - 1), 2)
-        )
+        - 0.69314718055994531
         + torch.atanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
         / (_atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1)
+        + 1.6120857137646181
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 3.2241714275292361
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 1.6120857137646181
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.25
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 4)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.25
+        * torch.exp(-logvar2)
+        * torch.pow(_atanh_excess((2 * probs1 - 1)), 2)
+        * torch.pow((2 * probs1 - 1), 3)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.5
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * torch.pow((2 * probs1 - 1), 2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.25
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        * (2 * probs1 - 1)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        - 0.25
+        * torch.exp(-logvar2)
+        * _atanh_excess((2 * probs1 - 1))
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
+        + 0.25
+        * torch.exp(-logvar2)
+        / torch.pow(
+            _atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2) + 1, 2
+        )
     )
 
 
