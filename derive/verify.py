@@ -72,12 +72,18 @@ def _within(seconds: float, fn):
         raise NotSettled(f"sympy.integrate gave no answer within {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # delivered even where a library left SIGALRM blocked in this thread, and again every second should SymPy
+    # swallow the first NotSettled (sympy.integrate of the Weibull's entropy once ran past 10 minutes in CI)
+    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM}) if hasattr(signal, "pthread_sigmask") \
+        else None
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1)
     try:
         return fn()
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if blocked is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def check_sympy(derivation: Derivation) -> str:

@@ -4,6 +4,8 @@ integral where it does not; and every target against NumPy."""
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 from generated import function
@@ -132,7 +134,8 @@ def test_kl_and_cross_entropy_match_an_independent_route(qf, pf):
     pytest.importorskip("torch")
     from torch.distributions import kl_divergence
 
-    qa, pa = draw(qf, 12), draw(pf, 12)
+    rng = np.random.default_rng(zlib.crc32(f"{qf}-{pf}".encode()))  # the same draws whatever ran before
+    qa, pa = draw(qf, 12, rng), draw(pf, 12, rng)
     kl = function(f"kl-{qf}-{pf}")(*qa, *pa)
     ce = function(f"cross-entropy-{qf}-{pf}")(*qa, *pa)
     torch_has = in_torch_registry(qf, pf)
@@ -146,7 +149,8 @@ def test_kl_and_cross_entropy_match_an_independent_route(qf, pf):
         expected = [quadrature_kl(qf, pf, a, b) for a, b in zip(zip(*qa), zip(*pa))]
         np.testing.assert_allclose(kl, expected, rtol=1e-8, atol=1e-12)
     entropy = function(f"entropy-{qf}")(*qa)
-    np.testing.assert_allclose(ce, np.asarray(expected) + entropy, rtol=1e-10, atol=1e-12)
+    # as close as the route allows (the quadrature's 1e-8: weibull-weibull's cross-entropy of 47 was 2e-9 off it)
+    np.testing.assert_allclose(ce, np.asarray(expected) + entropy, rtol=1e-10 if torch_has else 1e-8, atol=1e-12)
 
 
 def test_pairs_whose_supports_do_not_nest_are_infinite_with_the_reason():
