@@ -14,7 +14,7 @@ from functools import lru_cache
 from sympy import Add, Eq, Indexed, IndexedBase, Rational, Sum, Symbol, expand_log, sstr
 
 from derive import registry
-from derive.emit import beta, cbern, lgamma, mvn, quadrature, vector
+from derive.emit import beta, cbern, lgamma, mvn, quadrature, series, vector
 from derive.emit import params as params_mod
 from derive.emit.bregman import lgamma_excess_bregman, product_difference, trigamma_excess, trigamma_excess_difference
 from derive.emit.formatting import format_python
@@ -221,9 +221,12 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
     if not args and _declared(name):  # a declared family without parameters
         raise CodeError(f"{name} has no parameters: its value is the constant {sstr(derivation.closed_form)}; no "
                         "function is emitted for it")
-    if kept:
+    if kept and target == "numpy":
         return quadrature.emit(name, derivation, expr, args, _regenerate(name, target, param),
                                _coincident(name, param))
+    if kept:  # finite series, summed for all elements at once
+        return series.emit(name, derivation, expr, args, target, _regenerate(name, target, param),
+                           _coincident(name, param))
     printer = tgt.printer({"fully_qualified_modules": True})
     stable = _stable(name, param)
     arg_names = tuple(map(str, args))

@@ -68,20 +68,15 @@ def _series_0(total_count1, probs1, total_count2):
     def integrand(z, total_count1, probs1, total_count2, /):
         with numpy.errstate(over="ignore", under="ignore"):
             return (
-                numpy.exp(
-                    z * numpy.log(probs1)
-                    + (total_count1 - z) * numpy.log(1 - probs1)
-                    - scipy.special.gammaln(z + 1)
-                    - scipy.special.gammaln(total_count1 - z + 1)
-                )
-                * numpy.log(
-                    numpy.exp(
-                        -scipy.special.gammaln(z + 1)
-                        - scipy.special.gammaln(total_count2 - z + 1)
-                    )
-                    * scipy.special.gamma(total_count2 + 1)
-                )
-                * scipy.special.gamma(total_count1 + 1)
+                scipy.special.gammaln(total_count2 + 1)
+                - scipy.special.gammaln(z + 1)
+                - scipy.special.gammaln(total_count2 - z + 1)
+            ) * numpy.exp(
+                z * numpy.log(probs1)
+                + (total_count1 - z) * numpy.log(1 - probs1)
+                + scipy.special.gammaln(total_count1 + 1)
+                - scipy.special.gammaln(z + 1)
+                - scipy.special.gammaln(total_count1 - z + 1)
             )
 
     def ends(total_count1, probs1, total_count2, /):

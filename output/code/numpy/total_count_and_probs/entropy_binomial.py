@@ -68,20 +68,15 @@ def _series_0(total_count, probs):
     def integrand(z, total_count, probs, /):
         with numpy.errstate(over="ignore", under="ignore"):
             return (
-                numpy.exp(
-                    z * numpy.log(probs)
-                    + (total_count - z) * numpy.log(1 - probs)
-                    - scipy.special.gammaln(z + 1)
-                    - scipy.special.gammaln(total_count - z + 1)
-                )
-                * numpy.log(
-                    numpy.exp(
-                        -scipy.special.gammaln(z + 1)
-                        - scipy.special.gammaln(total_count - z + 1)
-                    )
-                    * scipy.special.gamma(total_count + 1)
-                )
-                * scipy.special.gamma(total_count + 1)
+                scipy.special.gammaln(total_count + 1)
+                - scipy.special.gammaln(z + 1)
+                - scipy.special.gammaln(total_count - z + 1)
+            ) * numpy.exp(
+                z * numpy.log(probs)
+                + (total_count - z) * numpy.log(1 - probs)
+                + scipy.special.gammaln(total_count + 1)
+                - scipy.special.gammaln(z + 1)
+                - scipy.special.gammaln(total_count - z + 1)
             )
 
     def ends(total_count, probs, /):
