@@ -132,7 +132,8 @@ def test_a_fixed_parameter_reaches_the_helpers_as_an_array():
     from torch.distributions import Exponential, Gamma, kl_divergence
 
     eg = function("kl-exponential-gamma", "torch")
-    r1, a, r2 = (torch.tensor(v, dtype=torch.float64) for v in ([1.3, 0.7, 2.0], [1.0 + 1e-3, 2.5, 0.6], [1.2, 0.9, 3.0]))
+    r1, a, r2 = (torch.tensor(v, dtype=torch.float64)
+                 for v in ([1.3, 0.7, 2.0], [1.0 + 1e-3, 2.5, 0.6], [1.2, 0.9, 3.0]))
     expected = kl_divergence(Exponential(r1), Gamma(a, r2))
     assert torch.allclose(eg(r1, a, r2), expected, rtol=1e-12, atol=0)
 

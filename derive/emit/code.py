@@ -146,8 +146,9 @@ COINCIDENT = {
 
 
 def _coincident(name: str, param: str):
-    """(the condition, the value there, a sentence for the docstring) for a pair in ``COINCIDENT``, after checking at three points that the
-    derived closed form there is the factor times the other pair's; None for other derivations."""
+    """(the condition, the value there, a sentence for the docstring) for a pair in ``COINCIDENT``, after checking
+    at three points that the derived closed form there is the factor times the other pair's; None for other
+    derivations."""
     if name not in COINCIDENT:
         return None
     (drop, keep), other, factor = COINCIDENT[name]
@@ -161,7 +162,8 @@ def _coincident(name: str, param: str):
     missing = sorted(str(a) for a in closed.free_symbols | arranged.free_symbols if str(a) not in own)
     if missing:
         raise CodeError(f"{name}: parameters {missing} of {other} are not its own")
-    closed, arranged = ((own[factor] * e).xreplace({a: own[str(a)] for a in e.free_symbols}) for e in (closed, arranged))
+    closed, arranged = ((own[factor] * e).xreplace({a: own[str(a)] for a in e.free_symbols})
+                        for e in (closed, arranged))
     rng = random.Random(name)
     for _ in range(3):
         point = {a: Rational(rng.randint(5, 95), 100) if str(a).startswith("probs") else rng.randint(1, 30)

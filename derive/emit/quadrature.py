@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Add, Function, Integral, Mul, Piecewise, Sum, binomial, default_sort_key, exp, factorial, log, loggamma, sstr
+from sympy import (
+    Add, Function, Integral, Mul, Piecewise, Sum, binomial, default_sort_key, exp, factorial, log, loggamma, sstr,
+)
 
 from derive.emit.printers import NumPyStablePrinter
 
@@ -51,18 +53,17 @@ def refusal(name: str, target: str, grad: bool, expr) -> str:
     kind = "a series" if any(isinstance(i, Sum) for i in found) else "an integral"
     if target != "numpy" and not summable(expr):
         return (f"{name}: its closed form {what} ({kind}); code for it is emitted only with --target numpy "
-                "(scipy.integrate.quad or a summed series per element; other targets sum finite series only)")
+                "(scipy.integrate.quad per element; other targets sum series only)")
     if grad:
         return f"{name}: its closed form {what} ({kind}); --grad is not available for it"
     return ""
 
 
 def summable(expr) -> bool:
-    """Whether every integral or sum ``expr`` keeps is a series with a numeric lower end and a finite upper one
-    (summed on every target by ``derive.emit.series``)."""
+    """Whether every integral or sum ``expr`` keeps is a series with a numeric lower end (summed on every target
+    by ``derive.emit.series``)."""
     found = kept(expr)
-    return bool(found) and all(isinstance(s, Sum) and s.limits[0][1].is_number
-                               and s.limits[0][2].is_infinite is not True for s in found)
+    return bool(found) and all(isinstance(s, Sum) and s.limits[0][1].is_number for s in found)
 
 
 def log_space(term):

@@ -1,10 +1,11 @@
-"""Code for PyTorch, JAX and TensorFlow of a closed form that keeps finite series SymPy found no closed form for
-(the binomial's E_q[log C(n, z)], summed from z = 0 to total_count): each series is summed for every element at
-once, over z = lower, ..., max(upper) with the terms past an element's own upper end set to 0.
+"""Code for PyTorch, JAX and TensorFlow of a closed form that keeps series SymPy found no closed form for: each
+series is summed for every element at once. A finite one (the binomial's E_q[log C(n, z)], z = 0 .. total_count)
+over z = lower, ..., max(upper), the terms past an element's own upper end set to 0; an infinite one (the
+Poisson's E_q[log z!]) CHUNK terms at a time until a chunk no longer counts for any element.
 
-The number of terms is read from the data, so the functions run eagerly (not under jax.jit or tf.function). An
-infinite series (the Poisson's) stays NumPy's (``derive.emit.quadrature``). The maths (each term, the value around
-the series) is printed by the target's SymPy printer; the template supplies the structure.
+The number of terms is read from the data, so the functions run eagerly (not under jax.jit or tf.function). The
+maths (each term, the value around the series) is printed by the target's SymPy printer; the template supplies the
+structure.
 """
 
 from __future__ import annotations
@@ -16,38 +17,50 @@ from sympy import Piecewise, sstr
 from derive.emit.bregman import _Call
 from derive.emit.quadrature import kept, log_space
 
-#: per target: the array operations a series needs ({x}: an array, {n}: the number of terms, {t}: the terms,
-#: {z}: the summation variable, {upper}: each element's upper end, {args}: the arguments, comma-separated)
+#: per target: the array operations a series needs ({x}: an array; {start}, {stop}: the range of z; {t}: the
+#: terms; {mask}: where they are dropped)
 OPS = {
     "torch": {
         "asarray": "torch.as_tensor({x}, dtype=torch.float64)",
         "count": "int(torch.max({x}))",
-        "arange": "torch.arange({lower}, {n} + 1, dtype=torch.float64)",
+        "arange": "torch.arange({start}, {stop}, dtype=torch.float64)",
         "reshape": "{x}.reshape({shape})",
-        "keep": "torch.where(torch.isnan({t}) | ({z} > {upper}), torch.zeros_like({t}), {t})",
+        "isnan": "torch.isnan({x})",
+        "drop": "torch.where({mask}, torch.zeros_like({t}), {t})",
         "total": "torch.sum({t}, dim=0)",
+        "all": "bool(torch.all({x}))",
         "zeros": "torch.zeros(torch.broadcast_shapes({shapes}), dtype=torch.float64)",
     },
     "jax": {
         "asarray": "jax.numpy.asarray({x}, dtype=float)",
         "count": "int(jax.numpy.max({x}))",
-        "arange": "jax.numpy.arange({lower}, {n} + 1, dtype=float)",
+        "arange": "jax.numpy.arange({start}, {stop}, dtype=float)",
         "reshape": "{x}.reshape({shape})",
-        "keep": "jax.numpy.where(jax.numpy.isnan({t}) | ({z} > {upper}), 0.0, {t})",
+        "isnan": "jax.numpy.isnan({x})",
+        "drop": "jax.numpy.where({mask}, 0.0, {t})",
         "total": "jax.numpy.sum({t}, axis=0)",
+        "all": "bool(jax.numpy.all({x}))",
         "zeros": "jax.numpy.zeros(jax.numpy.broadcast_shapes({shapes}))",
     },
     "tensorflow": {
         "asarray": "tensorflow.convert_to_tensor({x}, dtype=tensorflow.float64)",
         "count": "int(tensorflow.reduce_max({x}))",
-        "arange": "tensorflow.range({lower}, {n} + 1, dtype=tensorflow.float64)",
+        "arange": "tensorflow.range({start}, {stop}, dtype=tensorflow.float64)",
         "reshape": "tensorflow.reshape({x}, {shape})",
-        "keep": "tensorflow.where(tensorflow.math.is_nan({t}) | ({z} > {upper}), tensorflow.zeros_like({t}), {t})",
+        "isnan": "tensorflow.math.is_nan({x})",
+        "drop": "tensorflow.where({mask}, tensorflow.zeros_like({t}), {t})",
         "total": "tensorflow.reduce_sum({t}, axis=0)",
+        "all": "bool(tensorflow.reduce_all({x}))",
         "zeros": "tensorflow.zeros(functools.reduce(tensorflow.broadcast_static_shape, [{shapes}]), "
                  "dtype=tensorflow.float64)",
     },
 }
+#: an infinite series is summed CHUNK terms at a time, until a chunk adds less than STOP of every element's total
+#: past the terms' peak (decreasing, or underflowed to 0 after adding up to something), or past LIMIT terms (as
+#: NumPy's ``_sum_each`` does element by element)
+CHUNK = 256
+STOP = "1e-17"
+LIMIT = 2**20
 
 
 @dataclass(frozen=True)
@@ -58,11 +71,14 @@ class KeptSeries:
     args: tuple[str, ...]
     formula: str  # the series, as SymPy's str printer writes it (for the docstring)
     variable: str  # the summation variable's name
-    upper: str  # printed
-    count: str  # the number of terms of the longest element's series (a Python int)
-    z: str  # the summation variable, shaped to broadcast against the arguments
+    lower: str  # printed (a number)
+    upper: str  # printed; "" for an infinite series
+    count: str  # finite: the largest upper end (a Python int)
+    z: str  # the summation variable over its range (finite) or a chunk (infinite), shaped to broadcast
     terms: str  # printed, in z and the arguments
-    total: str  # the sum over z of the terms kept
+    kept: str  # the terms with NaN (0 times an infinite log) and, finite, those past the upper end as 0
+    total: str  # their sum over z
+    done: str  # infinite: a Python bool, True when the chunk ``part`` no longer counts
 
 
 def _printer(target: str):
@@ -86,14 +102,19 @@ def split(expr, args, target: str):
         replace[series] = type(name[1:], (_Call,), {})(*params)  # printed as a call of ``name`` on every target
         ndim = "max(%s)" % ", ".join(f"len({p}.shape)" for p in params) if len(params) > 1 \
             else f"len({params[0]}.shape)"
-        z = ops["reshape"].format(x=ops["arange"].format(lower=printer.doprint(lower), n="count"),
-                                  shape=f"(-1,) + (1,) * {ndim}")
-        kept_terms = ops["keep"].format(t="terms", z=str(var), upper="upper")
+        infinite = upper.is_infinite is True
+        span = dict(start="start", stop=f"start + {CHUNK}") if infinite else dict(start="start", stop="count + 1")
+        z = ops["reshape"].format(x=ops["arange"].format(**span), shape=f"(-1,) + (1,) * {ndim}")
+        mask = ops["isnan"].format(x="terms") + ("" if infinite else f" | ({var} > upper)")
+        kept_terms = ops["drop"].format(mask=mask, t="terms")
+        done = " and ".join(ops["all"].format(x=c) for c in (
+            f"abs(part) <= {STOP} * abs(total)",
+            "(abs(terms[-1]) < abs(terms[0])) | ((terms[-1] == 0) & (total != 0))")) + f" or start > {LIMIT}"
         records.append(KeptSeries(
             name=name, args=tuple(map(str, params)), formula=sstr(series), variable=str(var),
-            upper=printer.doprint(upper),
+            lower=printer.doprint(lower), upper="" if infinite else printer.doprint(upper),
             count=ops["count"].format(x="upper"), z=z, terms=printer.doprint(log_space(series.function)),
-            total=ops["total"].format(t=kept_terms),
+            kept=kept_terms, total=ops["total"].format(t="terms"), done=done,
         ))
     return expr.xreplace(replace), records, printer
 
@@ -136,5 +157,6 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, coinci
         helpers=helpers,
         note=note,
         regenerate=regenerate,
+        chunk=CHUNK,
     )
     return format_python(source)

@@ -2,7 +2,8 @@
 
 Regenerate with ``derive build``; do not edit. H(q, p) for q = Binomial(total_count1, probs1), p = Binomial(total_count2, probs2).
 The derivation keeps 1 series SymPy found no closed form for; each is summed term by term for
-every element at once.
+every element at once (a finite one to its largest upper end, an infinite one 256 terms at a time until they
+no longer count).
 """
 
 import jax
@@ -13,11 +14,11 @@ __all__ = ["cross_entropy_binomial_binomial"]
 
 
 def _series_0(total_count1, probs1, total_count2):
-    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count2, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once: the terms at each z up to the largest upper end, those past
-    an element's own upper end 0 (the number of terms is read from the data: eager execution only)."""
+    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count2, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once (no closed form found)."""
+    start = 0
     upper = total_count1
     count = int(jax.numpy.max(upper))
-    z = jax.numpy.arange(0, count + 1, dtype=float).reshape(
+    z = jax.numpy.arange(start, count + 1, dtype=float).reshape(
         (-1,)
         + (1,)
         * max(len(total_count1.shape), len(probs1.shape), len(total_count2.shape))
@@ -33,9 +34,8 @@ def _series_0(total_count1, probs1, total_count2):
         - jax.scipy.special.gammaln(z + 1)
         - jax.scipy.special.gammaln(total_count1 - z + 1)
     )
-    return jax.numpy.sum(
-        jax.numpy.where(jax.numpy.isnan(terms) | (z > upper), 0.0, terms), axis=0
-    )
+    terms = jax.numpy.where(jax.numpy.isnan(terms) | (z > upper), 0.0, terms)
+    return jax.numpy.sum(terms, axis=0)
 
 
 def cross_entropy_binomial_binomial(

@@ -32,8 +32,8 @@ def _quad_each(integrand, ends, *params):
 
 def _sum_each(term, ends, *params, chunk=256):
     """term(z, *params) summed over the integers z from ends(*params)[0] to [1] (inf allowed), for each element of
-    the broadcast parameters (float64): in chunks, until a chunk adds less than 1e-17 of the total while its terms
-    decrease."""
+    the broadcast parameters (float64): in chunks, until a chunk adds less than 1e-17 of the total past the terms'
+    peak (at most 2**20 terms)."""
     arrays = numpy.broadcast_arrays(
         *(numpy.asarray(p, dtype=numpy.float64) for p in params)
     )
@@ -42,7 +42,7 @@ def _sum_each(term, ends, *params, chunk=256):
         values = tuple(float(a[index]) for a in arrays)
         lower, upper = ends(*values)
         total, start = 0.0, float(lower)
-        while start <= upper:
+        while start <= min(upper, 2**20):
             z = numpy.arange(start, min(start + chunk, upper + 1))
             terms = term(z, *values)
             terms = numpy.where(
@@ -56,7 +56,11 @@ def _sum_each(term, ends, *params, chunk=256):
             part = math.fsum(terms)
             total += part
             start += chunk
-            if abs(part) <= 1e-17 * abs(total) and abs(terms[-1]) <= abs(terms[0]):
+            # past the terms' peak: decreasing, or underflowed to 0 after adding up to something (terms that are
+            # all 0 before the peak, the Poisson's at rate 3000, do not end the sum)
+            if abs(part) <= 1e-17 * abs(total) and (
+                abs(terms[-1]) < abs(terms[0]) or (terms[-1] == 0 and total != 0)
+            ):
                 break
         out[index] = total
     return out

@@ -2,7 +2,8 @@
 
 Regenerate with ``derive build``; do not edit. H(q, p) for q = Binomial(total_count1, probs1), p = Binomial(total_count2, probs2).
 The derivation keeps 1 series SymPy found no closed form for; each is summed term by term for
-every element at once.
+every element at once (a finite one to its largest upper end, an infinite one 256 terms at a time until they
+no longer count).
 """
 
 import functools
@@ -14,12 +15,12 @@ __all__ = ["cross_entropy_binomial_binomial"]
 
 
 def _series_0(total_count1, probs1, total_count2):
-    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count2, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once: the terms at each z up to the largest upper end, those past
-    an element's own upper end 0 (the number of terms is read from the data: eager execution only)."""
+    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count2, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once (no closed form found)."""
+    start = 0
     upper = total_count1
     count = int(tensorflow.reduce_max(upper))
     z = tensorflow.reshape(
-        tensorflow.range(0, count + 1, dtype=tensorflow.float64),
+        tensorflow.range(start, count + 1, dtype=tensorflow.float64),
         (-1,)
         + (1,)
         * max(len(total_count1.shape), len(probs1.shape), len(total_count2.shape)),
@@ -35,14 +36,10 @@ def _series_0(total_count1, probs1, total_count2):
         - tensorflow.math.lgamma(z + 1)
         - tensorflow.math.lgamma(total_count1 - z + 1)
     )
-    return tensorflow.reduce_sum(
-        tensorflow.where(
-            tensorflow.math.is_nan(terms) | (z > upper),
-            tensorflow.zeros_like(terms),
-            terms,
-        ),
-        axis=0,
+    terms = tensorflow.where(
+        tensorflow.math.is_nan(terms) | (z > upper), tensorflow.zeros_like(terms), terms
     )
+    return tensorflow.reduce_sum(terms, axis=0)
 
 
 def cross_entropy_binomial_binomial(

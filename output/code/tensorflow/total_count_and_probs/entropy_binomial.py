@@ -2,7 +2,8 @@
 
 Regenerate with ``derive build``; do not edit. H(q) for q = Binomial(total_count, probs).
 The derivation keeps 1 series SymPy found no closed form for; each is summed term by term for
-every element at once.
+every element at once (a finite one to its largest upper end, an infinite one 256 terms at a time until they
+no longer count).
 """
 
 import functools
@@ -14,12 +15,12 @@ __all__ = ["entropy_binomial"]
 
 
 def _series_0(total_count, probs):
-    """Sum(probs**z*(1 - probs)**(total_count - z)*log(binomial(total_count, z))*binomial(total_count, z), (z, 0, total_count)), for every element at once: the terms at each z up to the largest upper end, those past
-    an element's own upper end 0 (the number of terms is read from the data: eager execution only)."""
+    """Sum(probs**z*(1 - probs)**(total_count - z)*log(binomial(total_count, z))*binomial(total_count, z), (z, 0, total_count)), for every element at once (no closed form found)."""
+    start = 0
     upper = total_count
     count = int(tensorflow.reduce_max(upper))
     z = tensorflow.reshape(
-        tensorflow.range(0, count + 1, dtype=tensorflow.float64),
+        tensorflow.range(start, count + 1, dtype=tensorflow.float64),
         (-1,) + (1,) * max(len(total_count.shape), len(probs.shape)),
     )
     terms = (
@@ -33,14 +34,10 @@ def _series_0(total_count, probs):
         - tensorflow.math.lgamma(z + 1)
         - tensorflow.math.lgamma(total_count - z + 1)
     )
-    return tensorflow.reduce_sum(
-        tensorflow.where(
-            tensorflow.math.is_nan(terms) | (z > upper),
-            tensorflow.zeros_like(terms),
-            terms,
-        ),
-        axis=0,
+    terms = tensorflow.where(
+        tensorflow.math.is_nan(terms) | (z > upper), tensorflow.zeros_like(terms), terms
     )
+    return tensorflow.reduce_sum(terms, axis=0)
 
 
 def entropy_binomial(total_count, probs, validate=False):

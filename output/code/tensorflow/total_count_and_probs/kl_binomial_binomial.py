@@ -2,7 +2,8 @@
 
 Regenerate with ``derive build``; do not edit. KL(q || p) for q = Binomial(total_count1, probs1), p = Binomial(total_count2, probs2).
 The derivation keeps 2 series SymPy found no closed form for; each is summed term by term for
-every element at once.
+every element at once (a finite one to its largest upper end, an infinite one 256 terms at a time until they
+no longer count).
 """
 
 import functools
@@ -75,12 +76,12 @@ def _curvature(s, probs1, d_probs):
 
 
 def _series_0(total_count1, probs1):
-    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count1, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once: the terms at each z up to the largest upper end, those past
-    an element's own upper end 0 (the number of terms is read from the data: eager execution only)."""
+    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count1, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once (no closed form found)."""
+    start = 0
     upper = total_count1
     count = int(tensorflow.reduce_max(upper))
     z = tensorflow.reshape(
-        tensorflow.range(0, count + 1, dtype=tensorflow.float64),
+        tensorflow.range(start, count + 1, dtype=tensorflow.float64),
         (-1,) + (1,) * max(len(total_count1.shape), len(probs1.shape)),
     )
     terms = (
@@ -94,23 +95,19 @@ def _series_0(total_count1, probs1):
         - tensorflow.math.lgamma(z + 1)
         - tensorflow.math.lgamma(total_count1 - z + 1)
     )
-    return tensorflow.reduce_sum(
-        tensorflow.where(
-            tensorflow.math.is_nan(terms) | (z > upper),
-            tensorflow.zeros_like(terms),
-            terms,
-        ),
-        axis=0,
+    terms = tensorflow.where(
+        tensorflow.math.is_nan(terms) | (z > upper), tensorflow.zeros_like(terms), terms
     )
+    return tensorflow.reduce_sum(terms, axis=0)
 
 
 def _series_1(total_count1, probs1, total_count2):
-    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count2, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once: the terms at each z up to the largest upper end, those past
-    an element's own upper end 0 (the number of terms is read from the data: eager execution only)."""
+    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count2, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once (no closed form found)."""
+    start = 0
     upper = total_count1
     count = int(tensorflow.reduce_max(upper))
     z = tensorflow.reshape(
-        tensorflow.range(0, count + 1, dtype=tensorflow.float64),
+        tensorflow.range(start, count + 1, dtype=tensorflow.float64),
         (-1,)
         + (1,)
         * max(len(total_count1.shape), len(probs1.shape), len(total_count2.shape)),
@@ -126,14 +123,10 @@ def _series_1(total_count1, probs1, total_count2):
         - tensorflow.math.lgamma(z + 1)
         - tensorflow.math.lgamma(total_count1 - z + 1)
     )
-    return tensorflow.reduce_sum(
-        tensorflow.where(
-            tensorflow.math.is_nan(terms) | (z > upper),
-            tensorflow.zeros_like(terms),
-            terms,
-        ),
-        axis=0,
+    terms = tensorflow.where(
+        tensorflow.math.is_nan(terms) | (z > upper), tensorflow.zeros_like(terms), terms
     )
+    return tensorflow.reduce_sum(terms, axis=0)
 
 
 def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=False):
