@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sympy import EulerGamma, Matrix, Pow, Rational, Symbol, expand, pi
 
 from derive import registry
-from derive.emit.stable import SquaresOpt, _sum_of_squares
+from derive.emit.squares import SquaresOpt, _sum_of_squares
 
 h, l, m, s, x3 = (Symbol(n, real=True) for n in ("high1", "low1", "mu2", "scale1", "x3"))
 sigma = Symbol("sigma2", positive=True)

@@ -226,7 +226,7 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
     if kept and target == "numpy":
         return quadrature.emit(name, derivation, expr, args, _regenerate(name, target, param),
                                _coincident(name, param))
-    if kept:  # finite series, summed for all elements at once
+    if kept:  # a kept series, summed for all elements at once (derive.emit.series)
         return series.emit(name, derivation, expr, args, target, _regenerate(name, target, param),
                            _coincident(name, param))
     printer = tgt.printer({"fully_qualified_modules": True})
