@@ -59,8 +59,10 @@ class NotSettled(Exception):
     """SymPy could not settle the check (no answer within the time limit); neither a pass nor a failure."""
 
 
-#: seconds ``sympy.integrate`` gets per definition before the check is reported as not settled
+#: seconds ``sympy.integrate`` gets per definition before the check is reported as not settled (and between the
+#: alarms after the first)
 SYMPY_SECONDS = 30
+REPEAT = 5
 
 
 def _within(seconds: float, fn):
@@ -68,18 +70,22 @@ def _within(seconds: float, fn):
     if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
         return fn()
 
+    running = [True]
+
     def expired(signum, frame):
-        raise NotSettled(f"sympy.integrate gave no answer within {seconds:g} s")
+        if running[0]:
+            raise NotSettled(f"sympy.integrate gave no answer within {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expired)
-    # delivered even where a library left SIGALRM blocked in this thread, and again every second should SymPy
-    # swallow the first NotSettled (sympy.integrate of the Weibull's entropy once ran past 10 minutes in CI)
+    # delivered even where a library left SIGALRM blocked in this thread, and again every REPEAT seconds should
+    # SymPy swallow the first NotSettled (sympy.integrate of the Weibull's entropy once ran past 10 minutes in CI)
     blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM}) if hasattr(signal, "pthread_sigmask") \
         else None
-    signal.setitimer(signal.ITIMER_REAL, seconds, 1)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
         return fn()
     finally:
+        running[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         if blocked is not None:
