@@ -114,3 +114,17 @@ def test_the_only_parameterisation_and_validate(family):
         emit_module(kl_name, "numpy", "sigma")
     with pytest.raises(ValueError, match=f"{fn}: {arg}2 must be positive"):
         function(kl_name)(np.array([1.0]), np.array([-1.0]), validate=True)
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch"])
+@pytest.mark.parametrize("name", ["kl-bernoulli-bernoulli", "kl-binomial-binomial"])
+def test_validate_names_a_probability_s_range(name, target):
+    """A probability is checked against (0, 1), not only against 0 (a closed form, and a kept series)."""
+    pytest.importorskip(target)
+    kl = function(name, target)
+    counts = [np.array([3.0])] if "binomial" in name else []
+    q, p = [*counts, np.array([0.3])], [*counts, np.array([0.6])]
+    assert np.all(np.isfinite(np.asarray(kl(*q, *p, validate=True))))
+    for bad in (1.2, 1.0, 0.0):
+        with pytest.raises(ValueError, match=rf"{function_name(name)}: probs2 must be in \(0, 1\)"):
+            kl(*q, *counts, np.array([bad]), validate=True)

@@ -258,8 +258,23 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
     helpers = helpers_for(used, printer)
     source = render("code/module.py.j2", functions=functions, target=tgt, param=param, derivation=name,
                     helpers=helpers, reduce_options=REDUCE, imports=_imports(tgt, printer, helpers),
-                    regenerate=_regenerate(name, target, param))
+                    regenerate=_regenerate(name, target, param),
+                    checks=validation(args, derivation.domains or {}, tgt))
     return format_python(source)
+
+
+def validation(args, domains, target) -> tuple[tuple[str, str], ...]:
+    """(condition, message) for each argument ``validate=True`` checks: a probability (domain (0, 1)) inside it,
+    another positive argument (a scale, a rate) above 0. The condition is the target's Python bool."""
+    out = []
+    for a in args:
+        if not a.is_positive:
+            continue
+        if tuple(domains.get(a, ())) == (0, 1):  # x(1 - x) <= 0 exactly where x <= 0 or x >= 1
+            out.append((target.any_nonpositive.format(x=f"{a} * (1 - {a})"), f"{a} must be in (0, 1)"))
+        else:
+            out.append((target.any_nonpositive.format(x=str(a)), f"{a} must be positive"))
+    return tuple(out)
 
 
 def _declared(name: str) -> bool:

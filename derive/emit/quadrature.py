@@ -117,7 +117,7 @@ def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) ->
     """The NumPy module for derivation ``name`` whose closed form ``expr`` (in the arguments ``args``) keeps
     integrals; with ``coincident`` (condition, value, note), that value where the condition holds (where the kept terms
     cancel: ``derive.emit.code.COINCIDENT``), with the helpers it calls."""
-    from derive.emit.code import format_python, function_name
+    from derive.emit.code import format_python, function_name, validation
     from derive.emit.helpers import helpers_for
     from derive.emit.targets import TARGETS
     from derive.render.environment import render
@@ -134,7 +134,7 @@ def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) ->
         derivation=name,
         function=function_name(name),
         args=[str(a) for a in args],
-        positive=[str(a) for a in args if a.is_positive],
+        checks=validation(args, derivation.domains or {}, TARGETS["numpy"]),
         summary=derivation.summary,
         formula=sstr(expr, order="none"),
         integrals=integrals,

@@ -123,7 +123,7 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, coinci
     """The ``target`` module for derivation ``name``, whose closed form ``expr`` (in ``args``) keeps finite series;
     with ``coincident`` (condition, value, note), that value where the condition holds (``code.COINCIDENT``)."""
     from derive.emit.code import _imports as code_imports
-    from derive.emit.code import format_python, function_name
+    from derive.emit.code import format_python, function_name, validation
     from derive.emit.helpers import helpers_for
     from derive.emit.targets import TARGETS
     from derive.render.environment import render
@@ -146,7 +146,7 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, coinci
         target=tgt,
         function=function_name(name),
         args=names,
-        positive=[str(a) for a in args if a.is_positive],
+        checks=validation(args, derivation.domains or {}, TARGETS[target]),
         summary=derivation.summary,
         formula=sstr(expr, order="none"),
         series=series,

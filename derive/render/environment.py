@@ -50,6 +50,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["tex"] = tex_escape
+    env.tests["endingwith"] = str.endswith
     return env
 
 

@@ -86,7 +86,7 @@ def cross_entropy_beta_continuous_bernoulli(
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, concentration11 must be positive; concentration01 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     concentration11 = jax.numpy.asarray(concentration11)
     concentration01 = jax.numpy.asarray(concentration01)
@@ -100,9 +100,9 @@ def cross_entropy_beta_continuous_bernoulli(
             raise ValueError(
                 "cross_entropy_beta_continuous_bernoulli: concentration01 must be positive"
             )
-        if bool(jax.numpy.any(probs2 <= 0)):
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_beta_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_beta_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = (
         _diff_ratio(

@@ -22,7 +22,7 @@ def cross_entropy_gamma_continuous_bernoulli(
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, concentration1 must be positive; rate1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     concentration1 = jax.numpy.asarray(concentration1)
     rate1 = jax.numpy.asarray(rate1)
@@ -36,9 +36,9 @@ def cross_entropy_gamma_continuous_bernoulli(
             raise ValueError(
                 "cross_entropy_gamma_continuous_bernoulli: rate1 must be positive"
             )
-        if bool(jax.numpy.any(probs2 <= 0)):
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_gamma_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_gamma_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = jax.numpy.inf
     value = value + jax.numpy.zeros(

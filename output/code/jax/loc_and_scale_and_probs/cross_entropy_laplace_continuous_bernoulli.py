@@ -20,7 +20,7 @@ def cross_entropy_laplace_continuous_bernoulli(loc1, scale1, probs2, validate=Fa
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, scale1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     loc1 = jax.numpy.asarray(loc1)
     scale1 = jax.numpy.asarray(scale1)
@@ -30,9 +30,9 @@ def cross_entropy_laplace_continuous_bernoulli(loc1, scale1, probs2, validate=Fa
             raise ValueError(
                 "cross_entropy_laplace_continuous_bernoulli: scale1 must be positive"
             )
-        if bool(jax.numpy.any(probs2 <= 0)):
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_laplace_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_laplace_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = jax.numpy.inf
     value = value + jax.numpy.zeros(

@@ -20,7 +20,7 @@ def kl_gumbel_continuous_bernoulli(loc1, scale1, probs2, validate=False):
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, scale1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     loc1 = jax.numpy.asarray(loc1)
     scale1 = jax.numpy.asarray(scale1)
@@ -28,8 +28,8 @@ def kl_gumbel_continuous_bernoulli(loc1, scale1, probs2, validate=False):
     if validate:
         if bool(jax.numpy.any(scale1 <= 0)):
             raise ValueError("kl_gumbel_continuous_bernoulli: scale1 must be positive")
-        if bool(jax.numpy.any(probs2 <= 0)):
-            raise ValueError("kl_gumbel_continuous_bernoulli: probs2 must be positive")
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_gumbel_continuous_bernoulli: probs2 must be in (0, 1)")
     value = jax.numpy.inf
     value = value + jax.numpy.zeros(
         jax.numpy.broadcast_shapes(

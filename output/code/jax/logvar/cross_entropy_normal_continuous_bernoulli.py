@@ -20,15 +20,15 @@ def cross_entropy_normal_continuous_bernoulli(mu1, logvar1, probs2, validate=Fal
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs2 must be in (0, 1) (else ValueError).
     """
     mu1 = jax.numpy.asarray(mu1)
     logvar1 = jax.numpy.asarray(logvar1)
     probs2 = jax.numpy.asarray(probs2)
     if validate:
-        if bool(jax.numpy.any(probs2 <= 0)):
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_normal_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_normal_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = jax.numpy.inf
     value = value + jax.numpy.zeros(

@@ -60,14 +60,14 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1) (else ValueError).
     """
     probs1 = jax.numpy.asarray(probs1)
     mu2 = jax.numpy.asarray(mu2)
     logvar2 = jax.numpy.asarray(logvar2)
     if validate:
-        if bool(jax.numpy.any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be positive")
+        if bool(jax.numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be in (0, 1)")
     value = (
         0.5
         * logvar2

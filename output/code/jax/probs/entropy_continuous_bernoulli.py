@@ -60,12 +60,12 @@ def entropy_continuous_bernoulli(probs, validate=False):
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs must be in (0, 1) (else ValueError).
     """
     probs = jax.numpy.asarray(probs)
     if validate:
-        if bool(jax.numpy.any(probs <= 0)):
-            raise ValueError("entropy_continuous_bernoulli: probs must be positive")
+        if bool(jax.numpy.any(probs * (1 - probs) <= 0)):
+            raise ValueError("entropy_continuous_bernoulli: probs must be in (0, 1)")
     value = (
         -jax.numpy.log1p(_atanh_excess((2 * probs - 1)) * (2 * probs - 1) ** 2)
         - 0.5 * jax.numpy.log1p(-((2 * probs - 1) ** 2))

@@ -78,15 +78,15 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     probs1 = jax.numpy.asarray(probs1)
     probs2 = jax.numpy.asarray(probs2)
     if validate:
-        if bool(jax.numpy.any(probs1 <= 0)):
-            raise ValueError("kl_bernoulli_bernoulli: probs1 must be positive")
-        if bool(jax.numpy.any(probs2 <= 0)):
-            raise ValueError("kl_bernoulli_bernoulli: probs2 must be positive")
+        if bool(jax.numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_bernoulli_bernoulli: probs1 must be in (0, 1)")
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_bernoulli_bernoulli: probs2 must be in (0, 1)")
     value = jax.numpy.where(
         jax.numpy.where(
             jax.numpy.logical_and(

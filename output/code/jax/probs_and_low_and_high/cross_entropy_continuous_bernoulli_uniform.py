@@ -20,15 +20,15 @@ def cross_entropy_continuous_bernoulli_uniform(probs1, low2, high2, validate=Fal
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1) (else ValueError).
     """
     probs1 = jax.numpy.asarray(probs1)
     low2 = jax.numpy.asarray(low2)
     high2 = jax.numpy.asarray(high2)
     if validate:
-        if bool(jax.numpy.any(probs1 <= 0)):
+        if bool(jax.numpy.any(probs1 * (1 - probs1) <= 0)):
             raise ValueError(
-                "cross_entropy_continuous_bernoulli_uniform: probs1 must be positive"
+                "cross_entropy_continuous_bernoulli_uniform: probs1 must be in (0, 1)"
             )
     value = jax.numpy.where(
         jax.numpy.logical_and(

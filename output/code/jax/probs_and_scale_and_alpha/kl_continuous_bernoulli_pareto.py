@@ -20,14 +20,14 @@ def kl_continuous_bernoulli_pareto(probs1, scale2, alpha2, validate=False):
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); scale2 must be positive; alpha2 must be positive (else ValueError).
     """
     probs1 = jax.numpy.asarray(probs1)
     scale2 = jax.numpy.asarray(scale2)
     alpha2 = jax.numpy.asarray(alpha2)
     if validate:
-        if bool(jax.numpy.any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_pareto: probs1 must be positive")
+        if bool(jax.numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_continuous_bernoulli_pareto: probs1 must be in (0, 1)")
         if bool(jax.numpy.any(scale2 <= 0)):
             raise ValueError("kl_continuous_bernoulli_pareto: scale2 must be positive")
         if bool(jax.numpy.any(alpha2 <= 0)):

@@ -20,7 +20,7 @@ def kl_exponential_continuous_bernoulli(rate1, probs2, validate=False):
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, rate1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     rate1 = jax.numpy.asarray(rate1)
     probs2 = jax.numpy.asarray(probs2)
@@ -29,9 +29,9 @@ def kl_exponential_continuous_bernoulli(rate1, probs2, validate=False):
             raise ValueError(
                 "kl_exponential_continuous_bernoulli: rate1 must be positive"
             )
-        if bool(jax.numpy.any(probs2 <= 0)):
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "kl_exponential_continuous_bernoulli: probs2 must be positive"
+                "kl_exponential_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = jax.numpy.inf
     value = value + jax.numpy.zeros(

@@ -20,7 +20,7 @@ def cross_entropy_poisson_binomial(rate1, total_count2, probs2, validate=False):
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, rate1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     rate1 = jax.numpy.asarray(rate1)
     total_count2 = jax.numpy.asarray(total_count2)
@@ -28,8 +28,8 @@ def cross_entropy_poisson_binomial(rate1, total_count2, probs2, validate=False):
     if validate:
         if bool(jax.numpy.any(rate1 <= 0)):
             raise ValueError("cross_entropy_poisson_binomial: rate1 must be positive")
-        if bool(jax.numpy.any(probs2 <= 0)):
-            raise ValueError("cross_entropy_poisson_binomial: probs2 must be positive")
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("cross_entropy_poisson_binomial: probs2 must be in (0, 1)")
     value = jax.numpy.inf
     value = value + jax.numpy.zeros(
         jax.numpy.broadcast_shapes(

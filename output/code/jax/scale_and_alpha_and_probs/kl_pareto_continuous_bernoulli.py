@@ -20,7 +20,7 @@ def kl_pareto_continuous_bernoulli(scale1, alpha1, probs2, validate=False):
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, scale1 must be positive; alpha1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     scale1 = jax.numpy.asarray(scale1)
     alpha1 = jax.numpy.asarray(alpha1)
@@ -30,8 +30,8 @@ def kl_pareto_continuous_bernoulli(scale1, alpha1, probs2, validate=False):
             raise ValueError("kl_pareto_continuous_bernoulli: scale1 must be positive")
         if bool(jax.numpy.any(alpha1 <= 0)):
             raise ValueError("kl_pareto_continuous_bernoulli: alpha1 must be positive")
-        if bool(jax.numpy.any(probs2 <= 0)):
-            raise ValueError("kl_pareto_continuous_bernoulli: probs2 must be positive")
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_pareto_continuous_bernoulli: probs2 must be in (0, 1)")
     value = jax.numpy.inf
     value = value + jax.numpy.zeros(
         jax.numpy.broadcast_shapes(

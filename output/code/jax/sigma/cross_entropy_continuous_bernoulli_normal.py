@@ -60,15 +60,15 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=Fals
     Arguments are array-likes (converted with ``jax.numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to the default float dtype; a scale <= 0 gives NaN; shapes that do not
     broadcast raise TypeError. validate=True needs concrete arrays (not under jax.jit).
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); sigma2 must be positive (else ValueError).
     """
     probs1 = jax.numpy.asarray(probs1)
     mu2 = jax.numpy.asarray(mu2)
     sigma2 = jax.numpy.asarray(sigma2)
     if validate:
-        if bool(jax.numpy.any(probs1 <= 0)):
+        if bool(jax.numpy.any(probs1 * (1 - probs1) <= 0)):
             raise ValueError(
-                "cross_entropy_continuous_bernoulli_normal: probs1 must be positive"
+                "cross_entropy_continuous_bernoulli_normal: probs1 must be in (0, 1)"
             )
         if bool(jax.numpy.any(sigma2 <= 0)):
             raise ValueError(

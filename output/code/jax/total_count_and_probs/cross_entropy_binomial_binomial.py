@@ -51,17 +51,21 @@ def cross_entropy_binomial_binomial(
     Each series is summed over all its terms (about an ulp of each term; a KL near 0 is a difference of such sums
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
-    With ``validate=True``, a value <= 0 of probs1, probs2 raises ValueError.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = jax.numpy.asarray(total_count1, dtype=float)
     probs1 = jax.numpy.asarray(probs1, dtype=float)
     total_count2 = jax.numpy.asarray(total_count2, dtype=float)
     probs2 = jax.numpy.asarray(probs2, dtype=float)
     if validate:
-        if bool(jax.numpy.any(probs1 <= 0)):
-            raise ValueError("cross_entropy_binomial_binomial: probs1 must be positive")
-        if bool(jax.numpy.any(probs2 <= 0)):
-            raise ValueError("cross_entropy_binomial_binomial: probs2 must be positive")
+        if bool(jax.numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError(
+                "cross_entropy_binomial_binomial: probs1 must be in (0, 1)"
+            )
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError(
+                "cross_entropy_binomial_binomial: probs2 must be in (0, 1)"
+            )
     value = jax.numpy.where(
         jax.numpy.less_equal(total_count1, total_count2),
         -probs1 * total_count1 * jax.numpy.log(probs2)

@@ -47,13 +47,13 @@ def entropy_binomial(total_count, probs, validate=False):
     Each series is summed over all its terms (about an ulp of each term; a KL near 0 is a difference of such sums
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
-    With ``validate=True``, a value <= 0 of probs raises ValueError.
+    With ``validate=True``, probs must be in (0, 1) (else ValueError).
     """
     total_count = jax.numpy.asarray(total_count, dtype=float)
     probs = jax.numpy.asarray(probs, dtype=float)
     if validate:
-        if bool(jax.numpy.any(probs <= 0)):
-            raise ValueError("entropy_binomial: probs must be positive")
+        if bool(jax.numpy.any(probs * (1 - probs) <= 0)):
+            raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
         -probs * total_count * jax.numpy.log(probs)
         + probs * total_count * jax.numpy.log(1 - probs)

@@ -131,17 +131,17 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
     eagerly, not under jax.jit or tf.function.
     Where total_count2 = total_count1 the series cancel exactly: the value there is total_count1 times
     kl-bernoulli-bernoulli's, computed without them (stable near KL = 0).
-    With ``validate=True``, a value <= 0 of probs1, probs2 raises ValueError.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = jax.numpy.asarray(total_count1, dtype=float)
     probs1 = jax.numpy.asarray(probs1, dtype=float)
     total_count2 = jax.numpy.asarray(total_count2, dtype=float)
     probs2 = jax.numpy.asarray(probs2, dtype=float)
     if validate:
-        if bool(jax.numpy.any(probs1 <= 0)):
-            raise ValueError("kl_binomial_binomial: probs1 must be positive")
-        if bool(jax.numpy.any(probs2 <= 0)):
-            raise ValueError("kl_binomial_binomial: probs2 must be positive")
+        if bool(jax.numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_binomial_binomial: probs1 must be in (0, 1)")
+        if bool(jax.numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_binomial_binomial: probs2 must be in (0, 1)")
     value = jax.numpy.where(
         jax.numpy.equal(total_count1, total_count2),
         total_count1

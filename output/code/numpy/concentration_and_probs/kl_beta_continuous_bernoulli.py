@@ -105,7 +105,7 @@ def kl_beta_continuous_bernoulli(
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, concentration11 must be positive; concentration01 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -128,8 +128,8 @@ def kl_beta_continuous_bernoulli(
             raise ValueError(
                 "kl_beta_continuous_bernoulli: concentration01 must be positive"
             )
-        if bool(numpy.any(probs2 <= 0)):
-            raise ValueError("kl_beta_continuous_bernoulli: probs2 must be positive")
+        if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_beta_continuous_bernoulli: probs2 must be in (0, 1)")
     value = _blockwise(
         _kl_beta_continuous_bernoulli_terms,
         [concentration11, concentration01, probs2],

@@ -45,7 +45,7 @@ def cross_entropy_gamma_continuous_bernoulli(
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, concentration1 must be positive; rate1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -68,9 +68,9 @@ def cross_entropy_gamma_continuous_bernoulli(
             raise ValueError(
                 "cross_entropy_gamma_continuous_bernoulli: rate1 must be positive"
             )
-        if bool(numpy.any(probs2 <= 0)):
+        if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_gamma_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_gamma_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = _blockwise(
         _cross_entropy_gamma_continuous_bernoulli_terms,

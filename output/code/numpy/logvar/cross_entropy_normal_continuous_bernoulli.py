@@ -41,7 +41,7 @@ def cross_entropy_normal_continuous_bernoulli(mu1, logvar1, probs2, validate=Fal
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs2 must be in (0, 1) (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -56,9 +56,9 @@ def cross_entropy_normal_continuous_bernoulli(mu1, logvar1, probs2, validate=Fal
     logvar1 = numpy.asarray(logvar1)
     probs2 = numpy.asarray(probs2)
     if validate:
-        if bool(numpy.any(probs2 <= 0)):
+        if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_normal_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_normal_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = _blockwise(
         _cross_entropy_normal_continuous_bernoulli_terms, [mu1, logvar1, probs2], single

@@ -55,7 +55,7 @@ def entropy_geometric(probs, validate=False):
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs must be in (0, 1) (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -65,7 +65,7 @@ def entropy_geometric(probs, validate=False):
     )
     probs = numpy.asarray(probs)
     if validate:
-        if bool(numpy.any(probs <= 0)):
-            raise ValueError("entropy_geometric: probs must be positive")
+        if bool(numpy.any(probs * (1 - probs) <= 0)):
+            raise ValueError("entropy_geometric: probs must be in (0, 1)")
     value = _blockwise(_entropy_geometric_terms, [probs], single)
     return value.astype(numpy.float32) if single else value

@@ -209,7 +209,7 @@ def kl_continuous_bernoulli_continuous_bernoulli(probs1, probs2, validate=False)
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -223,13 +223,13 @@ def kl_continuous_bernoulli_continuous_bernoulli(probs1, probs2, validate=False)
     probs1 = numpy.asarray(probs1)
     probs2 = numpy.asarray(probs2)
     if validate:
-        if bool(numpy.any(probs1 <= 0)):
+        if bool(numpy.any(probs1 * (1 - probs1) <= 0)):
             raise ValueError(
-                "kl_continuous_bernoulli_continuous_bernoulli: probs1 must be positive"
+                "kl_continuous_bernoulli_continuous_bernoulli: probs1 must be in (0, 1)"
             )
-        if bool(numpy.any(probs2 <= 0)):
+        if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "kl_continuous_bernoulli_continuous_bernoulli: probs2 must be positive"
+                "kl_continuous_bernoulli_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = _blockwise(
         _kl_continuous_bernoulli_continuous_bernoulli_terms, [probs1, probs2], single

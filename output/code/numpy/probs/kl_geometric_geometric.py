@@ -155,7 +155,7 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -169,9 +169,9 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
     probs1 = numpy.asarray(probs1)
     probs2 = numpy.asarray(probs2)
     if validate:
-        if bool(numpy.any(probs1 <= 0)):
-            raise ValueError("kl_geometric_geometric: probs1 must be positive")
-        if bool(numpy.any(probs2 <= 0)):
-            raise ValueError("kl_geometric_geometric: probs2 must be positive")
+        if bool(numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_geometric_geometric: probs1 must be in (0, 1)")
+        if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_geometric_geometric: probs2 must be in (0, 1)")
     value = _blockwise(_kl_geometric_geometric_terms, [probs1, probs2], single)
     return value.astype(numpy.float32) if single else value

@@ -113,7 +113,7 @@ def kl_continuous_bernoulli_uniform(probs1, low2, high2, validate=False):
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1) (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -128,8 +128,10 @@ def kl_continuous_bernoulli_uniform(probs1, low2, high2, validate=False):
     low2 = numpy.asarray(low2)
     high2 = numpy.asarray(high2)
     if validate:
-        if bool(numpy.any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_uniform: probs1 must be positive")
+        if bool(numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError(
+                "kl_continuous_bernoulli_uniform: probs1 must be in (0, 1)"
+            )
     value = _blockwise(
         _kl_continuous_bernoulli_uniform_terms, [probs1, low2, high2], single
     )

@@ -41,7 +41,7 @@ def cross_entropy_bernoulli_poisson(probs1, rate2, validate=False):
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); rate2 must be positive (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -55,8 +55,10 @@ def cross_entropy_bernoulli_poisson(probs1, rate2, validate=False):
     probs1 = numpy.asarray(probs1)
     rate2 = numpy.asarray(rate2)
     if validate:
-        if bool(numpy.any(probs1 <= 0)):
-            raise ValueError("cross_entropy_bernoulli_poisson: probs1 must be positive")
+        if bool(numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError(
+                "cross_entropy_bernoulli_poisson: probs1 must be in (0, 1)"
+            )
         if bool(numpy.any(rate2 <= 0)):
             raise ValueError("cross_entropy_bernoulli_poisson: rate2 must be positive")
     value = _blockwise(_cross_entropy_bernoulli_poisson_terms, [probs1, rate2], single)

@@ -105,7 +105,7 @@ def kl_continuous_bernoulli_exponential(probs1, rate2, validate=False):
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); rate2 must be positive (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -119,9 +119,9 @@ def kl_continuous_bernoulli_exponential(probs1, rate2, validate=False):
     probs1 = numpy.asarray(probs1)
     rate2 = numpy.asarray(rate2)
     if validate:
-        if bool(numpy.any(probs1 <= 0)):
+        if bool(numpy.any(probs1 * (1 - probs1) <= 0)):
             raise ValueError(
-                "kl_continuous_bernoulli_exponential: probs1 must be positive"
+                "kl_continuous_bernoulli_exponential: probs1 must be in (0, 1)"
             )
         if bool(numpy.any(rate2 <= 0)):
             raise ValueError(

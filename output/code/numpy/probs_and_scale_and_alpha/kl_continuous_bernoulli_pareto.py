@@ -41,7 +41,7 @@ def kl_continuous_bernoulli_pareto(probs1, scale2, alpha2, validate=False):
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); scale2 must be positive; alpha2 must be positive (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -56,8 +56,8 @@ def kl_continuous_bernoulli_pareto(probs1, scale2, alpha2, validate=False):
     scale2 = numpy.asarray(scale2)
     alpha2 = numpy.asarray(alpha2)
     if validate:
-        if bool(numpy.any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_pareto: probs1 must be positive")
+        if bool(numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_continuous_bernoulli_pareto: probs1 must be in (0, 1)")
         if bool(numpy.any(scale2 <= 0)):
             raise ValueError("kl_continuous_bernoulli_pareto: scale2 must be positive")
         if bool(numpy.any(alpha2 <= 0)):

@@ -91,7 +91,7 @@ def cross_entropy_poisson_poisson(rate1, rate2, validate=False):
     Arguments are array-likes that broadcast against each other; the value is float64. Each integral is computed
     per element by scipy.integrate.quad (about 10**-12 relative to the integral; a KL near 0 is a difference of
     such terms and keeps only their absolute accuracy).
-    With ``validate=True``, a value <= 0 of rate1, rate2 raises ValueError.
+    With ``validate=True``, rate1 must be positive; rate2 must be positive (else ValueError).
     """
     rate1 = numpy.asarray(rate1, dtype=numpy.float64)
     rate2 = numpy.asarray(rate2, dtype=numpy.float64)

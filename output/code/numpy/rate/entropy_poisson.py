@@ -91,7 +91,7 @@ def entropy_poisson(rate, validate=False):
     Arguments are array-likes that broadcast against each other; the value is float64. Each integral is computed
     per element by scipy.integrate.quad (about 10**-12 relative to the integral; a KL near 0 is a difference of
     such terms and keeps only their absolute accuracy).
-    With ``validate=True``, a value <= 0 of rate raises ValueError.
+    With ``validate=True``, rate must be positive (else ValueError).
     """
     rate = numpy.asarray(rate, dtype=numpy.float64)
     if validate:

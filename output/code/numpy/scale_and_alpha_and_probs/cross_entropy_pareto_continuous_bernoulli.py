@@ -41,7 +41,7 @@ def cross_entropy_pareto_continuous_bernoulli(scale1, alpha1, probs2, validate=F
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, scale1 must be positive; alpha1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -64,9 +64,9 @@ def cross_entropy_pareto_continuous_bernoulli(scale1, alpha1, probs2, validate=F
             raise ValueError(
                 "cross_entropy_pareto_continuous_bernoulli: alpha1 must be positive"
             )
-        if bool(numpy.any(probs2 <= 0)):
+        if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_pareto_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_pareto_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = _blockwise(
         _cross_entropy_pareto_continuous_bernoulli_terms,

@@ -41,7 +41,7 @@ def cross_entropy_normal_continuous_bernoulli(mu1, sigma1, probs2, validate=Fals
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, sigma1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -60,9 +60,9 @@ def cross_entropy_normal_continuous_bernoulli(mu1, sigma1, probs2, validate=Fals
             raise ValueError(
                 "cross_entropy_normal_continuous_bernoulli: sigma1 must be positive"
             )
-        if bool(numpy.any(probs2 <= 0)):
+        if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_normal_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_normal_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = _blockwise(
         _cross_entropy_normal_continuous_bernoulli_terms, [mu1, sigma1, probs2], single

@@ -194,7 +194,7 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); sigma2 must be positive (else ValueError).
     """
     single = (
         numpy.result_type(
@@ -209,8 +209,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
     mu2 = numpy.asarray(mu2)
     sigma2 = numpy.asarray(sigma2)
     if validate:
-        if bool(numpy.any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be positive")
+        if bool(numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be in (0, 1)")
         if bool(numpy.any(sigma2 <= 0)):
             raise ValueError("kl_continuous_bernoulli_normal: sigma2 must be positive")
     value = _blockwise(

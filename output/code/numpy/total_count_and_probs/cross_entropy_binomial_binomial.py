@@ -101,17 +101,21 @@ def cross_entropy_binomial_binomial(
     Arguments are array-likes that broadcast against each other; the value is float64. Each integral is computed
     per element by scipy.integrate.quad (about 10**-12 relative to the integral; a KL near 0 is a difference of
     such terms and keeps only their absolute accuracy).
-    With ``validate=True``, a value <= 0 of probs1, probs2 raises ValueError.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = numpy.asarray(total_count1, dtype=numpy.float64)
     probs1 = numpy.asarray(probs1, dtype=numpy.float64)
     total_count2 = numpy.asarray(total_count2, dtype=numpy.float64)
     probs2 = numpy.asarray(probs2, dtype=numpy.float64)
     if validate:
-        if bool(numpy.any(probs1 <= 0)):
-            raise ValueError("cross_entropy_binomial_binomial: probs1 must be positive")
-        if bool(numpy.any(probs2 <= 0)):
-            raise ValueError("cross_entropy_binomial_binomial: probs2 must be positive")
+        if bool(numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError(
+                "cross_entropy_binomial_binomial: probs1 must be in (0, 1)"
+            )
+        if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError(
+                "cross_entropy_binomial_binomial: probs2 must be in (0, 1)"
+            )
     value = numpy.where(
         numpy.less_equal(total_count1, total_count2),
         -probs1 * total_count1 * numpy.log(probs2)

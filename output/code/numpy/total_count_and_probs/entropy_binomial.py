@@ -99,13 +99,13 @@ def entropy_binomial(total_count, probs, validate=False):
     Arguments are array-likes that broadcast against each other; the value is float64. Each integral is computed
     per element by scipy.integrate.quad (about 10**-12 relative to the integral; a KL near 0 is a difference of
     such terms and keeps only their absolute accuracy).
-    With ``validate=True``, a value <= 0 of probs raises ValueError.
+    With ``validate=True``, probs must be in (0, 1) (else ValueError).
     """
     total_count = numpy.asarray(total_count, dtype=numpy.float64)
     probs = numpy.asarray(probs, dtype=numpy.float64)
     if validate:
-        if bool(numpy.any(probs <= 0)):
-            raise ValueError("entropy_binomial: probs must be positive")
+        if bool(numpy.any(probs * (1 - probs) <= 0)):
+            raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
         -probs * total_count * numpy.log(probs)
         + probs * total_count * numpy.log(1 - probs)

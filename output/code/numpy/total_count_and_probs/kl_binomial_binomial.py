@@ -181,17 +181,17 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
     such terms and keeps only their absolute accuracy).
     Where total_count2 = total_count1 the series cancel exactly: the value there is total_count1 times
     kl-bernoulli-bernoulli's, computed without them (stable near KL = 0).
-    With ``validate=True``, a value <= 0 of probs1, probs2 raises ValueError.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = numpy.asarray(total_count1, dtype=numpy.float64)
     probs1 = numpy.asarray(probs1, dtype=numpy.float64)
     total_count2 = numpy.asarray(total_count2, dtype=numpy.float64)
     probs2 = numpy.asarray(probs2, dtype=numpy.float64)
     if validate:
-        if bool(numpy.any(probs1 <= 0)):
-            raise ValueError("kl_binomial_binomial: probs1 must be positive")
-        if bool(numpy.any(probs2 <= 0)):
-            raise ValueError("kl_binomial_binomial: probs2 must be positive")
+        if bool(numpy.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_binomial_binomial: probs1 must be in (0, 1)")
+        if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_binomial_binomial: probs2 must be in (0, 1)")
     value = numpy.where(
         numpy.equal(total_count1, total_count2),
         total_count1

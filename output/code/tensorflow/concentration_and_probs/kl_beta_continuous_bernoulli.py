@@ -64,7 +64,7 @@ def kl_beta_continuous_bernoulli(
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, concentration11 must be positive; concentration01 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -86,8 +86,8 @@ def kl_beta_continuous_bernoulli(
             raise ValueError(
                 "kl_beta_continuous_bernoulli: concentration01 must be positive"
             )
-        if bool(tensorflow.reduce_any(probs2 <= 0)):
-            raise ValueError("kl_beta_continuous_bernoulli: probs2 must be positive")
+        if bool(tensorflow.reduce_any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_beta_continuous_bernoulli: probs2 must be in (0, 1)")
     value = (
         concentration01 * tensorflow.math.digamma(concentration01)
         - concentration01 * tensorflow.math.digamma(concentration01 + concentration11)

@@ -22,7 +22,7 @@ def cross_entropy_gamma_continuous_bernoulli(
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, concentration1 must be positive; rate1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -44,9 +44,9 @@ def cross_entropy_gamma_continuous_bernoulli(
             raise ValueError(
                 "cross_entropy_gamma_continuous_bernoulli: rate1 must be positive"
             )
-        if bool(tensorflow.reduce_any(probs2 <= 0)):
+        if bool(tensorflow.reduce_any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_gamma_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_gamma_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = float("inf")
     value = value + tensorflow.zeros(

@@ -20,7 +20,7 @@ def cross_entropy_normal_continuous_bernoulli(mu1, logvar1, probs2, validate=Fal
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs2 must be in (0, 1) (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -34,9 +34,9 @@ def cross_entropy_normal_continuous_bernoulli(mu1, logvar1, probs2, validate=Fal
         logvar1 = tensorflow.cast(logvar1, tensorflow.float64)
         probs2 = tensorflow.cast(probs2, tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs2 <= 0)):
+        if bool(tensorflow.reduce_any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_normal_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_normal_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = float("inf")
     value = value + tensorflow.zeros(

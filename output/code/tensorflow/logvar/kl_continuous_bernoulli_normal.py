@@ -62,7 +62,7 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1) (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -76,8 +76,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
         mu2 = tensorflow.cast(mu2, tensorflow.float64)
         logvar2 = tensorflow.cast(logvar2, tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be positive")
+        if bool(tensorflow.reduce_any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be in (0, 1)")
     value = (
         0.5
         * logvar2

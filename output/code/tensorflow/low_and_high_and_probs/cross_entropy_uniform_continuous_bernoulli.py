@@ -72,7 +72,7 @@ def cross_entropy_uniform_continuous_bernoulli(low1, high1, probs2, validate=Fal
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs2 must be in (0, 1) (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -86,9 +86,9 @@ def cross_entropy_uniform_continuous_bernoulli(low1, high1, probs2, validate=Fal
         high1 = tensorflow.cast(high1, tensorflow.float64)
         probs2 = tensorflow.cast(probs2, tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs2 <= 0)):
+        if bool(tensorflow.reduce_any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_uniform_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_uniform_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = tensorflow.where(
         tensorflow.math.logical_and(

@@ -30,7 +30,7 @@ def entropy_geometric(probs, validate=False):
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs must be in (0, 1) (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32 for a in [probs]
@@ -39,8 +39,8 @@ def entropy_geometric(probs, validate=False):
     if single:  # float32 data: computed in float64, rounded to float32 once at the end
         probs = tensorflow.cast(probs, tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs <= 0)):
-            raise ValueError("entropy_geometric: probs must be positive")
+        if bool(tensorflow.reduce_any(probs * (1 - probs) <= 0)):
+            raise ValueError("entropy_geometric: probs must be in (0, 1)")
     value = -tensorflow.math.log(probs) + _diff_ratio(
         tensorflow.math.log(_diff_ratio(1, probs, -tensorflow.math.log(probs))),
         tensorflow.math.log(_diff_ratio(1, probs, -tensorflow.math.log(probs))) / probs,

@@ -81,7 +81,7 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -93,10 +93,10 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
         probs1 = tensorflow.cast(probs1, tensorflow.float64)
         probs2 = tensorflow.cast(probs2, tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs1 <= 0)):
-            raise ValueError("kl_bernoulli_bernoulli: probs1 must be positive")
-        if bool(tensorflow.reduce_any(probs2 <= 0)):
-            raise ValueError("kl_bernoulli_bernoulli: probs2 must be positive")
+        if bool(tensorflow.reduce_any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_bernoulli_bernoulli: probs1 must be in (0, 1)")
+        if bool(tensorflow.reduce_any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_bernoulli_bernoulli: probs2 must be in (0, 1)")
     value = tensorflow.where(
         tensorflow.where(
             tensorflow.math.logical_and(

@@ -20,7 +20,7 @@ def cross_entropy_continuous_bernoulli_uniform(probs1, low2, high2, validate=Fal
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1) (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -34,9 +34,9 @@ def cross_entropy_continuous_bernoulli_uniform(probs1, low2, high2, validate=Fal
         low2 = tensorflow.cast(low2, tensorflow.float64)
         high2 = tensorflow.cast(high2, tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs1 <= 0)):
+        if bool(tensorflow.reduce_any(probs1 * (1 - probs1) <= 0)):
             raise ValueError(
-                "cross_entropy_continuous_bernoulli_uniform: probs1 must be positive"
+                "cross_entropy_continuous_bernoulli_uniform: probs1 must be in (0, 1)"
             )
     value = tensorflow.where(
         tensorflow.math.logical_and(

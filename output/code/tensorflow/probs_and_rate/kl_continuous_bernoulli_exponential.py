@@ -62,7 +62,7 @@ def kl_continuous_bernoulli_exponential(probs1, rate2, validate=False):
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); rate2 must be positive (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -74,9 +74,9 @@ def kl_continuous_bernoulli_exponential(probs1, rate2, validate=False):
         probs1 = tensorflow.cast(probs1, tensorflow.float64)
         rate2 = tensorflow.cast(rate2, tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs1 <= 0)):
+        if bool(tensorflow.reduce_any(probs1 * (1 - probs1) <= 0)):
             raise ValueError(
-                "kl_continuous_bernoulli_exponential: probs1 must be positive"
+                "kl_continuous_bernoulli_exponential: probs1 must be in (0, 1)"
             )
         if bool(tensorflow.reduce_any(rate2 <= 0)):
             raise ValueError(

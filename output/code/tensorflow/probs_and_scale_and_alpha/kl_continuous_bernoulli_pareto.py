@@ -20,7 +20,7 @@ def kl_continuous_bernoulli_pareto(probs1, scale2, alpha2, validate=False):
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); scale2 must be positive; alpha2 must be positive (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -34,8 +34,8 @@ def kl_continuous_bernoulli_pareto(probs1, scale2, alpha2, validate=False):
         scale2 = tensorflow.cast(scale2, tensorflow.float64)
         alpha2 = tensorflow.cast(alpha2, tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_pareto: probs1 must be positive")
+        if bool(tensorflow.reduce_any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_continuous_bernoulli_pareto: probs1 must be in (0, 1)")
         if bool(tensorflow.reduce_any(scale2 <= 0)):
             raise ValueError("kl_continuous_bernoulli_pareto: scale2 must be positive")
         if bool(tensorflow.reduce_any(alpha2 <= 0)):

@@ -20,7 +20,7 @@ def kl_poisson_binomial(rate1, total_count2, probs2, validate=False):
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, rate1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -36,8 +36,8 @@ def kl_poisson_binomial(rate1, total_count2, probs2, validate=False):
     if validate:
         if bool(tensorflow.reduce_any(rate1 <= 0)):
             raise ValueError("kl_poisson_binomial: rate1 must be positive")
-        if bool(tensorflow.reduce_any(probs2 <= 0)):
-            raise ValueError("kl_poisson_binomial: probs2 must be positive")
+        if bool(tensorflow.reduce_any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_poisson_binomial: probs2 must be in (0, 1)")
     value = float("inf")
     value = value + tensorflow.zeros(
         tensorflow.broadcast_dynamic_shape(

@@ -84,7 +84,7 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
     once.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); sigma2 must be positive (else ValueError).
     """
     single = all(
         tensorflow.convert_to_tensor(a).dtype == tensorflow.float32
@@ -98,8 +98,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
         mu2 = tensorflow.cast(mu2, tensorflow.float64)
         sigma2 = tensorflow.cast(sigma2, tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be positive")
+        if bool(tensorflow.reduce_any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be in (0, 1)")
         if bool(tensorflow.reduce_any(sigma2 <= 0)):
             raise ValueError("kl_continuous_bernoulli_normal: sigma2 must be positive")
     value = (

@@ -51,13 +51,13 @@ def entropy_binomial(total_count, probs, validate=False):
     Each series is summed over all its terms (about an ulp of each term; a KL near 0 is a difference of such sums
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
-    With ``validate=True``, a value <= 0 of probs raises ValueError.
+    With ``validate=True``, probs must be in (0, 1) (else ValueError).
     """
     total_count = tensorflow.convert_to_tensor(total_count, dtype=tensorflow.float64)
     probs = tensorflow.convert_to_tensor(probs, dtype=tensorflow.float64)
     if validate:
-        if bool(tensorflow.reduce_any(probs <= 0)):
-            raise ValueError("entropy_binomial: probs must be positive")
+        if bool(tensorflow.reduce_any(probs * (1 - probs) <= 0)):
+            raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
         -probs * total_count * tensorflow.math.log(probs)
         + probs * total_count * tensorflow.math.log(1 - probs)

@@ -55,7 +55,7 @@ def cross_entropy_gumbel_continuous_bernoulli(loc1, scale1, probs2, validate=Fal
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, scale1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = all(
         torch.as_tensor(a).dtype == torch.float32 for a in [loc1, scale1, probs2]
@@ -68,9 +68,9 @@ def cross_entropy_gumbel_continuous_bernoulli(loc1, scale1, probs2, validate=Fal
             raise ValueError(
                 "cross_entropy_gumbel_continuous_bernoulli: scale1 must be positive"
             )
-        if bool(torch.any(probs2 <= 0)):
+        if bool(torch.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_gumbel_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_gumbel_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = _blockwise(
         _cross_entropy_gumbel_continuous_bernoulli_terms, [loc1, scale1, probs2], single

@@ -227,7 +227,7 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1) (else ValueError).
     """
     single = all(
         torch.as_tensor(a).dtype == torch.float32 for a in [probs1, mu2, logvar2]
@@ -236,9 +236,9 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
     mu2 = torch.as_tensor(mu2)
     logvar2 = torch.as_tensor(logvar2)
     if validate:
-        if bool(torch.any(probs1 <= 0)):
+        if bool(torch.any(probs1 * (1 - probs1) <= 0)):
             raise ValueError(
-                "cross_entropy_continuous_bernoulli_normal: probs1 must be positive"
+                "cross_entropy_continuous_bernoulli_normal: probs1 must be in (0, 1)"
             )
     value = _blockwise(
         _cross_entropy_continuous_bernoulli_normal_terms, [probs1, mu2, logvar2], single

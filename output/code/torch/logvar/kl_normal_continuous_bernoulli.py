@@ -55,7 +55,7 @@ def kl_normal_continuous_bernoulli(mu1, logvar1, probs2, validate=False):
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs2 must be in (0, 1) (else ValueError).
     """
     single = all(
         torch.as_tensor(a).dtype == torch.float32 for a in [mu1, logvar1, probs2]
@@ -64,8 +64,8 @@ def kl_normal_continuous_bernoulli(mu1, logvar1, probs2, validate=False):
     logvar1 = torch.as_tensor(logvar1)
     probs2 = torch.as_tensor(probs2)
     if validate:
-        if bool(torch.any(probs2 <= 0)):
-            raise ValueError("kl_normal_continuous_bernoulli: probs2 must be positive")
+        if bool(torch.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_normal_continuous_bernoulli: probs2 must be in (0, 1)")
     value = _blockwise(
         _kl_normal_continuous_bernoulli_terms, [mu1, logvar1, probs2], single
     )

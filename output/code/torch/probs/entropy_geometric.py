@@ -69,12 +69,12 @@ def entropy_geometric(probs, validate=False):
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs must be in (0, 1) (else ValueError).
     """
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [probs])
     probs = torch.as_tensor(probs)
     if validate:
-        if bool(torch.any(probs <= 0)):
-            raise ValueError("entropy_geometric: probs must be positive")
+        if bool(torch.any(probs * (1 - probs) <= 0)):
+            raise ValueError("entropy_geometric: probs must be in (0, 1)")
     value = _blockwise(_entropy_geometric_terms, [probs], single)
     return value.to(torch.float32) if single else value

@@ -225,19 +225,19 @@ def kl_continuous_bernoulli_continuous_bernoulli(probs1, probs2, validate=False)
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [probs1, probs2])
     probs1 = torch.as_tensor(probs1)
     probs2 = torch.as_tensor(probs2)
     if validate:
-        if bool(torch.any(probs1 <= 0)):
+        if bool(torch.any(probs1 * (1 - probs1) <= 0)):
             raise ValueError(
-                "kl_continuous_bernoulli_continuous_bernoulli: probs1 must be positive"
+                "kl_continuous_bernoulli_continuous_bernoulli: probs1 must be in (0, 1)"
             )
-        if bool(torch.any(probs2 <= 0)):
+        if bool(torch.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "kl_continuous_bernoulli_continuous_bernoulli: probs2 must be positive"
+                "kl_continuous_bernoulli_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = _blockwise(
         _kl_continuous_bernoulli_continuous_bernoulli_terms, [probs1, probs2], single

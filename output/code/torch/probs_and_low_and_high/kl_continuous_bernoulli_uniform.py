@@ -127,7 +127,7 @@ def kl_continuous_bernoulli_uniform(probs1, low2, high2, validate=False):
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1) (else ValueError).
     """
     single = all(
         torch.as_tensor(a).dtype == torch.float32 for a in [probs1, low2, high2]
@@ -136,8 +136,10 @@ def kl_continuous_bernoulli_uniform(probs1, low2, high2, validate=False):
     low2 = torch.as_tensor(low2)
     high2 = torch.as_tensor(high2)
     if validate:
-        if bool(torch.any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_uniform: probs1 must be positive")
+        if bool(torch.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError(
+                "kl_continuous_bernoulli_uniform: probs1 must be in (0, 1)"
+            )
     value = _blockwise(
         _kl_continuous_bernoulli_uniform_terms, [probs1, low2, high2], single
     )

@@ -74,14 +74,14 @@ def kl_bernoulli_poisson(probs1, rate2, validate=False):
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); rate2 must be positive (else ValueError).
     """
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [probs1, rate2])
     probs1 = torch.as_tensor(probs1)
     rate2 = torch.as_tensor(rate2)
     if validate:
-        if bool(torch.any(probs1 <= 0)):
-            raise ValueError("kl_bernoulli_poisson: probs1 must be positive")
+        if bool(torch.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_bernoulli_poisson: probs1 must be in (0, 1)")
         if bool(torch.any(rate2 <= 0)):
             raise ValueError("kl_bernoulli_poisson: rate2 must be positive")
     value = _blockwise(_kl_bernoulli_poisson_terms, [probs1, rate2], single)

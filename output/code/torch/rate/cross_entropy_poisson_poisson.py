@@ -52,7 +52,7 @@ def cross_entropy_poisson_poisson(rate1, rate2, validate=False):
     Each series is summed over all its terms (about an ulp of each term; a KL near 0 is a difference of such sums
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
-    With ``validate=True``, a value <= 0 of rate1, rate2 raises ValueError.
+    With ``validate=True``, rate1 must be positive; rate2 must be positive (else ValueError).
     """
     rate1 = torch.as_tensor(rate1, dtype=torch.float64)
     rate2 = torch.as_tensor(rate2, dtype=torch.float64)

@@ -52,7 +52,7 @@ def entropy_poisson(rate, validate=False):
     Each series is summed over all its terms (about an ulp of each term; a KL near 0 is a difference of such sums
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
-    With ``validate=True``, a value <= 0 of rate raises ValueError.
+    With ``validate=True``, rate must be positive (else ValueError).
     """
     rate = torch.as_tensor(rate, dtype=torch.float64)
     if validate:

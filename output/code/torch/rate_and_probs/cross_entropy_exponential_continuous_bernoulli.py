@@ -55,7 +55,7 @@ def cross_entropy_exponential_continuous_bernoulli(rate1, probs2, validate=False
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, rate1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [rate1, probs2])
     rate1 = torch.as_tensor(rate1)
@@ -65,9 +65,9 @@ def cross_entropy_exponential_continuous_bernoulli(rate1, probs2, validate=False
             raise ValueError(
                 "cross_entropy_exponential_continuous_bernoulli: rate1 must be positive"
             )
-        if bool(torch.any(probs2 <= 0)):
+        if bool(torch.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError(
-                "cross_entropy_exponential_continuous_bernoulli: probs2 must be positive"
+                "cross_entropy_exponential_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = _blockwise(
         _cross_entropy_exponential_continuous_bernoulli_terms, [rate1, probs2], single

@@ -55,7 +55,7 @@ def cross_entropy_poisson_bernoulli(rate1, probs2, validate=False):
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, rate1 must be positive; probs2 must be in (0, 1) (else ValueError).
     """
     single = all(torch.as_tensor(a).dtype == torch.float32 for a in [rate1, probs2])
     rate1 = torch.as_tensor(rate1)
@@ -63,8 +63,10 @@ def cross_entropy_poisson_bernoulli(rate1, probs2, validate=False):
     if validate:
         if bool(torch.any(rate1 <= 0)):
             raise ValueError("cross_entropy_poisson_bernoulli: rate1 must be positive")
-        if bool(torch.any(probs2 <= 0)):
-            raise ValueError("cross_entropy_poisson_bernoulli: probs2 must be positive")
+        if bool(torch.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError(
+                "cross_entropy_poisson_bernoulli: probs2 must be in (0, 1)"
+            )
     value = _blockwise(_cross_entropy_poisson_bernoulli_terms, [rate1, probs2], single)
     value = value + torch.zeros(
         torch.broadcast_shapes(rate1.shape, probs2.shape),

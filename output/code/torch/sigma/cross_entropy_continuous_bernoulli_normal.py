@@ -234,7 +234,7 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=Fals
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); sigma2 must be positive (else ValueError).
     """
     single = all(
         torch.as_tensor(a).dtype == torch.float32 for a in [probs1, mu2, sigma2]
@@ -243,9 +243,9 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=Fals
     mu2 = torch.as_tensor(mu2)
     sigma2 = torch.as_tensor(sigma2)
     if validate:
-        if bool(torch.any(probs1 <= 0)):
+        if bool(torch.any(probs1 * (1 - probs1) <= 0)):
             raise ValueError(
-                "cross_entropy_continuous_bernoulli_normal: probs1 must be positive"
+                "cross_entropy_continuous_bernoulli_normal: probs1 must be in (0, 1)"
             )
         if bool(torch.any(sigma2 <= 0)):
             raise ValueError(

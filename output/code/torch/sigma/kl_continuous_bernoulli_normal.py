@@ -257,7 +257,7 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
     Integer tensors are promoted to torch's default float dtype; float32 stays float32 (computed in
     float64 and rounded once). A scale <= 0 gives NaN; shapes that do not broadcast raise RuntimeError.
     Autograd works through every branch.
-    With ``validate=True``, a non-positive scale raises ValueError instead.
+    With ``validate=True``, probs1 must be in (0, 1); sigma2 must be positive (else ValueError).
     """
     single = all(
         torch.as_tensor(a).dtype == torch.float32 for a in [probs1, mu2, sigma2]
@@ -266,8 +266,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
     mu2 = torch.as_tensor(mu2)
     sigma2 = torch.as_tensor(sigma2)
     if validate:
-        if bool(torch.any(probs1 <= 0)):
-            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be positive")
+        if bool(torch.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_continuous_bernoulli_normal: probs1 must be in (0, 1)")
         if bool(torch.any(sigma2 <= 0)):
             raise ValueError("kl_continuous_bernoulli_normal: sigma2 must be positive")
     value = _blockwise(

@@ -54,17 +54,21 @@ def cross_entropy_binomial_binomial(
     Each series is summed over all its terms (about an ulp of each term; a KL near 0 is a difference of such sums
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
-    With ``validate=True``, a value <= 0 of probs1, probs2 raises ValueError.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = torch.as_tensor(total_count1, dtype=torch.float64)
     probs1 = torch.as_tensor(probs1, dtype=torch.float64)
     total_count2 = torch.as_tensor(total_count2, dtype=torch.float64)
     probs2 = torch.as_tensor(probs2, dtype=torch.float64)
     if validate:
-        if bool(torch.any(probs1 <= 0)):
-            raise ValueError("cross_entropy_binomial_binomial: probs1 must be positive")
-        if bool(torch.any(probs2 <= 0)):
-            raise ValueError("cross_entropy_binomial_binomial: probs2 must be positive")
+        if bool(torch.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError(
+                "cross_entropy_binomial_binomial: probs1 must be in (0, 1)"
+            )
+        if bool(torch.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError(
+                "cross_entropy_binomial_binomial: probs2 must be in (0, 1)"
+            )
     value = torch.where(
         torch.le(total_count1, total_count2),
         -probs1 * total_count1 * torch.log(probs2)

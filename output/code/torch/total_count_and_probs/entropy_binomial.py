@@ -50,13 +50,13 @@ def entropy_binomial(total_count, probs, validate=False):
     Each series is summed over all its terms (about an ulp of each term; a KL near 0 is a difference of such sums
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
-    With ``validate=True``, a value <= 0 of probs raises ValueError.
+    With ``validate=True``, probs must be in (0, 1) (else ValueError).
     """
     total_count = torch.as_tensor(total_count, dtype=torch.float64)
     probs = torch.as_tensor(probs, dtype=torch.float64)
     if validate:
-        if bool(torch.any(probs <= 0)):
-            raise ValueError("entropy_binomial: probs must be positive")
+        if bool(torch.any(probs * (1 - probs) <= 0)):
+            raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
         -probs * total_count * torch.log(probs)
         + probs * total_count * torch.log(1 - probs)

@@ -140,17 +140,17 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
     eagerly, not under jax.jit or tf.function.
     Where total_count2 = total_count1 the series cancel exactly: the value there is total_count1 times
     kl-bernoulli-bernoulli's, computed without them (stable near KL = 0).
-    With ``validate=True``, a value <= 0 of probs1, probs2 raises ValueError.
+    With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = torch.as_tensor(total_count1, dtype=torch.float64)
     probs1 = torch.as_tensor(probs1, dtype=torch.float64)
     total_count2 = torch.as_tensor(total_count2, dtype=torch.float64)
     probs2 = torch.as_tensor(probs2, dtype=torch.float64)
     if validate:
-        if bool(torch.any(probs1 <= 0)):
-            raise ValueError("kl_binomial_binomial: probs1 must be positive")
-        if bool(torch.any(probs2 <= 0)):
-            raise ValueError("kl_binomial_binomial: probs2 must be positive")
+        if bool(torch.any(probs1 * (1 - probs1) <= 0)):
+            raise ValueError("kl_binomial_binomial: probs1 must be in (0, 1)")
+        if bool(torch.any(probs2 * (1 - probs2) <= 0)):
+            raise ValueError("kl_binomial_binomial: probs2 must be in (0, 1)")
     value = torch.where(
         torch.eq(total_count1, total_count2),
         total_count1
