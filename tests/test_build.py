@@ -76,6 +76,7 @@ def test_failed_build_writes_nothing(tmp_path, monkeypatch):
         raise RuntimeError("template exploded")
 
     monkeypatch.setattr(documents, "article", boom)
+    monkeypatch.setattr(build_mod, "_code_jobs", lambda early: [])  # no workers: the documents fail first
     with pytest.raises(RuntimeError):
         build_mod.build(tmp_path / "o", with_pdf=False)
     assert not (tmp_path / "o").exists()
