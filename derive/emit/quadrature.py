@@ -94,6 +94,18 @@ def _log_of(f):
     return log(f)
 
 
+def with_coincident(value, coincident, printer):
+    """(``value``, or the coincident value where its condition holds and ``value`` elsewhere; the helpers that
+    calls, printed by ``printer``; the docstring's sentence on it) for ``coincident`` (condition, value there,
+    sentence: ``derive.emit.code.COINCIDENT``) or None."""
+    from derive.emit.helpers import helpers_for
+
+    if coincident is None:
+        return value, [], ""
+    condition, there, note = coincident
+    return Piecewise((there, condition), (value, True)), helpers_for(there, printer), note
+
+
 def split(expr, args):
     """(``expr`` with each integral replaced by a call of its stand-in function, the KeptIntegral records)."""
     printer = QuadraturePrinter({"fully_qualified_modules": True, "allow_unknown_functions": True})
@@ -115,19 +127,13 @@ def split(expr, args):
 
 def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) -> str:
     """The NumPy module for derivation ``name`` whose closed form ``expr`` (in the arguments ``args``) keeps
-    integrals; with ``coincident`` (condition, value, note), that value where the condition holds (where the kept terms
-    cancel: ``derive.emit.code.COINCIDENT``), with the helpers it calls."""
+    integrals; with ``coincident``, another value where the kept terms cancel (``with_coincident``)."""
     from derive.emit.code import format_python, function_name, validation
-    from derive.emit.helpers import helpers_for
     from derive.emit.targets import TARGETS
     from derive.render.environment import render
 
     masked, integrals, printer = split(expr, args)
-    helpers, note = [], ""
-    if coincident is not None:
-        condition, there, note = coincident
-        masked = Piecewise((there, condition), (masked, True))
-        helpers = helpers_for(there, printer)
+    masked, helpers, note = with_coincident(masked, coincident, printer)
     value = printer.doprint(masked)
     source = render(
         "code/quadrature_module.py.j2",

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Piecewise, sstr
+from sympy import sstr
 
 from derive.emit.bregman import _Call
-from derive.emit.quadrature import kept, log_space
+from derive.emit.quadrature import kept, log_space, with_coincident
 
 #: per target: the array operations a series needs ({x}: an array; {start}, {stop}: the range of z; {t}: the
 #: terms; {mask}: where they are dropped)
@@ -120,20 +120,15 @@ def split(expr, args, target: str):
 
 
 def emit(name: str, derivation, expr, args, target: str, regenerate: str, coincident=None) -> str:
-    """The ``target`` module for derivation ``name``, whose closed form ``expr`` (in ``args``) keeps finite series;
-    with ``coincident`` (condition, value, note), that value where the condition holds (``code.COINCIDENT``)."""
+    """The ``target`` module for derivation ``name``, whose closed form ``expr`` (in ``args``) keeps series; with
+    ``coincident``, another value where they cancel (``quadrature.with_coincident``)."""
     from derive.emit.code import _imports as code_imports
     from derive.emit.code import format_python, function_name, validation
-    from derive.emit.helpers import helpers_for
     from derive.emit.targets import TARGETS
     from derive.render.environment import render
 
     masked, series, printer = split(expr, args, target)
-    helpers, note = [], ""
-    if coincident is not None:
-        condition, there, note = coincident
-        masked = Piecewise((there, condition), (masked, True))
-        helpers = helpers_for(there, printer)
+    masked, helpers, note = with_coincident(masked, coincident, printer)
     names = [str(a) for a in args]
     ops, tgt = OPS[target], TARGETS[target]
     value = printer.doprint(masked)
