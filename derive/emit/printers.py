@@ -40,11 +40,16 @@ class _StableMixin:
     mask_fixup = False  # helpers may recompute rare elements in place (see helpers.Helper.single_fixup) ...
     fixup_guard = ""  # ... when this condition also holds (else they use where())
 
+    @staticmethod
+    def _like(array: str, number: str) -> str:
+        """The number as an array like ``array`` (printed)."""
+        return "((%s) * 0 + %s)" % (array, number)
+
     def _helper_call(self, name, expr, like_arrays=False):
         args = [self._print(a) for a in expr.args]
         arrays = [p for a, p in zip(expr.args, args) if not a.is_number]
         if like_arrays and arrays:  # a number beside an array becomes an array like it (torch.min takes no float)
-            args = [p if not a.is_number else "((%s) * 0 + %s)" % (arrays[0], p) for a, p in zip(expr.args, args)]
+            args = [p if not a.is_number else self._like(arrays[0], p) for a, p in zip(expr.args, args)]
         args += ["single"] if self.single_mode else []
         return "%s(%s)" % (name, ", ".join(args))
 
@@ -87,7 +92,7 @@ class _StableMixin:
         return self._helper_call("_log_ratio", expr, like_arrays=True)
 
     def _print_as_array(self, expr):
-        return "((%s) * 0 + %s)" % (self._print(expr.args[0]), self._print(expr.args[1]))
+        return self._like(self._print(expr.args[0]), self._print(expr.args[1]))
 
 
 class _SpecialFunctions:
