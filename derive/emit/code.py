@@ -11,17 +11,18 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Add, Eq, Indexed, IndexedBase, Rational, Sum, Symbol, expand_log, sstr
+from sympy import Add, Eq, Indexed, IndexedBase, Integer, Piecewise, Rational, Sum, Symbol, expand_log, log, oo, sstr
+from sympy.codegen.cfunctions import log1p
 
 from derive import registry
-from derive.emit import beta, cbern, lgamma, mvn, quadrature, series, vector
+from derive.emit import beta, cbern, lgamma, mvn, quadrature, refine, series, vector
 from derive.emit import params as params_mod
 from derive.emit.bregman import lgamma_excess_bregman, product_difference, trigamma_excess, trigamma_excess_difference
 from derive.emit.formatting import format_python
 from derive.emit.helpers import helpers_for
 from derive.emit.identity import same
 from derive.emit.near_diagonal import curvature, pair_parameters, remainder, with_near_form
-from derive.emit.stable import as_array, stable_form
+from derive.emit.stable import as_array, grouped, stable_form
 from derive.emit.targets import TARGETS
 from derive.render.environment import render
 from derive.symbols import d
@@ -46,6 +47,7 @@ class Emitted:
     # the expression leaves out some arguments (the entropy does not depend on the mean; a derivative may be 0):
     # the value is broadcast to the shape of all of them, as torch.distributions does
     broadcast: str = ""
+    refine: dict | None = None  # derive.emit.refine.emitted: cancelling elements recomputed in double-double
 
     @property
     def signature(self) -> str:
@@ -94,11 +96,21 @@ def prepared(name: str, param: str):
 #: pairs whose second family is the first's at fixed parameters (the exponential is the gamma at concentration 1):
 #: their KL is emitted as the self-pair's, with its near form and log-gamma arrangement (the closed forms cancel
 #: near the pair's own zero: 68 ulp at a gamma with concentration 0.885 against an exponential, and 4e18 ulp, a KL
-#: of 0 for 4e-18, an exponential against a gamma of concentration 1 + 8e-10)
+#: of 0 for 4e-18, an exponential against a gamma of concentration 1 + 8e-10); with a third entry, plus that term
+#: of the pair's own parameters, where the closed form is finite: KL(CB(p) ‖ U(low, high)) = KL(CB(p) ‖ CB(1/2)) +
+#: log(high - low) (a KL of 6.7e-11 came out as 6.9e-11 at p = 1/2 + 1e-5, and 0 at 1/2 + 1e-6)
 EMBEDDED = {
     "kl-gamma-exponential": ("kl-gamma-gamma", {"concentration2": 1}),
     "kl-exponential-gamma": ("kl-gamma-gamma", {"concentration1": 1}),
+    "kl-continuous-bernoulli-uniform": ("kl-continuous-bernoulli-continuous-bernoulli", {"probs2": Rational(1, 2)},
+                                        lambda own: _log_width(own["low2"], own["high2"])),
 }
+
+
+def _log_width(low, high):
+    """(log(high - low), the same for floating point: log1p((high - 1) - low), where high - 1 is exact near a width
+    of 1, at which log(high - low) keeps only the bits of high - low that differ from 1)."""
+    return log(high - low), log1p(grouped(high - 1) - low)
 #: helpers whose bodies call the framework's functions on their arguments: a fixed parameter that became a number
 #: there is passed as an array (``stable.as_array``), since torch.digamma and TensorFlow's Digamma refuse an int
 ARRAY_ARGUMENTS = (lgamma_excess_bregman, trigamma_excess, trigamma_excess_difference, product_difference,
@@ -118,22 +130,52 @@ def _embedded(name: str, param: str):
     agree at three points; None for other derivations."""
     if name not in EMBEDDED:
         return None
-    pair, fixed = EMBEDDED[name]
+    pair, fixed, *plus = EMBEDDED[name]
     own = {str(a): a for a in prepared(name, param)[2]}
+    extra, float_extra = plus[0](own) if plus else (Integer(0), Integer(0))
     general = _stable(pair, params_mod.default(pair))
     to_own = {sym: fixed.get(str(sym), own.get(str(sym))) for sym in general.free_symbols}
     if None in to_own.values():
         raise CodeError(f"{name}: parameters {sorted(str(k) for k, v in to_own.items() if v is None)} of {pair} "
                         "are neither fixed nor its own")
     derived = registry.get(name).closed_form
+    finite = derived.args[0] if isinstance(derived, Piecewise) and derived.args[-1] == (oo, True) else None
     closed = registry.get(pair).closed_form
-    closed = closed.xreplace({sym: fixed.get(str(sym), own.get(str(sym))) for sym in closed.free_symbols})
     rng = random.Random(name)
     for _ in range(3):
-        same(name, derived, closed, {a: Rational(rng.randint(5, 900), 100) for a in own.values()},
-             what=f"closed form of {pair} at {fixed}")
-    like = next(a for a in own.values() if a in general.xreplace(to_own).free_symbols)
-    return _numbers_as_arrays(general.xreplace(to_own), like)
+        point = {a: Rational(rng.randint(5, 900), 100) for a in own.values()}
+        if finite is not None:  # a point where the closed form is finite (supports nest)
+            point = _finite_point(name, finite.cond, own, rng)
+        same(name, finite.expr if finite is not None else derived, _at(closed, fixed, own, point) + extra, point,
+             what=f"closed form of {pair} at {fixed}" + (f" plus {extra}" if plus else ""))
+    general = general.xreplace(to_own)  # 2p - 1 at a fixed p is a number (0 at the uniform's p = 1/2)
+    general = general.replace(lambda e: isinstance(e, cbern.centred) and e.args[0].is_number,
+                              lambda e: 2 * e.args[0] - 1)
+    like = next(a for a in own.values() if a in general.free_symbols)
+    value = _numbers_as_arrays(general, like) + float_extra
+    return value if finite is None else Piecewise((value, finite.cond), (oo, True))
+
+
+def _at(closed, fixed, own, point):
+    """The pair's closed form at ``point`` (own parameters) and the ``fixed`` ones; where it is 0/0 there (the
+    continuous Bernoulli's at probs = 1/2), its value with the fixed ones 1e-60 further, at 200 digits."""
+    for nudge, digits in ((0, 40), (Rational(1, 10**60), 200)):
+        values = {sym: fixed[str(sym)] + nudge if str(sym) in fixed else point[own[str(sym)]]
+                  for sym in closed.free_symbols}
+        value = closed.xreplace(values).evalf(digits)
+        if value.is_finite:
+            return value
+    raise CodeError(f"the closed form {closed} is not finite at {values}")
+
+
+def _finite_point(name, condition, own, rng):
+    """A point of ``own``'s symbols (probabilities in (0, 1)) where ``condition`` holds."""
+    for _ in range(1000):
+        point = {a: Rational(rng.randint(5, 95), 100) if str(a).startswith("probs") else
+                 Rational(rng.randint(-300, 300), 100) for a in own.values()}
+        if condition.xreplace(point) == True:  # noqa: E712  (SymPy's true)
+            return point
+    raise CodeError(f"{name}: no point found where {condition} holds")
 
 
 #: pairs whose kept series cancel where two parameters are equal, leaving a multiple of another pair's KL, which is
@@ -243,6 +285,7 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
         formula=sstr(derivation.closed_form if param == params_mod.default(name) else expand_log(expr, force=True),
                      order="none"),
         summary=derivation.summary,
+        refine=refine.emitted(expr, printer, target) if refine.refines(name, target) else None,
     )
     functions = [main]
     if grad:

@@ -56,6 +56,14 @@ class _StableMixin:
     def _print_expm1mx(self, expr):
         return self._helper_call("_expm1mx", expr)
 
+    def _print_dd_call(self, expr):  # derive.emit.refine: a double-double helper's call
+        return "%s(%s)" % (expr.args[0], ", ".join(self._print(a) for a in expr.args[1:]))
+
+    def _print_dd_number(self, expr):  # a double-double constant (hi, lo), or a float as (x, 0.0)
+        if len(expr.args) == 1:
+            return "(%s, 0.0)" % self._print(expr.args[0])
+        return "(%r, %r)" % tuple(float(a) for a in expr.args)
+
     def _print_diff_ratio(self, expr):
         return "_diff_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)
 

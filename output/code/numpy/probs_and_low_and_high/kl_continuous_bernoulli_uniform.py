@@ -8,16 +8,6 @@ import numpy
 __all__ = ["kl_continuous_bernoulli_uniform"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -58,6 +48,90 @@ def _atanh_excess(x):
     return value
 
 
+def _cb_variance(eta):
+    """1/eta**2 - 1/(4 sinh(eta/2)**2), the continuous Bernoulli's variance at natural parameter eta,
+    without cancellation: its series 1/12 - eta**2/240 + ... (to eta**62) where |eta| < 3, 1/eta**2 -
+    exp(-|eta|)/expm1(-|eta|)**2 beyond.
+    """
+    near = numpy.less(abs(eta), 3)
+    es = numpy.where(near, eta, 0)
+    ef = numpy.where(near, 3, abs(eta))
+    t = es**2
+    h = -1.0395825241344810e-49
+    h = h * t + 3.9738181814926271e-48
+    h = h * t - 1.5173644533627043e-46
+    h = h * t + 5.7872532376746471e-45
+    h = h * t - 2.2045505272719148e-43
+    h = h * t + 8.3867360296618046e-42
+    h = h * t - 3.1860091383285793e-40
+    h = h * t + 1.2084610516583337e-38
+    h = h * t - 4.5760859441439448e-37
+    h = h * t + 1.7296911564543847e-35
+    h = h * t - 6.5250560032136481e-34
+    h = h * t + 2.4561754226176751e-32
+    h = h * t - 9.2235874212324567e-31
+    h = h * t + 3.4545916751251665e-29
+    h = h * t - 1.2900982292328586e-27
+    h = h * t + 4.8020691695290542e-26
+    h = h * t - 1.7808851073503828e-24
+    h = h * t + 6.5770621117792809e-23
+    h = h * t - 2.4174497053001377e-21
+    h = h * t + 8.8367675990736687e-20
+    h = h * t - 3.2095268777368804e-18
+    h = h * t + 1.1568905939556482e-16
+    h = h * t - 4.1322505272603176e-15
+    h = h * t + 1.4596305495672336e-13
+    h = h * t - 5.0845204444838743e-12
+    h = h * t + 1.7397297489890082e-10
+    h = h * t - 5.8126091525562425e-9
+    h = h * t + 1.8789081289081289e-7
+    h = h * t - 5.787037037037037e-6
+    h = h * t + 0.00016534391534391534
+    h = h * t - 0.0041666666666666667
+    h = h * t + 0.083333333333333333
+    value = numpy.where(near, h, -numpy.exp(-ef) / numpy.expm1(-ef) ** 2 + ef ** (-2.0))
+    return value
+
+
+def _remainder(probs1, d_probs):
+    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
+    by Gauss-Legendre.
+    """
+    value = (
+        0.013576229705877047426 * _curvature(0.0052995325041750337019, probs1, d_probs)
+        + 0.031126761969323946431 * _curvature(0.027712488463383711961, probs1, d_probs)
+        + 0.047579255841246392405 * _curvature(0.06718439880608412806, probs1, d_probs)
+        + 0.062314485627766936026 * _curvature(0.12229779582249848305, probs1, d_probs)
+        + 0.074797994408288366041 * _curvature(0.19106187779867812578, probs1, d_probs)
+        + 0.084578259697501269095 * _curvature(0.27099161117138630683, probs1, d_probs)
+        + 0.091301707522461794433 * _curvature(0.35919822461037054338, probs1, d_probs)
+        + 0.094725305227534248143 * _curvature(0.45249374508118127991, probs1, d_probs)
+        + 0.094725305227534248143 * _curvature(0.54750625491881872009, probs1, d_probs)
+        + 0.091301707522461794433 * _curvature(0.64080177538962945662, probs1, d_probs)
+        + 0.084578259697501269095 * _curvature(0.72900838882861369317, probs1, d_probs)
+        + 0.074797994408288366041 * _curvature(0.80893812220132187422, probs1, d_probs)
+        + 0.062314485627766936026 * _curvature(0.87770220417750151695, probs1, d_probs)
+        + 0.047579255841246392405 * _curvature(0.93281560119391587194, probs1, d_probs)
+        + 0.031126761969323946431 * _curvature(0.97228751153661628804, probs1, d_probs)
+        + 0.013576229705877047426 * _curvature(0.9947004674958249663, probs1, d_probs)
+    )
+    return value
+
+
+def _curvature(s, probs1, d_probs):
+    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
+    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
+    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
+    Gauss-Legendre in the caller.
+    """
+    value = (
+        d_probs**2
+        * (1 - s)
+        * _cb_variance(d_probs * s + numpy.log(probs1 / (1 - probs1)))
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -79,25 +153,46 @@ def _blockwise(terms, args, single, block=32768):
 def _kl_continuous_bernoulli_uniform_terms(probs1, low2, high2, single):
     return numpy.where(
         numpy.logical_and(numpy.greater_equal(high2, 1), numpy.less_equal(low2, 0)),
-        0.5 * numpy.log(probs1)
-        + 0.5 * numpy.log(probs1) / (2 * probs1 - 1)
-        + numpy.log(high2 - low2)
-        + 0.5 * numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
-        - 0.5 * numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1))) / (2 * probs1 - 1)
-        + numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
-        + 0.69314718055994531
-        - numpy.log(probs1)
-        * (2 * probs1 - 1)
-        / (
-            2 * _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 4
-            + 2 * (2 * probs1 - 1) ** 2
+        numpy.where(
+            numpy.where(
+                numpy.logical_and(
+                    numpy.greater((1 / 2 - probs1) / probs1, -1 / 2),
+                    numpy.greater((probs1 - 1 / 2) / (1 - probs1), -1 / 2),
+                ),
+                numpy.less_equal(
+                    abs(
+                        numpy.log1p((1 / 2 - probs1) / probs1)
+                        - numpy.log1p((probs1 - 1 / 2) / (1 - probs1))
+                    ),
+                    8,
+                ),
+                numpy.less_equal(
+                    abs(
+                        numpy.log((1 / 2) / probs1) - numpy.log((1 / 2) / (1 - probs1))
+                    ),
+                    8,
+                ),
+            ),
+            _remainder(
+                probs1,
+                numpy.where(
+                    numpy.logical_and(
+                        numpy.greater((1 / 2 - probs1) / probs1, -1 / 2),
+                        numpy.greater((probs1 - 1 / 2) / (1 - probs1), -1 / 2),
+                    ),
+                    numpy.log1p((1 / 2 - probs1) / probs1)
+                    - numpy.log1p((probs1 - 1 / 2) / (1 - probs1)),
+                    numpy.log((1 / 2) / probs1) - numpy.log((1 / 2) / (1 - probs1)),
+                ),
+            ),
+            numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
+            + 0.5 * numpy.log1p(-((2 * probs1 - 1) ** 2))
+            + numpy.arctanh((2 * probs1 - 1))
+            * _atanh_excess((2 * probs1 - 1))
+            * (2 * probs1 - 1)
+            / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1),
         )
-        + numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
-        * (2 * probs1 - 1)
-        / (
-            2 * _atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 4
-            + 2 * (2 * probs1 - 1) ** 2
-        ),
+        + numpy.log1p(-low2 + (high2 - 1)),
         numpy.inf,
     )
 

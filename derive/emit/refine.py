@@ -1,0 +1,247 @@
+"""Refinement in double-double arithmetic where a closed form's terms cancel.
+
+Near a root of an entropy or a cross-entropy (H(Beta(a, b)) near a = b = 1, 1 - log(rate) near rate = e), and near
+the zero set of a KL between two families, the value is a small difference of terms of order one. Each term is
+computed to half an ulp of its own size, so the value keeps only the bits the terms do not share: 735 ulp for the
+beta's entropy at (1.043, 0.952). No rearrangement helps there in general, because the cancelling terms are values
+of different special functions (log-gamma, digamma, log).
+
+So the modules of the derivations in :data:`REFINED` recompute those elements in double-double arithmetic (about
+106 bits; ``templates/code/double_double.py.j2``): the derived closed form, compiled here into calls of the
+double-double helpers, at the elements where ``|value| < scale / 2``, ``scale`` being the sum of the absolute values
+of the closed form's terms (in floating point). The rest keep the stable rearrangement's value. NumPy and PyTorch
+(eager) refine; JAX and TensorFlow, whose compilers may contract a * b + c into a fused multiply-add (which breaks
+the error-free products) and which cannot index by a mask under jit, do not.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import mpmath
+from sympy import (
+    Abs, Add, Expr, atanh, Function, Integer, Mul, Piecewise, Rational, Symbol, cse, exp, expand, log, loggamma,
+    numbered_symbols, oo, polygamma,
+)
+
+#: derivations whose modules refine cancelling elements (benchmarks/compare_all.py found them above 8 ulp)
+REFINED = (
+    "entropy-beta", "entropy-lognormal", "entropy-half-normal", "entropy-uniform", "entropy-exponential",
+    "entropy-kumaraswamy", "entropy-gamma",
+    "cross-entropy-uniform-pareto", "cross-entropy-uniform-gamma", "cross-entropy-exponential-exponential",
+    "cross-entropy-beta-beta", "cross-entropy-beta-gamma", "cross-entropy-normal-gumbel",
+    "cross-entropy-exponential-gamma",
+    "kl-uniform-beta", "kl-beta-gamma", "kl-beta-exponential", "kl-gamma-gumbel", "kl-uniform-pareto",
+    "kl-beta-continuous-bernoulli", "cross-entropy-uniform-continuous-bernoulli",
+    "cross-entropy-continuous-bernoulli-exponential",
+    "cross-entropy-continuous-bernoulli-continuous-bernoulli",
+)
+TARGETS = ("numpy", "torch")
+#: an element is refined where its error bound (``bound``, in unit roundoffs) exceeds LOST times |value|: its
+#: float value may then be off by about LOST / 2 ulp or more (calibrated on entropy-beta, entropy-uniform and
+#: cross-entropy-normal-gumbel against mpmath: at most 8 ulp below it, up to 2e4 ulp above)
+LOST = 16
+#: ... and, for a closed form with removable poles that the float rearrangement removes (the continuous
+#: Bernoulli's 0/0 at probs = 1/2, ``cbern.rewrite``), below 2**LIMIT times |value|: nearer the pole the closed
+#: form's terms are so large that double-double, about 2**-104 of them, is worse than the float value
+LIMIT = 55
+SHIFT = 20  # log-gamma and digamma shift their argument above this before the asymptotic series
+TAYLOR = 13  # degree of exp's Taylor series at |r| <= log(2) / 32: 0.0217**14 / 14! < 2**-113
+ASYMPTOTIC = 16  # terms of the asymptotic series at w >= SHIFT: below 2**-110 of the value
+
+
+class RefineError(ValueError):
+    """A closed form calls a function the double-double helpers lack (a derivation in REFINED that cannot be)."""
+
+
+class dd_call(Function):
+    """``dd_call(name, *args)``: a call of the double-double helper ``name`` (a Symbol) on double-double values."""
+
+
+class dd_number(Function):
+    """``dd_number(hi, lo)``: a double-double constant; ``dd_number(x)``: the float x as (x, 0.0)."""
+
+
+def split(value) -> tuple[float, float]:
+    """(hi, lo): ``value`` (an mpmath number) as the nearest double and the nearest double to the rest."""
+    nearest = mpmath.libmp.round_nearest
+    hi = mpmath.libmp.to_float(mpmath.mpf(value)._mpf_, rnd=nearest)
+    lo = mpmath.libmp.to_float((mpmath.mpf(value) - hi)._mpf_, rnd=nearest)
+    return hi, lo
+
+
+@lru_cache(maxsize=None)
+def constants() -> dict:
+    """The double-double constants of the helpers' template, from mpmath at 60 digits."""
+    with mpmath.workdps(60):
+        bernoulli = [mpmath.bernoulli(2 * k) for k in range(1, ASYMPTOTIC + 1)]
+        return {
+            "shift": SHIFT,
+            "ln2": split(mpmath.log(2)),
+            "half_log_2pi": split(mpmath.log(2 * mpmath.pi) / 2),
+            "inv_factorials": [split(1 / mpmath.factorial(n)) for n in range(TAYLOR + 1)],
+            "lgamma_series": [split(b / (2 * k * (2 * k - 1))) for k, b in enumerate(bernoulli, 1)],
+            "digamma_series": [split(b / (2 * k)) for k, b in enumerate(bernoulli, 1)],
+        }
+
+
+def _call(name: str, *args) -> Expr:
+    return dd_call(Symbol(name), *args)
+
+
+def _number(expr: Expr) -> Expr:
+    with mpmath.workdps(40):
+        value = mpmath.mpf(str(expr.evalf(40)))
+        if not mpmath.isfinite(value):
+            raise RefineError(f"the constant {expr} is not finite")
+        return dd_number(*(Rational(x) for x in split(value)))
+
+
+def _fold(name: str, parts: list) -> Expr:
+    out = parts[0]
+    for p in parts[1:]:
+        out = _call(name, out, p)
+    return out
+
+
+def _power(base: Expr, n: int) -> Expr:
+    if n < 0:
+        return _call("_dd_recip", _power(base, -n))
+    out = None
+    square = base
+    while n:
+        if n & 1:
+            out = square if out is None else _call("_dd_mul", out, square)
+        n >>= 1
+        if n:
+            square = _call("_dd_mul", square, square)
+    return out
+
+
+def dd_tree(expr: Expr) -> Expr:
+    """``expr`` as nested calls of the double-double helpers; RefineError for a function they lack."""
+    if not expr.free_symbols:
+        return _number(expr)
+    if expr.is_Symbol:
+        return dd_number(expr)
+    if expr.is_Add:
+        return _fold("_dd_add", [dd_tree(a) for a in expr.args])
+    if expr.is_Mul:
+        coefficient, rest = expr.as_coeff_Mul()
+        if coefficient == -1:
+            return _call("_dd_neg", dd_tree(rest))
+        return _fold("_dd_mul", [dd_tree(a) for a in Mul.make_args(expr)])
+    if expr.is_Pow:
+        base, power = expr.args
+        if power.is_Integer:
+            return _power(dd_tree(base), int(power))
+        return _call("_dd_exp", _call("_dd_mul", dd_tree(power), _call("_dd_log", dd_tree(base))))
+    if isinstance(expr, exp):
+        return _call("_dd_exp", dd_tree(expr.args[0]))
+    if isinstance(expr, log):
+        return _call("_dd_log", dd_tree(expr.args[0]))
+    if isinstance(expr, loggamma):
+        return _call("_dd_lgamma", dd_tree(expr.args[0]))
+    if isinstance(expr, atanh):  # (log(1 + y) - log(1 - y)) / 2, both arguments exact for y = 2p - 1
+        (y,) = expr.args
+        return _call("_dd_mul", _number(Rational(1, 2)),
+                     _call("_dd_add", dd_tree(log(1 + y)), _call("_dd_neg", dd_tree(log(1 - y)))))
+    if isinstance(expr, polygamma) and expr.args[0] == 0:
+        return _call("_dd_digamma", dd_tree(expr.args[1]))
+    raise RefineError(f"no double-double helper for {type(expr).__name__} (in {expr})")
+
+
+@lru_cache(maxsize=None)
+def compiled(expr: Expr) -> tuple[tuple[tuple[Symbol, Expr], ...], Expr, frozenset]:
+    """(assignments, result, the special helpers used) computing ``expr`` in double-double arithmetic: common
+    subexpressions as variables ``d0, d1 ..``."""
+    tree = dd_tree(_expanded(expr))
+    steps, (result,) = cse(tree, symbols=numbered_symbols("d"), order="none")
+    called = {str(c.args[0]) for c in tree.atoms(dd_call)}
+    special = frozenset(s for s in ("lgamma", "digamma") if f"_dd_{s}" in called)
+    return tuple(steps), result, special
+
+
+def _finite(expr: Expr) -> Expr:
+    """A closed form that is +oo where supports do not nest: its finite branch (the refined elements are finite)."""
+    if isinstance(expr, Piecewise) and len(expr.args) == 2 and expr.args[1] == (oo, True):
+        return expr.args[0].expr
+    return expr
+
+
+def _expanded(expr: Expr) -> Expr:
+    return expand(_finite(expr), mul=True, multinomial=False, power_exp=False, log=False)
+
+
+def bound(expr: Expr) -> Expr:
+    """A running error bound of ``expr`` evaluated in floating point, in units of the unit roundoff: each operation
+    rounds (adds its result's size) and passes on its arguments' errors times its derivative (Wilkinson). Inputs
+    and integers are exact. The refinement compares it with the value's size: where bound / |value| is large, the
+    float value has lost that many ulps to cancellation (a sum of terms much larger than their total, a log of a
+    difference near 1)."""
+    if expr.is_Symbol or expr.is_Integer:
+        return Integer(0)
+    if not expr.free_symbols:
+        return Abs(expr)
+    if expr.is_Add or expr.is_Mul:
+        parts = expr.args
+        errors = [bound(a) for a in parts]
+        if expr.is_Add:
+            return Add(*errors, *(Abs(a) for a in parts))
+        others = [Mul(*(b for j, b in enumerate(parts) if j != i)) for i in range(len(parts))]
+        return Add(*(e * Abs(o) for e, o in zip(errors, others)), (len(parts) - 1) * Abs(expr))
+    if expr.is_Pow and expr.exp.is_Integer:
+        base, n = expr.args
+        return Abs(n) * Abs(base ** (n - 1)) * bound(base) + Abs(n) * Abs(expr)
+    if expr.is_Pow:
+        base, power = expr.args
+        return Abs(expr) * (Abs(power / base) * bound(base) + bound(power) * Abs(log(base)) + 1)
+    (*_, arg) = expr.args
+    if isinstance(expr, exp):
+        return Abs(expr) * (bound(arg) + 1)
+    if isinstance(expr, log):
+        return bound(arg) / Abs(arg) + Abs(expr)
+    if isinstance(expr, loggamma):
+        return Abs(polygamma(0, arg)) * bound(arg) + Abs(expr)
+    if isinstance(expr, atanh):
+        return bound(arg) / Abs(1 - arg**2) + Abs(expr)
+    if isinstance(expr, polygamma) and expr.args[0] == 0:  # psi'(x) <= 1/x + 1/x**2 for x > 0
+        return (1 / arg + 1 / arg**2) * bound(arg) + Abs(expr)
+    return Abs(expr)
+
+
+def refines(name: str, target: str) -> bool:
+    """Whether ``name``'s module for ``target`` refines cancelling elements."""
+    return name in REFINED and target in TARGETS
+
+
+#: the target's functions the double-double helpers call
+NAMESPACES = {
+    "numpy": {"where": "numpy.where", "rint": "numpy.rint", "exp2": "numpy.exp2", "log": "numpy.log",
+              "any": "numpy.any"},
+    "torch": {"where": "torch.where", "rint": "torch.round", "exp2": "torch.exp2", "log": "torch.log",
+              "any": "torch.any"},
+}
+
+
+@lru_cache(maxsize=None)
+def _bound(expr: Expr) -> Expr:
+    """``bound`` of ``expr``'s finite branch, its constants as numbers (torch.log(2) fails): once per derivation."""
+    return bound(_expanded(expr)).evalf(17)
+
+
+def emitted(expr: Expr, printer, target: str) -> dict:
+    """What the module template needs to refine ``expr``'s cancelling elements on ``target``: the bound and the
+    double-double function's assignments and result, printed by ``printer``; the helpers' constants (``dd``) and
+    the target's functions (``xp``). LIMIT applies to the continuous Bernoulli's closed forms (atanh(2p - 1)/(2p - 1)
+    and the like: the poles its float rearrangement removes)."""
+    steps, result, special = compiled(expr)
+    return {
+        "bound": printer.doprint(_bound(expr)),
+        "lost": LOST,
+        "limit": LIMIT if expr.has(atanh) else None,
+        "steps": tuple((str(var), printer.doprint(value)) for var, value in steps),
+        "result": printer.doprint(result),
+        "dd": {**constants(), "special": tuple(sorted(special))},
+        "xp": NAMESPACES[target],
+    }

@@ -1,0 +1,182 @@
+"""Double-double refinement where a closed form's terms cancel (derive.emit.refine): the helpers against mpmath,
+the refined modules near the roots of their values against the closed form at 50 digits (and the same points
+without the refinement, which lose digits), broadcasting, autograd, dtypes, and what cannot be refined."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from generated import OUTPUT, load
+from sympy import Symbol, erf, log
+
+from derive.compare import Evaluator, target
+from derive.compare_code import compare_code, rounded, ulps
+from derive.emit import params
+from derive.emit.code import function_name
+from derive.emit.refine import REFINED, RefineError, bound, compiled, split
+
+E = math.e
+#: points where the value is near 0 (a root) while its terms are of order one: (derivation, {parameter: value})
+NEAR_ROOTS = [
+    ("entropy-beta", {"concentration1": 1 + 1e-7, "concentration0": 1 - 1e-7}),
+    ("entropy-beta", {"concentration1": 1.001, "concentration0": 0.9995}),
+    ("entropy-exponential", {"rate": E * (1 + 1e-9)}),
+    ("entropy-exponential", {"rate": np.nextafter(E, 3.0)}),
+    ("entropy-uniform", {"low": 0.1, "high": 1.1 + 1e-7}),  # high - low rounds: log of it keeps 23 bits
+    ("entropy-half-normal", {"scale": math.sqrt(2 / (math.pi * E)) * (1 + 1e-8)}),
+    ("entropy-lognormal", {"loc": -(0.5 + 0.5 * math.log(2 * math.pi)) + 1e-10, "scale": 1.0}),
+    ("cross-entropy-exponential-exponential", {"rate1": 3 / math.log(3) * (1 + 1e-9), "rate2": 3.0}),
+    ("kl-uniform-beta", {"low1": 0.001, "high1": 0.999, "concentration12": 1.001, "concentration02": 0.999}),
+]
+
+
+def _module(name, target_name="numpy"):
+    return load(name, target_name)
+
+
+def _reference(name, point):
+    tgt = target(name)
+    value = Evaluator(tgt.params, 50)(tgt.value, {s: point[str(s)] for s in tgt.params})
+    return rounded(value)
+
+
+def _call(module, name, point, convert=np.float64):
+    return float(getattr(module, function_name(name))(**{k: convert(v) for k, v in point.items()}))
+
+
+@pytest.mark.parametrize("name, point", NEAR_ROOTS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(NEAR_ROOTS)])
+def test_refined_values_near_roots_are_within_8_ulp_and_not_without_refinement(name, point):
+    module = _module(name)
+    expected = _reference(name, point)
+    assert abs(expected) < 3e-3  # the point is near a root: the terms (of order one) cancel
+    assert ulps(_call(module, name, point), expected) <= 8
+    module._refine = lambda value, *args: value  # the float value alone
+    assert ulps(_call(module, name, point), expected) > 8
+
+
+@pytest.mark.parametrize("name, point", NEAR_ROOTS[:4], ids=[f"{n}-{i}" for i, (n, _) in enumerate(NEAR_ROOTS[:4])])
+def test_refined_torch_modules_near_roots(name, point):
+    torch = pytest.importorskip("torch")
+    module = _module(name, "torch")
+    expected = _reference(name, point)
+    tensor = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    assert ulps(_call(module, name, point, tensor), expected) <= 8
+
+
+@pytest.mark.parametrize("probs, low, high", [(0.5 + 1e-5, 0.0, 1.0), (0.5 - 1e-6, -1e-9, 1.0), (0.5 + 1e-8, 0.0, 1.0),
+                                               (0.51, -0.001, 1.0), (0.8, -2.0, 1.5)])
+def test_continuous_bernoulli_against_uniform_near_its_zero(probs, low, high):
+    """KL(CB(p) ‖ U(low, high)) = KL(CB(p) ‖ CB(1/2)) + log(high - low) (code.EMBEDDED), on every target whose
+    module computes in float64 here: 6.9e-11 for 6.7e-11 at p = 1/2 + 1e-5 before, 0 at 1/2 + 1e-6."""
+    point = {"probs1": probs, "low2": low, "high2": high}
+    expected = _reference("kl-continuous-bernoulli-uniform", point)
+    assert ulps(_call(_module("kl-continuous-bernoulli-uniform"), "kl-continuous-bernoulli-uniform", point),
+                expected) <= 8
+    torch = pytest.importorskip("torch")
+    tensor = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    module = _module("kl-continuous-bernoulli-uniform", "torch")
+    assert ulps(_call(module, "kl-continuous-bernoulli-uniform", point, tensor), expected) <= 8
+
+
+@pytest.mark.parametrize("name", REFINED)
+def test_every_refined_module_within_8_ulp_at_compare_points(name):
+    """``derive compare --code``'s 24 random points (and near KL = 0 for a KL): the committed NumPy module."""
+    path = OUTPUT / "numpy" / params.default(name) / f"{function_name(name)}.py"
+    verdict = compare_code(name, f"{path}:{function_name(name)}", tol=8)
+    assert verdict.agrees, (verdict.worst.point, verdict.worst.ulp)
+
+
+def _helpers(target_name):
+    return _module("entropy-beta", target_name)
+
+
+@pytest.mark.parametrize("target_name", ["numpy", "torch"])
+def test_double_double_helpers_agree_with_mpmath_to_96_bits(target_name):
+    if target_name == "torch":
+        torch = pytest.importorskip("torch")
+        array = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    else:
+        array = np.asarray
+    m = _helpers(target_name)
+    rng = np.random.default_rng(7)
+    zs = np.concatenate([np.exp(rng.uniform(np.log(1e-3), np.log(1e4), 40)), [1.0, 2.0, 0.5, 19.999, 20.0, 1 + 1e-12]])
+    xs = np.concatenate([rng.uniform(-40, 40, 30), [0.0, 1e-12, -0.3465, 0.3466]])
+    checks = [
+        ("_dd_lgamma", zs, mpmath.loggamma),
+        ("_dd_digamma", zs, mpmath.digamma),
+        ("_dd_log", zs, mpmath.log),
+        ("_dd_exp", xs, mpmath.exp),
+    ]
+    with mpmath.workdps(50):
+        for helper, inputs, exact in checks:
+            hi, lo = getattr(m, helper)((array(inputs), array(np.zeros_like(inputs))))
+            for v, h, low in zip(inputs, np.asarray(hi), np.asarray(lo)):
+                reference = exact(mpmath.mpf(float(v)))
+                error = abs(mpmath.mpf(float(h)) + mpmath.mpf(float(low)) - reference)
+                assert error <= 2.0**-96 * max(1, abs(reference)), (helper, v, error)
+
+
+def test_refinement_broadcasts_like_the_float_value():
+    m = _module("entropy-beta")
+    a = np.array([[1 + 1e-7], [2.5], [1.001]])  # (3, 1)
+    b = np.array([[1 - 1e-7, 0.9995, 3.0, 1.0]])  # (1, 4)
+    got = m.entropy_beta(a, b)
+    assert got.shape == (3, 4)
+    for i in range(3):
+        for j in range(4):
+            assert got[i, j] == m.entropy_beta(a[i, 0], b[0, j])
+
+
+def test_float32_data_is_not_refined_and_stays_float32():
+    m = _module("entropy-beta")
+    got = m.entropy_beta(np.float32(1.001), np.float32(0.9995))
+    assert got.dtype == np.float32
+    expected = _reference("entropy-beta", {"concentration1": float(np.float32(1.001)),
+                                           "concentration0": float(np.float32(0.9995))})
+    assert abs(float(got) - expected) <= 2 * abs(expected) * 2.0**-23  # float64 inside: float32's own rounding
+
+
+def test_torch_autograd_keeps_the_float_gradient():
+    torch = pytest.importorskip("torch")
+    m = _module("entropy-beta", "torch")
+    a = torch.tensor([1 + 1e-7, 2.5], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([1 - 1e-7, 3.0], dtype=torch.float64, requires_grad=True)
+    value = m.entropy_beta(a, b)
+    value.sum().backward()
+    with torch.no_grad():  # dH/da = -(a - 1) psi'(a) + (a + b - 2) psi'(a + b)
+        expected = -(a - 1) * torch.polygamma(1, a) + (a + b - 2) * torch.polygamma(1, a + b)
+    assert torch.allclose(a.grad, expected, rtol=1e-6, atol=1e-12)
+    reference = _reference("entropy-beta", {"concentration1": 1 + 1e-7, "concentration0": 1 - 1e-7})
+    assert ulps(float(value[0]), reference) <= 8
+
+
+def test_only_numpy_and_torch_modules_refine():
+    for name in ("entropy-beta", "cross-entropy-normal-gumbel"):
+        for target_name, refines in (("numpy", True), ("torch", True), ("jax", False), ("tensorflow", False)):
+            path = OUTPUT / target_name / params.default(name) / f"{function_name(name)}.py"
+            assert ("def _refine(" in path.read_text()) == refines, (name, target_name)
+
+
+def test_bound_flags_a_log_of_a_difference_near_one():
+    low, high = Symbol("low", real=True), Symbol("high", real=True)
+    expr = log(high - low)
+    b = bound(expr)
+    at = lambda h: float(b.subs({low: 0.5, high: h})) / abs(math.log(h - 0.5))  # noqa: E731
+    assert at(1.5 + 1e-6) > 1e5  # width 1 + 1e-6: log's argument cancels
+    assert at(3.5) < 16
+
+
+def test_a_function_without_a_double_double_helper_is_refused():
+    x = Symbol("x", positive=True)
+    with pytest.raises(RefineError, match="erf"):
+        compiled(erf(x) + log(x))
+
+
+def test_split_keeps_106_bits():
+    with mpmath.workdps(60):
+        hi, lo = split(+mpmath.pi)
+        assert abs(mpmath.mpf(hi) + mpmath.mpf(lo) - mpmath.pi) < mpmath.mpf(2) ** -106
+        assert hi == math.pi
