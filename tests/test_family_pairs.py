@@ -208,3 +208,24 @@ def test_a_wrong_standard_expectation_is_caught_at_the_step_that_uses_it(monkeyp
     builder = registry.entry("lemma-gamma-log-mean").builder
     with pytest.raises(DerivationError, match=r"lemma-gamma-log-mean: .*polygamma\(0, concentration\) \+ 1"):
         check_steps(builder())
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch", "jax", "tensorflow"])
+@pytest.mark.parametrize("low, high", [(0.0, 1.0), (0.947, 1.0), (0.0, 0.25)])
+def test_uniform_against_beta_at_the_ends_of_the_unit_interval(target, low, high):
+    """U(low, high) with low = 0 or high = 1 (U(0, 1) itself): the closed form's terms c (1 - x) log(1 - x) were
+    -inf * 0 = nan there (stable.XLogXOpt now writes them as xlogy). Against mpmath quadrature of the definition."""
+    import mpmath
+
+    pytest.importorskip(target)
+    a, b = 1.504, 1.558
+    with mpmath.workdps(30):
+        def log_p(z):
+            return (a - 1) * mpmath.log(z) + (b - 1) * mpmath.log(1 - z) - mpmath.log(mpmath.beta(a, b))
+        cross = -mpmath.quad(log_p, [low, high]) / (high - low)
+        kl = cross - mpmath.log(high - low)
+    for name, expected in (("cross-entropy-uniform-beta", cross), ("kl-uniform-beta", kl)):
+        got = float(np.asarray(function(name, target)(np.float64(low), np.float64(high), np.float64(a),
+                                                        np.float64(b))))
+        tol = 1e-4 if target == "jax" else 1e-12  # JAX computes in float32 unless x64 is enabled (its terms cancel)
+        assert abs(got - float(expected)) <= tol * abs(float(expected)), (name, got, expected)

@@ -21,8 +21,8 @@ The functions it introduces have no library equivalent; each target module defin
 from __future__ import annotations
 
 from sympy import (
-    Add, Expr, Float, Function, Mul, Pow, Rational, Symbol, UnevaluatedExpr, exp, expand, expand_log, factorial,
-    log,
+    Add, Expr, Float, Function, Mul, Pow, Rational, Symbol, UnevaluatedExpr, cancel, default_sort_key, div, exp,
+    expand, expand_log, factorial, fraction, log,
 )
 from sympy.codegen.rewriting import Optimization, optimize
 
@@ -315,6 +315,8 @@ class XLogXOpt(Optimization):
     """A product holding both a parameter x and log(x) -> xlogx(x) times the rest (0·log 0 is 0, not nan)."""
 
     def __call__(self, expr):
+        expr = expr.replace(lambda e: isinstance(e, Add), self._collected)
+
         def rewrite(mul):
             factors = list(mul.args)
             for f in factors:
@@ -325,6 +327,25 @@ class XLogXOpt(Optimization):
             return mul
 
         return expr.replace(lambda e: isinstance(e, Mul), rewrite)
+
+
+    @staticmethod
+    def _collected(add):
+        """log(1 - x) (one parameter x) whose coefficient in ``add`` has the factor 1 - x -> xlogx(1 - x) times the
+        rest: the terms of (a - 1)(1 - x) log(1 - x), spelt out, are -inf·0 = nan at x = 1 (U(low, 1) against a
+        beta), where the value is finite."""
+        for lg in sorted(add.atoms(log), key=default_sort_key):
+            (arg,) = lg.args
+            if not (arg.is_Add and len(arg.free_symbols) == 1) or not isinstance(add, Add):
+                continue
+            holding = [t for t in add.args if lg in Mul.make_args(t)]
+            if not holding:
+                continue
+            numerator, denominator = fraction(cancel(Add(*(t / lg for t in holding))))
+            quotient, remainder = div(numerator, arg, *arg.free_symbols)
+            if remainder == 0 and quotient != 0:
+                add = Add(*(t for t in add.args if t not in holding)) + quotient / denominator * xlogx(arg)
+        return add
 
 
 class FloatConstants(Optimization):

@@ -42,24 +42,22 @@ def cross_entropy_uniform_beta(
         jax.numpy.logical_and(
             jax.numpy.greater_equal(low1, 0), jax.numpy.less_equal(high1, 1)
         ),
-        concentration02 * high1 * jax.numpy.log(1 - high1) / (-high1 + low1)
-        - concentration02 * low1 * jax.numpy.log(1 - low1) / (-high1 + low1)
-        + concentration02
-        - concentration02 * jax.numpy.log(1 - high1) / (-high1 + low1)
-        + concentration02 * jax.numpy.log(1 - low1) / (-high1 + low1)
+        concentration02
         + concentration12
         - concentration12 * jax.scipy.special.xlogy(high1, high1) / (high1 - low1)
         + concentration12 * jax.scipy.special.xlogy(low1, low1) / (high1 - low1)
-        - high1 * jax.numpy.log(1 - high1) / (-high1 + low1)
-        + low1 * jax.numpy.log(1 - low1) / (-high1 + low1)
+        + (1 - concentration02)
+        * jax.scipy.special.xlogy(1 - low1, 1 - low1)
+        / (high1 - low1)
+        + (concentration02 - 1)
+        * jax.scipy.special.xlogy(1 - high1, 1 - high1)
+        / (high1 - low1)
         + jax.scipy.special.gammaln(concentration02)
         + jax.scipy.special.gammaln(concentration12)
         - jax.scipy.special.gammaln(concentration02 + concentration12)
         - 2
         + jax.scipy.special.xlogy(high1, high1) / (high1 - low1)
-        - jax.scipy.special.xlogy(low1, low1) / (high1 - low1)
-        + jax.numpy.log(1 - high1) / (-high1 + low1)
-        - jax.numpy.log(1 - low1) / (-high1 + low1),
+        - jax.scipy.special.xlogy(low1, low1) / (high1 - low1),
         jax.numpy.inf,
     )
     return value

@@ -214,25 +214,23 @@ def _refine(value, bound, exact, args):
 def _kl_uniform_beta_terms(low1, high1, concentration12, concentration02, single):
     value = numpy.where(
         numpy.logical_and(numpy.greater_equal(low1, 0), numpy.less_equal(high1, 1)),
-        concentration02 * high1 * numpy.log(1 - high1) / (-high1 + low1)
-        - concentration02 * low1 * numpy.log(1 - low1) / (-high1 + low1)
-        + concentration02
-        - concentration02 * numpy.log(1 - high1) / (-high1 + low1)
-        + concentration02 * numpy.log(1 - low1) / (-high1 + low1)
+        concentration02
         + concentration12
         - concentration12 * scipy.special.xlogy(high1, high1) / (high1 - low1)
         + concentration12 * scipy.special.xlogy(low1, low1) / (high1 - low1)
-        - high1 * numpy.log(1 - high1) / (-high1 + low1)
-        + low1 * numpy.log(1 - low1) / (-high1 + low1)
+        + (1 - concentration02)
+        * scipy.special.xlogy(1 - low1, 1 - low1)
+        / (high1 - low1)
+        + (concentration02 - 1)
+        * scipy.special.xlogy(1 - high1, 1 - high1)
+        / (high1 - low1)
         - numpy.log(high1 - low1)
         + scipy.special.gammaln(concentration02)
         + scipy.special.gammaln(concentration12)
         - scipy.special.gammaln(concentration02 + concentration12)
         - 2
         + scipy.special.xlogy(high1, high1) / (high1 - low1)
-        - scipy.special.xlogy(low1, low1) / (high1 - low1)
-        + numpy.log(1 - high1) / (-high1 + low1)
-        - numpy.log(1 - low1) / (-high1 + low1),
+        - scipy.special.xlogy(low1, low1) / (high1 - low1),
         numpy.inf,
     )
     if single:  # float32 data: float64 is exact enough

@@ -50,43 +50,39 @@ def cross_entropy_uniform_beta(
         tensorflow.math.logical_and(
             tensorflow.math.greater_equal(low1, 0), tensorflow.math.less_equal(high1, 1)
         ),
-        concentration02 * high1 * tensorflow.math.log(1 - high1) / (-high1 + low1)
-        - concentration02 * low1 * tensorflow.math.log(1 - low1) / (-high1 + low1)
-        + concentration02
-        - concentration02 * tensorflow.math.log(1 - high1) / (-high1 + low1)
-        + concentration02 * tensorflow.math.log(1 - low1) / (-high1 + low1)
+        concentration02
         + concentration12
         - concentration12 * tensorflow.math.xlogy(high1, high1) / (high1 - low1)
         + concentration12 * tensorflow.math.xlogy(low1, low1) / (high1 - low1)
-        - high1 * tensorflow.math.log(1 - high1) / (-high1 + low1)
-        + low1 * tensorflow.math.log(1 - low1) / (-high1 + low1)
+        + (1 - concentration02)
+        * tensorflow.math.xlogy(1 - low1, 1 - low1)
+        / (high1 - low1)
+        + (concentration02 - 1)
+        * tensorflow.math.xlogy(1 - high1, 1 - high1)
+        / (high1 - low1)
         + tensorflow.math.lgamma(concentration02)
         + tensorflow.math.lgamma(concentration12)
         - tensorflow.math.lgamma(concentration02 + concentration12)
         - 2
         + tensorflow.math.xlogy(high1, high1) / (high1 - low1)
-        - tensorflow.math.xlogy(low1, low1) / (high1 - low1)
-        + tensorflow.math.log(1 - high1) / (-high1 + low1)
-        - tensorflow.math.log(1 - low1) / (-high1 + low1),
+        - tensorflow.math.xlogy(low1, low1) / (high1 - low1),
         tensorflow.zeros_like(
-            concentration02 * high1 * tensorflow.math.log(1 - high1) / (-high1 + low1)
-            - concentration02 * low1 * tensorflow.math.log(1 - low1) / (-high1 + low1)
-            + concentration02
-            - concentration02 * tensorflow.math.log(1 - high1) / (-high1 + low1)
-            + concentration02 * tensorflow.math.log(1 - low1) / (-high1 + low1)
+            concentration02
             + concentration12
             - concentration12 * tensorflow.math.xlogy(high1, high1) / (high1 - low1)
             + concentration12 * tensorflow.math.xlogy(low1, low1) / (high1 - low1)
-            - high1 * tensorflow.math.log(1 - high1) / (-high1 + low1)
-            + low1 * tensorflow.math.log(1 - low1) / (-high1 + low1)
+            + (1 - concentration02)
+            * tensorflow.math.xlogy(1 - low1, 1 - low1)
+            / (high1 - low1)
+            + (concentration02 - 1)
+            * tensorflow.math.xlogy(1 - high1, 1 - high1)
+            / (high1 - low1)
             + tensorflow.math.lgamma(concentration02)
             + tensorflow.math.lgamma(concentration12)
             - tensorflow.math.lgamma(concentration02 + concentration12)
             - 2
             + tensorflow.math.xlogy(high1, high1) / (high1 - low1)
             - tensorflow.math.xlogy(low1, low1) / (high1 - low1)
-            + tensorflow.math.log(1 - high1) / (-high1 + low1)
-            - tensorflow.math.log(1 - low1) / (-high1 + low1)
         )
         + float("inf"),
     )

@@ -44,24 +44,18 @@ def _cross_entropy_uniform_beta_terms(
 ):
     return torch.where(
         torch.logical_and(torch.ge(low1, 0), torch.le(high1, 1)),
-        concentration02 * high1 * torch.log(1 - high1) / (-high1 + low1)
-        - concentration02 * low1 * torch.log(1 - low1) / (-high1 + low1)
-        + concentration02
-        - concentration02 * torch.log(1 - high1) / (-high1 + low1)
-        + concentration02 * torch.log(1 - low1) / (-high1 + low1)
+        concentration02
         + concentration12
         - concentration12 * torch.xlogy(high1, high1) / (high1 - low1)
         + concentration12 * torch.xlogy(low1, low1) / (high1 - low1)
-        - high1 * torch.log(1 - high1) / (-high1 + low1)
-        + low1 * torch.log(1 - low1) / (-high1 + low1)
+        + (1 - concentration02) * torch.xlogy(1 - low1, 1 - low1) / (high1 - low1)
+        + (concentration02 - 1) * torch.xlogy(1 - high1, 1 - high1) / (high1 - low1)
         + torch.lgamma(concentration02)
         + torch.lgamma(concentration12)
         - torch.lgamma(concentration02 + concentration12)
         - 2
         + torch.xlogy(high1, high1) / (high1 - low1)
-        - torch.xlogy(low1, low1) / (high1 - low1)
-        + torch.log(1 - high1) / (-high1 + low1)
-        - torch.log(1 - low1) / (-high1 + low1),
+        - torch.xlogy(low1, low1) / (high1 - low1),
         float("inf"),
     )
 

@@ -236,25 +236,19 @@ def _refine(value, bound, exact, args):
 def _kl_uniform_beta_terms(low1, high1, concentration12, concentration02, single):
     value = torch.where(
         torch.logical_and(torch.ge(low1, 0), torch.le(high1, 1)),
-        concentration02 * high1 * torch.log(1 - high1) / (-high1 + low1)
-        - concentration02 * low1 * torch.log(1 - low1) / (-high1 + low1)
-        + concentration02
-        - concentration02 * torch.log(1 - high1) / (-high1 + low1)
-        + concentration02 * torch.log(1 - low1) / (-high1 + low1)
+        concentration02
         + concentration12
         - concentration12 * torch.xlogy(high1, high1) / (high1 - low1)
         + concentration12 * torch.xlogy(low1, low1) / (high1 - low1)
-        - high1 * torch.log(1 - high1) / (-high1 + low1)
-        + low1 * torch.log(1 - low1) / (-high1 + low1)
+        + (1 - concentration02) * torch.xlogy(1 - low1, 1 - low1) / (high1 - low1)
+        + (concentration02 - 1) * torch.xlogy(1 - high1, 1 - high1) / (high1 - low1)
         - torch.log(high1 - low1)
         + torch.lgamma(concentration02)
         + torch.lgamma(concentration12)
         - torch.lgamma(concentration02 + concentration12)
         - 2
         + torch.xlogy(high1, high1) / (high1 - low1)
-        - torch.xlogy(low1, low1) / (high1 - low1)
-        + torch.log(1 - high1) / (-high1 + low1)
-        - torch.log(1 - low1) / (-high1 + low1),
+        - torch.xlogy(low1, low1) / (high1 - low1),
         float("inf"),
     )
     if single:  # float32 data: float64 is exact enough
