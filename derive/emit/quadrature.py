@@ -15,6 +15,7 @@ from sympy import (
 )
 
 from derive.emit.printers import NumPyStablePrinter
+from derive.emit.stable import XLogXOpt
 
 #: relative tolerance asked of scipy.integrate.quad
 EPSREL = 1e-12
@@ -133,6 +134,7 @@ def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) ->
     from derive.render.environment import render
 
     masked, integrals, printer = split(expr, args)
+    masked = XLogXOpt()(masked)  # p log p and (1 - p) log(1 - p) as xlogy: no cancellation, 0 at the ends
     masked, helpers, note = with_coincident(masked, coincident, printer)
     value = printer.doprint(masked)
     source = render(

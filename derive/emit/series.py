@@ -16,6 +16,7 @@ from sympy import sstr
 
 from derive.emit.bregman import _Call
 from derive.emit.quadrature import kept, log_space, with_coincident
+from derive.emit.stable import XLogXOpt
 
 #: per target: the array operations a series needs ({x}: an array; {start}, {stop}: the range of z; {t}: the
 #: terms; {mask}: where they are dropped)
@@ -128,6 +129,7 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, coinci
     from derive.render.environment import render
 
     masked, series, printer = split(expr, args, target)
+    masked = XLogXOpt()(masked)  # p log p and (1 - p) log(1 - p) as xlogy: no cancellation, 0 at the ends
     masked, helpers, note = with_coincident(masked, coincident, printer)
     names = [str(a) for a in args]
     ops, tgt = OPS[target], TARGETS[target]

@@ -57,5 +57,5 @@ def entropy_poisson(rate, validate=False):
     if validate:
         if bool(jax.numpy.any(rate <= 0)):
             raise ValueError("entropy_poisson: rate must be positive")
-    value = -rate * jax.numpy.log(rate) + rate + _series_0(rate)
+    value = rate + _series_0(rate) - jax.scipy.special.xlogy(rate, rate)
     return value + jax.numpy.zeros(jax.numpy.broadcast_shapes(rate.shape))

@@ -55,9 +55,8 @@ def entropy_binomial(total_count, probs, validate=False):
         if bool(jax.numpy.any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
-        -probs * total_count * jax.numpy.log(probs)
-        + probs * total_count * jax.numpy.log(1 - probs)
-        - total_count * jax.numpy.log(1 - probs)
+        -total_count * jax.scipy.special.xlogy(probs, probs)
+        - total_count * jax.scipy.special.xlogy(1 - probs, 1 - probs)
         - _series_0(total_count, probs)
     )
     return value + jax.numpy.zeros(

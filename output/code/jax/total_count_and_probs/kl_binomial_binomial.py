@@ -191,11 +191,10 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
         ),
         jax.numpy.where(
             jax.numpy.less_equal(total_count1, total_count2),
-            probs1 * total_count1 * jax.numpy.log(probs1)
-            - probs1 * total_count1 * jax.numpy.log(probs2)
-            - probs1 * total_count1 * jax.numpy.log(1 - probs1)
+            -probs1 * total_count1 * jax.numpy.log(probs2)
             + probs1 * total_count1 * jax.numpy.log(1 - probs2)
-            + total_count1 * jax.numpy.log(1 - probs1)
+            + total_count1 * jax.scipy.special.xlogy(probs1, probs1)
+            + total_count1 * jax.scipy.special.xlogy(1 - probs1, 1 - probs1)
             - total_count2 * jax.numpy.log(1 - probs2)
             + _series_0(total_count1, probs1)
             - _series_1(total_count1, probs1, total_count2),

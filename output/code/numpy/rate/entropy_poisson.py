@@ -97,5 +97,5 @@ def entropy_poisson(rate, validate=False):
     if validate:
         if bool(numpy.any(rate <= 0)):
             raise ValueError("entropy_poisson: rate must be positive")
-    value = -rate * numpy.log(rate) + rate + _series_0(rate)
+    value = rate + _series_0(rate) - scipy.special.xlogy(rate, rate)
     return value + numpy.zeros(numpy.broadcast_shapes(rate.shape))

@@ -240,11 +240,10 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
         ),
         numpy.where(
             numpy.less_equal(total_count1, total_count2),
-            probs1 * total_count1 * numpy.log(probs1)
-            - probs1 * total_count1 * numpy.log(probs2)
-            - probs1 * total_count1 * numpy.log(1 - probs1)
+            -probs1 * total_count1 * numpy.log(probs2)
             + probs1 * total_count1 * numpy.log(1 - probs2)
-            + total_count1 * numpy.log(1 - probs1)
+            + total_count1 * scipy.special.xlogy(probs1, probs1)
+            + total_count1 * scipy.special.xlogy(1 - probs1, 1 - probs1)
             - total_count2 * numpy.log(1 - probs2)
             + _series_0(total_count1, probs1)
             - _series_1(total_count1, probs1, total_count2),

@@ -61,7 +61,7 @@ def entropy_poisson(rate, validate=False):
     if validate:
         if bool(tensorflow.reduce_any(rate <= 0)):
             raise ValueError("entropy_poisson: rate must be positive")
-    value = -rate * tensorflow.math.log(rate) + rate + _series_0(rate)
+    value = rate + _series_0(rate) - tensorflow.math.xlogy(rate, rate)
     return value + tensorflow.zeros(
         functools.reduce(tensorflow.broadcast_static_shape, [rate.shape]),
         dtype=tensorflow.float64,

@@ -210,20 +210,18 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
         ),
         tensorflow.where(
             tensorflow.math.less_equal(total_count1, total_count2),
-            probs1 * total_count1 * tensorflow.math.log(probs1)
-            - probs1 * total_count1 * tensorflow.math.log(probs2)
-            - probs1 * total_count1 * tensorflow.math.log(1 - probs1)
+            -probs1 * total_count1 * tensorflow.math.log(probs2)
             + probs1 * total_count1 * tensorflow.math.log(1 - probs2)
-            + total_count1 * tensorflow.math.log(1 - probs1)
+            + total_count1 * tensorflow.math.xlogy(probs1, probs1)
+            + total_count1 * tensorflow.math.xlogy(1 - probs1, 1 - probs1)
             - total_count2 * tensorflow.math.log(1 - probs2)
             + _series_0(total_count1, probs1)
             - _series_1(total_count1, probs1, total_count2),
             tensorflow.zeros_like(
-                probs1 * total_count1 * tensorflow.math.log(probs1)
-                - probs1 * total_count1 * tensorflow.math.log(probs2)
-                - probs1 * total_count1 * tensorflow.math.log(1 - probs1)
+                -probs1 * total_count1 * tensorflow.math.log(probs2)
                 + probs1 * total_count1 * tensorflow.math.log(1 - probs2)
-                + total_count1 * tensorflow.math.log(1 - probs1)
+                + total_count1 * tensorflow.math.xlogy(probs1, probs1)
+                + total_count1 * tensorflow.math.xlogy(1 - probs1, 1 - probs1)
                 - total_count2 * tensorflow.math.log(1 - probs2)
                 + _series_0(total_count1, probs1)
                 - _series_1(total_count1, probs1, total_count2)

@@ -58,5 +58,5 @@ def entropy_poisson(rate, validate=False):
     if validate:
         if bool(torch.any(rate <= 0)):
             raise ValueError("entropy_poisson: rate must be positive")
-    value = -rate * torch.log(rate) + rate + _series_0(rate)
+    value = rate + _series_0(rate) - torch.xlogy(rate, rate)
     return value + torch.zeros(torch.broadcast_shapes(rate.shape), dtype=torch.float64)

@@ -58,9 +58,8 @@ def entropy_binomial(total_count, probs, validate=False):
         if bool(torch.any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
-        -probs * total_count * torch.log(probs)
-        + probs * total_count * torch.log(1 - probs)
-        - total_count * torch.log(1 - probs)
+        -total_count * torch.xlogy(probs, probs)
+        - total_count * torch.xlogy(1 - probs, 1 - probs)
         - _series_0(total_count, probs)
     )
     return value + torch.zeros(

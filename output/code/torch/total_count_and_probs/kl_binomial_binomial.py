@@ -199,11 +199,10 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
         ),
         torch.where(
             torch.le(total_count1, total_count2),
-            probs1 * total_count1 * torch.log(probs1)
-            - probs1 * total_count1 * torch.log(probs2)
-            - probs1 * total_count1 * torch.log(1 - probs1)
+            -probs1 * total_count1 * torch.log(probs2)
             + probs1 * total_count1 * torch.log(1 - probs2)
-            + total_count1 * torch.log(1 - probs1)
+            + total_count1 * torch.xlogy(probs1, probs1)
+            + total_count1 * torch.xlogy(1 - probs1, 1 - probs1)
             - total_count2 * torch.log(1 - probs2)
             + _series_0(total_count1, probs1)
             - _series_1(total_count1, probs1, total_count2),
