@@ -116,9 +116,12 @@ class Evaluator:
                     return numeric.evaluate(expr, {s: Rational(v) for s, v in point.items()}, {})
                 if expr not in self._cache:
                     self._cache[expr] = lambdify(self.params, expr, modules="mpmath")
-                return self._cache[expr](*(_mp(point[s]) for s in self.params))
+                value = self._cache[expr](*(_mp(point[s]) for s in self.params))
             except (ArithmeticError, ValueError, TypeError) as err:
                 return self._limit(expr, point, Undefined(f"{type(err).__name__}: {err}"))
+            if isinstance(value, mpmath.mpf) and mpmath.isnan(value):  # 0·log 0 at a support's end
+                return self._limit(expr, point, Undefined("nan"))
+            return value
 
     def _limit(self, expr: Expr, point: dict, undefined: Undefined):
         """The value at a removable singularity (the continuous Bernoulli's 0/0 at probs = 1/2): the mean of the
@@ -137,12 +140,29 @@ class Evaluator:
                     sides.append(self._cache[expr](*(v * (1 + sign * h) if v else sign * h for v in moved)))
                 except (ArithmeticError, ValueError, TypeError):
                     return undefined
+            real = [v for v in sides if isinstance(v, mpmath.mpf) and mpmath.isfinite(v)]
+            if len(real) == 1:  # one side only (low = 0 of a uniform on [0, 1]: log(-h) is complex)
+                return self._one_sided(expr, moved, h, sides.index(real[0]), real[0], undefined)
             a, b = sides
             if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in (a, b)) \
                     or abs(a - b) > mpmath.mpf(10) ** -(self.dps // 4) * max(1, abs(a)):
                 return undefined
             mean = (a + b) / 2
             return mpmath.mpf(0) if abs(mean) <= 10 * abs(a - b) else +mean
+
+
+    def _one_sided(self, expr, moved, h, side, value, undefined):
+        """The limit from one side (``side`` 0: +h, 1: -h), where the values at h and h**2 agree to dps/4 digits
+        (exact to O(h), dps/2 digits); else ``undefined``."""
+        sign = 1 if side == 0 else -1
+        try:
+            nearer = self._cache[expr](*(v * (1 + sign * h * h) if v else sign * h * h for v in moved))
+        except (ArithmeticError, ValueError, TypeError):
+            return undefined
+        if not (isinstance(nearer, mpmath.mpf) and mpmath.isfinite(nearer)) \
+                or abs(nearer - value) > mpmath.mpf(10) ** -(self.dps // 4) * max(1, abs(value)):
+            return undefined
+        return +nearer
 
 
 @dataclass(frozen=True)

@@ -408,3 +408,23 @@ def test_the_reference_at_a_removable_singularity_is_its_limit():
     mu, sigma = -0.023, 0.732
     uniform = 0.5 * math.log(2 * math.pi * sigma**2) + (1 / 3 - mu + mu**2) / (2 * sigma**2)
     assert abs(float(value) - uniform) <= 1e-15 * uniform
+
+
+def test_the_reference_at_the_end_of_a_support_is_a_one_sided_limit():
+    """cross-entropy-uniform-beta at low1 = 0: the closed form's 0·log 0 is nan in mpmath, and low1 - h is outside
+    the support (log of a negative number); the reference is the limit from inside, against quadrature of the
+    definition. A log of 0 that is not multiplied by 0 stays undefined."""
+    tgt = compare.target("cross-entropy-uniform-beta")
+    point = {s: v for s, v in zip(tgt.params, (0.0, 0.743, 1.186, 1.839))}
+    value = compare.Evaluator(tgt.params, 50)(tgt.value, point)
+    a, b = 1.186, 1.839
+    with mpmath.workdps(30):
+        def log_p(z):
+            return (a - 1) * mpmath.log(z) + (b - 1) * mpmath.log(1 - z) - mpmath.log(mpmath.beta(a, b))
+        expected = -mpmath.quad(log_p, [0, 0.743]) / mpmath.mpf(0.743)
+    assert abs(value - expected) < 1e-20
+    from sympy import Symbol, log
+
+    x = Symbol("x", positive=True)
+    got = compare.Evaluator((x,), 50)(log(x), {x: 0.0})
+    assert isinstance(got, compare.Undefined) or got == -mpmath.inf

@@ -28,7 +28,8 @@ from sympy import (
 REFINED = (
     "entropy-beta", "entropy-lognormal", "entropy-half-normal", "entropy-uniform", "entropy-exponential",
     "entropy-kumaraswamy", "entropy-gamma",
-    "cross-entropy-uniform-pareto", "cross-entropy-uniform-gamma", "cross-entropy-exponential-exponential",
+    "cross-entropy-uniform-pareto", "cross-entropy-uniform-gamma", "cross-entropy-uniform-beta",
+    "cross-entropy-exponential-exponential",
     "cross-entropy-beta-beta", "cross-entropy-beta-gamma", "cross-entropy-normal-gumbel",
     "cross-entropy-exponential-gamma",
     "kl-uniform-beta", "kl-beta-gamma", "kl-beta-exponential", "kl-gamma-gumbel", "kl-uniform-pareto",
