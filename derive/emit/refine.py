@@ -8,10 +8,11 @@ of different special functions (log-gamma, digamma, log).
 
 So the modules of the derivations in :data:`REFINED` recompute those elements in double-double arithmetic (about
 106 bits; ``templates/code/double_double.py.j2``): the derived closed form, compiled here into calls of the
-double-double helpers, at the elements where ``|value| < scale / 2``, ``scale`` being the sum of the absolute values
-of the closed form's terms (in floating point). The rest keep the stable rearrangement's value. NumPy and PyTorch
-(eager) refine; JAX and TensorFlow, whose compilers may contract a * b + c into a fused multiply-add (which breaks
-the error-free products) and which cannot index by a mask under jit, do not.
+double-double helpers (``compiled``), at the elements where a running bound of the closed form's rounding errors
+(``bound``, evaluated in floating point beside the value) exceeds :data:`LOST` times |value|. The rest keep the
+stable rearrangement's value. NumPy and PyTorch (eager) refine; JAX and TensorFlow, whose compilers may contract
+a * b + c into a fused multiply-add (which breaks the error-free products) and which cannot index by a mask under
+jit, do not.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from functools import lru_cache
 
 import mpmath
 from sympy import (
-    Abs, Add, Expr, atanh, Function, Integer, Mul, Piecewise, Rational, Symbol, cse, exp, expand, log, loggamma,
+    Abs, Add, Expr, Function, Integer, Mul, Piecewise, Rational, Symbol, atanh, cse, exp, expand, log, loggamma,
     numbered_symbols, oo, polygamma,
 )
 

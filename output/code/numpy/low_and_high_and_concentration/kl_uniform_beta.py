@@ -146,7 +146,7 @@ _SHIFT = 20
 
 
 def _dd_asymptotic(w, coefficients):
-    """sum_k coefficients[k] w**(-2k), k = 0, 1, .. (Horner in 1 / w**2)."""
+    """(sum_k coefficients[k] w**(-2k), k = 0, 1, .. by Horner in 1 / w**2; and 1 / w)."""
     inv = _dd_recip(w)
     inv2 = _dd_mul(inv, inv)
     h = coefficients[-1]
