@@ -111,6 +111,8 @@ def _log_width(low, high):
     """(log(high - low), the same for floating point: log1p((high - 1) - low), where high - 1 is exact near a width
     of 1, at which log(high - low) keeps only the bits of high - low that differ from 1)."""
     return log(high - low), log1p(grouped(high - 1) - low)
+
+
 #: helpers whose bodies call the framework's functions on their arguments: a fixed parameter that became a number
 #: there is passed as an array (``stable.as_array``), since torch.digamma and TensorFlow's Digamma refuse an int
 ARRAY_ARGUMENTS = (lgamma_excess_bregman, trigamma_excess, trigamma_excess_difference, product_difference,
