@@ -145,9 +145,8 @@ def _embedded(name: str, param: str):
     closed = registry.get(pair).closed_form
     rng = random.Random(name)
     for _ in range(3):
-        point = {a: Rational(rng.randint(5, 900), 100) for a in own.values()}
-        if finite is not None:  # a point where the closed form is finite (supports nest)
-            point = _finite_point(name, finite.cond, own, rng)
+        point = ({a: Rational(rng.randint(5, 900), 100) for a in own.values()} if finite is None
+                 else _finite_point(name, finite.cond, own, rng))  # where the closed form is finite (supports nest)
         same(name, finite.expr if finite is not None else derived, _at(closed, fixed, own, point) + extra, point,
              what=f"closed form of {pair} at {fixed}" + (f" plus {extra}" if plus else ""))
     general = general.xreplace(to_own)  # 2p - 1 at a fixed p is a number (0 at the uniform's p = 1/2)

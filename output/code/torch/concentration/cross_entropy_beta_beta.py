@@ -175,7 +175,12 @@ def _dd_shifted(z):
     shifts = []
     count = z[0] * 0.0
     for k in range(_SHIFT):
-        active = z[0] + k < 20
+        active = z[0] + k < _SHIFT
+        anywhere = torch.any(active)
+        if not bool(
+            anywhere
+        ):  # the later shifts are inactive too (eager code: the data decide)
+            break
         shifts.append((_dd_add(z, (float(k), 0.0)), active))
         count = count + torch.where(active, 1.0, 0.0)
     return shifts, _dd_add(z, (count, 0.0))
@@ -185,13 +190,13 @@ _SHIFT = 20
 
 
 def _dd_asymptotic(w, coefficients):
-    """(sum_k coefficients[k] w**(-2k), k = 0, 1, .. by Horner in 1 / w**2; and 1 / w)."""
+    """(sum_k coefficients[k] w**(-2k), k = 0, 1, .. by Horner in 1 / w**2; 1 / w; 1 / w**2)."""
     inv = _dd_recip(w)
     inv2 = _dd_mul(inv, inv)
     h = coefficients[-1]
     for c in coefficients[-2::-1]:
         h = _dd_add(_dd_mul(h, inv2), c)
-    return h, inv
+    return h, inv, inv2
 
 
 def _dd_lgamma(z):
@@ -202,7 +207,7 @@ def _dd_lgamma(z):
     product = (1.0, 0.0)
     for factor, active in shifts:
         product = _dd_mul(product, _dd_where(active, factor, (1.0, 0.0)))
-    series, inv = _dd_asymptotic(w, _LGAMMA_SERIES)
+    series, inv, _ = _dd_asymptotic(w, _LGAMMA_SERIES)
     value = _dd_add(_dd_mul(_dd_add(w, (-0.5, 0.0)), _dd_log(w)), _dd_neg(w))
     value = _dd_add(value, _dd_add(_HALF_LOG_2PI, _dd_mul(series, inv)))
     return _dd_add(value, _dd_neg(_dd_log(product)))
@@ -236,9 +241,9 @@ def _dd_digamma(z):
     total = (0.0, 0.0)
     for factor, active in shifts:
         total = _dd_add(total, _dd_where(active, _dd_recip(factor), (0.0, 0.0)))
-    series, inv = _dd_asymptotic(w, _DIGAMMA_SERIES)
+    series, inv, inv2 = _dd_asymptotic(w, _DIGAMMA_SERIES)
     value = _dd_add(_dd_log(w), _dd_mul((-0.5, 0.0), inv))
-    value = _dd_add(value, _dd_neg(_dd_mul(series, _dd_mul(inv, inv))))
+    value = _dd_add(value, _dd_neg(_dd_mul(series, inv2)))
     return _dd_add(value, _dd_neg(total))
 
 
