@@ -1,17 +1,19 @@
-"""Accuracy of every univariate derivation's emitted NumPy module at ordinary inputs, by ``derive compare --code``.
+"""Accuracy of every univariate derivation's emitted module at ordinary inputs, by ``derive compare --code``.
 
 For each entropy, cross-entropy and KL of the coverage table (the vector families and multivariate normals have
-their own tests), the committed module under output/code/numpy is compared with its closed form at 50 digits: 24
+their own tests), the committed module under output/code/TARGET (numpy unless --target says otherwise; JAX with
+JAX_ENABLE_X64=1) is compared with its closed form at 50 digits: 24
 random admissible points, and for a self-pair's KL 12 near KL = 0. Prints the max ulp per derivation and, at the
 end, how many are within the issue's 8 ulp. A value near a root of an entropy or cross-entropy is ill-conditioned
 (its ulp error grows like 1/|value| for any float64 algorithm), so a large figure there is not necessarily a flaw.
 
-    python benchmarks/compare_all.py [--jobs 2] [NAME_SUBSTRING ...]
+    python benchmarks/compare_all.py [--jobs 2] [--target numpy|torch|jax|tensorflow] [NAME_SUBSTRING ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -22,17 +24,18 @@ from derive import coverage
 from derive.emit import params
 from derive.emit.code import function_name
 
-OUTPUT = Path(__file__).resolve().parent.parent / "output" / "code" / "numpy"
+OUTPUT = Path(__file__).resolve().parent.parent / "output" / "code"
 VECTOR = ("dirichlet", "categorical", "mvn")
 GOAL = 8
 
 
-def _compare(name: str) -> tuple[str, str]:
-    module = OUTPUT / params.default(name) / f"{function_name(name)}.py"
+def _compare(name: str, target: str) -> tuple[str, str]:
+    module = OUTPUT / target / params.default(name) / f"{function_name(name)}.py"
     if not module.is_file():
         return name, "no module"
     done = subprocess.run([sys.executable, "-m", "derive", "compare", name, "--code",
-                           f"{module}:{function_name(name)}"], capture_output=True, text=True)
+                           f"{module}:{function_name(name)}"], capture_output=True, text=True,
+                          env={**os.environ, "JAX_ENABLE_X64": "1"})  # float64 data stays float64 in JAX
     first = (done.stdout or done.stderr or "?").splitlines()[0]
     found = re.search(r"(?<![\w.+-])(\d[\d.e+]*|inf) ulp", first)  # "<= 7 ulp", "disagrees: 8.7e+18 ulp"
     return name, found.group(1) if found else first[-100:]
@@ -41,6 +44,7 @@ def _compare(name: str) -> tuple[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--target", default="numpy", choices=("numpy", "torch", "jax", "tensorflow"))
     parser.add_argument("only", nargs="*", help="keep derivations whose name contains one of these")
     args = parser.parse_args()
     names = [n for n in coverage.derivations() if not any(v in n for v in VECTOR)]
@@ -48,11 +52,11 @@ def main() -> int:
         names = [n for n in names if any(o in n for o in args.only)]
     within = 0
     with ThreadPoolExecutor(args.jobs) as pool:
-        for name, ulp in pool.map(_compare, names):
+        for name, ulp in pool.map(lambda n: _compare(n, args.target), names):
             ok = ulp.isdigit() and int(ulp) <= GOAL  # (8.7e+18 is not)
             within += ok
             print(f"{name:55s} {ulp:>8s}{'' if ok else '   > ' + str(GOAL)}", flush=True)
-    print(f"{within} of {len(names)} within {GOAL} ulp")
+    print(f"{args.target}: {within} of {len(names)} within {GOAL} ulp")
     return 0
 
 

@@ -38,7 +38,7 @@ REFINED = (
     "cross-entropy-continuous-bernoulli-exponential",
     "cross-entropy-continuous-bernoulli-continuous-bernoulli",
 )
-TARGETS = ("numpy", "torch")
+TARGETS = ("numpy", "torch", "jax", "tensorflow")
 #: an element is refined where its error bound (``bound``, in unit roundoffs) exceeds LOST times |value|: its
 #: float value may then be off by about LOST / 2 ulp or more (calibrated on entropy-beta, entropy-uniform and
 #: cross-entropy-normal-gumbel against mpmath: at most 8 ulp below it, up to 2e4 ulp above)
@@ -223,6 +223,10 @@ NAMESPACES = {
               "any": "numpy.any"},
     "torch": {"where": "torch.where", "rint": "torch.round", "exp2": "torch.exp2", "log": "torch.log",
               "any": "torch.any"},
+    "jax": {"where": "jax.numpy.where", "rint": "jax.numpy.rint", "exp2": "_exp2", "log": "jax.numpy.log",
+            "any": "jax.numpy.any"},
+    "tensorflow": {"where": "tensorflow.where", "rint": "tensorflow.math.round", "exp2": "_exp2",
+                   "log": "tensorflow.math.log", "any": "tensorflow.reduce_any"},
 }
 
 

@@ -165,7 +165,7 @@ def _dd_shifted(z):
         ):  # the later shifts are inactive too (eager code: the data decide)
             break
         shifts.append((_dd_add(z, (float(k), 0.0)), active))
-        count = count + torch.where(active, 1.0, 0.0)
+        count = torch.where(active, count + 1.0, count)
     return shifts, _dd_add(z, (count, 0.0))
 
 
