@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Abs, Add, And, Float, Min, Piecewise, Symbol, log, sign
+from sympy import Abs, Add, And, Eq, Float, Min, Or, Piecewise, Symbol, atanh, log, oo, sign
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.stable import (
-    EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, log_ratio,
+    EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, grouped, log_ratio,
 )
 
 
@@ -100,6 +100,24 @@ def _log_ratio(printer) -> Helper:
     )
 
 
+def _log1p(printer) -> Helper:
+    from derive.emit.printers import barrier
+
+    x, u = next(_symbols("x")), Symbol("u")  # u may be infinite
+
+    return Helper(
+        "_log1p", ("x",),
+        "log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u) "
+        "corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u = 0 "
+        "and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.",
+        (
+            ("u", printer.doprint(barrier(1 + x))),
+            ("value", printer.doprint(Piecewise((x, Eq(u, 1)), (log(u), Or(Eq(u, 0), Eq(u, oo))),
+                                                (log(u) - (grouped(u - 1) - x) / u, True)))),
+        ),
+    )
+
+
 _HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio))
 
 
@@ -115,8 +133,10 @@ def helpers_for(expr, printer) -> list[Helper]:
     curvatures = sorted({type(c) for c in expr.atoms(curvature)}, key=lambda c: c.pair)
     near = [_remainder(r, printer) for r in remainders] + [_curvature(c, printer) for c in curvatures]
     expr = Add(expr, *(c.body for c in curvatures))
-    return [_printed(make, type(printer)) for func, make in (*_HELPERS, *cbern.HELPERS) if expr.has(func)] + \
+    found = [_printed(make, type(printer)) for func, make in (*_HELPERS, *cbern.HELPERS) if expr.has(func)] + \
         bregman.helpers_for(expr, printer) + near
+    calls = expr.has(log1p, atanh) or any("_log1p(" in e for h in found for _, e in (*h.body, *h.single_body))
+    return found + ([_printed(_log1p, type(printer))] if getattr(printer, "log1p_helper", False) and calls else [])
 
 
 def _remainder(r, printer) -> Helper:

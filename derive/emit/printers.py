@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 
 import sympy.external
-from sympy import Mul, Pow, exp
+from sympy import Function, Mul, Piecewise, Pow, exp
+from sympy.codegen.cfunctions import log1p
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
 from derive.emit.stable import grouped
@@ -172,12 +173,30 @@ class NumPyStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, NumPy
                "gamma": "scipy.special.gamma", "erf": "scipy.special.erf", "xlogy": "scipy.special.xlogy"}
 
 
+class barrier(Function):
+    """``barrier(x)`` is x, kept from the compiler's rewriting (XLA folds (1 + x) - 1 into x under jit)."""
+
+
 class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrinter):
     _where = "jax.numpy.where"
     _namespace = "jax.numpy"
     special = {"loggamma": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
                "gamma": "jax.scipy.special.gamma", "erf": "jax.scipy.special.erf",
                "xlogy": "jax.scipy.special.xlogy"}
+    # jax.numpy.log1p is up to 113 ulp off at x in (-1/2, -1/10), and arctanh (through it) 128: both go through
+    # the module's helper _log1p (derive.emit.helpers), within 1 ulp
+    log1p_helper = True
+
+    def _print_log1p(self, expr):
+        return "_log1p(%s)" % self._print(expr.args[0])
+
+    def _print_atanh(self, expr):
+        """log1p(2x / (1 - x)) / 2 for x >= 0 (1 - x is exact above 1/2), odd below: within 2 ulp."""
+        (x,) = expr.args
+        return self._print(Piecewise((log1p(2 * x / (1 - x)) / 2, x >= 0), (-log1p(-2 * x / (1 + x)) / 2, True)))
+
+    def _print_barrier(self, expr):
+        return "%s(%s)" % (self._module_format("jax.lax.optimization_barrier"), self._print(expr.args[0]))
 
     def _print_scaled_square(self, expr):
         """(X·exp(c/2))²: jax.grad's cotangents then never hold X² (JAX flushes subnormals to zero)."""

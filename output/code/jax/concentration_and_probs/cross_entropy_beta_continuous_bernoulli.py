@@ -27,7 +27,7 @@ def _log_ratio(a, b):
     r = a / b
     value = jax.numpy.where(
         jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
-        jax.numpy.log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
+        _log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
         jax.numpy.log(r),
     )
     return value
@@ -69,7 +69,42 @@ def _atanh_excess(x):
     h = h * t + 0.14285714285714286
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
-    value = jax.numpy.where(near, h, (-xf + jax.numpy.arctanh(xf)) / xf**3)
+    value = jax.numpy.where(
+        near,
+        h,
+        (
+            -xf
+            + jax.numpy.where(
+                jax.numpy.greater_equal(xf, 0),
+                (1 / 2) * _log1p(2 * xf / (1 - xf)),
+                -1 / 2 * _log1p(-2 * xf / (xf + 1)),
+            )
+        )
+        / xf**3,
+    )
+    return value
+
+
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
     return value
 
 
@@ -107,14 +142,22 @@ def cross_entropy_beta_continuous_bernoulli(
     value = (
         _diff_ratio(
             concentration01
-            * jax.numpy.arctanh((2 * probs2 - 1))
+            * jax.numpy.where(
+                jax.numpy.greater_equal((2 * probs2 - 1), 0),
+                (1 / 2) * _log1p(2 * (2 * probs2 - 1) / (1 - (2 * probs2 - 1))),
+                -1 / 2 * _log1p(-2 * (2 * probs2 - 1) / ((2 * probs2 - 1) + 1)),
+            )
             / (concentration01 + concentration11),
             concentration11
-            * jax.numpy.arctanh((2 * probs2 - 1))
+            * jax.numpy.where(
+                jax.numpy.greater_equal((2 * probs2 - 1), 0),
+                (1 / 2) * _log1p(2 * (2 * probs2 - 1) / (1 - (2 * probs2 - 1))),
+                -1 / 2 * _log1p(-2 * (2 * probs2 - 1) / ((2 * probs2 - 1) + 1)),
+            )
             / (concentration01 + concentration11),
             _log_ratio(concentration01, concentration11),
         )
-        - jax.numpy.log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1) ** 2)
-        - 0.5 * jax.numpy.log1p(-((2 * probs2 - 1) ** 2))
+        - _log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1) ** 2)
+        - 0.5 * _log1p(-((2 * probs2 - 1) ** 2))
     )
     return value

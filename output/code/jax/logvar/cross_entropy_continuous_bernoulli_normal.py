@@ -45,7 +45,42 @@ def _atanh_excess(x):
     h = h * t + 0.14285714285714286
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
-    value = jax.numpy.where(near, h, (-xf + jax.numpy.arctanh(xf)) / xf**3)
+    value = jax.numpy.where(
+        near,
+        h,
+        (
+            -xf
+            + jax.numpy.where(
+                jax.numpy.greater_equal(xf, 0),
+                (1 / 2) * _log1p(2 * xf / (1 - xf)),
+                -1 / 2 * _log1p(-2 * xf / (xf + 1)),
+            )
+        )
+        / xf**3,
+    )
+    return value
+
+
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
     return value
 
 

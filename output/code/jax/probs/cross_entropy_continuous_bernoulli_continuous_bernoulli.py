@@ -45,7 +45,42 @@ def _atanh_excess(x):
     h = h * t + 0.14285714285714286
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
-    value = jax.numpy.where(near, h, (-xf + jax.numpy.arctanh(xf)) / xf**3)
+    value = jax.numpy.where(
+        near,
+        h,
+        (
+            -xf
+            + jax.numpy.where(
+                jax.numpy.greater_equal(xf, 0),
+                (1 / 2) * _log1p(2 * xf / (1 - xf)),
+                -1 / 2 * _log1p(-2 * xf / (xf + 1)),
+            )
+        )
+        / xf**3,
+    )
+    return value
+
+
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
     return value
 
 
@@ -280,9 +315,13 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
                 "cross_entropy_continuous_bernoulli_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = (
-        -jax.numpy.log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1) ** 2)
-        - 0.5 * jax.numpy.log1p(-((2 * probs2 - 1) ** 2))
-        - jax.numpy.arctanh((2 * probs2 - 1))
+        -_log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1) ** 2)
+        - 0.5 * _log1p(-((2 * probs2 - 1) ** 2))
+        - jax.numpy.where(
+            jax.numpy.greater_equal((2 * probs2 - 1), 0),
+            (1 / 2) * _log1p(2 * (2 * probs2 - 1) / (1 - (2 * probs2 - 1))),
+            -1 / 2 * _log1p(-2 * (2 * probs2 - 1) / ((2 * probs2 - 1) + 1)),
+        )
         * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)
         / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1)
@@ -297,8 +336,18 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
             * ((2.0 * probs2 + 1.0) / abs(probs2 - 1) + abs(jax.numpy.log(1 - probs2)))
             * abs(
                 (
-                    2 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - jax.numpy.arctanh(2 * probs1 - 1)
+                    2
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
                 ** (-1.0)
             )
@@ -309,22 +358,63 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
                     * probs1
                     * (
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(jax.numpy.arctanh(2 * probs1 - 1))
+                        + abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                        )
                     )
-                    + 6.0 * probs1 * abs(jax.numpy.arctanh(2 * probs1 - 1))
+                    + 6.0
+                    * probs1
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                     + (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                    + 3.0 * abs(jax.numpy.arctanh(2 * probs1 - 1))
+                    + 3.0
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                 )
                 / abs(
                     (
-                        2 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                        - jax.numpy.arctanh(2 * probs1 - 1)
+                        2
+                        * probs1
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        - jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
                     )
                     ** 2
                 )
                 + abs(
-                    2 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - jax.numpy.arctanh(2 * probs1 - 1)
+                    2
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
                 ** (-1.0)
             )
@@ -336,22 +426,63 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
                     * probs1
                     * (
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(jax.numpy.arctanh(2 * probs1 - 1))
+                        + abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                        )
                     )
-                    + 6.0 * probs1 * abs(jax.numpy.arctanh(2 * probs1 - 1))
+                    + 6.0
+                    * probs1
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                     + (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                    + 3.0 * abs(jax.numpy.arctanh(2 * probs1 - 1))
+                    + 3.0
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                 )
                 / abs(
                     (
-                        2 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                        - jax.numpy.arctanh(2 * probs1 - 1)
+                        2
+                        * probs1
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        - jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
                     )
                     ** 2
                 )
                 + abs(
-                    2 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - jax.numpy.arctanh(2 * probs1 - 1)
+                    2
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
                 ** (-1.0)
             )
@@ -375,8 +506,18 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
             * abs(
                 jax.numpy.log(probs2)
                 / (
-                    2 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - jax.numpy.arctanh(2 * probs1 - 1)
+                    2
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
             )
             + 4.0
@@ -384,16 +525,36 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
             * abs(
                 jax.numpy.log(-(probs2 - 1))
                 / (
-                    2 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - jax.numpy.arctanh(2 * probs1 - 1)
+                    2
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
             )
             + probs1 * abs((2 * probs1 - 1) ** (-1.0)) * abs(jax.numpy.log(probs2))
             + probs1
             * abs(
                 (
-                    2 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - jax.numpy.arctanh(2 * probs1 - 1)
+                    2
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
                 ** (-1.0)
             )
@@ -401,8 +562,19 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
             + (2.0 * probs2 + 1.0) / abs(probs2 - 1)
             + ((2.0 * probs2 + 1.0) / abs(probs2 - 1) + abs(jax.numpy.log(1 - probs2)))
             / abs(
-                4 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                - 2 * jax.numpy.arctanh(2 * probs1 - 1)
+                4
+                * probs1
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
+                - 2
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
             )
             + (
                 (
@@ -410,22 +582,65 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
                     * probs1
                     * (
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(jax.numpy.arctanh(2 * probs1 - 1))
+                        + abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                        )
                     )
-                    + 12.0 * probs1 * abs(jax.numpy.arctanh(2 * probs1 - 1))
+                    + 12.0
+                    * probs1
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                     + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                    + 6.0 * abs(jax.numpy.arctanh(2 * probs1 - 1))
+                    + 6.0
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                 )
                 / abs(
                     (
-                        4 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                        - 2 * jax.numpy.arctanh(2 * probs1 - 1)
+                        4
+                        * probs1
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        - 2
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
                     )
                     ** 2
                 )
                 + abs(
-                    4 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - 2 * jax.numpy.arctanh(2 * probs1 - 1)
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - 2
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
                 ** (-1.0)
             )
@@ -436,22 +651,65 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
                     * probs1
                     * (
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(jax.numpy.arctanh(2 * probs1 - 1))
+                        + abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                        )
                     )
-                    + 12.0 * probs1 * abs(jax.numpy.arctanh(2 * probs1 - 1))
+                    + 12.0
+                    * probs1
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                     + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                    + 6.0 * abs(jax.numpy.arctanh(2 * probs1 - 1))
+                    + 6.0
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                 )
                 / abs(
                     (
-                        4 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                        - 2 * jax.numpy.arctanh(2 * probs1 - 1)
+                        4
+                        * probs1
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        - 2
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
                     )
                     ** 2
                 )
                 + abs(
-                    4 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - 2 * jax.numpy.arctanh(2 * probs1 - 1)
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - 2
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
                 ** (-1.0)
             )
@@ -459,43 +717,121 @@ def cross_entropy_continuous_bernoulli_continuous_bernoulli(
             + (
                 (
                     (4.0 * probs2 + 1.0) / abs((2 * probs2 - 1) ** 2 - 1)
-                    + abs(jax.numpy.arctanh(2 * probs2 - 1))
+                    + abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs2, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs2 - 2) / (2 - 2 * probs2)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs2) / probs2),
+                        )
+                    )
                 )
                 / abs(2 * probs2 - 1)
                 + (
                     abs(2 * probs2 - 1) ** (-1.0)
                     + (4.0 * probs2 + 1.0) / (2.0 * probs2 - 1.0) ** 2
                 )
-                * abs(jax.numpy.arctanh(2 * probs2 - 1))
-                + 2.0 * abs(jax.numpy.arctanh(2 * probs2 - 1) / (2 * probs2 - 1))
+                * abs(
+                    jax.numpy.where(
+                        jax.numpy.greater_equal(probs2, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs2 - 2) / (2 - 2 * probs2)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs2) / probs2),
+                    )
+                )
+                + 2.0
+                * abs(
+                    jax.numpy.where(
+                        jax.numpy.greater_equal(probs2, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs2 - 2) / (2 - 2 * probs2)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs2) / probs2),
+                    )
+                    / (2 * probs2 - 1)
+                )
             )
-            / abs(jax.numpy.arctanh(2 * probs2 - 1) / (2 * probs2 - 1))
+            / abs(
+                jax.numpy.where(
+                    jax.numpy.greater_equal(probs2, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs2 - 2) / (2 - 2 * probs2)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs2) / probs2),
+                )
+                / (2 * probs2 - 1)
+            )
             + 3.0
             * abs(
                 jax.numpy.log(probs2)
                 / (
-                    4 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - 2 * jax.numpy.arctanh(2 * probs1 - 1)
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - 2
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
             )
             + 2.0
             * abs(
                 jax.numpy.log(-(probs2 - 1))
                 / (
-                    4 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                    - 2 * jax.numpy.arctanh(2 * probs1 - 1)
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - 2
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
                 )
             )
-            + abs(jax.numpy.log(-jax.numpy.arctanh(2 * probs2 - 1) / (1 - 2 * probs2)))
+            + abs(
+                jax.numpy.log(
+                    -jax.numpy.where(
+                        jax.numpy.greater_equal(probs2, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs2 - 2) / (2 - 2 * probs2)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs2) / probs2),
+                    )
+                    / (1 - 2 * probs2)
+                )
+            )
             + 2.0
-            * abs(jax.numpy.log(jax.numpy.arctanh(2 * probs2 - 1) / (2 * probs2 - 1)))
+            * abs(
+                jax.numpy.log(
+                    jax.numpy.where(
+                        jax.numpy.greater_equal(probs2, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs2 - 2) / (2 - 2 * probs2)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs2) / probs2),
+                    )
+                    / (2 * probs2 - 1)
+                )
+            )
             + abs(jax.numpy.log(1 - probs2))
             + 2.0 * abs(jax.numpy.log(-(probs2 - 1)))
             + 1.3862943611198906
             + abs(jax.numpy.log(probs2))
             / abs(
-                4 * probs1 * jax.numpy.arctanh(2 * probs1 - 1)
-                - 2 * jax.numpy.arctanh(2 * probs1 - 1)
+                4
+                * probs1
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
+                - 2
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
             )
         ),
         _cross_entropy_continuous_bernoulli_continuous_bernoulli_exact,

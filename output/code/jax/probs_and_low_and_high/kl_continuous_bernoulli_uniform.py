@@ -45,7 +45,19 @@ def _atanh_excess(x):
     h = h * t + 0.14285714285714286
     h = h * t + 0.2
     h = h * t + 0.33333333333333333
-    value = jax.numpy.where(near, h, (-xf + jax.numpy.arctanh(xf)) / xf**3)
+    value = jax.numpy.where(
+        near,
+        h,
+        (
+            -xf
+            + jax.numpy.where(
+                jax.numpy.greater_equal(xf, 0),
+                (1 / 2) * _log1p(2 * xf / (1 - xf)),
+                -1 / 2 * _log1p(-2 * xf / (xf + 1)),
+            )
+        )
+        / xf**3,
+    )
     return value
 
 
@@ -135,6 +147,29 @@ def _curvature(s, probs1, d_probs):
     return value
 
 
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
+    return value
+
+
 def kl_continuous_bernoulli_uniform(probs1, low2, high2, validate=False):
     """KL(q || p) for q = CB(probs1), p = U(low2, high2).
 
@@ -168,8 +203,8 @@ def kl_continuous_bernoulli_uniform(probs1, low2, high2, validate=False):
                 ),
                 jax.numpy.less_equal(
                     abs(
-                        jax.numpy.log1p((1 / 2 - probs1) / probs1)
-                        - jax.numpy.log1p((probs1 - 1 / 2) / (1 - probs1))
+                        _log1p((1 / 2 - probs1) / probs1)
+                        - _log1p((probs1 - 1 / 2) / (1 - probs1))
                     ),
                     8,
                 ),
@@ -188,20 +223,24 @@ def kl_continuous_bernoulli_uniform(probs1, low2, high2, validate=False):
                         jax.numpy.greater((1 / 2 - probs1) / probs1, -1 / 2),
                         jax.numpy.greater((probs1 - 1 / 2) / (1 - probs1), -1 / 2),
                     ),
-                    jax.numpy.log1p((1 / 2 - probs1) / probs1)
-                    - jax.numpy.log1p((probs1 - 1 / 2) / (1 - probs1)),
+                    _log1p((1 / 2 - probs1) / probs1)
+                    - _log1p((probs1 - 1 / 2) / (1 - probs1)),
                     jax.numpy.log((1 / 2) / probs1)
                     - jax.numpy.log((1 / 2) / (1 - probs1)),
                 ),
             ),
-            jax.numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
-            + 0.5 * jax.numpy.log1p(-((2 * probs1 - 1) ** 2))
-            + jax.numpy.arctanh((2 * probs1 - 1))
+            _log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
+            + 0.5 * _log1p(-((2 * probs1 - 1) ** 2))
+            + jax.numpy.where(
+                jax.numpy.greater_equal((2 * probs1 - 1), 0),
+                (1 / 2) * _log1p(2 * (2 * probs1 - 1) / (1 - (2 * probs1 - 1))),
+                -1 / 2 * _log1p(-2 * (2 * probs1 - 1) / ((2 * probs1 - 1) + 1)),
+            )
             * _atanh_excess((2 * probs1 - 1))
             * (2 * probs1 - 1)
             / (_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2 + 1),
         )
-        + jax.numpy.log1p(-low2 + (high2 - 1)),
+        + _log1p(-low2 + (high2 - 1)),
         jax.numpy.inf,
     )
     return value
