@@ -175,14 +175,20 @@ def test_every_target_refines():
 BETA_NEAR_ROOT = {"concentration1": 1.001, "concentration0": 0.9995}
 
 
-def test_jax_refines_concrete_arrays_and_keeps_jit_and_grad_working():
-    array = _array("jax")
-    import jax
-
-    m = _module("entropy-beta", "jax")
+def _beta_near_root(target_name):
+    """(module, reference value, point as the target's float64 arrays), the eager call checked to be refined."""
+    array = _array(target_name)
+    m = _module("entropy-beta", target_name)
     expected = _reference("entropy-beta", BETA_NEAR_ROOT)
     point = {k: array(v) for k, v in BETA_NEAR_ROOT.items()}
     assert ulps(float(m.entropy_beta(**point)), expected) <= 8
+    return m, expected, point
+
+
+def test_jax_refines_concrete_arrays_and_keeps_jit_and_grad_working():
+    m, expected, point = _beta_near_root("jax")
+    import jax
+
     jitted = float(jax.jit(m.entropy_beta)(**point))  # traced: the float value, which loses digits here
     assert abs(jitted - expected) <= 1e-6 * abs(expected)
     a, b = point.values()
@@ -192,13 +198,9 @@ def test_jax_refines_concrete_arrays_and_keeps_jit_and_grad_working():
 
 
 def test_tensorflow_refines_eagerly_and_keeps_tf_function_and_gradients_working():
-    array = _array("tensorflow")
+    m, expected, point = _beta_near_root("tensorflow")
     import tensorflow as tf
 
-    m = _module("entropy-beta", "tensorflow")
-    expected = _reference("entropy-beta", BETA_NEAR_ROOT)
-    point = {k: array(v) for k, v in BETA_NEAR_ROOT.items()}
-    assert ulps(float(m.entropy_beta(**point)), expected) <= 8
     graph = float(tf.function(m.entropy_beta)(**point))  # inside a graph: the float value
     assert abs(graph - expected) <= 1e-5 * abs(expected)
     a, b = tf.Variable(point["concentration1"]), point["concentration0"]

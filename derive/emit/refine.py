@@ -10,9 +10,9 @@ So the modules of the derivations in :data:`REFINED` recompute those elements in
 106 bits; ``templates/code/double_double.py.j2``): the derived closed form, compiled here into calls of the
 double-double helpers (``compiled``), at the elements where a running bound of the closed form's rounding errors
 (``bound``, evaluated in floating point beside the value) exceeds :data:`LOST` times |value|. The rest keep the
-stable rearrangement's value. NumPy and PyTorch (eager) refine; JAX and TensorFlow, whose compilers may contract
-a * b + c into a fused multiply-add (which breaks the error-free products) and which cannot index by a mask under
-jit, do not.
+stable rearrangement's value. Every target refines, in eager calls only: under torch.compile, jax.jit and
+tf.function a mask cannot index, XLA folds (1 + x) - 1 into x (which breaks the error-free sums) and took over
+4 minutes to compile entropy-beta's unrolled double-double code, so there the float value is returned.
 """
 
 from __future__ import annotations
