@@ -105,11 +105,12 @@ def _same_integrands(a, b) -> bool:
         return False
     integrand = combined.diff(w)
     try:
-        if symbolic_equal(integrand, S.Zero):
-            return True
         # on a bounded range of positive z (a beta density on (0, 1)) every factor under a log (z, 1 - z, 1 - z^a)
-        # is positive, so logs of products and powers may be split
-        return bool(lo.is_nonnegative and hi.is_finite and expand(expand_log(integrand, force=True)) == 0)
+        # is positive, so logs of products and powers may be split: tried first, as it is much cheaper than
+        # symbolic_equal's simplify (which fails on those integrands anyway)
+        if lo.is_nonnegative and hi.is_finite and expand(expand_log(integrand, force=True)) == 0:
+            return True
+        return symbolic_equal(integrand, S.Zero)
     except Exception:  # noqa: BLE001  (simplify can fail on exotic expressions: then quadrature decides)
         return False
 
