@@ -286,7 +286,7 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
         formula=sstr(derivation.closed_form if param == params_mod.default(name) else expand_log(expr, force=True),
                      order="none"),
         summary=derivation.summary,
-        refine=refine.emitted(expr, printer, target) if refine.refines(name, target) else None,
+        refine=refine.emitted(expr, printer, target, name) if refine.refines(name, target) else None,
     )
     functions = [main]
     if grad:

@@ -392,18 +392,24 @@ def cross_entropy_beta_beta(
         value,
         lambda: (
             concentration02
+            * (32.0 * abs(jax.scipy.special.digamma(concentration01)) + 32.0)
+            + concentration02
             * (
                 (concentration01 + concentration11)
                 * (
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
-            + 4.0 * concentration02 * abs(jax.scipy.special.digamma(concentration01))
+            + 3.0 * concentration02 * abs(jax.scipy.special.digamma(concentration01))
             + 2.0
             * concentration02
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + concentration12
+            * (32.0 * abs(jax.scipy.special.digamma(concentration11)) + 32.0)
             + concentration12
             * (
                 (concentration01 + concentration11)
@@ -411,9 +417,11 @@ def cross_entropy_beta_beta(
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
-            + 4.0 * concentration12 * abs(jax.scipy.special.digamma(concentration11))
+            + 3.0 * concentration12 * abs(jax.scipy.special.digamma(concentration11))
             + 2.0
             * concentration12
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
@@ -425,12 +433,13 @@ def cross_entropy_beta_beta(
             )
             + (concentration02 + concentration12)
             * abs(jax.scipy.special.digamma(concentration02 + concentration12))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration02))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration12))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration02 + concentration12))
-            + 2.0 * abs(jax.scipy.special.digamma(concentration01))
-            + 2.0 * abs(jax.scipy.special.digamma(concentration11))
-            + 6.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration02))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration12))
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration02 + concentration12))
+            + 33.0 * abs(jax.scipy.special.digamma(concentration01))
+            + 33.0 * abs(jax.scipy.special.digamma(concentration11))
+            + 68.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + 224.0
         ),
         _cross_entropy_beta_beta_exact,
         [concentration11, concentration01, concentration12, concentration02],

@@ -372,18 +372,23 @@ def entropy_beta(concentration1, concentration0, validate=False):
         value,
         lambda: (
             concentration0
+            * (32.0 * abs(jax.scipy.special.digamma(concentration0)) + 32.0)
+            + concentration0
             * (
                 (concentration0 + concentration1)
                 * (
                     (concentration0 + concentration1) ** (-1.0)
                     + (concentration0 + concentration1) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration0 + concentration1))
+                + 32.0 * abs(jax.scipy.special.digamma(concentration0 + concentration1))
+                + 32.0
             )
-            + 4.0 * concentration0 * abs(jax.scipy.special.digamma(concentration0))
+            + 3.0 * concentration0 * abs(jax.scipy.special.digamma(concentration0))
             + 2.0
             * concentration0
             * abs(jax.scipy.special.digamma(concentration0 + concentration1))
+            + concentration1
+            * (32.0 * abs(jax.scipy.special.digamma(concentration1)) + 32.0)
             + concentration1
             * (
                 (concentration0 + concentration1)
@@ -391,9 +396,10 @@ def entropy_beta(concentration1, concentration0, validate=False):
                     (concentration0 + concentration1) ** (-1.0)
                     + (concentration0 + concentration1) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration0 + concentration1))
+                + 32.0 * abs(jax.scipy.special.digamma(concentration0 + concentration1))
+                + 32.0
             )
-            + 4.0 * concentration1 * abs(jax.scipy.special.digamma(concentration1))
+            + 3.0 * concentration1 * abs(jax.scipy.special.digamma(concentration1))
             + 2.0
             * concentration1
             * abs(jax.scipy.special.digamma(concentration0 + concentration1))
@@ -405,12 +411,13 @@ def entropy_beta(concentration1, concentration0, validate=False):
             )
             + (concentration0 + concentration1)
             * abs(jax.scipy.special.digamma(concentration0 + concentration1))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration0))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration1))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration0 + concentration1))
-            + 2.0 * abs(jax.scipy.special.digamma(concentration0))
-            + 2.0 * abs(jax.scipy.special.digamma(concentration1))
-            + 6.0 * abs(jax.scipy.special.digamma(concentration0 + concentration1))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration0))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration1))
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration0 + concentration1))
+            + 33.0 * abs(jax.scipy.special.digamma(concentration0))
+            + 33.0 * abs(jax.scipy.special.digamma(concentration1))
+            + 68.0 * abs(jax.scipy.special.digamma(concentration0 + concentration1))
+            + 224.0
         ),
         _entropy_beta_exact,
         [concentration1, concentration0],

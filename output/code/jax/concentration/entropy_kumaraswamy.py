@@ -289,21 +289,25 @@ def entropy_kumaraswamy(concentration1, concentration0, validate=False):
         value,
         lambda: (
             concentration0
+            * (32.0 * abs(jax.scipy.special.digamma(concentration0)) + 32.0)
+            + concentration0
             * (
                 (concentration0 + 1.0)
                 * ((concentration0 + 1.0) ** (-1.0) + (concentration0 + 1.0) ** (-2.0))
-                + abs(jax.scipy.special.digamma(concentration0 + 1))
+                + 32.0 * abs(jax.scipy.special.digamma(concentration0 + 1))
+                + 32.0
             )
-            + 4.0 * concentration0 * abs(jax.scipy.special.digamma(concentration0))
+            + 3.0 * concentration0 * abs(jax.scipy.special.digamma(concentration0))
             + 2.0 * concentration0 * abs(jax.scipy.special.digamma(concentration0 + 1))
             + 3.0 * abs(jax.numpy.log(concentration0))
             + 3.0 * abs(jax.numpy.log(concentration1))
-            + 2.0 * abs(jax.scipy.special.digamma(concentration0))
-            + 1.1544313298030657
+            + 33.0 * abs(jax.scipy.special.digamma(concentration0))
+            + 33.154431329803066
             + (
                 (concentration0 + 1.0)
                 * ((concentration0 + 1.0) ** (-1.0) + (concentration0 + 1.0) ** (-2.0))
-                + abs(jax.scipy.special.digamma(concentration0 + 1))
+                + 32.0 * abs(jax.scipy.special.digamma(concentration0 + 1))
+                + 32.0
             )
             / concentration1
             + 4.0 * abs(jax.scipy.special.digamma(concentration0 + 1)) / concentration1

@@ -482,18 +482,24 @@ def kl_beta_continuous_bernoulli(
         value,
         lambda: (
             concentration01
+            * (32.0 * abs(jax.scipy.special.digamma(concentration01)) + 32.0)
+            + concentration01
             * (
                 (concentration01 + concentration11)
                 * (
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
-            + 3.0 * concentration01 * abs(jax.scipy.special.digamma(concentration01))
+            + 2.0 * concentration01 * abs(jax.scipy.special.digamma(concentration01))
             + 3.0
             * concentration01
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + concentration11
+            * (32.0 * abs(jax.scipy.special.digamma(concentration11)) + 32.0)
             + concentration11
             * (
                 (concentration01 + concentration11)
@@ -501,9 +507,11 @@ def kl_beta_continuous_bernoulli(
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
-            + 3.0 * concentration11 * abs(jax.scipy.special.digamma(concentration11))
+            + 2.0 * concentration11 * abs(jax.scipy.special.digamma(concentration11))
             + 3.0
             * concentration11
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
@@ -591,13 +599,13 @@ def kl_beta_continuous_bernoulli(
             )
             + abs(jax.numpy.log(1 - probs2))
             + 2.0 * abs(jax.numpy.log(-(probs2 - 1)))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration01))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration11))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration01 + concentration11))
-            + 3.0 * abs(jax.scipy.special.digamma(concentration01))
-            + 3.0 * abs(jax.scipy.special.digamma(concentration11))
-            + 6.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
-            + 1.3862943611198906
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration01))
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration11))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration01 + concentration11))
+            + 34.0 * abs(jax.scipy.special.digamma(concentration01))
+            + 34.0 * abs(jax.scipy.special.digamma(concentration11))
+            + 68.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + 225.38629436111989
         ),
         _kl_beta_continuous_bernoulli_exact,
         [concentration11, concentration01, probs2],

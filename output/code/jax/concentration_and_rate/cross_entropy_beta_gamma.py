@@ -338,16 +338,20 @@ def cross_entropy_beta_gamma(
         lambda: (
             5.0 * concentration11 * rate2 / (concentration01 + concentration11)
             + concentration2
+            * (32.0 * abs(jax.scipy.special.digamma(concentration11)) + 32.0)
+            + concentration2
             * (
                 (concentration01 + concentration11)
                 * (
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
             + 4.0 * concentration2 * abs(jax.numpy.log(rate2))
-            + 4.0 * concentration2 * abs(jax.scipy.special.digamma(concentration11))
+            + 3.0 * concentration2 * abs(jax.scipy.special.digamma(concentration11))
             + 2.0
             * concentration2
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
@@ -356,9 +360,10 @@ def cross_entropy_beta_gamma(
                 (concentration01 + concentration11) ** (-1.0)
                 + (concentration01 + concentration11) ** (-2.0)
             )
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration2))
-            + 2.0 * abs(jax.scipy.special.digamma(concentration11))
-            + 3.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration2))
+            + 33.0 * abs(jax.scipy.special.digamma(concentration11))
+            + 34.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + 96.0
         ),
         _cross_entropy_beta_gamma_exact,
         [concentration11, concentration01, concentration2, rate2],

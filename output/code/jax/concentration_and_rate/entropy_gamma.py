@@ -306,11 +306,14 @@ def entropy_gamma(concentration, rate, validate=False):
     value = _refine(
         value,
         lambda: (
-            4.0 * concentration * abs(jax.scipy.special.digamma(concentration))
+            concentration
+            * (32.0 * abs(jax.scipy.special.digamma(concentration)) + 32.0)
+            + 3.0 * concentration * abs(jax.scipy.special.digamma(concentration))
             + concentration
             + 3.0 * abs(jax.numpy.log(rate))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration))
-            + 2.0 * abs(jax.scipy.special.digamma(concentration))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration))
+            + 33.0 * abs(jax.scipy.special.digamma(concentration))
+            + 64.0
         ),
         _entropy_gamma_exact,
         [concentration, rate],

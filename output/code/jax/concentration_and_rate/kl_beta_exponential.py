@@ -385,19 +385,25 @@ def kl_beta_exponential(concentration11, concentration01, rate2, validate=False)
         value,
         lambda: (
             concentration01
+            * (32.0 * abs(jax.scipy.special.digamma(concentration01)) + 32.0)
+            + concentration01
             * (
                 (concentration01 + concentration11)
                 * (
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
-            + 3.0 * concentration01 * abs(jax.scipy.special.digamma(concentration01))
+            + 2.0 * concentration01 * abs(jax.scipy.special.digamma(concentration01))
             + 3.0
             * concentration01
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
             + 5.0 * concentration11 * rate2 / (concentration01 + concentration11)
+            + concentration11
+            * (32.0 * abs(jax.scipy.special.digamma(concentration11)) + 32.0)
             + concentration11
             * (
                 (concentration01 + concentration11)
@@ -405,9 +411,11 @@ def kl_beta_exponential(concentration11, concentration01, rate2, validate=False)
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
-            + 3.0 * concentration11 * abs(jax.scipy.special.digamma(concentration11))
+            + 2.0 * concentration11 * abs(jax.scipy.special.digamma(concentration11))
             + 3.0
             * concentration11
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
@@ -420,12 +428,13 @@ def kl_beta_exponential(concentration11, concentration01, rate2, validate=False)
             + (concentration01 + concentration11)
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
             + 3.0 * abs(jax.numpy.log(rate2))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration01))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration11))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration01 + concentration11))
-            + 3.0 * abs(jax.scipy.special.digamma(concentration01))
-            + 3.0 * abs(jax.scipy.special.digamma(concentration11))
-            + 6.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration01))
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration11))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration01 + concentration11))
+            + 34.0 * abs(jax.scipy.special.digamma(concentration01))
+            + 34.0 * abs(jax.scipy.special.digamma(concentration11))
+            + 68.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + 224.0
         ),
         _kl_beta_exponential_exact,
         [concentration11, concentration01, rate2],

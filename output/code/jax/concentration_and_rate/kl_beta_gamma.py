@@ -348,19 +348,25 @@ def kl_beta_gamma(
         value,
         lambda: (
             concentration01
+            * (32.0 * abs(jax.scipy.special.digamma(concentration01)) + 32.0)
+            + concentration01
             * (
                 (concentration01 + concentration11)
                 * (
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
-            + 3.0 * concentration01 * abs(jax.scipy.special.digamma(concentration01))
+            + 2.0 * concentration01 * abs(jax.scipy.special.digamma(concentration01))
             + 3.0
             * concentration01
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
             + 5.0 * concentration11 * rate2 / (concentration01 + concentration11)
+            + concentration11
+            * (32.0 * abs(jax.scipy.special.digamma(concentration11)) + 32.0)
             + concentration11
             * (
                 (concentration01 + concentration11)
@@ -368,12 +374,16 @@ def kl_beta_gamma(
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
-            + 3.0 * concentration11 * abs(jax.scipy.special.digamma(concentration11))
+            + 2.0 * concentration11 * abs(jax.scipy.special.digamma(concentration11))
             + 3.0
             * concentration11
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + concentration2
+            * (32.0 * abs(jax.scipy.special.digamma(concentration11)) + 32.0)
             + concentration2
             * (
                 (concentration01 + concentration11)
@@ -381,10 +391,12 @@ def kl_beta_gamma(
                     (concentration01 + concentration11) ** (-1.0)
                     + (concentration01 + concentration11) ** (-2.0)
                 )
-                + abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
+                * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+                + 32.0
             )
             + 4.0 * concentration2 * abs(jax.numpy.log(rate2))
-            + 4.0 * concentration2 * abs(jax.scipy.special.digamma(concentration11))
+            + 3.0 * concentration2 * abs(jax.scipy.special.digamma(concentration11))
             + 2.0
             * concentration2
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
@@ -395,12 +407,13 @@ def kl_beta_gamma(
             )
             + (concentration01 + concentration11)
             * abs(jax.scipy.special.digamma(concentration01 + concentration11))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration01))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration11))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration2))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration01 + concentration11))
-            + 3.0 * abs(jax.scipy.special.digamma(concentration01))
-            + 2.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration01))
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration11))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration2))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration01 + concentration11))
+            + 34.0 * abs(jax.scipy.special.digamma(concentration01))
+            + 33.0 * abs(jax.scipy.special.digamma(concentration01 + concentration11))
+            + 192.0
         ),
         _kl_beta_gamma_exact,
         [concentration11, concentration01, concentration2, rate2],

@@ -337,13 +337,16 @@ def kl_gamma_gumbel(concentration1, rate1, loc2, scale2, validate=False):
     value = _refine(
         value,
         lambda: (
-            3.0 * concentration1 * abs(jax.scipy.special.digamma(concentration1))
+            concentration1
+            * (32.0 * abs(jax.scipy.special.digamma(concentration1)) + 32.0)
+            + 2.0 * concentration1 * abs(jax.scipy.special.digamma(concentration1))
             + 2.0 * concentration1
             + 5.0 * concentration1 / (rate1 * scale2)
             + 2.0 * abs(jax.numpy.log(rate1))
             + 2.0 * abs(jax.numpy.log(scale2))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration1))
-            + 3.0 * abs(jax.scipy.special.digamma(concentration1))
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration1))
+            + 34.0 * abs(jax.scipy.special.digamma(concentration1))
+            + 64.0
             + (1.0 + 1 / (rate1 * scale2)) ** (-concentration1)
             * (1.0 + 2.0 * abs(loc2) / scale2)
             * jax.numpy.exp(loc2 / scale2)

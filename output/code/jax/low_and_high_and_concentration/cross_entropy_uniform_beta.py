@@ -463,10 +463,10 @@ def cross_entropy_uniform_beta(
             + 4.0 * abs(high1 * jax.numpy.log(-(high1 - 1)) / (high1 - low1))
             + 4.0 * abs(low1 * jax.numpy.log(low1) / (high1 - low1))
             + 3.0 * abs(low1 * jax.numpy.log(-(low1 - 1)) / (high1 - low1))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration02))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration12))
-            + 3.0 * abs(jax.scipy.special.gammaln(concentration02 + concentration12))
-            + 2.0
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration02))
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration12))
+            + 34.0 * abs(jax.scipy.special.gammaln(concentration02 + concentration12))
+            + 98.0
         ),
         _cross_entropy_uniform_beta_exact,
         [low1, high1, concentration12, concentration02],

@@ -336,8 +336,8 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
             + abs(low1 / (high1 - low1)) * abs(jax.numpy.log(low1))
             + 3.0 * abs(high1 * jax.numpy.log(high1) / (high1 - low1))
             + 4.0 * abs(low1 * jax.numpy.log(low1) / (high1 - low1))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration2))
-            + 1.0
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration2))
+            + 33.0
         ),
         _cross_entropy_uniform_gamma_exact,
         [low1, high1, concentration2, rate2],

@@ -295,8 +295,8 @@ def cross_entropy_exponential_gamma(rate1, concentration2, rate2, validate=False
             + 4.0 * concentration2 * abs(jax.numpy.log(rate2))
             + 1.7316469947045986 * concentration2
             + 3.0 * abs(jax.numpy.log(rate1))
-            + 2.0 * abs(jax.scipy.special.gammaln(concentration2))
-            + 1.1544313298030657
+            + 33.0 * abs(jax.scipy.special.gammaln(concentration2))
+            + 33.154431329803066
             + 3.0 * rate2 / rate1
         ),
         _cross_entropy_exponential_gamma_exact,
