@@ -7,7 +7,7 @@ random admissible points, and for a self-pair's KL 12 near KL = 0. Prints the ma
 end, how many are within the issue's 8 ulp. A value near a root of an entropy or cross-entropy is ill-conditioned
 (its ulp error grows like 1/|value| for any float64 algorithm), so a large figure there is not necessarily a flaw.
 
-    python benchmarks/compare_all.py [--jobs 2] [--target numpy|torch|jax|tensorflow] [NAME_SUBSTRING ...]
+    python benchmarks/compare_all.py [--jobs 2 | --in-process] [--target numpy|torch|jax|tensorflow] [NAME ...]
 """
 
 from __future__ import annotations
@@ -41,18 +41,37 @@ def _compare(name: str, target: str) -> tuple[str, str]:
     return name, found.group(1) if found else first[-100:]
 
 
+def _compare_here(name: str, target: str) -> tuple[str, str]:
+    """As _compare, in this process (the frameworks are imported once: TensorFlow takes seconds per start)."""
+    from derive.compare_code import compare_code
+
+    module = OUTPUT / target / params.default(name) / f"{function_name(name)}.py"
+    if not module.is_file():
+        return name, "no module"
+    try:
+        worst = compare_code(name, f"{module}:{function_name(name)}", tol=GOAL).worst.ulp
+    except Exception as err:  # noqa: BLE001  (reported in the table, as the CLI's message would be)
+        return name, f"{type(err).__name__}: {err}"[:100]
+    return name, "inf" if worst == float("inf") else str(int(worst)) if worst == int(worst) else f"{worst:.2g}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--target", default="numpy", choices=("numpy", "torch", "jax", "tensorflow"))
+    parser.add_argument("--in-process", action="store_true", help="compare in this process (one job), not in "
+                        "a `derive compare` process per derivation")
     parser.add_argument("only", nargs="*", help="keep derivations whose name contains one of these")
     args = parser.parse_args()
     names = [n for n in coverage.derivations() if not any(v in n for v in VECTOR)]
     if args.only:
         names = [n for n in names if any(o in n for o in args.only)]
     within = 0
-    with ThreadPoolExecutor(args.jobs) as pool:
-        for name, ulp in pool.map(lambda n: _compare(n, args.target), names):
+    if args.in_process:
+        os.environ["JAX_ENABLE_X64"] = "1"
+    compare = _compare_here if args.in_process else _compare
+    with ThreadPoolExecutor(1 if args.in_process else args.jobs) as pool:
+        for name, ulp in pool.map(lambda n: compare(n, args.target), names):
             ok = ulp.isdigit() and int(ulp) <= GOAL  # (8.7e+18 is not)
             within += ok
             print(f"{name:55s} {ulp:>8s}{'' if ok else '   > ' + str(GOAL)}", flush=True)
