@@ -396,16 +396,23 @@ def cross_entropy_beta_beta(
             lambda: (
                 concentration02
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
+                    + 12.0
+                )
+                + concentration02
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
-                + 4.0
+                + 3.0
                 * concentration02
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
                 + 2.0
@@ -415,16 +422,23 @@ def cross_entropy_beta_beta(
                 )
                 + concentration12
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                    + 12.0
+                )
+                + concentration12
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
-                + 4.0
+                + 3.0
                 * concentration12
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
                 + 2.0
@@ -442,18 +456,19 @@ def cross_entropy_beta_beta(
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration02 + concentration12)
                 )
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration02))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration12))
-                + 3.0
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration02))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration12))
+                + 14.0
                 * tensorflow.math.abs(
                     tensorflow.math.lgamma(concentration02 + concentration12)
                 )
-                + 2.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
-                + 6.0
+                + 13.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                + 28.0
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration01 + concentration11)
                 )
+                + 84.0
             ),
             _cross_entropy_beta_beta_exact,
             [concentration11, concentration01, concentration12, concentration02],

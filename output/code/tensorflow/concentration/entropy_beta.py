@@ -374,16 +374,23 @@ def entropy_beta(concentration1, concentration0, validate=False):
             lambda: (
                 concentration0
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration0))
+                    + 12.0
+                )
+                + concentration0
+                * (
                     (concentration0 + concentration1)
                     * (
                         tensorflow.math.pow(concentration0 + concentration1, -1)
                         + tensorflow.math.pow(concentration0 + concentration1, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration0 + concentration1)
                     )
+                    + 12.0
                 )
-                + 4.0
+                + 3.0
                 * concentration0
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration0))
                 + 2.0
@@ -393,16 +400,23 @@ def entropy_beta(concentration1, concentration0, validate=False):
                 )
                 + concentration1
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration1))
+                    + 12.0
+                )
+                + concentration1
+                * (
                     (concentration0 + concentration1)
                     * (
                         tensorflow.math.pow(concentration0 + concentration1, -1)
                         + tensorflow.math.pow(concentration0 + concentration1, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration0 + concentration1)
                     )
+                    + 12.0
                 )
-                + 4.0
+                + 3.0
                 * concentration1
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration1))
                 + 2.0
@@ -420,18 +434,19 @@ def entropy_beta(concentration1, concentration0, validate=False):
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration0 + concentration1)
                 )
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration0))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration1))
-                + 3.0
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration0))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration1))
+                + 14.0
                 * tensorflow.math.abs(
                     tensorflow.math.lgamma(concentration0 + concentration1)
                 )
-                + 2.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration0))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration1))
-                + 6.0
+                + 13.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration0))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration1))
+                + 28.0
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration0 + concentration1)
                 )
+                + 84.0
             ),
             _entropy_beta_exact,
             [concentration1, concentration0],

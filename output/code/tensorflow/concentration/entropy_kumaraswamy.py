@@ -306,14 +306,21 @@ def entropy_kumaraswamy(concentration1, concentration0, validate=False):
             lambda: (
                 concentration0
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration0))
+                    + 12.0
+                )
+                + concentration0
+                * (
                     (concentration0 + 1.0)
                     * (
                         tensorflow.math.pow(concentration0 + 1.0, -1)
                         + tensorflow.math.pow(concentration0 + 1.0, -2)
                     )
-                    + tensorflow.math.abs(tensorflow.math.digamma(concentration0 + 1))
+                    + 12.0
+                    * tensorflow.math.abs(tensorflow.math.digamma(concentration0 + 1))
+                    + 12.0
                 )
-                + 4.0
+                + 3.0
                 * concentration0
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration0))
                 + 2.0
@@ -321,15 +328,17 @@ def entropy_kumaraswamy(concentration1, concentration0, validate=False):
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration0 + 1))
                 + 3.0 * tensorflow.math.abs(tensorflow.math.log(concentration0))
                 + 3.0 * tensorflow.math.abs(tensorflow.math.log(concentration1))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration0))
-                + 1.1544313298030657
+                + 13.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration0))
+                + 13.154431329803066
                 + (
                     (concentration0 + 1.0)
                     * (
                         tensorflow.math.pow(concentration0 + 1.0, -1)
                         + tensorflow.math.pow(concentration0 + 1.0, -2)
                     )
-                    + tensorflow.math.abs(tensorflow.math.digamma(concentration0 + 1))
+                    + 12.0
+                    * tensorflow.math.abs(tensorflow.math.digamma(concentration0 + 1))
+                    + 12.0
                 )
                 / concentration1
                 + 4.0

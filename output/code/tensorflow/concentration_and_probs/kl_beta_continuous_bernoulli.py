@@ -461,16 +461,23 @@ def kl_beta_continuous_bernoulli(
             lambda: (
                 concentration01
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
+                    + 12.0
+                )
+                + concentration01
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
-                + 3.0
+                + 2.0
                 * concentration01
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
                 + 3.0
@@ -480,16 +487,23 @@ def kl_beta_continuous_bernoulli(
                 )
                 + concentration11
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                    + 12.0
+                )
+                + concentration11
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
-                + 3.0
+                + 2.0
                 * concentration11
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
                 + 3.0
@@ -558,19 +572,19 @@ def kl_beta_continuous_bernoulli(
                 )
                 + tensorflow.math.abs(tensorflow.math.log(1 - probs2))
                 + 2.0 * tensorflow.math.abs(tensorflow.math.log(-(probs2 - 1)))
-                + 3.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration01))
-                + 3.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration11))
-                + 2.0
+                + 14.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration01))
+                + 14.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration11))
+                + 13.0
                 * tensorflow.math.abs(
                     tensorflow.math.lgamma(concentration01 + concentration11)
                 )
-                + 3.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
-                + 3.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
-                + 6.0
+                + 14.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
+                + 14.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                + 28.0
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration01 + concentration11)
                 )
-                + 1.3862943611198906
+                + 85.386294361119891
             ),
             _kl_beta_continuous_bernoulli_exact,
             [concentration11, concentration01, probs2],

@@ -356,17 +356,24 @@ def cross_entropy_beta_gamma(
                 5.0 * concentration11 * rate2 / (concentration01 + concentration11)
                 + concentration2
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                    + 12.0
+                )
+                + concentration2
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
                 + 4.0 * concentration2 * tensorflow.math.abs(tensorflow.math.log(rate2))
-                + 4.0
+                + 3.0
                 * concentration2
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
                 + 2.0
@@ -379,12 +386,13 @@ def cross_entropy_beta_gamma(
                     tensorflow.math.pow(concentration01 + concentration11, -1)
                     + tensorflow.math.pow(concentration01 + concentration11, -2)
                 )
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration2))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
-                + 3.0
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration2))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                + 14.0
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration01 + concentration11)
                 )
+                + 36.0
             ),
             _cross_entropy_beta_gamma_exact,
             [concentration11, concentration01, concentration2, rate2],

@@ -322,13 +322,19 @@ def entropy_gamma(concentration, rate, validate=False):
         value = _refine(
             value,
             lambda: (
-                4.0
+                concentration
+                * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration))
+                    + 12.0
+                )
+                + 3.0
                 * concentration
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration))
                 + concentration
                 + 3.0 * tensorflow.math.abs(tensorflow.math.log(rate))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration))
+                + 24.0
             ),
             _entropy_gamma_exact,
             [concentration, rate],

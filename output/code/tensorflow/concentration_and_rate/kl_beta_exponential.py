@@ -388,16 +388,23 @@ def kl_beta_exponential(concentration11, concentration01, rate2, validate=False)
             lambda: (
                 concentration01
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
+                    + 12.0
+                )
+                + concentration01
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
-                + 3.0
+                + 2.0
                 * concentration01
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
                 + 3.0
@@ -408,16 +415,23 @@ def kl_beta_exponential(concentration11, concentration01, rate2, validate=False)
                 + 5.0 * concentration11 * rate2 / (concentration01 + concentration11)
                 + concentration11
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                    + 12.0
+                )
+                + concentration11
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
-                + 3.0
+                + 2.0
                 * concentration11
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
                 + 3.0
@@ -436,18 +450,19 @@ def kl_beta_exponential(concentration11, concentration01, rate2, validate=False)
                     tensorflow.math.digamma(concentration01 + concentration11)
                 )
                 + 3.0 * tensorflow.math.abs(tensorflow.math.log(rate2))
-                + 3.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration01))
-                + 3.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration11))
-                + 2.0
+                + 14.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration01))
+                + 14.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration11))
+                + 13.0
                 * tensorflow.math.abs(
                     tensorflow.math.lgamma(concentration01 + concentration11)
                 )
-                + 3.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
-                + 3.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
-                + 6.0
+                + 14.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
+                + 14.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                + 28.0
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration01 + concentration11)
                 )
+                + 84.0
             ),
             _kl_beta_exponential_exact,
             [concentration11, concentration01, rate2],

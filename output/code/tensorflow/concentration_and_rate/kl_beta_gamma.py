@@ -367,16 +367,23 @@ def kl_beta_gamma(
             lambda: (
                 concentration01
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
+                    + 12.0
+                )
+                + concentration01
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
-                + 3.0
+                + 2.0
                 * concentration01
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
                 + 3.0
@@ -387,16 +394,23 @@ def kl_beta_gamma(
                 + 5.0 * concentration11 * rate2 / (concentration01 + concentration11)
                 + concentration11
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                    + 12.0
+                )
+                + concentration11
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
-                + 3.0
+                + 2.0
                 * concentration11
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
                 + 3.0
@@ -406,17 +420,24 @@ def kl_beta_gamma(
                 )
                 + concentration2
                 * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
+                    + 12.0
+                )
+                + concentration2
+                * (
                     (concentration01 + concentration11)
                     * (
                         tensorflow.math.pow(concentration01 + concentration11, -1)
                         + tensorflow.math.pow(concentration01 + concentration11, -2)
                     )
-                    + tensorflow.math.abs(
+                    + 12.0
+                    * tensorflow.math.abs(
                         tensorflow.math.digamma(concentration01 + concentration11)
                     )
+                    + 12.0
                 )
                 + 4.0 * concentration2 * tensorflow.math.abs(tensorflow.math.log(rate2))
-                + 4.0
+                + 3.0
                 * concentration2
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration11))
                 + 2.0
@@ -433,18 +454,19 @@ def kl_beta_gamma(
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration01 + concentration11)
                 )
-                + 3.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration01))
-                + 3.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration11))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration2))
-                + 2.0
+                + 14.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration01))
+                + 14.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration11))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration2))
+                + 13.0
                 * tensorflow.math.abs(
                     tensorflow.math.lgamma(concentration01 + concentration11)
                 )
-                + 3.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
-                + 2.0
+                + 14.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration01))
+                + 13.0
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration01 + concentration11)
                 )
+                + 72.0
             ),
             _kl_beta_gamma_exact,
             [concentration11, concentration01, concentration2, rate2],

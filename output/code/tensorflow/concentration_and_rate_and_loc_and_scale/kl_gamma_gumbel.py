@@ -356,15 +356,21 @@ def kl_gamma_gumbel(concentration1, rate1, loc2, scale2, validate=False):
         value = _refine(
             value,
             lambda: (
-                3.0
+                concentration1
+                * (
+                    12.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration1))
+                    + 12.0
+                )
+                + 2.0
                 * concentration1
                 * tensorflow.math.abs(tensorflow.math.digamma(concentration1))
                 + 2.0 * concentration1
                 + 5.0 * concentration1 / (rate1 * scale2)
                 + 2.0 * tensorflow.math.abs(tensorflow.math.log(rate1))
                 + 2.0 * tensorflow.math.abs(tensorflow.math.log(scale2))
-                + 3.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration1))
-                + 3.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration1))
+                + 14.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration1))
+                + 14.0 * tensorflow.math.abs(tensorflow.math.digamma(concentration1))
+                + 24.0
                 + tensorflow.math.pow(1.0 + 1 / (rate1 * scale2), -concentration1)
                 * (1.0 + 2.0 * tensorflow.math.abs(loc2) / scale2)
                 * tensorflow.math.exp(loc2 / scale2)

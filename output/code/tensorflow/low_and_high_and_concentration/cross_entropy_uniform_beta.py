@@ -569,13 +569,13 @@ def cross_entropy_uniform_beta(
                 * tensorflow.math.abs(
                     low1 * tensorflow.math.log(-(low1 - 1)) / (high1 - low1)
                 )
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration02))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration12))
-                + 3.0
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration02))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration12))
+                + 14.0
                 * tensorflow.math.abs(
                     tensorflow.math.lgamma(concentration02 + concentration12)
                 )
-                + 2.0
+                + 38.0
             ),
             _cross_entropy_uniform_beta_exact,
             [low1, high1, concentration12, concentration02],

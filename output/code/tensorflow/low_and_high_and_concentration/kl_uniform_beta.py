@@ -575,13 +575,13 @@ def kl_uniform_beta(low1, high1, concentration12, concentration02, validate=Fals
                     low1 * tensorflow.math.log(-(low1 - 1)) / (high1 - low1)
                 )
                 + 3.0 * tensorflow.math.abs(tensorflow.math.log(high1 - low1))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration02))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration12))
-                + 3.0
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration02))
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration12))
+                + 14.0
                 * tensorflow.math.abs(
                     tensorflow.math.lgamma(concentration02 + concentration12)
                 )
-                + 2.0
+                + 38.0
             ),
             _kl_uniform_beta_exact,
             [low1, high1, concentration12, concentration02],

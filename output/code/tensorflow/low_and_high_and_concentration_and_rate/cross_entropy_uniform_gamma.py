@@ -385,8 +385,8 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
                 )
                 + 4.0
                 * tensorflow.math.abs(low1 * tensorflow.math.log(low1) / (high1 - low1))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration2))
-                + 1.0
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration2))
+                + 13.0
             ),
             _cross_entropy_uniform_gamma_exact,
             [low1, high1, concentration2, rate2],

@@ -312,8 +312,8 @@ def cross_entropy_exponential_gamma(rate1, concentration2, rate2, validate=False
                 + 4.0 * concentration2 * tensorflow.math.abs(tensorflow.math.log(rate2))
                 + 1.7316469947045986 * concentration2
                 + 3.0 * tensorflow.math.abs(tensorflow.math.log(rate1))
-                + 2.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration2))
-                + 1.1544313298030657
+                + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration2))
+                + 13.154431329803066
                 + 3.0 * rate2 / rate1
             ),
             _cross_entropy_exponential_gamma_exact,

@@ -319,19 +319,22 @@ def _cross_entropy_beta_beta_terms(
     if single:  # float32 data: float64 is exact enough
         return value
     bound = (
-        concentration02
+        concentration02 * (10.0 * torch.abs(torch.digamma(concentration01)) + 10.0)
+        + concentration02
         * (
             (concentration01 + concentration11)
             * (
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
-        + 4.0 * concentration02 * torch.abs(torch.digamma(concentration01))
+        + 3.0 * concentration02 * torch.abs(torch.digamma(concentration01))
         + 2.0
         * concentration02
         * torch.abs(torch.digamma(concentration01 + concentration11))
+        + concentration12 * (10.0 * torch.abs(torch.digamma(concentration11)) + 10.0)
         + concentration12
         * (
             (concentration01 + concentration11)
@@ -339,9 +342,10 @@ def _cross_entropy_beta_beta_terms(
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
-        + 4.0 * concentration12 * torch.abs(torch.digamma(concentration11))
+        + 3.0 * concentration12 * torch.abs(torch.digamma(concentration11))
         + 2.0
         * concentration12
         * torch.abs(torch.digamma(concentration01 + concentration11))
@@ -353,12 +357,13 @@ def _cross_entropy_beta_beta_terms(
         )
         + (concentration02 + concentration12)
         * torch.abs(torch.digamma(concentration02 + concentration12))
-        + 2.0 * torch.abs(torch.lgamma(concentration02))
-        + 2.0 * torch.abs(torch.lgamma(concentration12))
-        + 3.0 * torch.abs(torch.lgamma(concentration02 + concentration12))
-        + 2.0 * torch.abs(torch.digamma(concentration01))
-        + 2.0 * torch.abs(torch.digamma(concentration11))
-        + 6.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+        + 11.0 * torch.abs(torch.lgamma(concentration02))
+        + 11.0 * torch.abs(torch.lgamma(concentration12))
+        + 12.0 * torch.abs(torch.lgamma(concentration02 + concentration12))
+        + 11.0 * torch.abs(torch.digamma(concentration01))
+        + 11.0 * torch.abs(torch.digamma(concentration11))
+        + 24.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+        + 70.0
     )
     return _refine(
         value,

@@ -317,19 +317,22 @@ def _entropy_beta_terms(concentration1, concentration0, single):
     if single:  # float32 data: float64 is exact enough
         return value
     bound = (
-        concentration0
+        concentration0 * (10.0 * torch.abs(torch.digamma(concentration0)) + 10.0)
+        + concentration0
         * (
             (concentration0 + concentration1)
             * (
                 torch.pow(concentration0 + concentration1, -1)
                 + torch.pow(concentration0 + concentration1, -2)
             )
-            + torch.abs(torch.digamma(concentration0 + concentration1))
+            + 10.0 * torch.abs(torch.digamma(concentration0 + concentration1))
+            + 10.0
         )
-        + 4.0 * concentration0 * torch.abs(torch.digamma(concentration0))
+        + 3.0 * concentration0 * torch.abs(torch.digamma(concentration0))
         + 2.0
         * concentration0
         * torch.abs(torch.digamma(concentration0 + concentration1))
+        + concentration1 * (10.0 * torch.abs(torch.digamma(concentration1)) + 10.0)
         + concentration1
         * (
             (concentration0 + concentration1)
@@ -337,9 +340,10 @@ def _entropy_beta_terms(concentration1, concentration0, single):
                 torch.pow(concentration0 + concentration1, -1)
                 + torch.pow(concentration0 + concentration1, -2)
             )
-            + torch.abs(torch.digamma(concentration0 + concentration1))
+            + 10.0 * torch.abs(torch.digamma(concentration0 + concentration1))
+            + 10.0
         )
-        + 4.0 * concentration1 * torch.abs(torch.digamma(concentration1))
+        + 3.0 * concentration1 * torch.abs(torch.digamma(concentration1))
         + 2.0
         * concentration1
         * torch.abs(torch.digamma(concentration0 + concentration1))
@@ -351,12 +355,13 @@ def _entropy_beta_terms(concentration1, concentration0, single):
         )
         + (concentration0 + concentration1)
         * torch.abs(torch.digamma(concentration0 + concentration1))
-        + 2.0 * torch.abs(torch.lgamma(concentration0))
-        + 2.0 * torch.abs(torch.lgamma(concentration1))
-        + 3.0 * torch.abs(torch.lgamma(concentration0 + concentration1))
-        + 2.0 * torch.abs(torch.digamma(concentration0))
-        + 2.0 * torch.abs(torch.digamma(concentration1))
-        + 6.0 * torch.abs(torch.digamma(concentration0 + concentration1))
+        + 11.0 * torch.abs(torch.lgamma(concentration0))
+        + 11.0 * torch.abs(torch.lgamma(concentration1))
+        + 12.0 * torch.abs(torch.lgamma(concentration0 + concentration1))
+        + 11.0 * torch.abs(torch.digamma(concentration0))
+        + 11.0 * torch.abs(torch.digamma(concentration1))
+        + 24.0 * torch.abs(torch.digamma(concentration0 + concentration1))
+        + 70.0
     )
     return _refine(value, bound, _entropy_beta_exact, [concentration1, concentration0])
 

@@ -263,28 +263,31 @@ def _entropy_kumaraswamy_terms(concentration1, concentration0, single):
     if single:  # float32 data: float64 is exact enough
         return value
     bound = (
-        concentration0
+        concentration0 * (10.0 * torch.abs(torch.digamma(concentration0)) + 10.0)
+        + concentration0
         * (
             (concentration0 + 1.0)
             * (
                 torch.pow(concentration0 + 1.0, -1)
                 + torch.pow(concentration0 + 1.0, -2)
             )
-            + torch.abs(torch.digamma(concentration0 + 1))
+            + 10.0 * torch.abs(torch.digamma(concentration0 + 1))
+            + 10.0
         )
-        + 4.0 * concentration0 * torch.abs(torch.digamma(concentration0))
+        + 3.0 * concentration0 * torch.abs(torch.digamma(concentration0))
         + 2.0 * concentration0 * torch.abs(torch.digamma(concentration0 + 1))
         + 3.0 * torch.abs(torch.log(concentration0))
         + 3.0 * torch.abs(torch.log(concentration1))
-        + 2.0 * torch.abs(torch.digamma(concentration0))
-        + 1.1544313298030657
+        + 11.0 * torch.abs(torch.digamma(concentration0))
+        + 11.154431329803066
         + (
             (concentration0 + 1.0)
             * (
                 torch.pow(concentration0 + 1.0, -1)
                 + torch.pow(concentration0 + 1.0, -2)
             )
-            + torch.abs(torch.digamma(concentration0 + 1))
+            + 10.0 * torch.abs(torch.digamma(concentration0 + 1))
+            + 10.0
         )
         / concentration1
         + 4.0 * torch.abs(torch.digamma(concentration0 + 1)) / concentration1

@@ -338,19 +338,22 @@ def _kl_beta_continuous_bernoulli_terms(
     if single:  # float32 data: float64 is exact enough
         return value
     bound = (
-        concentration01
+        concentration01 * (10.0 * torch.abs(torch.digamma(concentration01)) + 10.0)
+        + concentration01
         * (
             (concentration01 + concentration11)
             * (
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
-        + 3.0 * concentration01 * torch.abs(torch.digamma(concentration01))
+        + 2.0 * concentration01 * torch.abs(torch.digamma(concentration01))
         + 3.0
         * concentration01
         * torch.abs(torch.digamma(concentration01 + concentration11))
+        + concentration11 * (10.0 * torch.abs(torch.digamma(concentration11)) + 10.0)
         + concentration11
         * (
             (concentration01 + concentration11)
@@ -358,9 +361,10 @@ def _kl_beta_continuous_bernoulli_terms(
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
-        + 3.0 * concentration11 * torch.abs(torch.digamma(concentration11))
+        + 2.0 * concentration11 * torch.abs(torch.digamma(concentration11))
         + 3.0
         * concentration11
         * torch.abs(torch.digamma(concentration01 + concentration11))
@@ -405,13 +409,13 @@ def _kl_beta_continuous_bernoulli_terms(
         + 2.0 * torch.abs(torch.log(torch.atanh(2 * probs2 - 1) / (2 * probs2 - 1)))
         + torch.abs(torch.log(1 - probs2))
         + 2.0 * torch.abs(torch.log(-(probs2 - 1)))
-        + 3.0 * torch.abs(torch.lgamma(concentration01))
-        + 3.0 * torch.abs(torch.lgamma(concentration11))
-        + 2.0 * torch.abs(torch.lgamma(concentration01 + concentration11))
-        + 3.0 * torch.abs(torch.digamma(concentration01))
-        + 3.0 * torch.abs(torch.digamma(concentration11))
-        + 6.0 * torch.abs(torch.digamma(concentration01 + concentration11))
-        + 1.3862943611198906
+        + 12.0 * torch.abs(torch.lgamma(concentration01))
+        + 12.0 * torch.abs(torch.lgamma(concentration11))
+        + 11.0 * torch.abs(torch.lgamma(concentration01 + concentration11))
+        + 12.0 * torch.abs(torch.digamma(concentration01))
+        + 12.0 * torch.abs(torch.digamma(concentration11))
+        + 24.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+        + 71.386294361119891
     )
     return _refine(
         value,

@@ -300,6 +300,7 @@ def _cross_entropy_beta_gamma_terms(
         return value
     bound = (
         5.0 * concentration11 * rate2 / (concentration01 + concentration11)
+        + concentration2 * (10.0 * torch.abs(torch.digamma(concentration11)) + 10.0)
         + concentration2
         * (
             (concentration01 + concentration11)
@@ -307,10 +308,11 @@ def _cross_entropy_beta_gamma_terms(
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
         + 4.0 * concentration2 * torch.abs(torch.log(rate2))
-        + 4.0 * concentration2 * torch.abs(torch.digamma(concentration11))
+        + 3.0 * concentration2 * torch.abs(torch.digamma(concentration11))
         + 2.0
         * concentration2
         * torch.abs(torch.digamma(concentration01 + concentration11))
@@ -319,9 +321,10 @@ def _cross_entropy_beta_gamma_terms(
             torch.pow(concentration01 + concentration11, -1)
             + torch.pow(concentration01 + concentration11, -2)
         )
-        + 2.0 * torch.abs(torch.lgamma(concentration2))
-        + 2.0 * torch.abs(torch.digamma(concentration11))
-        + 3.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+        + 11.0 * torch.abs(torch.lgamma(concentration2))
+        + 11.0 * torch.abs(torch.digamma(concentration11))
+        + 12.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+        + 30.0
     )
     return _refine(
         value,

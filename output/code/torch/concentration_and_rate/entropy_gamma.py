@@ -295,11 +295,13 @@ def _entropy_gamma_terms(concentration, rate, single):
     if single:  # float32 data: float64 is exact enough
         return value
     bound = (
-        4.0 * concentration * torch.abs(torch.digamma(concentration))
+        concentration * (10.0 * torch.abs(torch.digamma(concentration)) + 10.0)
+        + 3.0 * concentration * torch.abs(torch.digamma(concentration))
         + concentration
         + 3.0 * torch.abs(torch.log(rate))
-        + 2.0 * torch.abs(torch.lgamma(concentration))
-        + 2.0 * torch.abs(torch.digamma(concentration))
+        + 11.0 * torch.abs(torch.lgamma(concentration))
+        + 11.0 * torch.abs(torch.digamma(concentration))
+        + 20.0
     )
     return _refine(value, bound, _entropy_gamma_exact, [concentration, rate])
 

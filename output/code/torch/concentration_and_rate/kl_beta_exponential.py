@@ -319,20 +319,23 @@ def _kl_beta_exponential_terms(concentration11, concentration01, rate2, single):
     if single:  # float32 data: float64 is exact enough
         return value
     bound = (
-        concentration01
+        concentration01 * (10.0 * torch.abs(torch.digamma(concentration01)) + 10.0)
+        + concentration01
         * (
             (concentration01 + concentration11)
             * (
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
-        + 3.0 * concentration01 * torch.abs(torch.digamma(concentration01))
+        + 2.0 * concentration01 * torch.abs(torch.digamma(concentration01))
         + 3.0
         * concentration01
         * torch.abs(torch.digamma(concentration01 + concentration11))
         + 5.0 * concentration11 * rate2 / (concentration01 + concentration11)
+        + concentration11 * (10.0 * torch.abs(torch.digamma(concentration11)) + 10.0)
         + concentration11
         * (
             (concentration01 + concentration11)
@@ -340,9 +343,10 @@ def _kl_beta_exponential_terms(concentration11, concentration01, rate2, single):
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
-        + 3.0 * concentration11 * torch.abs(torch.digamma(concentration11))
+        + 2.0 * concentration11 * torch.abs(torch.digamma(concentration11))
         + 3.0
         * concentration11
         * torch.abs(torch.digamma(concentration01 + concentration11))
@@ -355,12 +359,13 @@ def _kl_beta_exponential_terms(concentration11, concentration01, rate2, single):
         + (concentration01 + concentration11)
         * torch.abs(torch.digamma(concentration01 + concentration11))
         + 3.0 * torch.abs(torch.log(rate2))
-        + 3.0 * torch.abs(torch.lgamma(concentration01))
-        + 3.0 * torch.abs(torch.lgamma(concentration11))
-        + 2.0 * torch.abs(torch.lgamma(concentration01 + concentration11))
-        + 3.0 * torch.abs(torch.digamma(concentration01))
-        + 3.0 * torch.abs(torch.digamma(concentration11))
-        + 6.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+        + 12.0 * torch.abs(torch.lgamma(concentration01))
+        + 12.0 * torch.abs(torch.lgamma(concentration11))
+        + 11.0 * torch.abs(torch.lgamma(concentration01 + concentration11))
+        + 12.0 * torch.abs(torch.digamma(concentration01))
+        + 12.0 * torch.abs(torch.digamma(concentration11))
+        + 24.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+        + 70.0
     )
     return _refine(
         value,

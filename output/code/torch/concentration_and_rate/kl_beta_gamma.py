@@ -293,20 +293,23 @@ def _kl_beta_gamma_terms(
     if single:  # float32 data: float64 is exact enough
         return value
     bound = (
-        concentration01
+        concentration01 * (10.0 * torch.abs(torch.digamma(concentration01)) + 10.0)
+        + concentration01
         * (
             (concentration01 + concentration11)
             * (
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
-        + 3.0 * concentration01 * torch.abs(torch.digamma(concentration01))
+        + 2.0 * concentration01 * torch.abs(torch.digamma(concentration01))
         + 3.0
         * concentration01
         * torch.abs(torch.digamma(concentration01 + concentration11))
         + 5.0 * concentration11 * rate2 / (concentration01 + concentration11)
+        + concentration11 * (10.0 * torch.abs(torch.digamma(concentration11)) + 10.0)
         + concentration11
         * (
             (concentration01 + concentration11)
@@ -314,12 +317,14 @@ def _kl_beta_gamma_terms(
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
-        + 3.0 * concentration11 * torch.abs(torch.digamma(concentration11))
+        + 2.0 * concentration11 * torch.abs(torch.digamma(concentration11))
         + 3.0
         * concentration11
         * torch.abs(torch.digamma(concentration01 + concentration11))
+        + concentration2 * (10.0 * torch.abs(torch.digamma(concentration11)) + 10.0)
         + concentration2
         * (
             (concentration01 + concentration11)
@@ -327,10 +332,11 @@ def _kl_beta_gamma_terms(
                 torch.pow(concentration01 + concentration11, -1)
                 + torch.pow(concentration01 + concentration11, -2)
             )
-            + torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+            + 10.0
         )
         + 4.0 * concentration2 * torch.abs(torch.log(rate2))
-        + 4.0 * concentration2 * torch.abs(torch.digamma(concentration11))
+        + 3.0 * concentration2 * torch.abs(torch.digamma(concentration11))
         + 2.0
         * concentration2
         * torch.abs(torch.digamma(concentration01 + concentration11))
@@ -341,12 +347,13 @@ def _kl_beta_gamma_terms(
         )
         + (concentration01 + concentration11)
         * torch.abs(torch.digamma(concentration01 + concentration11))
-        + 3.0 * torch.abs(torch.lgamma(concentration01))
-        + 3.0 * torch.abs(torch.lgamma(concentration11))
-        + 2.0 * torch.abs(torch.lgamma(concentration2))
-        + 2.0 * torch.abs(torch.lgamma(concentration01 + concentration11))
-        + 3.0 * torch.abs(torch.digamma(concentration01))
-        + 2.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+        + 12.0 * torch.abs(torch.lgamma(concentration01))
+        + 12.0 * torch.abs(torch.lgamma(concentration11))
+        + 11.0 * torch.abs(torch.lgamma(concentration2))
+        + 11.0 * torch.abs(torch.lgamma(concentration01 + concentration11))
+        + 12.0 * torch.abs(torch.digamma(concentration01))
+        + 11.0 * torch.abs(torch.digamma(concentration01 + concentration11))
+        + 60.0
     )
     return _refine(
         value,

@@ -300,13 +300,15 @@ def _kl_gamma_gumbel_terms(concentration1, rate1, loc2, scale2, single):
     if single:  # float32 data: float64 is exact enough
         return value
     bound = (
-        3.0 * concentration1 * torch.abs(torch.digamma(concentration1))
+        concentration1 * (10.0 * torch.abs(torch.digamma(concentration1)) + 10.0)
+        + 2.0 * concentration1 * torch.abs(torch.digamma(concentration1))
         + 2.0 * concentration1
         + 5.0 * concentration1 / (rate1 * scale2)
         + 2.0 * torch.abs(torch.log(rate1))
         + 2.0 * torch.abs(torch.log(scale2))
-        + 3.0 * torch.abs(torch.lgamma(concentration1))
-        + 3.0 * torch.abs(torch.digamma(concentration1))
+        + 12.0 * torch.abs(torch.lgamma(concentration1))
+        + 12.0 * torch.abs(torch.digamma(concentration1))
+        + 20.0
         + torch.pow(1.0 + 1 / (rate1 * scale2), -concentration1)
         * (1.0 + 2.0 * torch.abs(loc2) / scale2)
         * torch.exp(loc2 / scale2)

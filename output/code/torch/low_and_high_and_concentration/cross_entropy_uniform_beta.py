@@ -398,10 +398,10 @@ def _cross_entropy_uniform_beta_terms(
         + 4.0 * torch.abs(high1 * torch.log(-(high1 - 1)) / (high1 - low1))
         + 4.0 * torch.abs(low1 * torch.log(low1) / (high1 - low1))
         + 3.0 * torch.abs(low1 * torch.log(-(low1 - 1)) / (high1 - low1))
-        + 2.0 * torch.abs(torch.lgamma(concentration02))
-        + 2.0 * torch.abs(torch.lgamma(concentration12))
-        + 3.0 * torch.abs(torch.lgamma(concentration02 + concentration12))
-        + 2.0
+        + 11.0 * torch.abs(torch.lgamma(concentration02))
+        + 11.0 * torch.abs(torch.lgamma(concentration12))
+        + 12.0 * torch.abs(torch.lgamma(concentration02 + concentration12))
+        + 32.0
     )
     return _refine(
         value,

@@ -399,10 +399,10 @@ def _kl_uniform_beta_terms(low1, high1, concentration12, concentration02, single
         + 4.0 * torch.abs(low1 * torch.log(low1) / (high1 - low1))
         + 3.0 * torch.abs(low1 * torch.log(-(low1 - 1)) / (high1 - low1))
         + 3.0 * torch.abs(torch.log(high1 - low1))
-        + 2.0 * torch.abs(torch.lgamma(concentration02))
-        + 2.0 * torch.abs(torch.lgamma(concentration12))
-        + 3.0 * torch.abs(torch.lgamma(concentration02 + concentration12))
-        + 2.0
+        + 11.0 * torch.abs(torch.lgamma(concentration02))
+        + 11.0 * torch.abs(torch.lgamma(concentration12))
+        + 12.0 * torch.abs(torch.lgamma(concentration02 + concentration12))
+        + 32.0
     )
     return _refine(
         value,

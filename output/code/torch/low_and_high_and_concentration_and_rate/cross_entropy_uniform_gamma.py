@@ -301,8 +301,8 @@ def _cross_entropy_uniform_gamma_terms(low1, high1, concentration2, rate2, singl
         + torch.abs(low1 / (high1 - low1)) * torch.abs(torch.log(low1))
         + 3.0 * torch.abs(high1 * torch.log(high1) / (high1 - low1))
         + 4.0 * torch.abs(low1 * torch.log(low1) / (high1 - low1))
-        + 2.0 * torch.abs(torch.lgamma(concentration2))
-        + 1.0
+        + 11.0 * torch.abs(torch.lgamma(concentration2))
+        + 11.0
     )
     return _refine(
         value,

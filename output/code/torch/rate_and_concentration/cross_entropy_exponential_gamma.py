@@ -268,8 +268,8 @@ def _cross_entropy_exponential_gamma_terms(rate1, concentration2, rate2, single)
         + 4.0 * concentration2 * torch.abs(torch.log(rate2))
         + 1.7316469947045986 * concentration2
         + 3.0 * torch.abs(torch.log(rate1))
-        + 2.0 * torch.abs(torch.lgamma(concentration2))
-        + 1.1544313298030657
+        + 11.0 * torch.abs(torch.lgamma(concentration2))
+        + 11.154431329803066
         + 3.0 * rate2 / rate1
     )
     return _refine(
