@@ -104,7 +104,6 @@ def _log1p(printer) -> Helper:
     from derive.emit.printers import barrier
 
     x, u = next(_symbols("x")), Symbol("u")  # u may be infinite
-
     return Helper(
         "_log1p", ("x",),
         "log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u) "

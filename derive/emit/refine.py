@@ -44,7 +44,7 @@ REFINED = (
 TARGETS = ("numpy", "torch", "jax", "tensorflow")
 #: derivations refined on one target only, whose own log-gamma, Gamma and digamma are far less accurate than SciPy's
 #: (``python benchmarks/special_functions.py``: JAX's 14 and 10 ulp of max(|f|, 1)); ``python
-#: benchmarks/compare_all.py --target jax`` found them 12-64 ulp off with the float value alone
+#: benchmarks/compare_all.py --target jax`` found them 12-29 ulp off with the float value alone
 REFINED_ON = {"jax": (
     "entropy-student-t", "kl-gamma-normal", "kl-uniform-gamma", "cross-entropy-gumbel-gumbel", "kl-gumbel-gumbel",
     "kl-pareto-gamma",
