@@ -42,14 +42,14 @@ REFINED = (
     "entropy-inverse-gamma", "cross-entropy-gamma-gamma", "kl-beta-uniform", "kl-beta-normal",
 )
 TARGETS = ("numpy", "torch", "jax", "tensorflow")
-#: derivations refined on one target only, whose own log-gamma, Gamma and digamma are far less accurate than SciPy's
+#: derivations refined on some targets only, whose own log-gamma, Gamma and digamma are less accurate than SciPy's
 #: (``python benchmarks/special_functions.py``: JAX's 14 and 10 ulp of max(|f|, 1)); ``python
 #: benchmarks/compare_all.py --target jax`` found them 12-29 ulp off with the float value alone
 REFINED_ON = {"jax": (
     "entropy-student-t", "kl-gamma-normal", "kl-uniform-gamma", "cross-entropy-gumbel-gumbel", "kl-gumbel-gumbel",
     "kl-pareto-gamma",
     "cross-entropy-weibull-weibull", "kl-weibull-weibull", "cross-entropy-inverse-gamma-inverse-gamma",
-)}
+), "tensorflow": ("kl-gumbel-gumbel", "cross-entropy-inverse-gamma-inverse-gamma")}  # 11 ulp each
 #: the target's log-gamma, Gamma and digamma error, in unit roundoffs of max(|f(x)|, 1), for ``bound``: twice the
 #: ulp that benchmarks/special_functions.py measured (JAX 14 and 10, torch's digamma 5, TensorFlow's 6), rounded
 #: up; on NumPy (SciPy) half an ulp of |f(x)|, as any rounding
