@@ -249,7 +249,13 @@ def _refine(value, bound, exact, args):
         tensorflow.where(mask),
         tensorflow.where(tensorflow.math.is_finite(better), better, kept),
     )
-    return value + tensorflow.stop_gradient(tensorflow.reshape(refined, shape) - value)
+    value = tensorflow.broadcast_to(
+        value, shape
+    )  # the refined elements' gradients are the float value's
+    correction = tensorflow.stop_gradient(
+        tensorflow.reshape(refined, shape) - value
+    )  # (inf - inf elsewhere)
+    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
 
 
 def _cross_entropy_inverse_gamma_inverse_gamma_exact(
