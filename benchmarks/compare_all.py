@@ -29,8 +29,12 @@ VECTOR = ("dirichlet", "categorical", "mvn")
 GOAL = 8
 
 
+def _module(name: str, target: str) -> Path:
+    return OUTPUT / target / params.default(name) / f"{function_name(name)}.py"
+
+
 def _compare(name: str, target: str) -> tuple[str, str]:
-    module = OUTPUT / target / params.default(name) / f"{function_name(name)}.py"
+    module = _module(name, target)
     if not module.is_file():
         return name, "no module"
     done = subprocess.run([sys.executable, "-m", "derive", "compare", name, "--code",
@@ -45,7 +49,7 @@ def _compare_here(name: str, target: str) -> tuple[str, str]:
     """As _compare, in this process (the frameworks are imported once: TensorFlow takes seconds per start)."""
     from derive.compare_code import compare_code
 
-    module = OUTPUT / target / params.default(name) / f"{function_name(name)}.py"
+    module = _module(name, target)
     if not module.is_file():
         return name, "no module"
     try:
