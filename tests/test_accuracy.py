@@ -181,9 +181,11 @@ def test_reference_derivatives_agree_with_numerical_differentiation(name, param)
 
 # XLA's CPU float64 exp/log/log1p are not correctly rounded (up to a few ulp; log1p of negative arguments up to
 # ~130 ulp, jax-ml/jax#39707, which the JAX modules' _log1p helper avoids): the JAX value misses 4 ulp by up to
-# ~2 ulp here. (sigma, float32, scales) and (sigma, float64, lowest-scales) pass since that helper.
+# ~2 ulp here. (sigma, float32, scales) and (sigma, float64, lowest-scales) pass since that helper. XLA's code
+# depends on the CPU: (logvar, float64, far) was 4.08 ulp on an AVX-512 machine (2026-11-27), within 4 elsewhere.
 JAX_MATH = {("kl-normal-normal", "sigma", "float64", "scales"), ("kl-normal-normal", "logvar", "float64", "kl0"),
-            ("kl-normal-normal", "logvar", "float64", "lowest-scales")}
+            ("kl-normal-normal", "logvar", "float64", "lowest-scales"),
+            ("kl-normal-normal", "logvar", "float64", "far")}
 VALUE_POINTS = [
     pytest.param(*p.values, id=p.id, marks=[pytest.mark.xfail(strict=False, reason="XLA CPU math, see JAX_MATH")])
     if p.values[0] == "jax" and p.values[1:] in JAX_MATH else p

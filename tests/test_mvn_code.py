@@ -214,8 +214,11 @@ def near(k, dtype, param, rng):
 def test_near_p_equals_q_against_mpmath(k, dtype, rtol, param, target):
     """Where KL ~ 1e-8 the textbook formula in floating point cancels eight digits; ours must not. The reference is
     the textbook formula at 50 digits on the very inputs the function gets (after rounding to ``dtype``).
-    JAX computes float32 in float32 (the others in float64): the terms are non-negative, so that is enough."""
+    JAX computes float32 in float32 (the others in float64): the terms are non-negative, so that is enough, to
+    a few times float32's own limit there: 2.3e-3 for the precision parameter at k = 3 on an AVX-512 machine (XLA's
+    code depends on the CPU; 2026-11-27), hence 5e-3 for JAX's float32."""
     framework(target)
+    rtol = 5e-3 if (target, dtype) == ("jax", "float32") else rtol
     mu1, a1, mu2, a2 = near(k, dtype, param, np.random.default_rng(k))
     for name in NAMES:
         got = call(name, function(name, target, param), mu1, a1, mu2, a2)

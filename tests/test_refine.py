@@ -10,7 +10,7 @@ import mpmath
 import numpy as np
 import pytest
 from generated import OUTPUT, load
-from sympy import Symbol, erf, log
+from sympy import Symbol, erfc, log
 
 from derive.compare import Evaluator, target
 from derive.compare_code import compare_code, rounded, ulps
@@ -153,6 +153,52 @@ def test_double_double_helpers_agree_with_mpmath_to_96_bits(target_name):
                 assert error <= 2.0**-96 * max(1, abs(reference)), (helper, v, error)
 
 
+@pytest.mark.parametrize("target_name", ["numpy", *FRAMEWORKS])
+def test_x_log_x_is_zero_at_zero_in_double_double(target_name):
+    """A uniform's low = 0 gives low·log(low) = 0·(-inf) spelt out; _dd_xlogx is 0 there and x log x to 96 bits
+    elsewhere, and the bound is finite (it was nan, so JAX's 15-ulp value at low = 0 was never refined)."""
+    array = _array(target_name)
+    name = "cross-entropy-uniform-beta"
+    m = _module(name, target_name)
+    xs = np.array([0.0, 1e-300, 0.25, 0.5, 0.743, 1.0, 3.5])
+    hi, lo = (np.asarray(v) for v in m._dd_xlogx((array(xs), array(np.zeros_like(xs)))))
+    assert hi[0] == 0 and lo[0] == 0
+    with mpmath.workdps(50):
+        for v, h, low in zip(xs[1:], hi[1:], lo[1:]):
+            exact = mpmath.mpf(float(v)) * mpmath.log(mpmath.mpf(float(v)))
+            assert abs(mpmath.mpf(float(h)) + mpmath.mpf(float(low)) - exact) <= 2.0**-96 * max(1, abs(exact)), v
+    point = {"low1": 0.0, "high1": 0.743, "concentration12": 1.186, "concentration02": 1.839}  # compare's worst
+    assert ulps(_call(m, name, point, array), _reference(name, point)) <= 8
+
+
+@pytest.mark.parametrize("target_name", ["numpy", *FRAMEWORKS])
+def test_double_double_erf_agrees_with_mpmath_to_96_bits(target_name):
+    """The series of positive terms below the cut (6), 1 - erfc above; odd; 0 at 0."""
+    from derive.emit.refine import ERF_CUT
+
+    array = _array(target_name)
+    m = _module("kl-normal-laplace", target_name)
+    rng = np.random.default_rng(8)
+    xs = np.concatenate([rng.uniform(-8, 8, 60), [0.0, 1e-150, -1e-12, 0.5, ERF_CUT, np.nextafter(ERF_CUT, 0), 30.0]])
+    hi, lo = (np.asarray(v) for v in m._dd_erf((array(xs), array(np.zeros_like(xs)))))
+    with mpmath.workdps(50):
+        for v, h, low in zip(xs, hi, lo):
+            exact = mpmath.erf(mpmath.mpf(float(v)))
+            assert abs(mpmath.mpf(float(h)) + mpmath.mpf(float(low)) - exact) <= 2.0**-96 * abs(exact) + 1e-322, v
+
+
+def test_a_normal_against_a_gumbel_is_refined_where_its_exponential_is_large():
+    """e^(s1²/(2 s2²) + ..) at s1/s2 = 9.5: the argument's roundings are magnified 45-fold (76 ulp before)."""
+    name = "kl-normal-gumbel"
+    point = {"mu1": -0.5226921476169801, "sigma1": 2.908412942035647, "loc2": -0.7059140918579128,
+             "scale2": 0.30557383292307455}
+    module = _module(name)
+    expected = _reference(name, point)
+    assert ulps(_call(module, name, point), expected) <= 8
+    module._refine = lambda value, *args: value  # the float value alone
+    assert ulps(_call(module, name, point), expected) > 8
+
+
 def test_refinement_broadcasts_like_the_float_value():
     m = _module("entropy-beta")
     a = np.array([[1 + 1e-7], [2.5], [1.001]])  # (3, 1)
@@ -246,8 +292,8 @@ def test_bound_flags_a_log_of_a_difference_near_one():
 
 def test_a_function_without_a_double_double_helper_is_refused():
     x = Symbol("x", positive=True)
-    with pytest.raises(RefineError, match="erf"):
-        compiled(erf(x) + log(x))
+    with pytest.raises(RefineError, match="erfc"):
+        compiled(erfc(x) + log(x))
 
 
 def test_split_keeps_106_bits():

@@ -189,9 +189,9 @@ COINCIDENT = {
 
 
 def _coincident(name: str, param: str):
-    """(the condition, the value there, a sentence for the docstring) for a pair in ``COINCIDENT``, after checking
-    at three points that the derived closed form there is the factor times the other pair's; None for other
-    derivations."""
+    """(the condition, the value there, a sentence for the docstring, its closed form) for a pair in ``COINCIDENT``,
+    after checking at three points that the derived closed form there is the factor times the other pair's; None
+    for other derivations."""
     if name not in COINCIDENT:
         return None
     (drop, keep), other, factor = COINCIDENT[name]
@@ -214,7 +214,7 @@ def _coincident(name: str, param: str):
         same(name, reduced, closed, point, what=f"closed form of {other} times {factor} where {drop} = {keep}")
     note = (f"Where {drop} = {keep} the series cancel exactly: the value there is {factor} times {other}'s, "
             "computed without them (stable near KL = 0).")
-    return Eq(own[drop], own[keep]), arranged, note
+    return Eq(own[drop], own[keep]), arranged, note, closed
 
 
 @lru_cache(maxsize=None)

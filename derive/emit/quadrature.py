@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sympy import (
-    Add, Function, Integral, Mul, Piecewise, Sum, binomial, default_sort_key, exp, factorial, log, loggamma, sstr,
+    Add, Function, Integral, Mul, Piecewise, Sum, binomial, collect, default_sort_key, exp, expand, factorial, log,
+    loggamma, sstr,
 )
 
 from derive.emit.printers import NumPyStablePrinter
@@ -96,15 +97,28 @@ def _log_of(f):
 
 
 def with_coincident(value, coincident, printer):
-    """(``value``, or the coincident value where its condition holds and ``value`` elsewhere; the helpers that
-    calls, printed by ``printer``; the docstring's sentence on it) for ``coincident`` (condition, value there,
-    sentence: ``derive.emit.code.COINCIDENT``) or None."""
+    """(``value``, or the coincident value plus the rest of ``value``; the helpers that calls, printed by
+    ``printer``; the docstring's sentence on it) for ``coincident`` (condition, value there, sentence, its closed
+    form: ``derive.emit.code.COINCIDENT``) or None.
+
+    The rest is ``value`` minus the coincident closed form, expanded, with the coefficients of each log collected:
+    the other pair's terms cancel among themselves in its stable form, not against the series (a binomial pair's
+    KL at n1 != n2: n1 KL(Bernoulli) + (n1 - n2) log(1 - p2) + the series; 10 ulp before). Where the condition
+    holds the rest is exactly 0: its series are then the same sums of the same terms, and their coefficient 0."""
     from derive.emit.helpers import helpers_for
 
     if coincident is None:
         return value, [], ""
-    condition, there, note = coincident
-    return Piecewise((there, condition), (value, True)), helpers_for(there, printer), note
+    _, there, note, closed = coincident
+
+    def rest(branch):
+        if branch.is_infinite:
+            return branch
+        difference = expand(branch - closed)
+        return collect(difference, sorted(difference.atoms(log), key=default_sort_key))
+
+    rests = Piecewise(*((rest(b), c) for b, c in value.args)) if isinstance(value, Piecewise) else rest(value)
+    return there + rests, helpers_for(there, printer), note
 
 
 def split(expr, args):
@@ -134,8 +148,8 @@ def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) ->
     from derive.render.environment import render
 
     masked, integrals, printer = split(expr, args)
-    masked = XLogXOpt()(masked)  # p log p and (1 - p) log(1 - p) as xlogy: no cancellation, 0 at the ends
     masked, helpers, note = with_coincident(masked, coincident, printer)
+    masked = XLogXOpt()(masked)  # p log p and (1 - p) log(1 - p) as xlogy: no cancellation, 0 at the ends
     value = printer.doprint(masked)
     source = render(
         "code/quadrature_module.py.j2",

@@ -21,9 +21,11 @@ from functools import lru_cache
 
 import mpmath
 from sympy import (
-    Abs, Add, Expr, Function, Integer, Mul, Piecewise, Rational, Symbol, atanh, cse, exp, expand, gamma, log,
+    Abs, Add, Expr, Function, Integer, Mul, Piecewise, Rational, Symbol, atanh, cse, erf, exp, expand, gamma, log,
     loggamma, numbered_symbols, oo, polygamma,
 )
+
+from derive.emit.stable import xlogx
 
 #: derivations whose modules refine cancelling elements (benchmarks/compare_all.py found them above 8 ulp)
 REFINED = (
@@ -40,6 +42,12 @@ REFINED = (
     # compare_all --target torch / tensorflow: 55, 16, 9, 9 ulp (their digamma and log-gamma are a few ulp worse
     # than SciPy's, which left these within 8 ulp on NumPy)
     "entropy-inverse-gamma", "cross-entropy-gamma-gamma", "kl-beta-uniform", "kl-beta-normal",
+    # a normal against a Gumbel: log(s2/s1) - (1 + log 2π)/2 + e^(..) - (l2 - m1)/s2 cancels to 76 ulp at 3000
+    # random points, near its zero set (found by the stable rearrangement, which left it at 9 ulp on compare_all)
+    "kl-normal-gumbel",
+    # a normal against a Laplace: log(2 s2) + E|z - l2|/s2 - log(2 pi e s1²)/2, 36 ulp at 2000 random points
+    # (11 on JAX at compare_all's)
+    "kl-normal-laplace",
 )
 TARGETS = ("numpy", "torch", "jax", "tensorflow")
 #: derivations refined on some targets only, whose own log-gamma, Gamma and digamma are less accurate than SciPy's
@@ -64,6 +72,10 @@ LOST = 16
 LIMIT = 55
 SHIFT = 20  # log-gamma and digamma shift their argument above this before the asymptotic series
 TAYLOR = 13  # degree of exp's Taylor series at |r| <= log(2) / 32: 0.0217**14 / 14! < 2**-113
+#: erf by its series of positive terms below ERF_CUT (ERF_TERMS of them reach 2**-110 of the sum at ERF_CUT), as
+#: 1 - erfc (the target's, 2e-17 at 6: its error is below 2**-110) above
+ERF_CUT = 6
+ERF_TERMS = 130
 ASYMPTOTIC = 16  # terms of the asymptotic series at w >= SHIFT: below 2**-110 of the value
 
 
@@ -99,6 +111,9 @@ def constants() -> dict:
             "inv_factorials": [split(1 / mpmath.factorial(n)) for n in range(TAYLOR + 1)],
             "lgamma_series": [split(b / (2 * k * (2 * k - 1))) for k, b in enumerate(bernoulli, 1)],
             "digamma_series": [split(b / (2 * k)) for k, b in enumerate(bernoulli, 1)],
+            "erf_cut": ERF_CUT,
+            "two_over_sqrt_pi": split(2 / mpmath.sqrt(mpmath.pi)),
+            "erf_reciprocals": [split(mpmath.mpf(1) / (2 * n + 1)) for n in range(1, ERF_TERMS + 1)],
         }
 
 
@@ -159,6 +174,10 @@ def dd_tree(expr: Expr) -> Expr:
         return _call("_dd_log", dd_tree(expr.args[0]))
     if isinstance(expr, loggamma):
         return _call("_dd_lgamma", dd_tree(expr.args[0]))
+    if isinstance(expr, xlogx):
+        return _call("_dd_xlogx", dd_tree(expr.args[0]))
+    if isinstance(expr, erf):
+        return _call("_dd_erf", dd_tree(expr.args[0]))
     if isinstance(expr, atanh):  # (log(1 + y) - log(1 - y)) / 2, both arguments exact for y = 2p - 1
         (y,) = expr.args
         return _call("_dd_mul", _number(Rational(1, 2)),
@@ -177,7 +196,7 @@ def compiled(expr: Expr) -> tuple[tuple[tuple[Symbol, Expr], ...], Expr, frozens
     tree = dd_tree(_expanded(expr))
     steps, (result,) = cse(tree, symbols=numbered_symbols("d"), order="none")
     called = {str(c.args[0]) for c in tree.atoms(dd_call)}
-    special = frozenset(s for s in ("lgamma", "digamma") if f"_dd_{s}" in called)
+    special = frozenset(s for s in ("lgamma", "digamma", "xlogx", "erf") if f"_dd_{s}" in called)
     return tuple(steps), result, special
 
 
@@ -189,7 +208,18 @@ def _finite(expr: Expr) -> Expr:
 
 
 def _expanded(expr: Expr) -> Expr:
-    return expand(_finite(expr), mul=True, multinomial=False, power_exp=False, log=False)
+    """The finite branch expanded, each product's x·log x (x an input) as xlogx(x): 0 at x = 0 (the uniform's
+    low), where the product is 0·(-inf) and its error bound nan."""
+    def paired(mul):
+        factors = list(mul.args)
+        for f in [f for f in factors if isinstance(f, log) and f.args[0].is_Symbol and f.args[0] in factors]:
+            factors.remove(f)
+            factors.remove(f.args[0])
+            factors.append(xlogx(f.args[0]))
+        return Mul(*factors)
+
+    expanded = expand(_finite(expr), mul=True, multinomial=False, power_exp=False, log=False)
+    return expanded.replace(lambda e: e.is_Mul, paired)
 
 
 def bound(expr: Expr, special: int = 1) -> Expr:
@@ -226,6 +256,10 @@ def bound(expr: Expr, special: int = 1) -> Expr:
         return Abs(polygamma(0, arg)) * bound(arg, special) + own
     if isinstance(expr, atanh):
         return bound(arg, special) / Abs(1 - arg**2) + Abs(expr)
+    if isinstance(expr, xlogx):  # (log x + 1)·δx, and the log's and the product's roundings
+        return Abs(log(arg) + 1) * bound(arg, special) + 2 * Abs(expr)
+    if isinstance(expr, erf):  # erf'(x) = 2/sqrt(pi) e^(-x²) <= 1.13
+        return Rational(113, 100) * bound(arg, special) + own
     if isinstance(expr, polygamma) and expr.args[0] == 0:  # psi'(x) <= 1/x + 1/x**2 for x > 0
         return (1 / arg + 1 / arg**2) * bound(arg, special) + own
     if isinstance(expr, gamma) and special > 1:  # exp(log Gamma)
@@ -241,20 +275,23 @@ def refines(name: str, target: str) -> bool:
 #: the target's functions the double-double helpers call
 NAMESPACES = {
     "numpy": {"where": "numpy.where", "rint": "numpy.rint", "exp2": "numpy.exp2", "log": "numpy.log",
-              "any": "numpy.any"},
+              "any": "numpy.any", "erfc": "scipy.special.erfc"},
     "torch": {"where": "torch.where", "rint": "torch.round", "exp2": "torch.exp2", "log": "torch.log",
-              "any": "torch.any"},
+              "any": "torch.any", "erfc": "torch.special.erfc"},
     "jax": {"where": "jax.numpy.where", "rint": "jax.numpy.rint", "exp2": "_exp2", "log": "jax.numpy.log",
-            "any": "jax.numpy.any"},
+            "any": "jax.numpy.any", "erfc": "jax.scipy.special.erfc"},
     "tensorflow": {"where": "tensorflow.where", "rint": "tensorflow.math.round", "exp2": "_exp2",
-                   "log": "tensorflow.math.log", "any": "tensorflow.reduce_any"},
+                   "log": "tensorflow.math.log", "any": "tensorflow.reduce_any",
+                   "erfc": "tensorflow.math.erfc"},
 }
 
 
 @lru_cache(maxsize=None)
 def _bound(expr: Expr, special: int) -> Expr:
-    """``bound`` of ``expr``'s finite branch, its constants as numbers (torch.log(2) fails): once per derivation."""
-    return bound(_expanded(expr), special).evalf(17)
+    """``bound`` of ``expr``'s finite branch, its constants as numbers (torch.log(2) fails; evalf leaves those in a
+    function's argument, such as erf's sqrt(2)): once per derivation."""
+    irrational = lambda e: e.is_number and not e.is_Rational and not e.is_Float  # noqa: E731
+    return bound(_expanded(expr), special).evalf(17).replace(irrational, lambda e: e.evalf(17))
 
 
 def emitted(expr: Expr, printer, target: str, name: str) -> dict:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import sstr
+from sympy import Add, Symbol, sstr
 
 from derive.emit.bregman import _Call
+from derive.emit.helpers import helpers_for
 from derive.emit.quadrature import kept, log_space, with_coincident
 from derive.emit.stable import XLogXOpt
 
@@ -91,6 +92,12 @@ def _printer(target: str):
     return type(base.__name__, (base,), {"single_mode": False})({"fully_qualified_modules": True})
 
 
+def _terms(series):
+    """log_space of the series' terms, its variable an integer (so JAX prints log Γ(z + 1) as _lgamma_int)."""
+    (var, *_), = series.limits
+    return log_space(series.function).xreplace({var: Symbol(var.name, integer=True)})
+
+
 def split(expr, args, target: str):
     """(``expr`` with each series replaced by a call of its function, the KeptSeries records, the printer)."""
     ops, printer = OPS[target], _printer(target)
@@ -114,7 +121,7 @@ def split(expr, args, target: str):
         records.append(KeptSeries(
             name=name, args=tuple(map(str, params)), formula=sstr(series), variable=str(var),
             lower=printer.doprint(lower), upper="" if infinite else printer.doprint(upper),
-            count=ops["count"].format(x="upper"), z=z, terms=printer.doprint(log_space(series.function)),
+            count=ops["count"].format(x="upper"), z=z, terms=printer.doprint(_terms(series)),
             kept=kept_terms, total=ops["total"].format(t="terms"), done=done,
         ))
     return expr.xreplace(replace), records, printer
@@ -129,8 +136,11 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, coinci
     from derive.render.environment import render
 
     masked, series, printer = split(expr, args, target)
-    masked = XLogXOpt()(masked)  # p log p and (1 - p) log(1 - p) as xlogy: no cancellation, 0 at the ends
     masked, helpers, note = with_coincident(masked, coincident, printer)
+    masked = XLogXOpt()(masked)  # p log p and (1 - p) log(1 - p) as xlogy: no cancellation, 0 at the ends
+    named = {h.name for h in helpers}  # and those the value and the series' terms call (JAX's _lgamma_int)
+    helpers = [*helpers, *(h for h in helpers_for(Add(masked, *map(_terms, kept(expr))), printer)
+                           if h.name not in named)]
     names = [str(a) for a in args]
     ops, tgt = OPS[target], TARGETS[target]
     value = printer.doprint(masked)

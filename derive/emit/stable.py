@@ -7,7 +7,8 @@ The functions it introduces have no library equivalent; each target module defin
 * ``Expm1mxOpt``: ``k·E - k·log E - k`` (the shape of every Gaussian KL) -> ``expm1mx(log E, k·E, k)``, i.e.
   ``k·(e^x - 1 - x)``: a Taylor series where it would cancel, ``k·E - k - k·x`` with ``E`` from the inputs elsewhere.
 * ``DiffRatioOpt``: ``A - B`` with ``A/B`` a non-constant positive ratio -> ``diff_ratio(A, B, log(A/B))``:
-  ``B·expm1(log(A/B))`` when A ≈ B, ``A - B`` otherwise (the shape of the KL's derivatives).
+  ``B·expm1(log(A/B))`` when A ≈ B, ``A - B`` otherwise (the shape of the KL's derivatives); ``B·(n - d)/d``
+  where A/B = n/d of inputs or integers (n - d rounds once, ``1 - p`` is left alone).
 * ``LogRatioOpt``: ``a·log X - a·log Y`` -> ``a·log_ratio(X, Y)`` (log1p of the exact difference when X ≈ Y).
 * ``ExpQuotientOpt``: ``exp(a - b)`` -> ``exp(a)·exp(-b)`` (no rounding of ``a - b``, which exp would magnify).
 * ``ExpSquareOpt``: ``X²·exp(c)`` -> ``scaled_square(X, c)`` (no underflow of ``X²`` before the scaling).
@@ -140,6 +141,11 @@ class Expm1mxOpt(Optimization):
         return expr
 
 
+def _exact(e: Expr) -> bool:
+    """An input or an integer: exact in floating point (a difference of two such rounds once)."""
+    return e.is_Symbol or e.is_Integer
+
+
 class DiffRatioOpt(Optimization):
     """``A - B`` with ``A/B`` a non-constant positive ratio -> ``diff_ratio(A, B, log(A/B))``.
 
@@ -160,6 +166,8 @@ class DiffRatioOpt(Optimization):
             for j, b in enumerate(terms):
                 if i == j or not (a.could_extract_minus_sign() is False and b.could_extract_minus_sign()):
                     continue
+                if _exact(a) and _exact(-b):  # a difference of inputs or integers rounds once: keep it
+                    continue
                 ratio = a / -b
                 if ratio.is_positive is not True:  # positive by the symbols' assumptions as written: simplify made
                     continue  # none of the others positive (681 pairs in a build, 11 CPU-s)
@@ -167,6 +175,9 @@ class DiffRatioOpt(Optimization):
                 if ratio.is_number or not ratio.is_positive or ratio.has(exp) and not isinstance(ratio, exp):
                     continue
                 rest = [t for n, t in enumerate(terms) if n not in (i, j)]
+                num, den = fraction(ratio)
+                if _exact(num) and _exact(den):  # A/B = num/den of inputs: num - den rounds once, log(A/B) more
+                    return Add(*rest, -b * (num - den) / den)
                 return Add(*rest, diff_ratio(a, -b, expand_log(log(ratio))))
         return add
 
@@ -227,6 +238,8 @@ class DifferenceOpt(Optimization):
     """``m1·R - m2·R`` (locations m1, m2, common factor R) -> ``(m1 - m2)·R``: the difference is taken before it
     is scaled, so it is exact when the locations are close (Sterbenz)."""
 
+    LOCATIONS = ("mu", "loc")  # the normal's mu, torch.distributions' loc (a Laplace's, a Gumbel's ...)
+
     def __call__(self, expr):
         return expr.replace(lambda e: isinstance(e, Add), self._rewrite)
 
@@ -237,7 +250,7 @@ class DifferenceOpt(Optimization):
         for t in Add.make_args(add):
             sign = -1 if t.could_extract_minus_sign() else 1
             factors = Mul.make_args(sign * t)
-            locs = [f for f in factors if isinstance(f, Symbol) and f.name.startswith("mu")]
+            locs = [f for f in factors if isinstance(f, Symbol) and f.name.startswith(DifferenceOpt.LOCATIONS)]
             key = Mul(*[f for f in factors if f not in locs]) if len(locs) == 1 else None
             if key is None:
                 key = ("alone", t)
@@ -344,7 +357,7 @@ class XLogXOpt(Optimization):
             holding = [t for t in add.args if lg in Mul.make_args(t)]
             if not holding:
                 continue
-            numerator, denominator = fraction(cancel(Add(*(t / lg for t in holding))))
+            numerator, denominator = fraction(cancel(Add(*(t / lg for t in holding)).doit()))  # (no UnevaluatedExpr)
             quotient, remainder = div(numerator, arg, *arg.free_symbols)
             if remainder == 0 and quotient != 0:
                 add = Add(*(t for t in add.args if t not in holding)) + quotient / denominator * xlogx(arg)

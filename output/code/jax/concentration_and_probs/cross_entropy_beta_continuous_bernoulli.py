@@ -9,30 +9,6 @@ import jax.numpy
 __all__ = ["cross_entropy_beta_continuous_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    r = a / b
-    value = jax.numpy.where(
-        jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
-        _log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
-        jax.numpy.log(r),
-    )
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -140,23 +116,13 @@ def cross_entropy_beta_continuous_bernoulli(
                 "cross_entropy_beta_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = (
-        _diff_ratio(
-            concentration01
-            * jax.numpy.where(
-                jax.numpy.greater_equal((2 * probs2 - 1), 0),
-                (1 / 2) * _log1p(2 * (2 * probs2 - 1) / (1 - (2 * probs2 - 1))),
-                -1 / 2 * _log1p(-2 * (2 * probs2 - 1) / ((2 * probs2 - 1) + 1)),
-            )
-            / (concentration01 + concentration11),
-            concentration11
-            * jax.numpy.where(
-                jax.numpy.greater_equal((2 * probs2 - 1), 0),
-                (1 / 2) * _log1p(2 * (2 * probs2 - 1) / (1 - (2 * probs2 - 1))),
-                -1 / 2 * _log1p(-2 * (2 * probs2 - 1) / ((2 * probs2 - 1) + 1)),
-            )
-            / (concentration01 + concentration11),
-            _log_ratio(concentration01, concentration11),
+        (concentration01 - concentration11)
+        * jax.numpy.where(
+            jax.numpy.greater_equal((2 * probs2 - 1), 0),
+            (1 / 2) * _log1p(2 * (2 * probs2 - 1) / (1 - (2 * probs2 - 1))),
+            -1 / 2 * _log1p(-2 * (2 * probs2 - 1) / ((2 * probs2 - 1) + 1)),
         )
+        / (concentration01 + concentration11)
         - _log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1) ** 2)
         - 0.5 * _log1p(-((2 * probs2 - 1) ** 2))
     )

@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["cross_entropy_beta_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -324,12 +314,8 @@ def cross_entropy_beta_gamma(
         concentration11 * rate2 / (concentration01 + concentration11)
         - concentration2 * jax.numpy.log(rate2)
         - concentration2 * jax.scipy.special.digamma(concentration11)
-        + _diff_ratio(
-            concentration2
-            * jax.scipy.special.digamma(concentration01 + concentration11),
-            jax.scipy.special.digamma(concentration01 + concentration11),
-            jax.numpy.log(concentration2),
-        )
+        + (concentration2 - 1)
+        * jax.scipy.special.digamma(concentration01 + concentration11)
         + jax.scipy.special.gammaln(concentration2)
         + jax.scipy.special.digamma(concentration11)
     )

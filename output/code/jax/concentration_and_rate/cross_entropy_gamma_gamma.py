@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["cross_entropy_gamma_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -320,11 +310,7 @@ def cross_entropy_gamma_gamma(
         -concentration2 * jax.numpy.log(rate2)
         - concentration2 * jax.scipy.special.digamma(concentration1)
         + rate2 * (concentration1 / rate1)
-        + _diff_ratio(
-            concentration2 * jax.numpy.log(rate1),
-            jax.numpy.log(rate1),
-            jax.numpy.log(concentration2),
-        )
+        + (concentration2 - 1) * jax.numpy.log(rate1)
         + jax.scipy.special.gammaln(concentration2)
         + jax.scipy.special.digamma(concentration1)
     )

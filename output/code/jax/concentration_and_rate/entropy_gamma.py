@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["entropy_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -295,12 +285,8 @@ def entropy_gamma(concentration, rate, validate=False):
             raise ValueError("entropy_gamma: rate must be positive")
     value = (
         concentration
+        + (1 - concentration) * jax.scipy.special.digamma(concentration)
         - jax.numpy.log(rate)
-        + _diff_ratio(
-            jax.scipy.special.digamma(concentration),
-            concentration * jax.scipy.special.digamma(concentration),
-            -jax.numpy.log(concentration),
-        )
         + jax.scipy.special.gammaln(concentration)
     )
     value = _refine(

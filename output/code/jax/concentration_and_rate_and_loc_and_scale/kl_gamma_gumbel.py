@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["kl_gamma_gumbel"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -322,13 +312,9 @@ def kl_gamma_gumbel(concentration1, rate1, loc2, scale2, validate=False):
             raise ValueError("kl_gamma_gumbel: scale2 must be positive")
     value = (
         -concentration1
+        + (concentration1 - 1) * jax.scipy.special.digamma(concentration1)
         + jax.numpy.log(rate1)
         + jax.numpy.log(scale2)
-        + _diff_ratio(
-            concentration1 * jax.scipy.special.digamma(concentration1),
-            jax.scipy.special.digamma(concentration1),
-            jax.numpy.log(concentration1),
-        )
         - jax.scipy.special.gammaln(concentration1)
         - (loc2 / scale2)
         + (1 + 1 / (rate1 * scale2)) ** (-concentration1) * jax.numpy.exp(loc2 / scale2)

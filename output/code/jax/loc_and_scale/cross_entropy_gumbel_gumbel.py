@@ -268,9 +268,8 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
         + jax.scipy.special.gamma(1 + scale1 / scale2)
         * jax.numpy.exp(loc2 / scale2)
         * jax.numpy.exp(-(loc1 / scale2))
-        + loc1 / scale2
-        - (loc2 / scale2)
         + 0.57721566490153286 * (scale1 / scale2)
+        + (loc1 - loc2) / scale2
     )
     value = _refine(
         value,

@@ -524,8 +524,7 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
         + jax.scipy.special.gamma(1 + scale1 / scale2)
         * jax.numpy.exp(loc2 / scale2)
         * jax.numpy.exp(-(loc1 / scale2))
-        + loc1 / scale2
-        - (loc2 / scale2),
+        + (loc1 - loc2) / scale2,
     )
     value = _refine(
         value,

@@ -199,10 +199,9 @@ def cross_entropy_normal_gumbel(mu1, logvar1, loc2, scale2, validate=False):
     value = (
         jax.numpy.log(scale2)
         + jax.numpy.exp(
-            loc2 / scale2 - (mu1 / scale2) + 0.5 * jax.numpy.exp(logvar1) / scale2**2
+            (loc2 - mu1) / scale2 + 0.5 * jax.numpy.exp(logvar1) / scale2**2
         )
-        - (loc2 / scale2)
-        + mu1 / scale2
+        + (-loc2 + mu1) / scale2
     )
     value = _refine(
         value,

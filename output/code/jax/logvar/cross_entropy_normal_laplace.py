@@ -33,16 +33,9 @@ def cross_entropy_normal_laplace(mu1, logvar1, loc2, scale2, validate=False):
     value = (
         jax.numpy.log(scale2)
         + jax.scipy.special.erf(
-            0.70710678118654752 * loc2 * jax.numpy.exp(-0.5 * logvar1)
-            - 0.70710678118654752 * mu1 * jax.numpy.exp(-0.5 * logvar1)
+            0.70710678118654752 * (loc2 - mu1) * jax.numpy.exp(-0.5 * logvar1)
         )
-        * (loc2 / scale2)
-        - jax.scipy.special.erf(
-            0.70710678118654752 * loc2 * jax.numpy.exp(-0.5 * logvar1)
-            - 0.70710678118654752 * mu1 * jax.numpy.exp(-0.5 * logvar1)
-        )
-        * mu1
-        / scale2
+        * ((loc2 - mu1) / scale2)
         + 0.69314718055994531
         + 0.79788456080286536
         * jax.numpy.exp(0.5 * logvar1)

@@ -80,21 +80,8 @@ def kl_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
             raise ValueError("kl_pareto_normal: alpha1 must be positive")
     value = jax.numpy.where(
         jax.numpy.greater(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(
-            alpha1 * jax.numpy.exp(logvar2),
-            jax.numpy.exp(logvar2),
-            jax.numpy.log(alpha1),
-        )
-        + alpha1
-        * scale1**2
-        / _diff_ratio(
-            2 * alpha1 * jax.numpy.exp(logvar2),
-            4 * jax.numpy.exp(logvar2),
-            _log_ratio(alpha1, ((alpha1) * 0 + 2)),
-        )
+        -alpha1 * mu2 * scale1 * jax.numpy.exp(-logvar2) / (alpha1 - 1)
+        + 0.5 * alpha1 * scale1**2 * jax.numpy.exp(-logvar2) / (alpha1 - 2)
         + 0.5 * logvar2
         + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)
         + _diff_ratio(

@@ -116,6 +116,12 @@ def _dd_log(x):
     return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
 
 
+def _dd_xlogx(x):
+    """x log x for x >= 0, 0 at x = 0 (where log x is -inf): x times the log of 1 there."""
+    ones = x[0] * 0.0 + 1.0
+    return _dd_mul(x, _dd_log(_dd_where(x[0] == 0, (ones, ones * 0.0), x)))
+
+
 def _dd_shifted(z):
     """(the shifts k = 0, 1, .. while z + k < 20, each as (z + k, mask), and z + their number)."""
     shifts = []
@@ -215,18 +221,19 @@ def _cross_entropy_uniform_beta_exact(low1, high1, concentration12, concentratio
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (concentration02, 0.0)
     d1 = (concentration12, 0.0)
-    d2 = (low1, 0.0)
-    d3 = (high1, 0.0)
+    d2 = (high1, 0.0)
+    d3 = (low1, 0.0)
     d4 = _dd_neg(d3)
     d5 = _dd_recip(_dd_add(d2, d4))
-    d6 = (1.0, 0.0)
-    d7 = _dd_log(_dd_add(d6, d4))
-    d8 = _dd_neg(d2)
-    d9 = _dd_log(_dd_add(d6, d8))
-    d10 = _dd_recip(_dd_add(d3, d8))
-    d11 = _dd_log(d3)
-    d12 = _dd_mul(d0, d5)
-    d13 = _dd_log(d2)
+    d6 = _dd_xlogx(d2)
+    d7 = _dd_neg(d2)
+    d8 = _dd_recip(_dd_add(d3, d7))
+    d9 = (1.0, 0.0)
+    d10 = _dd_log(_dd_add(d9, d7))
+    d11 = _dd_xlogx(d3)
+    d12 = _dd_log(_dd_add(d9, d4))
+    d13 = _dd_mul(d0, d8)
+    d14 = _dd_mul(d1, d5)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -254,29 +261,29 @@ def _cross_entropy_uniform_beta_exact(low1, high1, concentration12, concentratio
                                                                     )
                                                                 ),
                                                             ),
-                                                            _dd_mul(d5, d7),
+                                                            _dd_mul(d5, d6),
                                                         ),
-                                                        _dd_neg(_dd_mul(d5, d9)),
+                                                        _dd_mul(d8, d10),
                                                     ),
-                                                    _dd_mul(_dd_mul(d3, d10), d11),
+                                                    _dd_neg(_dd_mul(d5, d11)),
                                                 ),
-                                                _dd_mul(_dd_mul(d2, d5), d9),
+                                                _dd_neg(_dd_mul(d8, d12)),
                                             ),
-                                            _dd_mul(d12, d9),
+                                            _dd_mul(_dd_mul(d3, d8), d12),
                                         ),
-                                        _dd_neg(_dd_mul(_dd_mul(d3, d5), d7)),
+                                        _dd_mul(d13, d12),
                                     ),
-                                    _dd_neg(_dd_mul(_dd_mul(d2, d10), d13)),
+                                    _dd_mul(d14, d11),
                                 ),
-                                _dd_neg(_dd_mul(d12, d7)),
+                                _dd_neg(_dd_mul(_dd_mul(d2, d8), d10)),
                             ),
-                            _dd_mul(_dd_mul(_dd_mul(d3, d0), d5), d7),
+                            _dd_neg(_dd_mul(d13, d10)),
                         ),
-                        _dd_mul(_dd_mul(_dd_mul(d2, d1), d10), d13),
+                        _dd_neg(_dd_mul(d14, d6)),
                     ),
-                    _dd_neg(_dd_mul(_dd_mul(_dd_mul(d3, d1), d10), d11)),
+                    _dd_mul(_dd_mul(_dd_mul(d2, d0), d8), d10),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d0), d5), d9)),
+                _dd_neg(_dd_mul(_dd_mul(_dd_mul(d3, d0), d8), d12)),
             ),
             _dd_lgamma(d0),
         ),
@@ -397,17 +404,27 @@ def cross_entropy_uniform_beta(
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(high1 * jax.numpy.log(high1))
+            * abs(jax.scipy.special.xlogy(high1, high1))
             + concentration12
             * (
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(low1 * jax.numpy.log(low1))
-            + concentration12 * abs(high1 / (high1 - low1)) * abs(jax.numpy.log(high1))
-            + concentration12 * abs(low1 / (high1 - low1)) * abs(jax.numpy.log(low1))
-            + 5.0 * concentration12 * abs(high1 * jax.numpy.log(high1) / (high1 - low1))
-            + 4.0 * concentration12 * abs(low1 * jax.numpy.log(low1) / (high1 - low1))
+            * abs(jax.scipy.special.xlogy(low1, low1))
+            + 4.0
+            * concentration12
+            * abs(jax.scipy.special.xlogy(high1, high1) / (high1 - low1))
+            + 3.0
+            * concentration12
+            * abs(jax.scipy.special.xlogy(low1, low1) / (high1 - low1))
+            + 2.0
+            * concentration12
+            * abs((high1 - low1) ** (-1.0))
+            * abs(jax.scipy.special.xlogy(high1, high1))
+            + 2.0
+            * concentration12
+            * abs((high1 - low1) ** (-1.0))
+            * abs(jax.scipy.special.xlogy(low1, low1))
             + concentration12
             + (concentration02 + concentration12)
             * abs(jax.scipy.special.digamma(concentration02 + concentration12))
@@ -429,12 +446,12 @@ def cross_entropy_uniform_beta(
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(high1 * jax.numpy.log(high1))
+            * abs(jax.scipy.special.xlogy(high1, high1))
             + (
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(low1 * jax.numpy.log(low1))
+            * abs(jax.scipy.special.xlogy(low1, low1))
             + (
                 abs(high1 - low1) ** (-1.0)
                 + (2.0 * abs(high1) + abs(low1)) / (high1 - low1) ** 2
@@ -455,18 +472,18 @@ def cross_entropy_uniform_beta(
                 + (2.0 * abs(high1) + abs(low1)) / (high1 - low1) ** 2
             )
             * abs(jax.numpy.log(-(low1 - 1)))
-            + abs(high1 / (high1 - low1)) * abs(jax.numpy.log(high1))
-            + abs(low1 / (high1 - low1)) * abs(jax.numpy.log(low1))
             + 2.0 * abs(jax.numpy.log(-(high1 - 1)) / (high1 - low1))
             + 3.0 * abs(jax.numpy.log(-(low1 - 1)) / (high1 - low1))
-            + 3.0 * abs(high1 * jax.numpy.log(high1) / (high1 - low1))
+            + 2.0 * abs(jax.scipy.special.xlogy(high1, high1) / (high1 - low1))
+            + 3.0 * abs(jax.scipy.special.xlogy(low1, low1) / (high1 - low1))
             + 4.0 * abs(high1 * jax.numpy.log(-(high1 - 1)) / (high1 - low1))
-            + 4.0 * abs(low1 * jax.numpy.log(low1) / (high1 - low1))
             + 3.0 * abs(low1 * jax.numpy.log(-(low1 - 1)) / (high1 - low1))
             + 33.0 * abs(jax.scipy.special.gammaln(concentration02))
             + 33.0 * abs(jax.scipy.special.gammaln(concentration12))
             + 34.0 * abs(jax.scipy.special.gammaln(concentration02 + concentration12))
             + 98.0
+            + 2.0 * abs(jax.scipy.special.xlogy(high1, high1)) / abs(high1 - low1)
+            + 2.0 * abs(jax.scipy.special.xlogy(low1, low1)) / abs(high1 - low1)
         ),
         _cross_entropy_uniform_beta_exact,
         [low1, high1, concentration12, concentration02],

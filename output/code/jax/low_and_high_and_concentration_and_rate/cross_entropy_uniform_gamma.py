@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["cross_entropy_uniform_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -126,6 +116,12 @@ def _dd_log(x):
     return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
 
 
+def _dd_xlogx(x):
+    """x log x for x >= 0, 0 at x = 0 (where log x is -inf): x times the log of 1 there."""
+    ones = x[0] * 0.0 + 1.0
+    return _dd_mul(x, _dd_log(_dd_where(x[0] == 0, (ones, ones * 0.0), x)))
+
+
 def _dd_shifted(z):
     """(the shifts k = 0, 1, .. while z + k < 20, each as (z + k, mask), and z + their number)."""
     shifts = []
@@ -224,13 +220,14 @@ def _refine(value, bound, exact, args):
 def _cross_entropy_uniform_gamma_exact(low1, high1, concentration2, rate2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (concentration2, 0.0)
-    d1 = (0.5, 0.0)
-    d2 = (high1, 0.0)
-    d3 = (rate2, 0.0)
-    d4 = (low1, 0.0)
-    d5 = _dd_recip(_dd_add(d2, _dd_neg(d4)))
-    d6 = _dd_log(d2)
-    d7 = _dd_log(d4)
+    d1 = (high1, 0.0)
+    d2 = (low1, 0.0)
+    d3 = _dd_recip(_dd_add(d1, _dd_neg(d2)))
+    d4 = _dd_xlogx(d1)
+    d5 = (0.5, 0.0)
+    d6 = (rate2, 0.0)
+    d7 = _dd_xlogx(d2)
+    d8 = _dd_mul(d0, d3)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -238,21 +235,18 @@ def _cross_entropy_uniform_gamma_exact(low1, high1, concentration2, rate2):
                     _dd_add(
                         _dd_add(
                             _dd_add(
-                                _dd_add(
-                                    _dd_add((-1.0, 0.0), d0),
-                                    _dd_mul(_dd_mul(d1, d2), d3),
-                                ),
-                                _dd_mul(_dd_mul(d1, d4), d3),
+                                _dd_add(_dd_add((-1.0, 0.0), d0), _dd_mul(d3, d4)),
+                                _dd_mul(_dd_mul(d5, d1), d6),
                             ),
-                            _dd_neg(_dd_mul(d0, _dd_log(d3))),
+                            _dd_mul(_dd_mul(d5, d2), d6),
                         ),
-                        _dd_mul(_dd_mul(d2, d5), d6),
+                        _dd_neg(_dd_mul(d0, _dd_log(d6))),
                     ),
-                    _dd_neg(_dd_mul(_dd_mul(d4, d5), d7)),
+                    _dd_neg(_dd_mul(d3, d7)),
                 ),
-                _dd_mul(_dd_mul(_dd_mul(d4, d0), d5), d7),
+                _dd_mul(d8, d7),
             ),
-            _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d0), d5), d6)),
+            _dd_neg(_dd_mul(d8, d4)),
         ),
         _dd_lgamma(d0),
     )
@@ -289,13 +283,13 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
     value = jax.numpy.where(
         jax.numpy.greater_equal(low1, 0),
         -concentration2 * jax.numpy.log(rate2)
-        - concentration2 * jax.scipy.special.xlogy(high1, high1) / (high1 - low1)
+        + concentration2
         + concentration2 * jax.scipy.special.xlogy(low1, low1) / (high1 - low1)
         + 0.5 * high1 * rate2
         + 0.5 * low1 * rate2
-        + _diff_ratio(concentration2, 1, jax.numpy.log(concentration2))
+        + (1 - concentration2) * jax.scipy.special.xlogy(high1, high1) / (high1 - low1)
         + jax.scipy.special.gammaln(concentration2)
-        + jax.scipy.special.xlogy(high1, high1) / (high1 - low1)
+        - 1
         - jax.scipy.special.xlogy(low1, low1) / (high1 - low1),
         jax.numpy.inf,
     )
@@ -307,17 +301,27 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(high1 * jax.numpy.log(high1))
+            * abs(jax.scipy.special.xlogy(high1, high1))
             + concentration2
             * (
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(low1 * jax.numpy.log(low1))
-            + concentration2 * abs(high1 / (high1 - low1)) * abs(jax.numpy.log(high1))
-            + concentration2 * abs(low1 / (high1 - low1)) * abs(jax.numpy.log(low1))
-            + 5.0 * concentration2 * abs(high1 * jax.numpy.log(high1) / (high1 - low1))
-            + 4.0 * concentration2 * abs(low1 * jax.numpy.log(low1) / (high1 - low1))
+            * abs(jax.scipy.special.xlogy(low1, low1))
+            + 4.0
+            * concentration2
+            * abs(jax.scipy.special.xlogy(high1, high1) / (high1 - low1))
+            + 3.0
+            * concentration2
+            * abs(jax.scipy.special.xlogy(low1, low1) / (high1 - low1))
+            + 2.0
+            * concentration2
+            * abs((high1 - low1) ** (-1.0))
+            * abs(jax.scipy.special.xlogy(high1, high1))
+            + 2.0
+            * concentration2
+            * abs((high1 - low1) ** (-1.0))
+            * abs(jax.scipy.special.xlogy(low1, low1))
             + 4.0 * concentration2 * abs(jax.numpy.log(rate2))
             + concentration2
             + 2.0 * rate2 * abs(high1)
@@ -326,18 +330,18 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(high1 * jax.numpy.log(high1))
+            * abs(jax.scipy.special.xlogy(high1, high1))
             + (
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(low1 * jax.numpy.log(low1))
-            + abs(high1 / (high1 - low1)) * abs(jax.numpy.log(high1))
-            + abs(low1 / (high1 - low1)) * abs(jax.numpy.log(low1))
-            + 3.0 * abs(high1 * jax.numpy.log(high1) / (high1 - low1))
-            + 4.0 * abs(low1 * jax.numpy.log(low1) / (high1 - low1))
+            * abs(jax.scipy.special.xlogy(low1, low1))
+            + 2.0 * abs(jax.scipy.special.xlogy(high1, high1) / (high1 - low1))
+            + 3.0 * abs(jax.scipy.special.xlogy(low1, low1) / (high1 - low1))
             + 33.0 * abs(jax.scipy.special.gammaln(concentration2))
             + 33.0
+            + 2.0 * abs(jax.scipy.special.xlogy(high1, high1)) / abs(high1 - low1)
+            + 2.0 * abs(jax.scipy.special.xlogy(low1, low1)) / abs(high1 - low1)
         ),
         _cross_entropy_uniform_gamma_exact,
         [low1, high1, concentration2, rate2],

@@ -9,16 +9,6 @@ import jax.numpy
 __all__ = ["kl_uniform_continuous_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -120,11 +110,11 @@ def kl_uniform_continuous_bernoulli(low1, high1, probs2, validate=False):
             jax.numpy.greater_equal(low1, 0), jax.numpy.less_equal(high1, 1)
         ),
         -0.5 * high1 * jax.numpy.log(probs2)
-        + 0.5 * high1 * jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
+        + 0.5 * high1 * jax.numpy.log(1 - probs2)
         - 0.5 * low1 * jax.numpy.log(probs2)
-        + 0.5 * low1 * jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
+        + 0.5 * low1 * jax.numpy.log(1 - probs2)
+        - jax.numpy.log(1 - probs2)
         - jax.numpy.log(high1 - low1)
-        - jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
         - _log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1) ** 2)
         - 0.69314718055994531,
         jax.numpy.inf,

@@ -116,6 +116,12 @@ def _dd_log(x):
     return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
 
 
+def _dd_xlogx(x):
+    """x log x for x >= 0, 0 at x = 0 (where log x is -inf): x times the log of 1 there."""
+    ones = x[0] * 0.0 + 1.0
+    return _dd_mul(x, _dd_log(_dd_where(x[0] == 0, (ones, ones * 0.0), x)))
+
+
 def _exp2(k):
     """2**k for integer-valued k, exactly (jax.numpy.exp2 may be an ulp off)."""
     return jax.numpy.ldexp(jax.numpy.ones_like(k), k.astype(jax.numpy.int64))
@@ -153,8 +159,9 @@ def _cross_entropy_uniform_pareto_exact(low1, high1, scale2, alpha2):
     d1 = (high1, 0.0)
     d2 = (low1, 0.0)
     d3 = _dd_recip(_dd_add(d1, _dd_neg(d2)))
-    d4 = _dd_log(d1)
-    d5 = _dd_log(d2)
+    d4 = _dd_xlogx(d1)
+    d5 = _dd_xlogx(d2)
+    d6 = _dd_mul(d0, d3)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -163,15 +170,15 @@ def _cross_entropy_uniform_pareto_exact(low1, high1, scale2, alpha2):
                         _dd_add(
                             _dd_add((-1.0, 0.0), _dd_neg(d0)), _dd_neg(_dd_log(d0))
                         ),
-                        _dd_neg(_dd_mul(d0, _dd_log((scale2, 0.0)))),
+                        _dd_mul(d3, d4),
                     ),
-                    _dd_mul(_dd_mul(d1, d3), d4),
+                    _dd_neg(_dd_mul(d0, _dd_log((scale2, 0.0)))),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(d2, d3), d5)),
+                _dd_neg(_dd_mul(d3, d5)),
             ),
-            _dd_mul(_dd_mul(_dd_mul(d1, d0), d3), d4),
+            _dd_mul(d6, d4),
         ),
-        _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d0), d3), d5)),
+        _dd_neg(_dd_mul(d6, d5)),
     )
     return _dd_value(value)
 
@@ -221,35 +228,41 @@ def cross_entropy_uniform_pareto(low1, high1, scale2, alpha2, validate=False):
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(high1 * jax.numpy.log(high1))
+            * abs(jax.scipy.special.xlogy(high1, high1))
             + alpha2
             * (
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(low1 * jax.numpy.log(low1))
-            + alpha2 * abs(high1 / (high1 - low1)) * abs(jax.numpy.log(high1))
-            + alpha2 * abs(low1 / (high1 - low1)) * abs(jax.numpy.log(low1))
-            + 4.0 * alpha2 * abs(high1 * jax.numpy.log(high1) / (high1 - low1))
-            + 5.0 * alpha2 * abs(low1 * jax.numpy.log(low1) / (high1 - low1))
+            * abs(jax.scipy.special.xlogy(low1, low1))
+            + 3.0 * alpha2 * abs(jax.scipy.special.xlogy(high1, high1) / (high1 - low1))
+            + 4.0 * alpha2 * abs(jax.scipy.special.xlogy(low1, low1) / (high1 - low1))
+            + 2.0
+            * alpha2
+            * abs((high1 - low1) ** (-1.0))
+            * abs(jax.scipy.special.xlogy(high1, high1))
+            + 2.0
+            * alpha2
+            * abs((high1 - low1) ** (-1.0))
+            * abs(jax.scipy.special.xlogy(low1, low1))
             + 4.0 * alpha2 * abs(jax.numpy.log(scale2))
             + 2.0 * alpha2
             + (
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(high1 * jax.numpy.log(high1))
+            * abs(jax.scipy.special.xlogy(high1, high1))
             + (
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(low1 * jax.numpy.log(low1))
-            + abs(high1 / (high1 - low1)) * abs(jax.numpy.log(high1))
-            + abs(low1 / (high1 - low1)) * abs(jax.numpy.log(low1))
-            + 3.0 * abs(high1 * jax.numpy.log(high1) / (high1 - low1))
-            + 4.0 * abs(low1 * jax.numpy.log(low1) / (high1 - low1))
+            * abs(jax.scipy.special.xlogy(low1, low1))
+            + 2.0 * abs(jax.scipy.special.xlogy(high1, high1) / (high1 - low1))
+            + 3.0 * abs(jax.scipy.special.xlogy(low1, low1) / (high1 - low1))
             + 3.0 * abs(jax.numpy.log(alpha2))
             + 1.0
+            + 2.0 * abs(jax.scipy.special.xlogy(high1, high1)) / abs(high1 - low1)
+            + 2.0 * abs(jax.scipy.special.xlogy(low1, low1)) / abs(high1 - low1)
         ),
         _cross_entropy_uniform_pareto_exact,
         [low1, high1, scale2, alpha2],

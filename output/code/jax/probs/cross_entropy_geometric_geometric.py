@@ -9,16 +9,6 @@ import jax.numpy
 __all__ = ["cross_entropy_geometric_geometric"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def cross_entropy_geometric_geometric(probs1, probs2, validate=False):
     """H(q, p) for q = Geometric(probs1), p = Geometric(probs2).
 
@@ -43,9 +33,5 @@ def cross_entropy_geometric_geometric(probs1, probs2, validate=False):
             raise ValueError(
                 "cross_entropy_geometric_geometric: probs2 must be in (0, 1)"
             )
-    value = -jax.numpy.log(probs2) + _diff_ratio(
-        jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2))),
-        jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2))) / probs1,
-        jax.numpy.log(probs1),
-    )
+    value = -jax.numpy.log(probs2) + jax.numpy.log(1 - probs2) * ((probs1 - 1) / probs1)
     return value

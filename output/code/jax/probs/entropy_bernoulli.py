@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["entropy_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def entropy_bernoulli(probs, validate=False):
     """H(q) for q = Bernoulli(probs).
 
@@ -37,9 +27,7 @@ def entropy_bernoulli(probs, validate=False):
     if validate:
         if bool(jax.numpy.any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_bernoulli: probs must be in (0, 1)")
-    value = _diff_ratio(
-        probs * jax.numpy.log(_diff_ratio(1, probs, -jax.numpy.log(probs))),
-        jax.numpy.log(_diff_ratio(1, probs, -jax.numpy.log(probs))),
-        jax.numpy.log(probs),
-    ) - jax.scipy.special.xlogy(probs, probs)
+    value = -jax.scipy.special.xlogy(probs, probs) - jax.scipy.special.xlogy(
+        1 - probs, 1 - probs
+    )
     return value

@@ -5,18 +5,9 @@ Regenerate with ``derive build``; do not edit. H(q) for q = Geometric(probs).
 
 import jax
 import jax.numpy
+import jax.scipy.special
 
 __all__ = ["entropy_geometric"]
-
-
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
 
 
 def entropy_geometric(probs, validate=False):
@@ -36,9 +27,7 @@ def entropy_geometric(probs, validate=False):
     if validate:
         if bool(jax.numpy.any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_geometric: probs must be in (0, 1)")
-    value = -jax.numpy.log(probs) + _diff_ratio(
-        jax.numpy.log(_diff_ratio(1, probs, -jax.numpy.log(probs))),
-        jax.numpy.log(_diff_ratio(1, probs, -jax.numpy.log(probs))) / probs,
-        jax.numpy.log(probs),
+    value = (
+        -jax.numpy.log(probs) - jax.scipy.special.xlogy(1 - probs, 1 - probs) / probs
     )
     return value

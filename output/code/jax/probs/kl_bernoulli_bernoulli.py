@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["kl_bernoulli_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -145,13 +135,8 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
             ),
         ),
         -probs1 * jax.numpy.log(probs2)
-        - probs1 * jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1)))
-        + jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1)))
-        + _diff_ratio(
-            probs1 * jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2))),
-            jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2))),
-            jax.numpy.log(probs1),
-        )
-        + jax.scipy.special.xlogy(probs1, probs1),
+        + (probs1 - 1) * jax.numpy.log(1 - probs2)
+        + jax.scipy.special.xlogy(probs1, probs1)
+        + jax.scipy.special.xlogy(1 - probs1, 1 - probs1),
     )
     return value

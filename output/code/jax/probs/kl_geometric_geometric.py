@@ -5,18 +5,9 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = Geometric(prob
 
 import jax
 import jax.numpy
+import jax.scipy.special
 
 __all__ = ["kl_geometric_geometric"]
-
-
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
 
 
 def _log_ratio(a, b):
@@ -157,13 +148,9 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
                 - jax.numpy.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2)))
-        + _diff_ratio(
-            jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1))) / probs1,
-            jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1))),
-            -jax.numpy.log(probs1),
-        )
+        jax.numpy.log(1 - probs2)
         + _log_ratio(probs1, probs2)
-        - jax.numpy.log(_diff_ratio(1, probs2, -jax.numpy.log(probs2))) / probs1,
+        - jax.numpy.log(1 - probs2) / probs1
+        + jax.scipy.special.xlogy(1 - probs1, 1 - probs1) / probs1,
     )
     return value

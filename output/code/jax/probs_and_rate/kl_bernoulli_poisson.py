@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["kl_bernoulli_poisson"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def kl_bernoulli_poisson(probs1, rate2, validate=False):
     """KL(q || p) for q = Bernoulli(probs1), p = Poisson(rate2).
 
@@ -43,11 +33,7 @@ def kl_bernoulli_poisson(probs1, rate2, validate=False):
     value = (
         -probs1 * jax.numpy.log(rate2)
         + rate2
-        + _diff_ratio(
-            jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1))),
-            probs1 * jax.numpy.log(_diff_ratio(1, probs1, -jax.numpy.log(probs1))),
-            -jax.numpy.log(probs1),
-        )
         + jax.scipy.special.xlogy(probs1, probs1)
+        + jax.scipy.special.xlogy(1 - probs1, 1 - probs1)
     )
     return value

@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["cross_entropy_exponential_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -279,13 +269,10 @@ def cross_entropy_exponential_gamma(rate1, concentration2, rate2, validate=False
     value = (
         concentration2 * jax.numpy.log(rate1)
         - concentration2 * jax.numpy.log(rate2)
+        + 0.57721566490153286 * concentration2
         - jax.numpy.log(rate1)
-        + _diff_ratio(
-            0.57721566490153286 * concentration2,
-            0.57721566490153286,
-            jax.numpy.log(concentration2),
-        )
         + jax.scipy.special.gammaln(concentration2)
+        - 0.57721566490153286
         + rate2 / rate1
     )
     value = _refine(

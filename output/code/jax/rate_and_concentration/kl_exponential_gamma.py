@@ -54,16 +54,6 @@ def _expm1mx(x, kex, k):
     return value
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -537,14 +527,7 @@ def kl_exponential_gamma(rate1, concentration2, rate2, validate=False):
                 concentration2 - 1, rate1, ((rate1) * 0 + 1), -rate1 + rate2
             ),
         ),
-        _lgamma_excess_bregman(
-            ((rate1) * 0 + 1),
-            _diff_ratio(
-                concentration2,
-                1,
-                _log_ratio(concentration2, ((concentration2) * 0 + 1)),
-            ),
-        )
+        _lgamma_excess_bregman(((rate1) * 0 + 1), concentration2 - 1)
         + _expm1mx(
             -jax.numpy.log(rate1)
             + jax.numpy.log(rate2)

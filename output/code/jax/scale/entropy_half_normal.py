@@ -188,7 +188,7 @@ def entropy_half_normal(scale, validate=False):
     value = jax.numpy.log(scale) + 0.72579135264472743
     value = _refine(
         value,
-        lambda: 2.0 * abs(jax.numpy.log((1 / 2) * jax.numpy.pi * scale**2)) + 4.0,
+        lambda: 2.0 * abs(jax.numpy.log(1.5707963267948966 * scale**2)) + 4.0,
         _entropy_half_normal_exact,
         [scale],
     )

@@ -9,16 +9,6 @@ import jax.numpy
 __all__ = ["kl_pareto_pareto"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -155,7 +145,7 @@ def kl_pareto_pareto(scale1, alpha1, scale2, alpha2, validate=False):
             alpha2 * jax.numpy.log(scale1)
             - alpha2 * jax.numpy.log(scale2)
             + _log_ratio(alpha1, alpha2)
-            + _diff_ratio(alpha2 / alpha1, 1, _log_ratio(alpha2, alpha1)),
+            + (-alpha1 + alpha2) / alpha1,
         ),
         jax.numpy.inf,
     )

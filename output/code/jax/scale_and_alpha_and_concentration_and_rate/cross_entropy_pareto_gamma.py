@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["cross_entropy_pareto_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def cross_entropy_pareto_gamma(scale1, alpha1, concentration2, rate2, validate=False):
     """H(q, p) for q = Pareto(scale1, alpha1), p = Gamma(concentration2, rate2).
 
@@ -50,14 +40,12 @@ def cross_entropy_pareto_gamma(scale1, alpha1, concentration2, rate2, validate=F
             raise ValueError("cross_entropy_pareto_gamma: rate2 must be positive")
     value = jax.numpy.where(
         jax.numpy.greater(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, jax.numpy.log(alpha1))
+        alpha1 * rate2 * scale1 / (alpha1 - 1)
         - concentration2 * jax.numpy.log(rate2)
         - concentration2 * jax.numpy.log(scale1)
         + jax.numpy.log(scale1)
         + jax.scipy.special.gammaln(concentration2)
-        + _diff_ratio(
-            alpha1 ** (-1.0), concentration2 / alpha1, -jax.numpy.log(concentration2)
-        ),
+        + (1 - concentration2) / alpha1,
         jax.numpy.inf,
     )
     return value

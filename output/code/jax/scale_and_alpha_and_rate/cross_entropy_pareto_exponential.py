@@ -9,16 +9,6 @@ import jax.numpy
 __all__ = ["cross_entropy_pareto_exponential"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def cross_entropy_pareto_exponential(scale1, alpha1, rate2, validate=False):
     """H(q, p) for q = Pareto(scale1, alpha1), p = Exp(rate2).
 
@@ -48,8 +38,7 @@ def cross_entropy_pareto_exponential(scale1, alpha1, rate2, validate=False):
             raise ValueError("cross_entropy_pareto_exponential: rate2 must be positive")
     value = jax.numpy.where(
         jax.numpy.greater(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, jax.numpy.log(alpha1))
-        - jax.numpy.log(rate2),
+        alpha1 * rate2 * scale1 / (alpha1 - 1) - jax.numpy.log(rate2),
         jax.numpy.inf,
     )
     return value

@@ -9,16 +9,6 @@ import jax.numpy
 __all__ = ["kl_pareto_exponential"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -81,7 +71,7 @@ def kl_pareto_exponential(scale1, alpha1, rate2, validate=False):
             raise ValueError("kl_pareto_exponential: rate2 must be positive")
     value = jax.numpy.where(
         jax.numpy.greater(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, jax.numpy.log(alpha1))
+        alpha1 * rate2 * scale1 / (alpha1 - 1)
         - jax.numpy.log(scale1)
         + _log_ratio(alpha1, rate2)
         - 1

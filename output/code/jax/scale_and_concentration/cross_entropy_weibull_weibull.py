@@ -10,16 +10,6 @@ import jax.scipy.special
 __all__ = ["cross_entropy_weibull_weibull"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -333,11 +323,7 @@ def cross_entropy_weibull_weibull(
         * scale2 ** (-concentration2)
         * jax.scipy.special.gamma(1 + concentration2 / concentration1)
         + _log_ratio(scale1, concentration2)
-        + _diff_ratio(
-            0.57721566490153286 * (concentration2 / concentration1),
-            0.57721566490153286 / concentration1,
-            jax.numpy.log(concentration2),
-        )
+        + 0.57721566490153286 * ((concentration2 - 1) / concentration1)
     )
     value = _refine(
         value,

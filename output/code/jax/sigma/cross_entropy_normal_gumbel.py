@@ -201,9 +201,8 @@ def cross_entropy_normal_gumbel(mu1, sigma1, loc2, scale2, validate=False):
             raise ValueError("cross_entropy_normal_gumbel: scale2 must be positive")
     value = (
         jax.numpy.log(scale2)
-        + jax.numpy.exp(loc2 / scale2 - (mu1 / scale2) + 0.5 * (sigma1 / scale2) ** 2)
-        - (loc2 / scale2)
-        + mu1 / scale2
+        + jax.numpy.exp(0.5 * (sigma1 / scale2) ** 2 + (loc2 - mu1) / scale2)
+        + (-loc2 + mu1) / scale2
     )
     value = _refine(
         value,

@@ -38,14 +38,7 @@ def cross_entropy_normal_laplace(mu1, sigma1, loc2, scale2, validate=False):
         + 0.79788456080286536
         * jax.numpy.exp(-0.5 * ((loc2 - mu1) / sigma1) ** 2)
         * (sigma1 / scale2)
-        + jax.scipy.special.erf(
-            0.70710678118654752 * (loc2 / sigma1) - 0.70710678118654752 * mu1 / sigma1
-        )
-        * (loc2 / scale2)
-        - jax.scipy.special.erf(
-            0.70710678118654752 * (loc2 / sigma1) - 0.70710678118654752 * mu1 / sigma1
-        )
-        * mu1
-        / scale2
+        + jax.scipy.special.erf(0.70710678118654752 * ((loc2 - mu1) / sigma1))
+        * ((loc2 - mu1) / scale2)
     )
     return value

@@ -82,17 +82,8 @@ def kl_pareto_normal(scale1, alpha1, mu2, sigma2, validate=False):
             raise ValueError("kl_pareto_normal: sigma2 must be positive")
     value = jax.numpy.where(
         jax.numpy.greater(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(alpha1 * sigma2**2, sigma2**2, jax.numpy.log(alpha1))
-        + alpha1
-        * scale1**2
-        / _diff_ratio(
-            2 * alpha1 * sigma2**2,
-            4 * sigma2**2,
-            _log_ratio(alpha1, ((alpha1) * 0 + 2)),
-        )
+        -alpha1 * scale1 * mu2 / sigma2 / ((alpha1 - 1) * sigma2)
+        + 0.5 * scale1**2 * (alpha1 / sigma2) / (sigma2 * (alpha1 - 2))
         + jax.numpy.log(sigma2)
         + _diff_ratio(
             0.34657359027997265,

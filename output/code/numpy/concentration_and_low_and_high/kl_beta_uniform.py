@@ -9,33 +9,6 @@ import scipy.special
 __all__ = ["kl_beta_uniform"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = numpy.log(a / b)
-        return value
-    r = a / b
-    value = numpy.where(
-        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
-        numpy.log1p(abs(a - b) / numpy.minimum(a, b)) * numpy.sign(a - b),
-        numpy.log(r),
-    )
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -282,12 +255,9 @@ def _kl_beta_uniform_terms(concentration11, concentration01, low2, high2, single
         concentration01 * scipy.special.digamma(concentration01)
         + concentration11 * scipy.special.digamma(concentration11)
         - concentration11 * scipy.special.digamma(concentration01 + concentration11)
+        + (2 - concentration01)
+        * scipy.special.digamma(concentration01 + concentration11)
         + numpy.log(high2 - low2)
-        + _diff_ratio(
-            2 * scipy.special.digamma(concentration01 + concentration11),
-            concentration01 * scipy.special.digamma(concentration01 + concentration11),
-            _log_ratio(((concentration01) * 0 + 2), concentration01, single),
-        )
         - scipy.special.gammaln(concentration01)
         - scipy.special.gammaln(concentration11)
         + scipy.special.gammaln(concentration01 + concentration11)

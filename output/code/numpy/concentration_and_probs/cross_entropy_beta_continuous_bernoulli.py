@@ -8,33 +8,6 @@ import numpy
 __all__ = ["cross_entropy_beta_continuous_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = numpy.log(a / b)
-        return value
-    r = a / b
-    value = numpy.where(
-        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
-        numpy.log1p(abs(a - b) / numpy.minimum(a, b)) * numpy.sign(a - b),
-        numpy.log(r),
-    )
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -97,15 +70,9 @@ def _cross_entropy_beta_continuous_bernoulli_terms(
     concentration11, concentration01, probs2, single
 ):
     return (
-        _diff_ratio(
-            concentration01
-            * numpy.arctanh((2 * probs2 - 1))
-            / (concentration01 + concentration11),
-            concentration11
-            * numpy.arctanh((2 * probs2 - 1))
-            / (concentration01 + concentration11),
-            _log_ratio(concentration01, concentration11, single),
-        )
+        (concentration01 - concentration11)
+        * numpy.arctanh((2 * probs2 - 1))
+        / (concentration01 + concentration11)
         - numpy.log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1) ** 2)
         - 0.5 * numpy.log1p(-((2 * probs2 - 1) ** 2))
     )

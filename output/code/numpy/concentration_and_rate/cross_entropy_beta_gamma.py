@@ -9,16 +9,6 @@ import scipy.special
 __all__ = ["cross_entropy_beta_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -266,11 +256,8 @@ def _cross_entropy_beta_gamma_terms(
         concentration11 * rate2 / (concentration01 + concentration11)
         - concentration2 * numpy.log(rate2)
         - concentration2 * scipy.special.digamma(concentration11)
-        + _diff_ratio(
-            concentration2 * scipy.special.digamma(concentration01 + concentration11),
-            scipy.special.digamma(concentration01 + concentration11),
-            numpy.log(concentration2),
-        )
+        + (concentration2 - 1)
+        * scipy.special.digamma(concentration01 + concentration11)
         + scipy.special.gammaln(concentration2)
         + scipy.special.digamma(concentration11)
     )

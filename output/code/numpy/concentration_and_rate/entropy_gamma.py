@@ -9,16 +9,6 @@ import scipy.special
 __all__ = ["entropy_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -262,12 +252,8 @@ def _refine(value, bound, exact, args):
 def _entropy_gamma_terms(concentration, rate, single):
     value = (
         concentration
+        + (1 - concentration) * scipy.special.digamma(concentration)
         - numpy.log(rate)
-        + _diff_ratio(
-            scipy.special.digamma(concentration),
-            concentration * scipy.special.digamma(concentration),
-            -numpy.log(concentration),
-        )
         + scipy.special.gammaln(concentration)
     )
     if single:  # float32 data: float64 is exact enough

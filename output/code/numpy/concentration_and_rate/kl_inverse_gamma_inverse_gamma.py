@@ -62,16 +62,6 @@ def _expm1mx(x, kex, k, single=False):
     return value
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -523,14 +513,7 @@ def _kl_inverse_gamma_inverse_gamma_terms(
                 -concentration1 + concentration2, rate1, concentration1, -rate1 + rate2
             ),
         ),
-        _lgamma_excess_bregman(
-            concentration1,
-            _diff_ratio(
-                concentration2,
-                concentration1,
-                _log_ratio(concentration2, concentration1, single),
-            ),
-        )
+        _lgamma_excess_bregman(concentration1, -concentration1 + concentration2)
         + _expm1mx(
             -numpy.log(rate1)
             + numpy.log(rate2)

@@ -9,16 +9,6 @@ import scipy.special
 __all__ = ["kl_gamma_gumbel"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -262,13 +252,9 @@ def _refine(value, bound, exact, args):
 def _kl_gamma_gumbel_terms(concentration1, rate1, loc2, scale2, single):
     value = (
         -concentration1
+        + (concentration1 - 1) * scipy.special.digamma(concentration1)
         + numpy.log(rate1)
         + numpy.log(scale2)
-        + _diff_ratio(
-            concentration1 * scipy.special.digamma(concentration1),
-            scipy.special.digamma(concentration1),
-            numpy.log(concentration1),
-        )
         - scipy.special.gammaln(concentration1)
         - (loc2 / scale2)
         + (1 + 1 / (rate1 * scale2)) ** (-concentration1) * numpy.exp(loc2 / scale2)

@@ -154,11 +154,8 @@ def _refine(value, bound, exact, args):
 def _cross_entropy_normal_gumbel_terms(mu1, logvar1, loc2, scale2, single):
     value = (
         numpy.log(scale2)
-        + numpy.exp(
-            loc2 / scale2 - (mu1 / scale2) + 0.5 * numpy.exp(logvar1) / scale2**2
-        )
-        - (loc2 / scale2)
-        + mu1 / scale2
+        + numpy.exp((loc2 - mu1) / scale2 + 0.5 * numpy.exp(logvar1) / scale2**2)
+        + (-loc2 + mu1) / scale2
     )
     if single:  # float32 data: float64 is exact enough
         return value

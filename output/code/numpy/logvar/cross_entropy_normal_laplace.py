@@ -31,16 +31,9 @@ def _cross_entropy_normal_laplace_terms(mu1, logvar1, loc2, scale2, single):
     return (
         numpy.log(scale2)
         + scipy.special.erf(
-            0.70710678118654752 * loc2 * numpy.exp(-0.5 * logvar1)
-            - 0.70710678118654752 * mu1 * numpy.exp(-0.5 * logvar1)
+            0.70710678118654752 * (loc2 - mu1) * numpy.exp(-0.5 * logvar1)
         )
-        * (loc2 / scale2)
-        - scipy.special.erf(
-            0.70710678118654752 * loc2 * numpy.exp(-0.5 * logvar1)
-            - 0.70710678118654752 * mu1 * numpy.exp(-0.5 * logvar1)
-        )
-        * mu1
-        / scale2
+        * ((loc2 - mu1) / scale2)
         + 0.69314718055994531
         + 0.79788456080286536
         * numpy.exp(0.5 * logvar1)

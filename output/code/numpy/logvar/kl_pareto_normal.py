@@ -56,19 +56,8 @@ def _blockwise(terms, args, single, block=32768):
 def _kl_pareto_normal_terms(scale1, alpha1, mu2, logvar2, single):
     return numpy.where(
         numpy.greater(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(
-            alpha1 * numpy.exp(logvar2), numpy.exp(logvar2), numpy.log(alpha1)
-        )
-        + alpha1
-        * scale1**2
-        / _diff_ratio(
-            2 * alpha1 * numpy.exp(logvar2),
-            4 * numpy.exp(logvar2),
-            _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-        )
+        -alpha1 * mu2 * scale1 * numpy.exp(-logvar2) / (alpha1 - 1)
+        + 0.5 * alpha1 * scale1**2 * numpy.exp(-logvar2) / (alpha1 - 2)
         + 0.5 * logvar2
         + 0.5 * mu2**2 * numpy.exp(-logvar2)
         + _diff_ratio(

@@ -131,6 +131,12 @@ def _dd_log(x):
     return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
 
 
+def _dd_xlogx(x):
+    """x log x for x >= 0, 0 at x = 0 (where log x is -inf): x times the log of 1 there."""
+    ones = x[0] * 0.0 + 1.0
+    return _dd_mul(x, _dd_log(_dd_where(x[0] == 0, (ones, ones * 0.0), x)))
+
+
 def _dd_shifted(z):
     """(the shifts k = 0, 1, .. while z + k < 20, each as (z + k, mask), and z + their number)."""
     shifts = []
@@ -294,17 +300,27 @@ def _kl_uniform_beta_terms(low1, high1, concentration12, concentration02, single
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(high1 * numpy.log(high1))
+            * abs(scipy.special.xlogy(high1, high1))
             + concentration12
             * (
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(low1 * numpy.log(low1))
-            + concentration12 * abs(high1 / (high1 - low1)) * abs(numpy.log(high1))
-            + concentration12 * abs(low1 / (high1 - low1)) * abs(numpy.log(low1))
-            + 5.0 * concentration12 * abs(high1 * numpy.log(high1) / (high1 - low1))
-            + 4.0 * concentration12 * abs(low1 * numpy.log(low1) / (high1 - low1))
+            * abs(scipy.special.xlogy(low1, low1))
+            + 4.0
+            * concentration12
+            * abs(scipy.special.xlogy(high1, high1) / (high1 - low1))
+            + 3.0
+            * concentration12
+            * abs(scipy.special.xlogy(low1, low1) / (high1 - low1))
+            + 2.0
+            * concentration12
+            * abs((high1 - low1) ** (-1.0))
+            * abs(scipy.special.xlogy(high1, high1))
+            + 2.0
+            * concentration12
+            * abs((high1 - low1) ** (-1.0))
+            * abs(scipy.special.xlogy(low1, low1))
             + concentration12
             + (concentration02 + concentration12)
             * abs(scipy.special.digamma(concentration02 + concentration12))
@@ -321,12 +337,12 @@ def _kl_uniform_beta_terms(low1, high1, concentration12, concentration02, single
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(high1 * numpy.log(high1))
+            * abs(scipy.special.xlogy(high1, high1))
             + (
                 abs(high1 - low1) ** (-1.0)
                 + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * abs(low1 * numpy.log(low1))
+            * abs(scipy.special.xlogy(low1, low1))
             + (
                 abs(high1 - low1) ** (-1.0)
                 + (2.0 * abs(high1) + abs(low1)) / (high1 - low1) ** 2
@@ -347,19 +363,19 @@ def _kl_uniform_beta_terms(low1, high1, concentration12, concentration02, single
                 + (2.0 * abs(high1) + abs(low1)) / (high1 - low1) ** 2
             )
             * abs(numpy.log(-(low1 - 1)))
-            + abs(high1 / (high1 - low1)) * abs(numpy.log(high1))
-            + abs(low1 / (high1 - low1)) * abs(numpy.log(low1))
             + 2.0 * abs(numpy.log(-(high1 - 1)) / (high1 - low1))
             + 3.0 * abs(numpy.log(-(low1 - 1)) / (high1 - low1))
-            + 3.0 * abs(high1 * numpy.log(high1) / (high1 - low1))
+            + 2.0 * abs(scipy.special.xlogy(high1, high1) / (high1 - low1))
+            + 3.0 * abs(scipy.special.xlogy(low1, low1) / (high1 - low1))
             + 4.0 * abs(high1 * numpy.log(-(high1 - 1)) / (high1 - low1))
-            + 4.0 * abs(low1 * numpy.log(low1) / (high1 - low1))
             + 3.0 * abs(low1 * numpy.log(-(low1 - 1)) / (high1 - low1))
             + 3.0 * abs(numpy.log(high1 - low1))
             + 2.0 * abs(scipy.special.gammaln(concentration02))
             + 2.0 * abs(scipy.special.gammaln(concentration12))
             + 3.0 * abs(scipy.special.gammaln(concentration02 + concentration12))
             + 2.0
+            + 2.0 * abs(scipy.special.xlogy(high1, high1)) / abs(high1 - low1)
+            + 2.0 * abs(scipy.special.xlogy(low1, low1)) / abs(high1 - low1)
         )
     return _refine(
         value,
@@ -377,15 +393,16 @@ def _kl_uniform_beta_exact(low1, high1, concentration12, concentration02):
     d3 = (low1, 0.0)
     d4 = _dd_neg(d3)
     d5 = _dd_add(d2, d4)
-    d6 = _dd_neg(d2)
-    d7 = _dd_recip(_dd_add(d3, d6))
-    d8 = (1.0, 0.0)
-    d9 = _dd_log(_dd_add(d8, d6))
-    d10 = _dd_log(_dd_add(d8, d4))
-    d11 = _dd_recip(d5)
-    d12 = _dd_log(d2)
-    d13 = _dd_mul(d0, d7)
-    d14 = _dd_log(d3)
+    d6 = _dd_recip(d5)
+    d7 = _dd_xlogx(d2)
+    d8 = _dd_neg(d2)
+    d9 = _dd_recip(_dd_add(d3, d8))
+    d10 = (1.0, 0.0)
+    d11 = _dd_log(_dd_add(d10, d8))
+    d12 = _dd_xlogx(d3)
+    d13 = _dd_log(_dd_add(d10, d4))
+    d14 = _dd_mul(d0, d9)
+    d15 = _dd_mul(d1, d6)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -419,29 +436,29 @@ def _kl_uniform_beta_exact(low1, high1, concentration12, concentration02):
                                                                     )
                                                                 ),
                                                             ),
-                                                            _dd_mul(d7, d9),
+                                                            _dd_mul(d6, d7),
                                                         ),
-                                                        _dd_neg(_dd_mul(d7, d10)),
+                                                        _dd_mul(d9, d11),
                                                     ),
-                                                    _dd_mul(_dd_mul(d2, d11), d12),
+                                                    _dd_neg(_dd_mul(d6, d12)),
                                                 ),
-                                                _dd_mul(_dd_mul(d3, d7), d10),
+                                                _dd_neg(_dd_mul(d9, d13)),
                                             ),
-                                            _dd_mul(d13, d10),
+                                            _dd_mul(_dd_mul(d3, d9), d13),
                                         ),
-                                        _dd_neg(_dd_mul(_dd_mul(d2, d7), d9)),
+                                        _dd_mul(d14, d13),
                                     ),
-                                    _dd_neg(_dd_mul(_dd_mul(d3, d11), d14)),
+                                    _dd_mul(d15, d12),
                                 ),
-                                _dd_neg(_dd_mul(d13, d9)),
+                                _dd_neg(_dd_mul(_dd_mul(d2, d9), d11)),
                             ),
-                            _dd_mul(_dd_mul(_dd_mul(d2, d0), d7), d9),
+                            _dd_neg(_dd_mul(d14, d11)),
                         ),
-                        _dd_mul(_dd_mul(_dd_mul(d3, d1), d11), d14),
+                        _dd_neg(_dd_mul(d15, d7)),
                     ),
-                    _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d1), d11), d12)),
+                    _dd_mul(_dd_mul(_dd_mul(d2, d0), d9), d11),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(_dd_mul(d3, d0), d7), d10)),
+                _dd_neg(_dd_mul(_dd_mul(_dd_mul(d3, d0), d9), d13)),
             ),
             _dd_lgamma(d0),
         ),

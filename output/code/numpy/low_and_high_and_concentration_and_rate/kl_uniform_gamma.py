@@ -9,16 +9,6 @@ import scipy.special
 __all__ = ["kl_uniform_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -41,14 +31,14 @@ def _kl_uniform_gamma_terms(low1, high1, concentration2, rate2, single):
     return numpy.where(
         numpy.greater_equal(low1, 0),
         -concentration2 * numpy.log(rate2)
-        - concentration2 * scipy.special.xlogy(high1, high1) / (high1 - low1)
+        + concentration2
         + concentration2 * scipy.special.xlogy(low1, low1) / (high1 - low1)
         + 0.5 * high1 * rate2
         + 0.5 * low1 * rate2
+        + (1 - concentration2) * scipy.special.xlogy(high1, high1) / (high1 - low1)
         - numpy.log(high1 - low1)
-        + _diff_ratio(concentration2, 1, numpy.log(concentration2))
         + scipy.special.gammaln(concentration2)
-        + scipy.special.xlogy(high1, high1) / (high1 - low1)
+        - 1
         - scipy.special.xlogy(low1, low1) / (high1 - low1),
         numpy.inf,
     )

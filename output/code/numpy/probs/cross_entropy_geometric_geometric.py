@@ -8,16 +8,6 @@ import numpy
 __all__ = ["cross_entropy_geometric_geometric"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -37,11 +27,7 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _cross_entropy_geometric_geometric_terms(probs1, probs2, single):
-    return -numpy.log(probs2) + _diff_ratio(
-        numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))),
-        numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))) / probs1,
-        numpy.log(probs1),
-    )
+    return -numpy.log(probs2) + numpy.log(1 - probs2) * ((probs1 - 1) / probs1)
 
 
 def cross_entropy_geometric_geometric(probs1, probs2, validate=False):

@@ -9,16 +9,6 @@ import scipy.special
 __all__ = ["entropy_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -38,11 +28,9 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _entropy_bernoulli_terms(probs, single):
-    return _diff_ratio(
-        probs * numpy.log(_diff_ratio(1, probs, -numpy.log(probs))),
-        numpy.log(_diff_ratio(1, probs, -numpy.log(probs))),
-        numpy.log(probs),
-    ) - scipy.special.xlogy(probs, probs)
+    return -scipy.special.xlogy(probs, probs) - scipy.special.xlogy(
+        1 - probs, 1 - probs
+    )
 
 
 def entropy_bernoulli(probs, validate=False):

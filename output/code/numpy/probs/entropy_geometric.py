@@ -4,18 +4,9 @@ Regenerate with ``derive build``; do not edit. H(q) for q = Geometric(probs).
 """
 
 import numpy
+import scipy.special
 
 __all__ = ["entropy_geometric"]
-
-
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
 
 
 def _blockwise(terms, args, single, block=32768):
@@ -37,11 +28,7 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _entropy_geometric_terms(probs, single):
-    return -numpy.log(probs) + _diff_ratio(
-        numpy.log(_diff_ratio(1, probs, -numpy.log(probs))),
-        numpy.log(_diff_ratio(1, probs, -numpy.log(probs))) / probs,
-        numpy.log(probs),
-    )
+    return -numpy.log(probs) - scipy.special.xlogy(1 - probs, 1 - probs) / probs
 
 
 def entropy_geometric(probs, validate=False):

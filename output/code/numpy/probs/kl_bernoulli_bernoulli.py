@@ -9,16 +9,6 @@ import scipy.special
 __all__ = ["kl_bernoulli_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -118,14 +108,9 @@ def _kl_bernoulli_bernoulli_terms(probs1, probs2, single):
             ),
         ),
         -probs1 * numpy.log(probs2)
-        - probs1 * numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
-        + numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
-        + _diff_ratio(
-            probs1 * numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))),
-            numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))),
-            numpy.log(probs1),
-        )
-        + scipy.special.xlogy(probs1, probs1),
+        + (probs1 - 1) * numpy.log(1 - probs2)
+        + scipy.special.xlogy(probs1, probs1)
+        + scipy.special.xlogy(1 - probs1, 1 - probs1),
     )
 
 

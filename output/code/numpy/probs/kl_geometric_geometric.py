@@ -4,18 +4,9 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = Geometric(prob
 """
 
 import numpy
+import scipy.special
 
 __all__ = ["kl_geometric_geometric"]
-
-
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
 
 
 def _log_ratio(a, b, single=False):
@@ -133,14 +124,10 @@ def _kl_geometric_geometric_terms(probs1, probs2, single):
                 numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2)))
-        + _diff_ratio(
-            numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1))) / probs1,
-            numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1))),
-            -numpy.log(probs1),
-        )
+        numpy.log(1 - probs2)
         + _log_ratio(probs1, probs2, single)
-        - numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))) / probs1,
+        - numpy.log(1 - probs2) / probs1
+        + scipy.special.xlogy(1 - probs1, 1 - probs1) / probs1,
     )
 
 

@@ -9,16 +9,6 @@ import scipy.special
 __all__ = ["kl_bernoulli_poisson"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -41,12 +31,8 @@ def _kl_bernoulli_poisson_terms(probs1, rate2, single):
     return (
         -probs1 * numpy.log(rate2)
         + rate2
-        + _diff_ratio(
-            numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1))),
-            probs1 * numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1))),
-            -numpy.log(probs1),
-        )
         + scipy.special.xlogy(probs1, probs1)
+        + scipy.special.xlogy(1 - probs1, 1 - probs1)
     )
 
 

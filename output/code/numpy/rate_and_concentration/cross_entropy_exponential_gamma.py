@@ -9,16 +9,6 @@ import scipy.special
 __all__ = ["cross_entropy_exponential_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -230,13 +220,10 @@ def _cross_entropy_exponential_gamma_terms(rate1, concentration2, rate2, single)
     value = (
         concentration2 * numpy.log(rate1)
         - concentration2 * numpy.log(rate2)
+        + 0.57721566490153286 * concentration2
         - numpy.log(rate1)
-        + _diff_ratio(
-            0.57721566490153286 * concentration2,
-            0.57721566490153286,
-            numpy.log(concentration2),
-        )
         + scipy.special.gammaln(concentration2)
+        - 0.57721566490153286
         + rate2 / rate1
     )
     if single:  # float32 data: float64 is exact enough

@@ -158,7 +158,7 @@ def _entropy_half_normal_terms(scale, single):
     with numpy.errstate(
         all="ignore"
     ):  # the closed form's terms may be infinite where the value is not
-        bound = 2.0 * abs(numpy.log((1 / 2) * numpy.pi * scale**2)) + 4.0
+        bound = 2.0 * abs(numpy.log(1.5707963267948966 * scale**2)) + 4.0
     return _refine(value, bound, _entropy_half_normal_exact, [scale])
 
 

@@ -8,16 +8,6 @@ import numpy
 __all__ = ["cross_entropy_pareto_exponential"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -39,8 +29,7 @@ def _blockwise(terms, args, single, block=32768):
 def _cross_entropy_pareto_exponential_terms(scale1, alpha1, rate2, single):
     return numpy.where(
         numpy.greater(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, numpy.log(alpha1))
-        - numpy.log(rate2),
+        alpha1 * rate2 * scale1 / (alpha1 - 1) - numpy.log(rate2),
         numpy.inf,
     )
 

@@ -8,16 +8,6 @@ import numpy
 __all__ = ["kl_pareto_exponential"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -56,7 +46,7 @@ def _blockwise(terms, args, single, block=32768):
 def _kl_pareto_exponential_terms(scale1, alpha1, rate2, single):
     return numpy.where(
         numpy.greater(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, numpy.log(alpha1))
+        alpha1 * rate2 * scale1 / (alpha1 - 1)
         - numpy.log(scale1)
         + _log_ratio(alpha1, rate2, single)
         - 1

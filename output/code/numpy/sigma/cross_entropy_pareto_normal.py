@@ -8,33 +8,6 @@ import numpy
 __all__ = ["cross_entropy_pareto_normal"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = numpy.log(a / b)
-        return value
-    r = a / b
-    value = numpy.where(
-        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
-        numpy.log1p(abs(a - b) / numpy.minimum(a, b)) * numpy.sign(a - b),
-        numpy.log(r),
-    )
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -56,17 +29,8 @@ def _blockwise(terms, args, single, block=32768):
 def _cross_entropy_pareto_normal_terms(scale1, alpha1, mu2, sigma2, single):
     return numpy.where(
         numpy.greater(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(alpha1 * sigma2**2, sigma2**2, numpy.log(alpha1))
-        + alpha1
-        * scale1**2
-        / _diff_ratio(
-            2 * alpha1 * sigma2**2,
-            4 * sigma2**2,
-            _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-        )
+        -alpha1 * scale1 * mu2 / sigma2 / ((alpha1 - 1) * sigma2)
+        + 0.5 * scale1**2 * (alpha1 / sigma2) / (sigma2 * (alpha1 - 2))
         + numpy.log(sigma2)
         + 0.91893853320467274
         + 0.5 * (mu2 / sigma2) ** 2,

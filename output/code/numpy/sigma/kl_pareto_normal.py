@@ -56,17 +56,8 @@ def _blockwise(terms, args, single, block=32768):
 def _kl_pareto_normal_terms(scale1, alpha1, mu2, sigma2, single):
     return numpy.where(
         numpy.greater(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(alpha1 * sigma2**2, sigma2**2, numpy.log(alpha1))
-        + alpha1
-        * scale1**2
-        / _diff_ratio(
-            2 * alpha1 * sigma2**2,
-            4 * sigma2**2,
-            _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-        )
+        -alpha1 * scale1 * mu2 / sigma2 / ((alpha1 - 1) * sigma2)
+        + 0.5 * scale1**2 * (alpha1 / sigma2) / (sigma2 * (alpha1 - 2))
         + numpy.log(sigma2)
         + _diff_ratio(
             0.34657359027997265,

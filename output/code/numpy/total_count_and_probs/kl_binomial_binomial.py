@@ -14,16 +14,6 @@ import scipy.special
 __all__ = ["kl_binomial_binomial"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
-    return value
-
-
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -192,63 +182,48 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
             raise ValueError("kl_binomial_binomial: probs1 must be in (0, 1)")
         if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError("kl_binomial_binomial: probs2 must be in (0, 1)")
-    value = numpy.where(
-        numpy.equal(total_count1, total_count2),
-        total_count1
-        * numpy.where(
+    value = total_count1 * numpy.where(
+        numpy.where(
+            numpy.logical_and(
+                numpy.greater((-probs1 + probs2) / probs1, -1 / 2),
+                numpy.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
+            ),
+            numpy.less_equal(
+                abs(
+                    numpy.log1p((-probs1 + probs2) / probs1)
+                    - numpy.log1p((probs1 - probs2) / (1 - probs1))
+                ),
+                1,
+            ),
+            numpy.less_equal(
+                abs(
+                    numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1))
+                ),
+                1,
+            ),
+        ),
+        _remainder(
+            probs1,
             numpy.where(
                 numpy.logical_and(
                     numpy.greater((-probs1 + probs2) / probs1, -1 / 2),
                     numpy.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
                 ),
-                numpy.less_equal(
-                    abs(
-                        numpy.log1p((-probs1 + probs2) / probs1)
-                        - numpy.log1p((probs1 - probs2) / (1 - probs1))
-                    ),
-                    1,
-                ),
-                numpy.less_equal(
-                    abs(
-                        numpy.log(probs2 / probs1)
-                        - numpy.log((1 - probs2) / (1 - probs1))
-                    ),
-                    1,
-                ),
+                numpy.log1p((-probs1 + probs2) / probs1)
+                - numpy.log1p((probs1 - probs2) / (1 - probs1)),
+                numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1)),
             ),
-            _remainder(
-                probs1,
-                numpy.where(
-                    numpy.logical_and(
-                        numpy.greater((-probs1 + probs2) / probs1, -1 / 2),
-                        numpy.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
-                    ),
-                    numpy.log1p((-probs1 + probs2) / probs1)
-                    - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-                    numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1)),
-                ),
-            ),
-            -probs1 * numpy.log(probs2)
-            - probs1 * numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
-            + numpy.log(_diff_ratio(1, probs1, -numpy.log(probs1)))
-            + _diff_ratio(
-                probs1 * numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))),
-                numpy.log(_diff_ratio(1, probs2, -numpy.log(probs2))),
-                numpy.log(probs1),
-            )
-            + scipy.special.xlogy(probs1, probs1),
         ),
-        numpy.where(
-            numpy.less_equal(total_count1, total_count2),
-            -probs1 * total_count1 * numpy.log(probs2)
-            + probs1 * total_count1 * numpy.log(1 - probs2)
-            + total_count1 * scipy.special.xlogy(probs1, probs1)
-            + total_count1 * scipy.special.xlogy(1 - probs1, 1 - probs1)
-            - total_count2 * numpy.log(1 - probs2)
-            + _series_0(total_count1, probs1)
-            - _series_1(total_count1, probs1, total_count2),
-            numpy.inf,
-        ),
+        -probs1 * numpy.log(probs2)
+        + (probs1 - 1) * numpy.log(1 - probs2)
+        + scipy.special.xlogy(probs1, probs1)
+        + scipy.special.xlogy(1 - probs1, 1 - probs1),
+    ) + numpy.where(
+        numpy.less_equal(total_count1, total_count2),
+        (total_count1 - total_count2) * numpy.log(1 - probs2)
+        + _series_0(total_count1, probs1)
+        - _series_1(total_count1, probs1, total_count2),
+        numpy.inf,
     )
     return value + numpy.zeros(
         numpy.broadcast_shapes(

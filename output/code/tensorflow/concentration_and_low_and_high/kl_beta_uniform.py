@@ -8,38 +8,6 @@ import tensorflow
 __all__ = ["kl_beta_uniform"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = tensorflow.math.log(a / b)
-        return value
-    r = a / b
-    value = tensorflow.where(
-        tensorflow.math.logical_and(
-            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
-        ),
-        tensorflow.math.log1p(
-            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
-        )
-        * tensorflow.math.sign(a - b),
-        tensorflow.math.log(r),
-    )
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -373,13 +341,9 @@ def kl_beta_uniform(concentration11, concentration01, low2, high2, validate=Fals
         concentration01 * tensorflow.math.digamma(concentration01)
         + concentration11 * tensorflow.math.digamma(concentration11)
         - concentration11 * tensorflow.math.digamma(concentration01 + concentration11)
+        + (2 - concentration01)
+        * tensorflow.math.digamma(concentration01 + concentration11)
         + tensorflow.math.log(high2 - low2)
-        + _diff_ratio(
-            2 * tensorflow.math.digamma(concentration01 + concentration11),
-            concentration01
-            * tensorflow.math.digamma(concentration01 + concentration11),
-            _log_ratio(((concentration01) * 0 + 2), concentration01, single),
-        )
         - tensorflow.math.lgamma(concentration01)
         - tensorflow.math.lgamma(concentration11)
         + tensorflow.math.lgamma(concentration01 + concentration11)
@@ -390,13 +354,9 @@ def kl_beta_uniform(concentration11, concentration01, low2, high2, validate=Fals
             + concentration11 * tensorflow.math.digamma(concentration11)
             - concentration11
             * tensorflow.math.digamma(concentration01 + concentration11)
+            + (2 - concentration01)
+            * tensorflow.math.digamma(concentration01 + concentration11)
             + tensorflow.math.log(high2 - low2)
-            + _diff_ratio(
-                2 * tensorflow.math.digamma(concentration01 + concentration11),
-                concentration01
-                * tensorflow.math.digamma(concentration01 + concentration11),
-                _log_ratio(((concentration01) * 0 + 2), concentration01, single),
-            )
             - tensorflow.math.lgamma(concentration01)
             - tensorflow.math.lgamma(concentration11)
             + tensorflow.math.lgamma(concentration01 + concentration11)

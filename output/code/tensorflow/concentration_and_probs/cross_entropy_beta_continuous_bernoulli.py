@@ -8,38 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_beta_continuous_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = tensorflow.math.log(a / b)
-        return value
-    r = a / b
-    value = tensorflow.where(
-        tensorflow.math.logical_and(
-            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
-        ),
-        tensorflow.math.log1p(
-            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
-        )
-        * tensorflow.math.sign(a - b),
-        tensorflow.math.log(r),
-    )
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -123,15 +91,9 @@ def cross_entropy_beta_continuous_bernoulli(
                 "cross_entropy_beta_continuous_bernoulli: probs2 must be in (0, 1)"
             )
     value = (
-        _diff_ratio(
-            concentration01
-            * tensorflow.math.atanh((2 * probs2 - 1))
-            / (concentration01 + concentration11),
-            concentration11
-            * tensorflow.math.atanh((2 * probs2 - 1))
-            / (concentration01 + concentration11),
-            _log_ratio(concentration01, concentration11, single),
-        )
+        (concentration01 - concentration11)
+        * tensorflow.math.atanh((2 * probs2 - 1))
+        / (concentration01 + concentration11)
         - tensorflow.math.log1p(
             _atanh_excess((2 * probs2 - 1)) * tensorflow.math.pow((2 * probs2 - 1), 2)
         )

@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_gamma_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -343,11 +333,7 @@ def cross_entropy_gamma_gamma(
         -concentration2 * tensorflow.math.log(rate2)
         - concentration2 * tensorflow.math.digamma(concentration1)
         + rate2 * (concentration1 / rate1)
-        + _diff_ratio(
-            concentration2 * tensorflow.math.log(rate1),
-            tensorflow.math.log(rate1),
-            tensorflow.math.log(concentration2),
-        )
+        + (concentration2 - 1) * tensorflow.math.log(rate1)
         + tensorflow.math.lgamma(concentration2)
         + tensorflow.math.digamma(concentration1)
     )

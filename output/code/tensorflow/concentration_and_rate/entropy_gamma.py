@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["entropy_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -316,12 +306,8 @@ def entropy_gamma(concentration, rate, validate=False):
             raise ValueError("entropy_gamma: rate must be positive")
     value = (
         concentration
+        + (1 - concentration) * tensorflow.math.digamma(concentration)
         - tensorflow.math.log(rate)
-        + _diff_ratio(
-            tensorflow.math.digamma(concentration),
-            concentration * tensorflow.math.digamma(concentration),
-            -tensorflow.math.log(concentration),
-        )
         + tensorflow.math.lgamma(concentration)
     )
     if not single:  # float32 data: float64 is exact enough

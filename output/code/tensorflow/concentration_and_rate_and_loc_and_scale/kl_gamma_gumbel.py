@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["kl_gamma_gumbel"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -345,13 +335,9 @@ def kl_gamma_gumbel(concentration1, rate1, loc2, scale2, validate=False):
             raise ValueError("kl_gamma_gumbel: scale2 must be positive")
     value = (
         -concentration1
+        + (concentration1 - 1) * tensorflow.math.digamma(concentration1)
         + tensorflow.math.log(rate1)
         + tensorflow.math.log(scale2)
-        + _diff_ratio(
-            concentration1 * tensorflow.math.digamma(concentration1),
-            tensorflow.math.digamma(concentration1),
-            tensorflow.math.log(concentration1),
-        )
         - tensorflow.math.lgamma(concentration1)
         - (loc2 / scale2)
         + tensorflow.math.pow(1 + 1 / (rate1 * scale2), -concentration1)

@@ -45,8 +45,7 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
         + tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale2))
         * tensorflow.math.exp(loc2 / scale2)
         * tensorflow.math.exp(-(loc1 / scale2))
-        + loc1 / scale2
-        - (loc2 / scale2)
         + 0.57721566490153286 * (scale1 / scale2)
+        + (loc1 - loc2) / scale2
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -537,8 +537,7 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
         + tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale2))
         * tensorflow.math.exp(loc2 / scale2)
         * tensorflow.math.exp(-(loc1 / scale2))
-        + loc1 / scale2
-        - (loc2 / scale2),
+        + (loc1 - loc2) / scale2,
     )
     if not single:  # float32 data: float64 is exact enough
         value = _refine(

@@ -223,12 +223,10 @@ def cross_entropy_normal_gumbel(mu1, logvar1, loc2, scale2, validate=False):
     value = (
         tensorflow.math.log(scale2)
         + tensorflow.math.exp(
-            loc2 / scale2
-            - (mu1 / scale2)
+            (loc2 - mu1) / scale2
             + 0.5 * tensorflow.math.exp(logvar1) / tensorflow.math.pow(scale2, 2)
         )
-        - (loc2 / scale2)
-        + mu1 / scale2
+        + (-loc2 + mu1) / scale2
     )
     if not single:  # float32 data: float64 is exact enough
         value = _refine(

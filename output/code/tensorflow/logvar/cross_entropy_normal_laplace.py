@@ -41,16 +41,9 @@ def cross_entropy_normal_laplace(mu1, logvar1, loc2, scale2, validate=False):
     value = (
         tensorflow.math.log(scale2)
         + tensorflow.math.erf(
-            0.70710678118654752 * loc2 * tensorflow.math.exp(-0.5 * logvar1)
-            - 0.70710678118654752 * mu1 * tensorflow.math.exp(-0.5 * logvar1)
+            0.70710678118654752 * (loc2 - mu1) * tensorflow.math.exp(-0.5 * logvar1)
         )
-        * (loc2 / scale2)
-        - tensorflow.math.erf(
-            0.70710678118654752 * loc2 * tensorflow.math.exp(-0.5 * logvar1)
-            - 0.70710678118654752 * mu1 * tensorflow.math.exp(-0.5 * logvar1)
-        )
-        * mu1
-        / scale2
+        * ((loc2 - mu1) / scale2)
         + 0.69314718055994531
         + 0.79788456080286536
         * tensorflow.math.exp(0.5 * logvar1)

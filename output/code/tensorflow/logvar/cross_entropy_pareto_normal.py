@@ -8,38 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_pareto_normal"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = tensorflow.math.log(a / b)
-        return value
-    r = a / b
-    value = tensorflow.where(
-        tensorflow.math.logical_and(
-            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
-        ),
-        tensorflow.math.log1p(
-            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
-        )
-        * tensorflow.math.sign(a - b),
-        tensorflow.math.log(r),
-    )
-    return value
-
-
 def cross_entropy_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
     """H(q, p) for q = Pareto(scale1, alpha1), p = N(mu2, sigma2**2).
 
@@ -74,40 +42,22 @@ def cross_entropy_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
             raise ValueError("cross_entropy_pareto_normal: alpha1 must be positive")
     value = tensorflow.where(
         tensorflow.math.greater(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(
-            alpha1 * tensorflow.math.exp(logvar2),
-            tensorflow.math.exp(logvar2),
-            tensorflow.math.log(alpha1),
-        )
-        + alpha1
+        -alpha1 * mu2 * scale1 * tensorflow.math.exp(-logvar2) / (alpha1 - 1)
+        + 0.5
+        * alpha1
         * tensorflow.math.pow(scale1, 2)
-        / _diff_ratio(
-            2 * alpha1 * tensorflow.math.exp(logvar2),
-            4 * tensorflow.math.exp(logvar2),
-            _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-        )
+        * tensorflow.math.exp(-logvar2)
+        / (alpha1 - 2)
         + 0.5 * logvar2
         + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
         + 0.91893853320467274,
         tensorflow.zeros_like(
-            -alpha1
-            * mu2
-            * scale1
-            / _diff_ratio(
-                alpha1 * tensorflow.math.exp(logvar2),
-                tensorflow.math.exp(logvar2),
-                tensorflow.math.log(alpha1),
-            )
-            + alpha1
+            -alpha1 * mu2 * scale1 * tensorflow.math.exp(-logvar2) / (alpha1 - 1)
+            + 0.5
+            * alpha1
             * tensorflow.math.pow(scale1, 2)
-            / _diff_ratio(
-                2 * alpha1 * tensorflow.math.exp(logvar2),
-                4 * tensorflow.math.exp(logvar2),
-                _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-            )
+            * tensorflow.math.exp(-logvar2)
+            / (alpha1 - 2)
             + 0.5 * logvar2
             + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
             + 0.91893853320467274

@@ -74,21 +74,12 @@ def kl_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
             raise ValueError("kl_pareto_normal: alpha1 must be positive")
     value = tensorflow.where(
         tensorflow.math.greater(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(
-            alpha1 * tensorflow.math.exp(logvar2),
-            tensorflow.math.exp(logvar2),
-            tensorflow.math.log(alpha1),
-        )
-        + alpha1
+        -alpha1 * mu2 * scale1 * tensorflow.math.exp(-logvar2) / (alpha1 - 1)
+        + 0.5
+        * alpha1
         * tensorflow.math.pow(scale1, 2)
-        / _diff_ratio(
-            2 * alpha1 * tensorflow.math.exp(logvar2),
-            4 * tensorflow.math.exp(logvar2),
-            _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-        )
+        * tensorflow.math.exp(-logvar2)
+        / (alpha1 - 2)
         + 0.5 * logvar2
         + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
         + _diff_ratio(
@@ -99,21 +90,12 @@ def kl_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
         + _log_ratio(alpha1, scale1, single)
         - 0.42763505707529991,
         tensorflow.zeros_like(
-            -alpha1
-            * mu2
-            * scale1
-            / _diff_ratio(
-                alpha1 * tensorflow.math.exp(logvar2),
-                tensorflow.math.exp(logvar2),
-                tensorflow.math.log(alpha1),
-            )
-            + alpha1
+            -alpha1 * mu2 * scale1 * tensorflow.math.exp(-logvar2) / (alpha1 - 1)
+            + 0.5
+            * alpha1
             * tensorflow.math.pow(scale1, 2)
-            / _diff_ratio(
-                2 * alpha1 * tensorflow.math.exp(logvar2),
-                4 * tensorflow.math.exp(logvar2),
-                _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-            )
+            * tensorflow.math.exp(-logvar2)
+            / (alpha1 - 2)
             + 0.5 * logvar2
             + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
             + _diff_ratio(

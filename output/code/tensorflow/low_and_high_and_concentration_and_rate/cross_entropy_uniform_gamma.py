@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_uniform_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -122,6 +112,12 @@ def _dd_log(x):
     e = _dd_exp((y, 0.0))
     d = _dd_add(x, _dd_neg(e))[0] / e[0]
     return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
+
+
+def _dd_xlogx(x):
+    """x log x for x >= 0, 0 at x = 0 (where log x is -inf): x times the log of 1 there."""
+    ones = x[0] * 0.0 + 1.0
+    return _dd_mul(x, _dd_log(_dd_where(x[0] == 0, (ones, ones * 0.0), x)))
 
 
 def _dd_shifted(z):
@@ -237,13 +233,14 @@ def _refine(value, bound, exact, args):
 def _cross_entropy_uniform_gamma_exact(low1, high1, concentration2, rate2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (concentration2, 0.0)
-    d1 = (0.5, 0.0)
-    d2 = (high1, 0.0)
-    d3 = (rate2, 0.0)
-    d4 = (low1, 0.0)
-    d5 = _dd_recip(_dd_add(d2, _dd_neg(d4)))
-    d6 = _dd_log(d2)
-    d7 = _dd_log(d4)
+    d1 = (high1, 0.0)
+    d2 = (low1, 0.0)
+    d3 = _dd_recip(_dd_add(d1, _dd_neg(d2)))
+    d4 = _dd_xlogx(d1)
+    d5 = (0.5, 0.0)
+    d6 = (rate2, 0.0)
+    d7 = _dd_xlogx(d2)
+    d8 = _dd_mul(d0, d3)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -251,21 +248,18 @@ def _cross_entropy_uniform_gamma_exact(low1, high1, concentration2, rate2):
                     _dd_add(
                         _dd_add(
                             _dd_add(
-                                _dd_add(
-                                    _dd_add((-1.0, 0.0), d0),
-                                    _dd_mul(_dd_mul(d1, d2), d3),
-                                ),
-                                _dd_mul(_dd_mul(d1, d4), d3),
+                                _dd_add(_dd_add((-1.0, 0.0), d0), _dd_mul(d3, d4)),
+                                _dd_mul(_dd_mul(d5, d1), d6),
                             ),
-                            _dd_neg(_dd_mul(d0, _dd_log(d3))),
+                            _dd_mul(_dd_mul(d5, d2), d6),
                         ),
-                        _dd_mul(_dd_mul(d2, d5), d6),
+                        _dd_neg(_dd_mul(d0, _dd_log(d6))),
                     ),
-                    _dd_neg(_dd_mul(_dd_mul(d4, d5), d7)),
+                    _dd_neg(_dd_mul(d3, d7)),
                 ),
-                _dd_mul(_dd_mul(_dd_mul(d4, d0), d5), d7),
+                _dd_mul(d8, d7),
             ),
-            _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d0), d5), d6)),
+            _dd_neg(_dd_mul(d8, d4)),
         ),
         _dd_lgamma(d0),
     )
@@ -312,23 +306,25 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
     value = tensorflow.where(
         tensorflow.math.greater_equal(low1, 0),
         -concentration2 * tensorflow.math.log(rate2)
-        - concentration2 * tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+        + concentration2
         + concentration2 * tensorflow.math.xlogy(low1, low1) / (high1 - low1)
         + 0.5 * high1 * rate2
         + 0.5 * low1 * rate2
-        + _diff_ratio(concentration2, 1, tensorflow.math.log(concentration2))
+        + (1 - concentration2) * tensorflow.math.xlogy(high1, high1) / (high1 - low1)
         + tensorflow.math.lgamma(concentration2)
-        + tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+        - 1
         - tensorflow.math.xlogy(low1, low1) / (high1 - low1),
         tensorflow.zeros_like(
             -concentration2 * tensorflow.math.log(rate2)
-            - concentration2 * tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+            + concentration2
             + concentration2 * tensorflow.math.xlogy(low1, low1) / (high1 - low1)
             + 0.5 * high1 * rate2
             + 0.5 * low1 * rate2
-            + _diff_ratio(concentration2, 1, tensorflow.math.log(concentration2))
+            + (1 - concentration2)
+            * tensorflow.math.xlogy(high1, high1)
+            / (high1 - low1)
             + tensorflow.math.lgamma(concentration2)
-            + tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+            - 1
             - tensorflow.math.xlogy(low1, low1) / (high1 - low1)
         )
         + float("inf"),
@@ -343,28 +339,32 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
                     + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
                     / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.abs(high1 * tensorflow.math.log(high1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(high1, high1))
                 + concentration2
                 * (
                     tensorflow.math.pow(tensorflow.math.abs(high1 - low1), -1)
                     + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
                     / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.abs(low1 * tensorflow.math.log(low1))
-                + concentration2
-                * tensorflow.math.abs(high1 / (high1 - low1))
-                * tensorflow.math.abs(tensorflow.math.log(high1))
-                + concentration2
-                * tensorflow.math.abs(low1 / (high1 - low1))
-                * tensorflow.math.abs(tensorflow.math.log(low1))
-                + 5.0
-                * concentration2
-                * tensorflow.math.abs(
-                    high1 * tensorflow.math.log(high1) / (high1 - low1)
-                )
+                * tensorflow.math.abs(tensorflow.math.xlogy(low1, low1))
                 + 4.0
                 * concentration2
-                * tensorflow.math.abs(low1 * tensorflow.math.log(low1) / (high1 - low1))
+                * tensorflow.math.abs(
+                    tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+                )
+                + 3.0
+                * concentration2
+                * tensorflow.math.abs(
+                    tensorflow.math.xlogy(low1, low1) / (high1 - low1)
+                )
+                + 2.0
+                * concentration2
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(high1, high1))
+                + 2.0
+                * concentration2
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(low1, low1))
                 + 4.0 * concentration2 * tensorflow.math.abs(tensorflow.math.log(rate2))
                 + concentration2
                 + 2.0 * rate2 * tensorflow.math.abs(high1)
@@ -374,25 +374,29 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
                     + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
                     / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.abs(high1 * tensorflow.math.log(high1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(high1, high1))
                 + (
                     tensorflow.math.pow(tensorflow.math.abs(high1 - low1), -1)
                     + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
                     / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.abs(low1 * tensorflow.math.log(low1))
-                + tensorflow.math.abs(high1 / (high1 - low1))
-                * tensorflow.math.abs(tensorflow.math.log(high1))
-                + tensorflow.math.abs(low1 / (high1 - low1))
-                * tensorflow.math.abs(tensorflow.math.log(low1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(low1, low1))
+                + 2.0
+                * tensorflow.math.abs(
+                    tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+                )
                 + 3.0
                 * tensorflow.math.abs(
-                    high1 * tensorflow.math.log(high1) / (high1 - low1)
+                    tensorflow.math.xlogy(low1, low1) / (high1 - low1)
                 )
-                + 4.0
-                * tensorflow.math.abs(low1 * tensorflow.math.log(low1) / (high1 - low1))
                 + 13.0 * tensorflow.math.abs(tensorflow.math.lgamma(concentration2))
                 + 13.0
+                + 2.0
+                * tensorflow.math.abs(tensorflow.math.xlogy(high1, high1))
+                / tensorflow.math.abs(high1 - low1)
+                + 2.0
+                * tensorflow.math.abs(tensorflow.math.xlogy(low1, low1))
+                / tensorflow.math.abs(high1 - low1)
             ),
             _cross_entropy_uniform_gamma_exact,
             [low1, high1, concentration2, rate2],

@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["kl_uniform_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def kl_uniform_gamma(low1, high1, concentration2, rate2, validate=False):
     """KL(q || p) for q = U(low1, high1), p = Gamma(concentration2, rate2).
 
@@ -53,25 +43,27 @@ def kl_uniform_gamma(low1, high1, concentration2, rate2, validate=False):
     value = tensorflow.where(
         tensorflow.math.greater_equal(low1, 0),
         -concentration2 * tensorflow.math.log(rate2)
-        - concentration2 * tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+        + concentration2
         + concentration2 * tensorflow.math.xlogy(low1, low1) / (high1 - low1)
         + 0.5 * high1 * rate2
         + 0.5 * low1 * rate2
+        + (1 - concentration2) * tensorflow.math.xlogy(high1, high1) / (high1 - low1)
         - tensorflow.math.log(high1 - low1)
-        + _diff_ratio(concentration2, 1, tensorflow.math.log(concentration2))
         + tensorflow.math.lgamma(concentration2)
-        + tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+        - 1
         - tensorflow.math.xlogy(low1, low1) / (high1 - low1),
         tensorflow.zeros_like(
             -concentration2 * tensorflow.math.log(rate2)
-            - concentration2 * tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+            + concentration2
             + concentration2 * tensorflow.math.xlogy(low1, low1) / (high1 - low1)
             + 0.5 * high1 * rate2
             + 0.5 * low1 * rate2
+            + (1 - concentration2)
+            * tensorflow.math.xlogy(high1, high1)
+            / (high1 - low1)
             - tensorflow.math.log(high1 - low1)
-            + _diff_ratio(concentration2, 1, tensorflow.math.log(concentration2))
             + tensorflow.math.lgamma(concentration2)
-            + tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+            - 1
             - tensorflow.math.xlogy(low1, low1) / (high1 - low1)
         )
         + float("inf"),

@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["kl_uniform_continuous_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -95,30 +85,22 @@ def kl_uniform_continuous_bernoulli(low1, high1, probs2, validate=False):
             tensorflow.math.greater_equal(low1, 0), tensorflow.math.less_equal(high1, 1)
         ),
         -0.5 * high1 * tensorflow.math.log(probs2)
-        + 0.5
-        * high1
-        * tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2)))
+        + 0.5 * high1 * tensorflow.math.log(1 - probs2)
         - 0.5 * low1 * tensorflow.math.log(probs2)
-        + 0.5
-        * low1
-        * tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2)))
+        + 0.5 * low1 * tensorflow.math.log(1 - probs2)
+        - tensorflow.math.log(1 - probs2)
         - tensorflow.math.log(high1 - low1)
-        - tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2)))
         - tensorflow.math.log1p(
             _atanh_excess((2 * probs2 - 1)) * tensorflow.math.pow((2 * probs2 - 1), 2)
         )
         - 0.69314718055994531,
         tensorflow.zeros_like(
             -0.5 * high1 * tensorflow.math.log(probs2)
-            + 0.5
-            * high1
-            * tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2)))
+            + 0.5 * high1 * tensorflow.math.log(1 - probs2)
             - 0.5 * low1 * tensorflow.math.log(probs2)
-            + 0.5
-            * low1
-            * tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2)))
+            + 0.5 * low1 * tensorflow.math.log(1 - probs2)
+            - tensorflow.math.log(1 - probs2)
             - tensorflow.math.log(high1 - low1)
-            - tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2)))
             - tensorflow.math.log1p(
                 _atanh_excess((2 * probs2 - 1))
                 * tensorflow.math.pow((2 * probs2 - 1), 2)

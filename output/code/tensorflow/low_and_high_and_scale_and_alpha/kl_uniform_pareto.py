@@ -114,6 +114,12 @@ def _dd_log(x):
     return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
 
 
+def _dd_xlogx(x):
+    """x log x for x >= 0, 0 at x = 0 (where log x is -inf): x times the log of 1 there."""
+    ones = x[0] * 0.0 + 1.0
+    return _dd_mul(x, _dd_log(_dd_where(x[0] == 0, (ones, ones * 0.0), x)))
+
+
 def _exp2(k):
     """2**k for integer-valued k (exact)."""
     return tensorflow.math.pow(tensorflow.constant(2.0, k.dtype), k)
@@ -167,8 +173,9 @@ def _kl_uniform_pareto_exact(low1, high1, scale2, alpha2):
     d2 = (low1, 0.0)
     d3 = _dd_add(d1, _dd_neg(d2))
     d4 = _dd_recip(d3)
-    d5 = _dd_log(d1)
-    d6 = _dd_log(d2)
+    d5 = _dd_xlogx(d1)
+    d6 = _dd_xlogx(d2)
+    d7 = _dd_mul(d0, d4)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -180,15 +187,15 @@ def _kl_uniform_pareto_exact(low1, high1, scale2, alpha2):
                             ),
                             _dd_neg(_dd_log(d3)),
                         ),
-                        _dd_neg(_dd_mul(d0, _dd_log((scale2, 0.0)))),
+                        _dd_mul(d4, d5),
                     ),
-                    _dd_mul(_dd_mul(d1, d4), d5),
+                    _dd_neg(_dd_mul(d0, _dd_log((scale2, 0.0)))),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(d2, d4), d6)),
+                _dd_neg(_dd_mul(d4, d6)),
             ),
-            _dd_mul(_dd_mul(_dd_mul(d1, d0), d4), d5),
+            _dd_mul(d7, d5),
         ),
-        _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d0), d4), d6)),
+        _dd_neg(_dd_mul(d7, d6)),
     )
     return _dd_value(value)
 
@@ -262,28 +269,32 @@ def kl_uniform_pareto(low1, high1, scale2, alpha2, validate=False):
                     + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
                     / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.abs(high1 * tensorflow.math.log(high1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(high1, high1))
                 + alpha2
                 * (
                     tensorflow.math.pow(tensorflow.math.abs(high1 - low1), -1)
                     + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
                     / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.abs(low1 * tensorflow.math.log(low1))
-                + alpha2
-                * tensorflow.math.abs(high1 / (high1 - low1))
-                * tensorflow.math.abs(tensorflow.math.log(high1))
-                + alpha2
-                * tensorflow.math.abs(low1 / (high1 - low1))
-                * tensorflow.math.abs(tensorflow.math.log(low1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(low1, low1))
+                + 3.0
+                * alpha2
+                * tensorflow.math.abs(
+                    tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+                )
                 + 4.0
                 * alpha2
                 * tensorflow.math.abs(
-                    high1 * tensorflow.math.log(high1) / (high1 - low1)
+                    tensorflow.math.xlogy(low1, low1) / (high1 - low1)
                 )
-                + 5.0
+                + 2.0
                 * alpha2
-                * tensorflow.math.abs(low1 * tensorflow.math.log(low1) / (high1 - low1))
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(high1, high1))
+                + 2.0
+                * alpha2
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(low1, low1))
                 + 4.0 * alpha2 * tensorflow.math.abs(tensorflow.math.log(scale2))
                 + 2.0 * alpha2
                 + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
@@ -293,26 +304,30 @@ def kl_uniform_pareto(low1, high1, scale2, alpha2, validate=False):
                     + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
                     / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.abs(high1 * tensorflow.math.log(high1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(high1, high1))
                 + (
                     tensorflow.math.pow(tensorflow.math.abs(high1 - low1), -1)
                     + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
                     / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.abs(low1 * tensorflow.math.log(low1))
-                + tensorflow.math.abs(high1 / (high1 - low1))
-                * tensorflow.math.abs(tensorflow.math.log(high1))
-                + tensorflow.math.abs(low1 / (high1 - low1))
-                * tensorflow.math.abs(tensorflow.math.log(low1))
+                * tensorflow.math.abs(tensorflow.math.xlogy(low1, low1))
+                + 2.0
+                * tensorflow.math.abs(
+                    tensorflow.math.xlogy(high1, high1) / (high1 - low1)
+                )
                 + 3.0
                 * tensorflow.math.abs(
-                    high1 * tensorflow.math.log(high1) / (high1 - low1)
+                    tensorflow.math.xlogy(low1, low1) / (high1 - low1)
                 )
-                + 4.0
-                * tensorflow.math.abs(low1 * tensorflow.math.log(low1) / (high1 - low1))
                 + 3.0 * tensorflow.math.abs(tensorflow.math.log(alpha2))
                 + 3.0 * tensorflow.math.abs(tensorflow.math.log(high1 - low1))
                 + 1.0
+                + 2.0
+                * tensorflow.math.abs(tensorflow.math.xlogy(high1, high1))
+                / tensorflow.math.abs(high1 - low1)
+                + 2.0
+                * tensorflow.math.abs(tensorflow.math.xlogy(low1, low1))
+                / tensorflow.math.abs(high1 - low1)
             ),
             _kl_uniform_pareto_exact,
             [low1, high1, scale2, alpha2],

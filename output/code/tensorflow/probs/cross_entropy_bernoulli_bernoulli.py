@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_bernoulli_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def cross_entropy_bernoulli_bernoulli(probs1, probs2, validate=False):
     """H(q, p) for q = Bernoulli(probs1), p = Bernoulli(probs2).
 
@@ -50,10 +40,7 @@ def cross_entropy_bernoulli_bernoulli(probs1, probs2, validate=False):
             raise ValueError(
                 "cross_entropy_bernoulli_bernoulli: probs2 must be in (0, 1)"
             )
-    value = -probs1 * tensorflow.math.log(probs2) + _diff_ratio(
-        probs1
-        * tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2))),
-        tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2))),
-        tensorflow.math.log(probs1),
+    value = -probs1 * tensorflow.math.log(probs2) + (probs1 - 1) * tensorflow.math.log(
+        1 - probs2
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["entropy_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def entropy_bernoulli(probs, validate=False):
     """H(q) for q = Bernoulli(probs).
 
@@ -41,9 +31,7 @@ def entropy_bernoulli(probs, validate=False):
     if validate:
         if bool(tensorflow.reduce_any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_bernoulli: probs must be in (0, 1)")
-    value = _diff_ratio(
-        probs * tensorflow.math.log(_diff_ratio(1, probs, -tensorflow.math.log(probs))),
-        tensorflow.math.log(_diff_ratio(1, probs, -tensorflow.math.log(probs))),
-        tensorflow.math.log(probs),
-    ) - tensorflow.math.xlogy(probs, probs)
+    value = -tensorflow.math.xlogy(probs, probs) - tensorflow.math.xlogy(
+        1 - probs, 1 - probs
+    )
     return tensorflow.cast(value, tensorflow.float32) if single else value

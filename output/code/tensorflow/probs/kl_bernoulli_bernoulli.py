@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["kl_bernoulli_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -132,15 +122,8 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
             ),
         ),
         -probs1 * tensorflow.math.log(probs2)
-        - probs1
-        * tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1)))
-        + tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1)))
-        + _diff_ratio(
-            probs1
-            * tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2))),
-            tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2))),
-            tensorflow.math.log(probs1),
-        )
-        + tensorflow.math.xlogy(probs1, probs1),
+        + (probs1 - 1) * tensorflow.math.log(1 - probs2)
+        + tensorflow.math.xlogy(probs1, probs1)
+        + tensorflow.math.xlogy(1 - probs1, 1 - probs1),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["kl_geometric_geometric"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -153,15 +143,9 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
                 - tensorflow.math.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2)))
-        + _diff_ratio(
-            tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1)))
-            / probs1,
-            tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1))),
-            -tensorflow.math.log(probs1),
-        )
+        tensorflow.math.log(1 - probs2)
         + _log_ratio(probs1, probs2, single)
-        - tensorflow.math.log(_diff_ratio(1, probs2, -tensorflow.math.log(probs2)))
-        / probs1,
+        - tensorflow.math.log(1 - probs2) / probs1
+        + tensorflow.math.xlogy(1 - probs1, 1 - probs1) / probs1,
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["kl_bernoulli_poisson"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def kl_bernoulli_poisson(probs1, rate2, validate=False):
     """KL(q || p) for q = Bernoulli(probs1), p = Poisson(rate2).
 
@@ -49,12 +39,7 @@ def kl_bernoulli_poisson(probs1, rate2, validate=False):
     value = (
         -probs1 * tensorflow.math.log(rate2)
         + rate2
-        + _diff_ratio(
-            tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1))),
-            probs1
-            * tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1))),
-            -tensorflow.math.log(probs1),
-        )
         + tensorflow.math.xlogy(probs1, probs1)
+        + tensorflow.math.xlogy(1 - probs1, 1 - probs1)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_exponential_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -301,13 +291,10 @@ def cross_entropy_exponential_gamma(rate1, concentration2, rate2, validate=False
     value = (
         concentration2 * tensorflow.math.log(rate1)
         - concentration2 * tensorflow.math.log(rate2)
+        + 0.57721566490153286 * concentration2
         - tensorflow.math.log(rate1)
-        + _diff_ratio(
-            0.57721566490153286 * concentration2,
-            0.57721566490153286,
-            tensorflow.math.log(concentration2),
-        )
         + tensorflow.math.lgamma(concentration2)
+        - 0.57721566490153286
         + rate2 / rate1
     )
     if not single:  # float32 data: float64 is exact enough

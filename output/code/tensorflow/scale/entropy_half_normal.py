@@ -213,7 +213,7 @@ def entropy_half_normal(scale, validate=False):
                 2.0
                 * tensorflow.math.abs(
                     tensorflow.math.log(
-                        (1 / 2) * 3.1415926535897932 * tensorflow.math.pow(scale, 2)
+                        1.5707963267948966 * tensorflow.math.pow(scale, 2)
                     )
                 )
                 + 4.0

@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["kl_pareto_pareto"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -161,7 +151,7 @@ def kl_pareto_pareto(scale1, alpha1, scale2, alpha2, validate=False):
             alpha2 * tensorflow.math.log(scale1)
             - alpha2 * tensorflow.math.log(scale2)
             + _log_ratio(alpha1, alpha2, single)
-            + _diff_ratio(alpha2 / alpha1, 1, _log_ratio(alpha2, alpha1, single)),
+            + (-alpha1 + alpha2) / alpha1,
         ),
         tensorflow.zeros_like(
             tensorflow.where(
@@ -183,7 +173,7 @@ def kl_pareto_pareto(scale1, alpha1, scale2, alpha2, validate=False):
                 alpha2 * tensorflow.math.log(scale1)
                 - alpha2 * tensorflow.math.log(scale2)
                 + _log_ratio(alpha1, alpha2, single)
-                + _diff_ratio(alpha2 / alpha1, 1, _log_ratio(alpha2, alpha1, single)),
+                + (-alpha1 + alpha2) / alpha1,
             )
         )
         + float("inf"),

@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_pareto_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def cross_entropy_pareto_gamma(scale1, alpha1, concentration2, rate2, validate=False):
     """H(q, p) for q = Pareto(scale1, alpha1), p = Gamma(concentration2, rate2).
 
@@ -58,30 +48,19 @@ def cross_entropy_pareto_gamma(scale1, alpha1, concentration2, rate2, validate=F
             raise ValueError("cross_entropy_pareto_gamma: rate2 must be positive")
     value = tensorflow.where(
         tensorflow.math.greater(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, tensorflow.math.log(alpha1))
+        alpha1 * rate2 * scale1 / (alpha1 - 1)
         - concentration2 * tensorflow.math.log(rate2)
         - concentration2 * tensorflow.math.log(scale1)
         + tensorflow.math.log(scale1)
         + tensorflow.math.lgamma(concentration2)
-        + _diff_ratio(
-            tensorflow.math.pow(alpha1, -1),
-            concentration2 / alpha1,
-            -tensorflow.math.log(concentration2),
-        ),
+        + (1 - concentration2) / alpha1,
         tensorflow.zeros_like(
-            alpha1
-            * rate2
-            * scale1
-            / _diff_ratio(alpha1, 1, tensorflow.math.log(alpha1))
+            alpha1 * rate2 * scale1 / (alpha1 - 1)
             - concentration2 * tensorflow.math.log(rate2)
             - concentration2 * tensorflow.math.log(scale1)
             + tensorflow.math.log(scale1)
             + tensorflow.math.lgamma(concentration2)
-            + _diff_ratio(
-                tensorflow.math.pow(alpha1, -1),
-                concentration2 / alpha1,
-                -tensorflow.math.log(concentration2),
-            )
+            + (1 - concentration2) / alpha1
         )
         + float("inf"),
     )

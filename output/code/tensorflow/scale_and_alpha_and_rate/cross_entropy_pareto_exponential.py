@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_pareto_exponential"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def cross_entropy_pareto_exponential(scale1, alpha1, rate2, validate=False):
     """H(q, p) for q = Pareto(scale1, alpha1), p = Exp(rate2).
 
@@ -56,14 +46,9 @@ def cross_entropy_pareto_exponential(scale1, alpha1, rate2, validate=False):
             raise ValueError("cross_entropy_pareto_exponential: rate2 must be positive")
     value = tensorflow.where(
         tensorflow.math.greater(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, tensorflow.math.log(alpha1))
-        - tensorflow.math.log(rate2),
+        alpha1 * rate2 * scale1 / (alpha1 - 1) - tensorflow.math.log(rate2),
         tensorflow.zeros_like(
-            alpha1
-            * rate2
-            * scale1
-            / _diff_ratio(alpha1, 1, tensorflow.math.log(alpha1))
-            - tensorflow.math.log(rate2)
+            alpha1 * rate2 * scale1 / (alpha1 - 1) - tensorflow.math.log(rate2)
         )
         + float("inf"),
     )

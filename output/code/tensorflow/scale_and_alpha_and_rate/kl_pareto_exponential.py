@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["kl_pareto_exponential"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -74,16 +64,13 @@ def kl_pareto_exponential(scale1, alpha1, rate2, validate=False):
             raise ValueError("kl_pareto_exponential: rate2 must be positive")
     value = tensorflow.where(
         tensorflow.math.greater(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, tensorflow.math.log(alpha1))
+        alpha1 * rate2 * scale1 / (alpha1 - 1)
         - tensorflow.math.log(scale1)
         + _log_ratio(alpha1, rate2, single)
         - 1
         - 1 / alpha1,
         tensorflow.zeros_like(
-            alpha1
-            * rate2
-            * scale1
-            / _diff_ratio(alpha1, 1, tensorflow.math.log(alpha1))
+            alpha1 * rate2 * scale1 / (alpha1 - 1)
             - tensorflow.math.log(scale1)
             + _log_ratio(alpha1, rate2, single)
             - 1

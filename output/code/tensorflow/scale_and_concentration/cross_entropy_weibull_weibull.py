@@ -8,16 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_weibull_weibull"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -91,10 +81,6 @@ def cross_entropy_weibull_weibull(
             tensorflow.math.lgamma(1 + concentration2 / concentration1)
         )
         + _log_ratio(scale1, concentration2, single)
-        + _diff_ratio(
-            0.57721566490153286 * (concentration2 / concentration1),
-            0.57721566490153286 / concentration1,
-            tensorflow.math.log(concentration2),
-        )
+        + 0.57721566490153286 * ((concentration2 - 1) / concentration1)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

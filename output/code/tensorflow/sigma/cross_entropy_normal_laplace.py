@@ -46,14 +46,7 @@ def cross_entropy_normal_laplace(mu1, sigma1, loc2, scale2, validate=False):
         + 0.79788456080286536
         * tensorflow.math.exp(-0.5 * tensorflow.math.pow((loc2 - mu1) / sigma1, 2))
         * (sigma1 / scale2)
-        + tensorflow.math.erf(
-            0.70710678118654752 * (loc2 / sigma1) - 0.70710678118654752 * mu1 / sigma1
-        )
-        * (loc2 / scale2)
-        - tensorflow.math.erf(
-            0.70710678118654752 * (loc2 / sigma1) - 0.70710678118654752 * mu1 / sigma1
-        )
-        * mu1
-        / scale2
+        + tensorflow.math.erf(0.70710678118654752 * ((loc2 - mu1) / sigma1))
+        * ((loc2 - mu1) / scale2)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -76,21 +76,11 @@ def kl_pareto_normal(scale1, alpha1, mu2, sigma2, validate=False):
             raise ValueError("kl_pareto_normal: sigma2 must be positive")
     value = tensorflow.where(
         tensorflow.math.greater(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(
-            alpha1 * tensorflow.math.pow(sigma2, 2),
-            tensorflow.math.pow(sigma2, 2),
-            tensorflow.math.log(alpha1),
-        )
-        + alpha1
+        -alpha1 * scale1 * mu2 / sigma2 / ((alpha1 - 1) * sigma2)
+        + 0.5
         * tensorflow.math.pow(scale1, 2)
-        / _diff_ratio(
-            2 * alpha1 * tensorflow.math.pow(sigma2, 2),
-            4 * tensorflow.math.pow(sigma2, 2),
-            _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-        )
+        * (alpha1 / sigma2)
+        / (sigma2 * (alpha1 - 2))
         + tensorflow.math.log(sigma2)
         + _diff_ratio(
             0.34657359027997265,
@@ -101,21 +91,11 @@ def kl_pareto_normal(scale1, alpha1, mu2, sigma2, validate=False):
         - 0.42763505707529991
         + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2),
         tensorflow.zeros_like(
-            -alpha1
-            * mu2
-            * scale1
-            / _diff_ratio(
-                alpha1 * tensorflow.math.pow(sigma2, 2),
-                tensorflow.math.pow(sigma2, 2),
-                tensorflow.math.log(alpha1),
-            )
-            + alpha1
+            -alpha1 * scale1 * mu2 / sigma2 / ((alpha1 - 1) * sigma2)
+            + 0.5
             * tensorflow.math.pow(scale1, 2)
-            / _diff_ratio(
-                2 * alpha1 * tensorflow.math.pow(sigma2, 2),
-                4 * tensorflow.math.pow(sigma2, 2),
-                _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-            )
+            * (alpha1 / sigma2)
+            / (sigma2 * (alpha1 - 2))
             + tensorflow.math.log(sigma2)
             + _diff_ratio(
                 0.34657359027997265,

@@ -14,16 +14,6 @@ import tensorflow
 __all__ = ["kl_binomial_binomial"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
-    return value
-
-
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -153,81 +143,55 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
             raise ValueError("kl_binomial_binomial: probs1 must be in (0, 1)")
         if bool(tensorflow.reduce_any(probs2 * (1 - probs2) <= 0)):
             raise ValueError("kl_binomial_binomial: probs2 must be in (0, 1)")
-    value = tensorflow.where(
-        tensorflow.math.equal(total_count1, total_count2),
-        total_count1
-        * tensorflow.where(
+    value = total_count1 * tensorflow.where(
+        tensorflow.where(
+            tensorflow.math.logical_and(
+                tensorflow.math.greater((-probs1 + probs2) / probs1, -1 / 2),
+                tensorflow.math.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
+            ),
+            tensorflow.math.less_equal(
+                tensorflow.math.abs(
+                    tensorflow.math.log1p((-probs1 + probs2) / probs1)
+                    - tensorflow.math.log1p((probs1 - probs2) / (1 - probs1))
+                ),
+                1,
+            ),
+            tensorflow.math.less_equal(
+                tensorflow.math.abs(
+                    tensorflow.math.log(probs2 / probs1)
+                    - tensorflow.math.log((1 - probs2) / (1 - probs1))
+                ),
+                1,
+            ),
+        ),
+        _remainder(
+            probs1,
             tensorflow.where(
                 tensorflow.math.logical_and(
                     tensorflow.math.greater((-probs1 + probs2) / probs1, -1 / 2),
                     tensorflow.math.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
                 ),
-                tensorflow.math.less_equal(
-                    tensorflow.math.abs(
-                        tensorflow.math.log1p((-probs1 + probs2) / probs1)
-                        - tensorflow.math.log1p((probs1 - probs2) / (1 - probs1))
-                    ),
-                    1,
-                ),
-                tensorflow.math.less_equal(
-                    tensorflow.math.abs(
-                        tensorflow.math.log(probs2 / probs1)
-                        - tensorflow.math.log((1 - probs2) / (1 - probs1))
-                    ),
-                    1,
-                ),
+                tensorflow.math.log1p((-probs1 + probs2) / probs1)
+                - tensorflow.math.log1p((probs1 - probs2) / (1 - probs1)),
+                tensorflow.math.log(probs2 / probs1)
+                - tensorflow.math.log((1 - probs2) / (1 - probs1)),
             ),
-            _remainder(
-                probs1,
-                tensorflow.where(
-                    tensorflow.math.logical_and(
-                        tensorflow.math.greater((-probs1 + probs2) / probs1, -1 / 2),
-                        tensorflow.math.greater(
-                            (probs1 - probs2) / (1 - probs1), -1 / 2
-                        ),
-                    ),
-                    tensorflow.math.log1p((-probs1 + probs2) / probs1)
-                    - tensorflow.math.log1p((probs1 - probs2) / (1 - probs1)),
-                    tensorflow.math.log(probs2 / probs1)
-                    - tensorflow.math.log((1 - probs2) / (1 - probs1)),
-                ),
-            ),
-            -probs1 * tensorflow.math.log(probs2)
-            - probs1
-            * tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1)))
-            + tensorflow.math.log(_diff_ratio(1, probs1, -tensorflow.math.log(probs1)))
-            + _diff_ratio(
-                probs1
-                * tensorflow.math.log(
-                    _diff_ratio(1, probs2, -tensorflow.math.log(probs2))
-                ),
-                tensorflow.math.log(
-                    _diff_ratio(1, probs2, -tensorflow.math.log(probs2))
-                ),
-                tensorflow.math.log(probs1),
-            )
-            + tensorflow.math.xlogy(probs1, probs1),
         ),
-        tensorflow.where(
-            tensorflow.math.less_equal(total_count1, total_count2),
-            -probs1 * total_count1 * tensorflow.math.log(probs2)
-            + probs1 * total_count1 * tensorflow.math.log(1 - probs2)
-            + total_count1 * tensorflow.math.xlogy(probs1, probs1)
-            + total_count1 * tensorflow.math.xlogy(1 - probs1, 1 - probs1)
-            - total_count2 * tensorflow.math.log(1 - probs2)
+        -probs1 * tensorflow.math.log(probs2)
+        + (probs1 - 1) * tensorflow.math.log(1 - probs2)
+        + tensorflow.math.xlogy(probs1, probs1)
+        + tensorflow.math.xlogy(1 - probs1, 1 - probs1),
+    ) + tensorflow.where(
+        tensorflow.math.less_equal(total_count1, total_count2),
+        (total_count1 - total_count2) * tensorflow.math.log(1 - probs2)
+        + _series_0(total_count1, probs1)
+        - _series_1(total_count1, probs1, total_count2),
+        tensorflow.zeros_like(
+            (total_count1 - total_count2) * tensorflow.math.log(1 - probs2)
             + _series_0(total_count1, probs1)
-            - _series_1(total_count1, probs1, total_count2),
-            tensorflow.zeros_like(
-                -probs1 * total_count1 * tensorflow.math.log(probs2)
-                + probs1 * total_count1 * tensorflow.math.log(1 - probs2)
-                + total_count1 * tensorflow.math.xlogy(probs1, probs1)
-                + total_count1 * tensorflow.math.xlogy(1 - probs1, 1 - probs1)
-                - total_count2 * tensorflow.math.log(1 - probs2)
-                + _series_0(total_count1, probs1)
-                - _series_1(total_count1, probs1, total_count2)
-            )
-            + float("inf"),
-        ),
+            - _series_1(total_count1, probs1, total_count2)
+        )
+        + float("inf"),
     )
     return value + tensorflow.zeros(
         functools.reduce(

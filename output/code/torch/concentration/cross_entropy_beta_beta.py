@@ -11,33 +11,6 @@ import torch
 __all__ = ["cross_entropy_beta_beta"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = torch.log(a / b)
-        return value
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
-        torch.log(r),
-    )
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -305,11 +278,7 @@ def _cross_entropy_beta_beta_terms(
         -concentration02 * torch.digamma(concentration01)
         - concentration12 * torch.digamma(concentration11)
         + concentration12 * torch.digamma(concentration01 + concentration11)
-        + _diff_ratio(
-            concentration02 * torch.digamma(concentration01 + concentration11),
-            2 * torch.digamma(concentration01 + concentration11),
-            _log_ratio(concentration02, ((concentration02) * 0 + 2), single),
-        )
+        + (concentration02 - 2) * torch.digamma(concentration01 + concentration11)
         + torch.lgamma(concentration02)
         + torch.lgamma(concentration12)
         - torch.lgamma(concentration02 + concentration12)

@@ -11,33 +11,6 @@ import torch
 __all__ = ["entropy_beta"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = torch.log(a / b)
-        return value
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
-        torch.log(r),
-    )
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -303,11 +276,7 @@ def _entropy_beta_terms(concentration1, concentration0, single):
         -concentration0 * torch.digamma(concentration0)
         - concentration1 * torch.digamma(concentration1)
         + concentration1 * torch.digamma(concentration0 + concentration1)
-        + _diff_ratio(
-            concentration0 * torch.digamma(concentration0 + concentration1),
-            2 * torch.digamma(concentration0 + concentration1),
-            _log_ratio(concentration0, ((concentration0) * 0 + 2), single),
-        )
+        + (concentration0 - 2) * torch.digamma(concentration0 + concentration1)
         + torch.lgamma(concentration0)
         + torch.lgamma(concentration1)
         - torch.lgamma(concentration0 + concentration1)

@@ -11,33 +11,6 @@ import torch
 __all__ = ["cross_entropy_beta_continuous_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = torch.log(a / b)
-        return value
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
-        torch.log(r),
-    )
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -110,15 +83,9 @@ def _cross_entropy_beta_continuous_bernoulli_terms(
     concentration11, concentration01, probs2, single
 ):
     return (
-        _diff_ratio(
-            concentration01
-            * torch.atanh((2 * probs2 - 1))
-            / (concentration01 + concentration11),
-            concentration11
-            * torch.atanh((2 * probs2 - 1))
-            / (concentration01 + concentration11),
-            _log_ratio(concentration01, concentration11, single),
-        )
+        (concentration01 - concentration11)
+        * torch.atanh((2 * probs2 - 1))
+        / (concentration01 + concentration11)
         - torch.log1p(_atanh_excess((2 * probs2 - 1)) * torch.pow((2 * probs2 - 1), 2))
         - 0.5 * torch.log1p(-torch.pow((2 * probs2 - 1), 2))
     )

@@ -11,16 +11,6 @@ import torch
 __all__ = ["cross_entropy_gamma_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -288,11 +278,7 @@ def _cross_entropy_gamma_gamma_terms(
         -concentration2 * torch.log(rate2)
         - concentration2 * torch.digamma(concentration1)
         + rate2 * (concentration1 / rate1)
-        + _diff_ratio(
-            concentration2 * torch.log(rate1),
-            torch.log(rate1),
-            torch.log(concentration2),
-        )
+        + (concentration2 - 1) * torch.log(rate1)
         + torch.lgamma(concentration2)
         + torch.digamma(concentration1)
     )

@@ -11,16 +11,6 @@ import torch
 __all__ = ["entropy_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -284,12 +274,8 @@ def _refine(value, bound, exact, args):
 def _entropy_gamma_terms(concentration, rate, single):
     value = (
         concentration
+        + (1 - concentration) * torch.digamma(concentration)
         - torch.log(rate)
-        + _diff_ratio(
-            torch.digamma(concentration),
-            concentration * torch.digamma(concentration),
-            -torch.log(concentration),
-        )
         + torch.lgamma(concentration)
     )
     if single:  # float32 data: float64 is exact enough

@@ -11,33 +11,6 @@ import torch
 __all__ = ["kl_beta_exponential"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = torch.log(a / b)
-        return value
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
-        torch.log(r),
-    )
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -304,12 +277,8 @@ def _kl_beta_exponential_terms(concentration11, concentration01, rate2, single):
         + concentration11 * rate2 / (concentration01 + concentration11)
         + concentration11 * torch.digamma(concentration11)
         - concentration11 * torch.digamma(concentration01 + concentration11)
+        + (2 - concentration01) * torch.digamma(concentration01 + concentration11)
         - torch.log(rate2)
-        + _diff_ratio(
-            2 * torch.digamma(concentration01 + concentration11),
-            concentration01 * torch.digamma(concentration01 + concentration11),
-            _log_ratio(((concentration01) * 0 + 2), concentration01, single),
-        )
         - torch.lgamma(concentration01)
         - torch.lgamma(concentration11)
         + torch.lgamma(concentration01 + concentration11)

@@ -11,16 +11,6 @@ import torch
 __all__ = ["kl_gamma_gumbel"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -284,13 +274,9 @@ def _refine(value, bound, exact, args):
 def _kl_gamma_gumbel_terms(concentration1, rate1, loc2, scale2, single):
     value = (
         -concentration1
+        + (concentration1 - 1) * torch.digamma(concentration1)
         + torch.log(rate1)
         + torch.log(scale2)
-        + _diff_ratio(
-            concentration1 * torch.digamma(concentration1),
-            torch.digamma(concentration1),
-            torch.log(concentration1),
-        )
         - torch.lgamma(concentration1)
         - (loc2 / scale2)
         + torch.pow(1 + 1 / (rate1 * scale2), -concentration1)

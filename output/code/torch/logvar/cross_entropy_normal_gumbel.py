@@ -178,12 +178,9 @@ def _cross_entropy_normal_gumbel_terms(mu1, logvar1, loc2, scale2, single):
     value = (
         torch.log(scale2)
         + torch.exp(
-            loc2 / scale2
-            - (mu1 / scale2)
-            + 0.5 * torch.exp(logvar1) / torch.pow(scale2, 2)
+            (loc2 - mu1) / scale2 + 0.5 * torch.exp(logvar1) / torch.pow(scale2, 2)
         )
-        - (loc2 / scale2)
-        + mu1 / scale2
+        + (-loc2 + mu1) / scale2
     )
     if single:  # float32 data: float64 is exact enough
         return value

@@ -42,17 +42,8 @@ def _blockwise(terms, args, single, block=131072):
 def _cross_entropy_normal_laplace_terms(mu1, logvar1, loc2, scale2, single):
     return (
         torch.log(scale2)
-        + torch.erf(
-            0.70710678118654752 * loc2 * torch.exp(-0.5 * logvar1)
-            - 0.70710678118654752 * mu1 * torch.exp(-0.5 * logvar1)
-        )
-        * (loc2 / scale2)
-        - torch.erf(
-            0.70710678118654752 * loc2 * torch.exp(-0.5 * logvar1)
-            - 0.70710678118654752 * mu1 * torch.exp(-0.5 * logvar1)
-        )
-        * mu1
-        / scale2
+        + torch.erf(0.70710678118654752 * (loc2 - mu1) * torch.exp(-0.5 * logvar1))
+        * ((loc2 - mu1) / scale2)
         + 0.69314718055994531
         + 0.79788456080286536
         * torch.exp(0.5 * logvar1)

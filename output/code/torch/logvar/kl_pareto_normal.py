@@ -69,19 +69,8 @@ def _blockwise(terms, args, single, block=131072):
 def _kl_pareto_normal_terms(scale1, alpha1, mu2, logvar2, single):
     return torch.where(
         torch.gt(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(
-            alpha1 * torch.exp(logvar2), torch.exp(logvar2), torch.log(alpha1)
-        )
-        + alpha1
-        * torch.pow(scale1, 2)
-        / _diff_ratio(
-            2 * alpha1 * torch.exp(logvar2),
-            4 * torch.exp(logvar2),
-            _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-        )
+        -alpha1 * mu2 * scale1 * torch.exp(-logvar2) / (alpha1 - 1)
+        + 0.5 * alpha1 * torch.pow(scale1, 2) * torch.exp(-logvar2) / (alpha1 - 2)
         + 0.5 * logvar2
         + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)
         + _diff_ratio(

@@ -11,16 +11,6 @@ import torch
 __all__ = ["cross_entropy_uniform_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -153,6 +143,12 @@ def _dd_log(x):
     return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
 
 
+def _dd_xlogx(x):
+    """x log x for x >= 0, 0 at x = 0 (where log x is -inf): x times the log of 1 there."""
+    ones = x[0] * 0.0 + 1.0
+    return _dd_mul(x, _dd_log(_dd_where(x[0] == 0, (ones, ones * 0.0), x)))
+
+
 def _dd_shifted(z):
     """(the shifts k = 0, 1, .. while z + k < 20, each as (z + k, mask), and z + their number)."""
     shifts = []
@@ -252,13 +248,13 @@ def _cross_entropy_uniform_gamma_terms(low1, high1, concentration2, rate2, singl
     value = torch.where(
         torch.ge(low1, 0),
         -concentration2 * torch.log(rate2)
-        - concentration2 * torch.xlogy(high1, high1) / (high1 - low1)
+        + concentration2
         + concentration2 * torch.xlogy(low1, low1) / (high1 - low1)
         + 0.5 * high1 * rate2
         + 0.5 * low1 * rate2
-        + _diff_ratio(concentration2, 1, torch.log(concentration2))
+        + (1 - concentration2) * torch.xlogy(high1, high1) / (high1 - low1)
         + torch.lgamma(concentration2)
-        + torch.xlogy(high1, high1) / (high1 - low1)
+        - 1
         - torch.xlogy(low1, low1) / (high1 - low1),
         float("inf"),
     )
@@ -270,19 +266,23 @@ def _cross_entropy_uniform_gamma_terms(low1, high1, concentration2, rate2, singl
             torch.pow(torch.abs(high1 - low1), -1)
             + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
-        * torch.abs(high1 * torch.log(high1))
+        * torch.abs(torch.xlogy(high1, high1))
         + concentration2
         * (
             torch.pow(torch.abs(high1 - low1), -1)
             + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
-        * torch.abs(low1 * torch.log(low1))
-        + concentration2
-        * torch.abs(high1 / (high1 - low1))
-        * torch.abs(torch.log(high1))
-        + concentration2 * torch.abs(low1 / (high1 - low1)) * torch.abs(torch.log(low1))
-        + 5.0 * concentration2 * torch.abs(high1 * torch.log(high1) / (high1 - low1))
-        + 4.0 * concentration2 * torch.abs(low1 * torch.log(low1) / (high1 - low1))
+        * torch.abs(torch.xlogy(low1, low1))
+        + 4.0 * concentration2 * torch.abs(torch.xlogy(high1, high1) / (high1 - low1))
+        + 3.0 * concentration2 * torch.abs(torch.xlogy(low1, low1) / (high1 - low1))
+        + 2.0
+        * concentration2
+        * torch.abs(torch.pow(high1 - low1, -1))
+        * torch.abs(torch.xlogy(high1, high1))
+        + 2.0
+        * concentration2
+        * torch.abs(torch.pow(high1 - low1, -1))
+        * torch.abs(torch.xlogy(low1, low1))
         + 4.0 * concentration2 * torch.abs(torch.log(rate2))
         + concentration2
         + 2.0 * rate2 * torch.abs(high1)
@@ -291,18 +291,18 @@ def _cross_entropy_uniform_gamma_terms(low1, high1, concentration2, rate2, singl
             torch.pow(torch.abs(high1 - low1), -1)
             + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
-        * torch.abs(high1 * torch.log(high1))
+        * torch.abs(torch.xlogy(high1, high1))
         + (
             torch.pow(torch.abs(high1 - low1), -1)
             + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
-        * torch.abs(low1 * torch.log(low1))
-        + torch.abs(high1 / (high1 - low1)) * torch.abs(torch.log(high1))
-        + torch.abs(low1 / (high1 - low1)) * torch.abs(torch.log(low1))
-        + 3.0 * torch.abs(high1 * torch.log(high1) / (high1 - low1))
-        + 4.0 * torch.abs(low1 * torch.log(low1) / (high1 - low1))
+        * torch.abs(torch.xlogy(low1, low1))
+        + 2.0 * torch.abs(torch.xlogy(high1, high1) / (high1 - low1))
+        + 3.0 * torch.abs(torch.xlogy(low1, low1) / (high1 - low1))
         + 11.0 * torch.abs(torch.lgamma(concentration2))
         + 11.0
+        + 2.0 * torch.abs(torch.xlogy(high1, high1)) / torch.abs(high1 - low1)
+        + 2.0 * torch.abs(torch.xlogy(low1, low1)) / torch.abs(high1 - low1)
     )
     return _refine(
         value,
@@ -315,13 +315,14 @@ def _cross_entropy_uniform_gamma_terms(low1, high1, concentration2, rate2, singl
 def _cross_entropy_uniform_gamma_exact(low1, high1, concentration2, rate2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (concentration2, 0.0)
-    d1 = (0.5, 0.0)
-    d2 = (high1, 0.0)
-    d3 = (rate2, 0.0)
-    d4 = (low1, 0.0)
-    d5 = _dd_recip(_dd_add(d2, _dd_neg(d4)))
-    d6 = _dd_log(d2)
-    d7 = _dd_log(d4)
+    d1 = (high1, 0.0)
+    d2 = (low1, 0.0)
+    d3 = _dd_recip(_dd_add(d1, _dd_neg(d2)))
+    d4 = _dd_xlogx(d1)
+    d5 = (0.5, 0.0)
+    d6 = (rate2, 0.0)
+    d7 = _dd_xlogx(d2)
+    d8 = _dd_mul(d0, d3)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -329,21 +330,18 @@ def _cross_entropy_uniform_gamma_exact(low1, high1, concentration2, rate2):
                     _dd_add(
                         _dd_add(
                             _dd_add(
-                                _dd_add(
-                                    _dd_add((-1.0, 0.0), d0),
-                                    _dd_mul(_dd_mul(d1, d2), d3),
-                                ),
-                                _dd_mul(_dd_mul(d1, d4), d3),
+                                _dd_add(_dd_add((-1.0, 0.0), d0), _dd_mul(d3, d4)),
+                                _dd_mul(_dd_mul(d5, d1), d6),
                             ),
-                            _dd_neg(_dd_mul(d0, _dd_log(d3))),
+                            _dd_mul(_dd_mul(d5, d2), d6),
                         ),
-                        _dd_mul(_dd_mul(d2, d5), d6),
+                        _dd_neg(_dd_mul(d0, _dd_log(d6))),
                     ),
-                    _dd_neg(_dd_mul(_dd_mul(d4, d5), d7)),
+                    _dd_neg(_dd_mul(d3, d7)),
                 ),
-                _dd_mul(_dd_mul(_dd_mul(d4, d0), d5), d7),
+                _dd_mul(d8, d7),
             ),
-            _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d0), d5), d6)),
+            _dd_neg(_dd_mul(d8, d4)),
         ),
         _dd_lgamma(d0),
     )

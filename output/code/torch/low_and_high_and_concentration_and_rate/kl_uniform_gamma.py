@@ -11,16 +11,6 @@ import torch
 __all__ = ["kl_uniform_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -53,14 +43,14 @@ def _kl_uniform_gamma_terms(low1, high1, concentration2, rate2, single):
     return torch.where(
         torch.ge(low1, 0),
         -concentration2 * torch.log(rate2)
-        - concentration2 * torch.xlogy(high1, high1) / (high1 - low1)
+        + concentration2
         + concentration2 * torch.xlogy(low1, low1) / (high1 - low1)
         + 0.5 * high1 * rate2
         + 0.5 * low1 * rate2
+        + (1 - concentration2) * torch.xlogy(high1, high1) / (high1 - low1)
         - torch.log(high1 - low1)
-        + _diff_ratio(concentration2, 1, torch.log(concentration2))
         + torch.lgamma(concentration2)
-        + torch.xlogy(high1, high1) / (high1 - low1)
+        - 1
         - torch.xlogy(low1, low1) / (high1 - low1),
         float("inf"),
     )

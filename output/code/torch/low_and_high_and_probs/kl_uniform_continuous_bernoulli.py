@@ -11,16 +11,6 @@ import torch
 __all__ = ["kl_uniform_continuous_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -93,11 +83,11 @@ def _kl_uniform_continuous_bernoulli_terms(low1, high1, probs2, single):
     return torch.where(
         torch.logical_and(torch.ge(low1, 0), torch.le(high1, 1)),
         -0.5 * high1 * torch.log(probs2)
-        + 0.5 * high1 * torch.log(_diff_ratio(1, probs2, -torch.log(probs2)))
+        + 0.5 * high1 * torch.log(1 - probs2)
         - 0.5 * low1 * torch.log(probs2)
-        + 0.5 * low1 * torch.log(_diff_ratio(1, probs2, -torch.log(probs2)))
+        + 0.5 * low1 * torch.log(1 - probs2)
+        - torch.log(1 - probs2)
         - torch.log(high1 - low1)
-        - torch.log(_diff_ratio(1, probs2, -torch.log(probs2)))
         - torch.log1p(_atanh_excess((2 * probs2 - 1)) * torch.pow((2 * probs2 - 1), 2))
         - 0.69314718055994531,
         float("inf"),

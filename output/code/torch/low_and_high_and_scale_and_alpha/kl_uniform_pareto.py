@@ -143,6 +143,12 @@ def _dd_log(x):
     return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
 
 
+def _dd_xlogx(x):
+    """x log x for x >= 0, 0 at x = 0 (where log x is -inf): x times the log of 1 there."""
+    ones = x[0] * 0.0 + 1.0
+    return _dd_mul(x, _dd_log(_dd_where(x[0] == 0, (ones, ones * 0.0), x)))
+
+
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
     (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
@@ -196,17 +202,23 @@ def _kl_uniform_pareto_terms(low1, high1, scale2, alpha2, single):
             torch.pow(torch.abs(high1 - low1), -1)
             + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
-        * torch.abs(high1 * torch.log(high1))
+        * torch.abs(torch.xlogy(high1, high1))
         + alpha2
         * (
             torch.pow(torch.abs(high1 - low1), -1)
             + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
-        * torch.abs(low1 * torch.log(low1))
-        + alpha2 * torch.abs(high1 / (high1 - low1)) * torch.abs(torch.log(high1))
-        + alpha2 * torch.abs(low1 / (high1 - low1)) * torch.abs(torch.log(low1))
-        + 4.0 * alpha2 * torch.abs(high1 * torch.log(high1) / (high1 - low1))
-        + 5.0 * alpha2 * torch.abs(low1 * torch.log(low1) / (high1 - low1))
+        * torch.abs(torch.xlogy(low1, low1))
+        + 3.0 * alpha2 * torch.abs(torch.xlogy(high1, high1) / (high1 - low1))
+        + 4.0 * alpha2 * torch.abs(torch.xlogy(low1, low1) / (high1 - low1))
+        + 2.0
+        * alpha2
+        * torch.abs(torch.pow(high1 - low1, -1))
+        * torch.abs(torch.xlogy(high1, high1))
+        + 2.0
+        * alpha2
+        * torch.abs(torch.pow(high1 - low1, -1))
+        * torch.abs(torch.xlogy(low1, low1))
         + 4.0 * alpha2 * torch.abs(torch.log(scale2))
         + 2.0 * alpha2
         + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.abs(high1 - low1)
@@ -214,19 +226,19 @@ def _kl_uniform_pareto_terms(low1, high1, scale2, alpha2, single):
             torch.pow(torch.abs(high1 - low1), -1)
             + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
-        * torch.abs(high1 * torch.log(high1))
+        * torch.abs(torch.xlogy(high1, high1))
         + (
             torch.pow(torch.abs(high1 - low1), -1)
             + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
-        * torch.abs(low1 * torch.log(low1))
-        + torch.abs(high1 / (high1 - low1)) * torch.abs(torch.log(high1))
-        + torch.abs(low1 / (high1 - low1)) * torch.abs(torch.log(low1))
-        + 3.0 * torch.abs(high1 * torch.log(high1) / (high1 - low1))
-        + 4.0 * torch.abs(low1 * torch.log(low1) / (high1 - low1))
+        * torch.abs(torch.xlogy(low1, low1))
+        + 2.0 * torch.abs(torch.xlogy(high1, high1) / (high1 - low1))
+        + 3.0 * torch.abs(torch.xlogy(low1, low1) / (high1 - low1))
         + 3.0 * torch.abs(torch.log(alpha2))
         + 3.0 * torch.abs(torch.log(high1 - low1))
         + 1.0
+        + 2.0 * torch.abs(torch.xlogy(high1, high1)) / torch.abs(high1 - low1)
+        + 2.0 * torch.abs(torch.xlogy(low1, low1)) / torch.abs(high1 - low1)
     )
     return _refine(
         value, bound, _kl_uniform_pareto_exact, [low1, high1, scale2, alpha2]
@@ -240,8 +252,9 @@ def _kl_uniform_pareto_exact(low1, high1, scale2, alpha2):
     d2 = (low1, 0.0)
     d3 = _dd_add(d1, _dd_neg(d2))
     d4 = _dd_recip(d3)
-    d5 = _dd_log(d1)
-    d6 = _dd_log(d2)
+    d5 = _dd_xlogx(d1)
+    d6 = _dd_xlogx(d2)
+    d7 = _dd_mul(d0, d4)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -253,15 +266,15 @@ def _kl_uniform_pareto_exact(low1, high1, scale2, alpha2):
                             ),
                             _dd_neg(_dd_log(d3)),
                         ),
-                        _dd_neg(_dd_mul(d0, _dd_log((scale2, 0.0)))),
+                        _dd_mul(d4, d5),
                     ),
-                    _dd_mul(_dd_mul(d1, d4), d5),
+                    _dd_neg(_dd_mul(d0, _dd_log((scale2, 0.0)))),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(d2, d4), d6)),
+                _dd_neg(_dd_mul(d4, d6)),
             ),
-            _dd_mul(_dd_mul(_dd_mul(d1, d0), d4), d5),
+            _dd_mul(d7, d5),
         ),
-        _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d0), d4), d6)),
+        _dd_neg(_dd_mul(d7, d6)),
     )
     return _dd_value(value)
 

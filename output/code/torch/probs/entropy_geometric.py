@@ -11,16 +11,6 @@ import torch
 __all__ = ["entropy_geometric"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -50,11 +40,7 @@ def _blockwise(terms, args, single, block=131072):
 
 
 def _entropy_geometric_terms(probs, single):
-    return -torch.log(probs) + _diff_ratio(
-        torch.log(_diff_ratio(1, probs, -torch.log(probs))),
-        torch.log(_diff_ratio(1, probs, -torch.log(probs))) / probs,
-        torch.log(probs),
-    )
+    return -torch.log(probs) - torch.xlogy(1 - probs, 1 - probs) / probs
 
 
 def entropy_geometric(probs, validate=False):

@@ -11,16 +11,6 @@ import torch
 __all__ = ["kl_bernoulli_bernoulli"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -134,14 +124,9 @@ def _kl_bernoulli_bernoulli_terms(probs1, probs2, single):
             ),
         ),
         -probs1 * torch.log(probs2)
-        - probs1 * torch.log(_diff_ratio(1, probs1, -torch.log(probs1)))
-        + torch.log(_diff_ratio(1, probs1, -torch.log(probs1)))
-        + _diff_ratio(
-            probs1 * torch.log(_diff_ratio(1, probs2, -torch.log(probs2))),
-            torch.log(_diff_ratio(1, probs2, -torch.log(probs2))),
-            torch.log(probs1),
-        )
-        + torch.xlogy(probs1, probs1),
+        + (probs1 - 1) * torch.log(1 - probs2)
+        + torch.xlogy(probs1, probs1)
+        + torch.xlogy(1 - probs1, 1 - probs1),
     )
 
 

@@ -11,16 +11,6 @@ import torch
 __all__ = ["kl_geometric_geometric"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -150,14 +140,10 @@ def _kl_geometric_geometric_terms(probs1, probs2, single):
                 torch.log(probs2 / probs1) - torch.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        torch.log(_diff_ratio(1, probs2, -torch.log(probs2)))
-        + _diff_ratio(
-            torch.log(_diff_ratio(1, probs1, -torch.log(probs1))) / probs1,
-            torch.log(_diff_ratio(1, probs1, -torch.log(probs1))),
-            -torch.log(probs1),
-        )
+        torch.log(1 - probs2)
         + _log_ratio(probs1, probs2, single)
-        - torch.log(_diff_ratio(1, probs2, -torch.log(probs2))) / probs1,
+        - torch.log(1 - probs2) / probs1
+        + torch.xlogy(1 - probs1, 1 - probs1) / probs1,
     )
 
 

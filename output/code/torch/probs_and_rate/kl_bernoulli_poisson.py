@@ -11,16 +11,6 @@ import torch
 __all__ = ["kl_bernoulli_poisson"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -53,12 +43,8 @@ def _kl_bernoulli_poisson_terms(probs1, rate2, single):
     return (
         -probs1 * torch.log(rate2)
         + rate2
-        + _diff_ratio(
-            torch.log(_diff_ratio(1, probs1, -torch.log(probs1))),
-            probs1 * torch.log(_diff_ratio(1, probs1, -torch.log(probs1))),
-            -torch.log(probs1),
-        )
         + torch.xlogy(probs1, probs1)
+        + torch.xlogy(1 - probs1, 1 - probs1)
     )
 
 

@@ -11,16 +11,6 @@ import torch
 __all__ = ["cross_entropy_exponential_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -252,13 +242,10 @@ def _cross_entropy_exponential_gamma_terms(rate1, concentration2, rate2, single)
     value = (
         concentration2 * torch.log(rate1)
         - concentration2 * torch.log(rate2)
+        + 0.57721566490153286 * concentration2
         - torch.log(rate1)
-        + _diff_ratio(
-            0.57721566490153286 * concentration2,
-            0.57721566490153286,
-            torch.log(concentration2),
-        )
         + torch.lgamma(concentration2)
+        - 0.57721566490153286
         + rate2 / rate1
     )
     if single:  # float32 data: float64 is exact enough

@@ -178,10 +178,7 @@ def _entropy_half_normal_terms(scale, single):
     value = torch.log(scale) + 0.72579135264472743
     if single:  # float32 data: float64 is exact enough
         return value
-    bound = (
-        2.0 * torch.abs(torch.log((1 / 2) * 3.1415926535897932 * torch.pow(scale, 2)))
-        + 4.0
-    )
+    bound = 2.0 * torch.abs(torch.log(1.5707963267948966 * torch.pow(scale, 2))) + 4.0
     return _refine(value, bound, _entropy_half_normal_exact, [scale])
 
 

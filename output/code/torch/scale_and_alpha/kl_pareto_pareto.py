@@ -11,16 +11,6 @@ import torch
 __all__ = ["kl_pareto_pareto"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -143,7 +133,7 @@ def _kl_pareto_pareto_terms(scale1, alpha1, scale2, alpha2, single):
             alpha2 * torch.log(scale1)
             - alpha2 * torch.log(scale2)
             + _log_ratio(alpha1, alpha2, single)
-            + _diff_ratio(alpha2 / alpha1, 1, _log_ratio(alpha2, alpha1, single)),
+            + (-alpha1 + alpha2) / alpha1,
         ),
         float("inf"),
     )

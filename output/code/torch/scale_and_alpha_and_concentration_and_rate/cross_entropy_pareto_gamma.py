@@ -11,16 +11,6 @@ import torch
 __all__ = ["cross_entropy_pareto_gamma"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -52,14 +42,12 @@ def _blockwise(terms, args, single, block=131072):
 def _cross_entropy_pareto_gamma_terms(scale1, alpha1, concentration2, rate2, single):
     return torch.where(
         torch.gt(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, torch.log(alpha1))
+        alpha1 * rate2 * scale1 / (alpha1 - 1)
         - concentration2 * torch.log(rate2)
         - concentration2 * torch.log(scale1)
         + torch.log(scale1)
         + torch.lgamma(concentration2)
-        + _diff_ratio(
-            torch.pow(alpha1, -1), concentration2 / alpha1, -torch.log(concentration2)
-        ),
+        + (1 - concentration2) / alpha1,
         float("inf"),
     )
 

@@ -11,16 +11,6 @@ import torch
 __all__ = ["kl_pareto_exponential"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _log_ratio(a, b, single=False):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -69,7 +59,7 @@ def _blockwise(terms, args, single, block=131072):
 def _kl_pareto_exponential_terms(scale1, alpha1, rate2, single):
     return torch.where(
         torch.gt(alpha1, 1),
-        alpha1 * rate2 * scale1 / _diff_ratio(alpha1, 1, torch.log(alpha1))
+        alpha1 * rate2 * scale1 / (alpha1 - 1)
         - torch.log(scale1)
         + _log_ratio(alpha1, rate2, single)
         - 1

@@ -46,15 +46,8 @@ def _cross_entropy_normal_laplace_terms(mu1, sigma1, loc2, scale2, single):
         + 0.79788456080286536
         * torch.exp(-0.5 * torch.pow((loc2 - mu1) / sigma1, 2))
         * (sigma1 / scale2)
-        + torch.erf(
-            0.70710678118654752 * (loc2 / sigma1) - 0.70710678118654752 * mu1 / sigma1
-        )
-        * (loc2 / scale2)
-        - torch.erf(
-            0.70710678118654752 * (loc2 / sigma1) - 0.70710678118654752 * mu1 / sigma1
-        )
-        * mu1
-        / scale2
+        + torch.erf(0.70710678118654752 * ((loc2 - mu1) / sigma1))
+        * ((loc2 - mu1) / scale2)
     )
 
 

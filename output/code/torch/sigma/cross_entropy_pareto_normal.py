@@ -11,33 +11,6 @@ import torch
 __all__ = ["cross_entropy_pareto_normal"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = torch.log(a / b)
-        return value
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
-        torch.log(r),
-    )
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -69,19 +42,8 @@ def _blockwise(terms, args, single, block=131072):
 def _cross_entropy_pareto_normal_terms(scale1, alpha1, mu2, sigma2, single):
     return torch.where(
         torch.gt(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(
-            alpha1 * torch.pow(sigma2, 2), torch.pow(sigma2, 2), torch.log(alpha1)
-        )
-        + alpha1
-        * torch.pow(scale1, 2)
-        / _diff_ratio(
-            2 * alpha1 * torch.pow(sigma2, 2),
-            4 * torch.pow(sigma2, 2),
-            _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-        )
+        -alpha1 * scale1 * mu2 / sigma2 / ((alpha1 - 1) * sigma2)
+        + 0.5 * torch.pow(scale1, 2) * (alpha1 / sigma2) / (sigma2 * (alpha1 - 2))
         + torch.log(sigma2)
         + 0.91893853320467274
         + 0.5 * torch.pow(mu2 / sigma2, 2),

@@ -69,19 +69,8 @@ def _blockwise(terms, args, single, block=131072):
 def _kl_pareto_normal_terms(scale1, alpha1, mu2, sigma2, single):
     return torch.where(
         torch.gt(alpha1, 2),
-        -alpha1
-        * mu2
-        * scale1
-        / _diff_ratio(
-            alpha1 * torch.pow(sigma2, 2), torch.pow(sigma2, 2), torch.log(alpha1)
-        )
-        + alpha1
-        * torch.pow(scale1, 2)
-        / _diff_ratio(
-            2 * alpha1 * torch.pow(sigma2, 2),
-            4 * torch.pow(sigma2, 2),
-            _log_ratio(alpha1, ((alpha1) * 0 + 2), single),
-        )
+        -alpha1 * scale1 * mu2 / sigma2 / ((alpha1 - 1) * sigma2)
+        + 0.5 * torch.pow(scale1, 2) * (alpha1 / sigma2) / (sigma2 * (alpha1 - 2))
         + torch.log(sigma2)
         + _diff_ratio(
             0.34657359027997265,

@@ -14,16 +14,6 @@ import torch
 __all__ = ["kl_binomial_binomial"]
 
 
-def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
-    """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
-    return value
-
-
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -151,63 +141,48 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
             raise ValueError("kl_binomial_binomial: probs1 must be in (0, 1)")
         if bool(torch.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError("kl_binomial_binomial: probs2 must be in (0, 1)")
-    value = torch.where(
-        torch.eq(total_count1, total_count2),
-        total_count1
-        * torch.where(
+    value = total_count1 * torch.where(
+        torch.where(
+            torch.logical_and(
+                torch.gt((-probs1 + probs2) / probs1, -1 / 2),
+                torch.gt((probs1 - probs2) / (1 - probs1), -1 / 2),
+            ),
+            torch.le(
+                torch.abs(
+                    torch.log1p((-probs1 + probs2) / probs1)
+                    - torch.log1p((probs1 - probs2) / (1 - probs1))
+                ),
+                1,
+            ),
+            torch.le(
+                torch.abs(
+                    torch.log(probs2 / probs1) - torch.log((1 - probs2) / (1 - probs1))
+                ),
+                1,
+            ),
+        ),
+        _remainder(
+            probs1,
             torch.where(
                 torch.logical_and(
                     torch.gt((-probs1 + probs2) / probs1, -1 / 2),
                     torch.gt((probs1 - probs2) / (1 - probs1), -1 / 2),
                 ),
-                torch.le(
-                    torch.abs(
-                        torch.log1p((-probs1 + probs2) / probs1)
-                        - torch.log1p((probs1 - probs2) / (1 - probs1))
-                    ),
-                    1,
-                ),
-                torch.le(
-                    torch.abs(
-                        torch.log(probs2 / probs1)
-                        - torch.log((1 - probs2) / (1 - probs1))
-                    ),
-                    1,
-                ),
+                torch.log1p((-probs1 + probs2) / probs1)
+                - torch.log1p((probs1 - probs2) / (1 - probs1)),
+                torch.log(probs2 / probs1) - torch.log((1 - probs2) / (1 - probs1)),
             ),
-            _remainder(
-                probs1,
-                torch.where(
-                    torch.logical_and(
-                        torch.gt((-probs1 + probs2) / probs1, -1 / 2),
-                        torch.gt((probs1 - probs2) / (1 - probs1), -1 / 2),
-                    ),
-                    torch.log1p((-probs1 + probs2) / probs1)
-                    - torch.log1p((probs1 - probs2) / (1 - probs1)),
-                    torch.log(probs2 / probs1) - torch.log((1 - probs2) / (1 - probs1)),
-                ),
-            ),
-            -probs1 * torch.log(probs2)
-            - probs1 * torch.log(_diff_ratio(1, probs1, -torch.log(probs1)))
-            + torch.log(_diff_ratio(1, probs1, -torch.log(probs1)))
-            + _diff_ratio(
-                probs1 * torch.log(_diff_ratio(1, probs2, -torch.log(probs2))),
-                torch.log(_diff_ratio(1, probs2, -torch.log(probs2))),
-                torch.log(probs1),
-            )
-            + torch.xlogy(probs1, probs1),
         ),
-        torch.where(
-            torch.le(total_count1, total_count2),
-            -probs1 * total_count1 * torch.log(probs2)
-            + probs1 * total_count1 * torch.log(1 - probs2)
-            + total_count1 * torch.xlogy(probs1, probs1)
-            + total_count1 * torch.xlogy(1 - probs1, 1 - probs1)
-            - total_count2 * torch.log(1 - probs2)
-            + _series_0(total_count1, probs1)
-            - _series_1(total_count1, probs1, total_count2),
-            float("inf"),
-        ),
+        -probs1 * torch.log(probs2)
+        + (probs1 - 1) * torch.log(1 - probs2)
+        + torch.xlogy(probs1, probs1)
+        + torch.xlogy(1 - probs1, 1 - probs1),
+    ) + torch.where(
+        torch.le(total_count1, total_count2),
+        (total_count1 - total_count2) * torch.log(1 - probs2)
+        + _series_0(total_count1, probs1)
+        - _series_1(total_count1, probs1, total_count2),
+        float("inf"),
     )
     return value + torch.zeros(
         torch.broadcast_shapes(
