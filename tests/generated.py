@@ -33,6 +33,22 @@ def load(name: str, target: str = "numpy", param: str | None = None, directory: 
     return module
 
 
+def float64_array(target_name: str):
+    """A converter of floats to the target's float64 arrays (skips the test when the framework is not installed)."""
+    import numpy as np
+    import pytest
+
+    if target_name == "numpy":
+        return lambda v: np.asarray(v, dtype=np.float64)
+    fw = pytest.importorskip(target_name)
+    if target_name == "jax":
+        fw.config.update("jax_enable_x64", True)  # else float64 inputs are silently cut to float32
+        return lambda v: fw.numpy.asarray(v, dtype=fw.numpy.float64)
+    if target_name == "torch":
+        return lambda v: fw.tensor(v, dtype=fw.float64)
+    return lambda v: fw.constant(v, dtype=fw.float64)
+
+
 def function(name: str, target: str = "numpy", param: str | None = None, grad=False):
     return getattr(load(name, target, param, grad=grad), function_name(name))
 

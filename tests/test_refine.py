@@ -9,7 +9,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from generated import OUTPUT, load
+from generated import OUTPUT, float64_array, load
 from sympy import Symbol, erfc, log
 
 from derive.compare import Evaluator, target
@@ -60,23 +60,10 @@ def test_refined_values_near_roots_are_within_8_ulp_and_not_without_refinement(n
 FRAMEWORKS = ["torch", "jax", "tensorflow"]
 
 
-def _array(target_name):
-    """A converter of floats to the target's float64 arrays (skips when the framework is not installed)."""
-    if target_name == "numpy":
-        return lambda v: np.asarray(v, dtype=np.float64)
-    fw = pytest.importorskip(target_name)
-    if target_name == "jax":
-        fw.config.update("jax_enable_x64", True)  # else float64 inputs are silently cut to float32
-        return lambda v: fw.numpy.asarray(v, dtype=fw.numpy.float64)
-    if target_name == "torch":
-        return lambda v: fw.tensor(v, dtype=fw.float64)
-    return lambda v: fw.constant(v, dtype=fw.float64)
-
-
 @pytest.mark.parametrize("target_name", FRAMEWORKS)
 @pytest.mark.parametrize("name, point", NEAR_ROOTS[:4], ids=[f"{n}-{i}" for i, (n, _) in enumerate(NEAR_ROOTS[:4])])
 def test_refined_framework_modules_near_roots(name, point, target_name):
-    array = _array(target_name)
+    array = float64_array(target_name)
     module = _module(name, target_name)
     expected = _reference(name, point)
     assert ulps(_call(module, name, point, array), expected) <= 8
@@ -90,7 +77,7 @@ def test_continuous_bernoulli_against_uniform_near_its_zero(probs, low, high):
     point = {"probs1": probs, "low2": low, "high2": high}
     expected = _reference("kl-continuous-bernoulli-uniform", point)
     for target_name in ["numpy", *FRAMEWORKS]:
-        array = _array(target_name)
+        array = float64_array(target_name)
         module = _module("kl-continuous-bernoulli-uniform", target_name)
         assert ulps(_call(module, "kl-continuous-bernoulli-uniform", point, array), expected) <= 8, target_name
 
@@ -107,7 +94,7 @@ def test_every_refined_module_within_8_ulp_at_compare_points(name):
 def test_refinements_on_one_target_are_within_8_ulp_at_compare_points(target_name, name):
     """The target's own log-gamma, Gamma and digamma left these 11-29 ulp off with the float value alone; refined
     (eagerly) there, and not on NumPy."""
-    _array(target_name)  # float64 in JAX
+    float64_array(target_name)  # float64 in JAX
     path = OUTPUT / target_name / params.default(name) / f"{function_name(name)}.py"
     assert "def _refine(" in path.read_text()
     assert "_refine(" not in (OUTPUT / "numpy" / params.default(name) / f"{function_name(name)}.py").read_text()
@@ -133,7 +120,7 @@ def _helpers(target_name):
 @pytest.mark.parametrize("target_name", ["numpy", *FRAMEWORKS])
 def test_double_double_helpers_agree_with_mpmath_to_96_bits(target_name):
     """On every target (jax.numpy.exp2 is an ulp off: _dd_exp scales by an exact power of 2 there)."""
-    array = _array(target_name)
+    array = float64_array(target_name)
     m = _helpers(target_name)
     rng = np.random.default_rng(7)
     zs = np.concatenate([np.exp(rng.uniform(np.log(1e-3), np.log(1e4), 40)), [1.0, 2.0, 0.5, 19.999, 20.0, 1 + 1e-12]])
@@ -157,7 +144,7 @@ def test_double_double_helpers_agree_with_mpmath_to_96_bits(target_name):
 def test_x_log_x_is_zero_at_zero_in_double_double(target_name):
     """A uniform's low = 0 gives low·log(low) = 0·(-inf) spelt out; _dd_xlogx is 0 there and x log x to 96 bits
     elsewhere, and the bound is finite (it was nan, so JAX's 15-ulp value at low = 0 was never refined)."""
-    array = _array(target_name)
+    array = float64_array(target_name)
     name = "cross-entropy-uniform-beta"
     m = _module(name, target_name)
     xs = np.array([0.0, 1e-300, 0.25, 0.5, 0.743, 1.0, 3.5])
@@ -176,7 +163,7 @@ def test_double_double_erf_agrees_with_mpmath_to_96_bits(target_name):
     """The series of positive terms below the cut (6), 1 - erfc above; odd; 0 at 0."""
     from derive.emit.refine import ERF_CUT
 
-    array = _array(target_name)
+    array = float64_array(target_name)
     m = _module("kl-normal-laplace", target_name)
     rng = np.random.default_rng(8)
     xs = np.concatenate([rng.uniform(-8, 8, 60), [0.0, 1e-150, -1e-12, 0.5, ERF_CUT, np.nextafter(ERF_CUT, 0), 30.0]])
@@ -246,7 +233,7 @@ BETA_NEAR_ROOT = {"concentration1": 1.001, "concentration0": 0.9995}
 
 def _beta_near_root(target_name):
     """(module, reference value, point as the target's float64 arrays), the eager call checked to be refined."""
-    array = _array(target_name)
+    array = float64_array(target_name)
     m = _module("entropy-beta", target_name)
     expected = _reference("entropy-beta", BETA_NEAR_ROOT)
     point = {k: array(v) for k, v in BETA_NEAR_ROOT.items()}

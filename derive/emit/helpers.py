@@ -11,6 +11,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.stable import (
     EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, grouped, log_ratio,
+    log_ratio_of,
 )
 
 
@@ -85,12 +86,24 @@ def _diff_ratio(printer) -> Helper:
 
 
 def _log_ratio(printer) -> Helper:
-    a, b, r = _symbols("a", "b", "r")
-    near = sign(a - b) * log1p(Abs(a - b) / Min(a, b))
+    return _ratio_helper(printer, False)
+
+
+def _log_ratio_of(printer) -> Helper:
+    return _ratio_helper(printer, True)
+
+
+def _ratio_helper(printer, given: bool) -> Helper:
+    """_log_ratio(a, b), or _log_ratio_of(a, b, d) given d = a - b from the caller (written without cancelling)."""
+    a, b, d, r = _symbols("a", "b", "d", "r")
+    difference = d if given else a - b
+    near = sign(difference) * log1p(Abs(difference) / Min(a, b))
     return Helper(
-        "_log_ratio", _signature(printer, "a", "b"),
-        "log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller "
-        "argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b) otherwise.",
+        "_log_ratio_of" if given else "_log_ratio", _signature(printer, "a", "b", *(("d",) if given else ())),
+        "log(a / b) for positive a, b: within a factor 2, log1p of the exact difference "
+        + ("d = a - b (computed by the caller without cancelling) " if given else "")
+        + "over the smaller argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); "
+        "log(a / b) otherwise.",
         (
             ("r", printer.doprint(a / b)),
             ("value", printer.doprint(Piecewise((near, And(r > 0.5, r < 2)), (log(r), True)))),
@@ -133,7 +146,7 @@ def _lgamma_int(printer) -> Helper:
     )
 
 
-_HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio))
+_HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio), (log_ratio_of, _log_ratio_of))
 
 
 def helpers_for(expr, printer) -> list[Helper]:

@@ -22,8 +22,8 @@ The functions it introduces have no library equivalent; each target module defin
 from __future__ import annotations
 
 from sympy import (
-    Add, Expr, Float, Function, Mul, Pow, Rational, Symbol, UnevaluatedExpr, cancel, default_sort_key, div, exp,
-    expand, expand_log, factorial, fraction, log,
+    Add, Expr, Float, Function, Mul, Pow, Rational, Symbol, UnevaluatedExpr, cancel, count_ops, default_sort_key, div,
+    exp, expand, expand_log, factorial, fraction, log,
 )
 from sympy.codegen.rewriting import Optimization, optimize
 
@@ -82,6 +82,13 @@ class log_ratio(Function):
     """log(a/b), accurate when a ≈ b."""
 
     nargs = 2
+
+
+class log_ratio_of(Function):
+    """log(a/b) from ``(a, b, d)``, d = a - b written without its cancellation (a Bernoulli's (1 - p2) - (1 - p1)
+    as p1 - p2: exact where 1 - p rounds, and near p = 0 that rounding is 2500 ulp of the difference)."""
+
+    nargs = 3
 
 
 class as_array(Function):
@@ -183,23 +190,54 @@ class DiffRatioOpt(Optimization):
 
 
 class LogRatioOpt(Optimization):
-    """``a·log X - a·log Y`` -> ``a·log_ratio(X, Y)`` (not when X and Y are both numbers: log(π/2) is a constant)."""
+    """``c·log X - c·log Y`` -> ``c·log_ratio(X, Y)``, for every such pair of a sum, c any log-free factor (the
+    coefficients of each log collected first: a Bernoulli KL's p1·log p1 - p1·log p2 + (1 - p1)·log(1 - p1) -
+    (1 - p1)·log(1 - p2) is two log-ratio terms, not four logs that cancel 12-fold at p = (0.81, 0.935)); not when X
+    and Y are both numbers (log(π/2) is a constant)."""
 
     def __call__(self, expr):
         return expr.replace(lambda e: isinstance(e, Add), self._rewrite)
 
     @staticmethod
-    def _rewrite(add):
+    def _split(term):
+        """(c, log X) for a term c·log X with one log factor and a log-free c; None otherwise."""
+        factors = Mul.make_args(term)
+        logs = [f for f in factors if isinstance(f, log)]
+        if len(logs) != 1:
+            return None
+        c = Mul(*(f for f in factors if f is not logs[0]))
+        return None if c.has(log) else (c, logs[0])
+
+    @staticmethod
+    def _ratio(x, y):
+        """log_ratio(x, y), or log_ratio_of(x, y, x - y) where x - y is shorter expanded than spelt out."""
+        d = expand(x - y)
+        return log_ratio_of(x, y, d) if count_ops(d) < count_ops(x) + count_ops(y) + 1 else log_ratio(x, y)
+
+    @classmethod
+    def _rewrite(cls, add):
         terms = list(Add.make_args(add))
-        logs = [(t.as_coeff_Mul()) for t in terms]
-        for i, (a, li) in enumerate(logs):
-            if not isinstance(li, log) or a <= 0:
-                continue
-            for j, (b, lj) in enumerate(logs):
-                if j != i and isinstance(lj, log) and b == -a and not (li.args[0].is_number and lj.args[0].is_number):
-                    rest = [t for n, t in enumerate(terms) if n not in (i, j)]
-                    return Add(*rest, a * log_ratio(li.args[0], lj.args[0]))
-        return add
+        holding: dict = {}  # log X -> the indices of the terms c·log X
+        for n, t in enumerate(terms):
+            found = cls._split(t)
+            if found is not None:
+                holding.setdefault(found[1], []).append(n)
+        coefficient = {lg: expand(Add(*(terms[n] / lg for n in ns))) for lg, ns in holding.items()}
+        order = sorted(holding, key=default_sort_key)
+        paired, pairs = set(), []
+        for i, x in enumerate(order):
+            for y in order[i + 1:]:
+                if x in paired or y in paired or coefficient[x] == 0 or x.args[0].is_number and y.args[0].is_number:
+                    continue
+                if expand(coefficient[x] + coefficient[y]) == 0:
+                    c = coefficient[x]
+                    x_, y_, c = (y, x, -c) if c.could_extract_minus_sign() else (x, y, c)
+                    pairs.append(c * cls._ratio(x_.args[0], y_.args[0]))
+                    paired |= {x, y}
+        if not pairs:
+            return add
+        dropped = {n for lg in paired for n in holding[lg]}
+        return Add(*(t for n, t in enumerate(terms) if n not in dropped), *pairs)
 
 
 class ExpQuotientOpt(Optimization):
@@ -388,4 +426,4 @@ def stable_form(expr: Expr) -> Expr:
     return optimize(expr, PIPELINE)
 
 
-__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "log_ratio", "stable_form", "xlogx"]
+__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "log_ratio", "log_ratio_of", "stable_form", "xlogx"]

@@ -529,9 +529,8 @@ def kl_gamma_exponential(concentration1, rate1, rate2, validate=False):
         ),
         _lgamma_excess_bregman(concentration1, 1 - concentration1)
         + _expm1mx(
-            -jax.numpy.log(rate1)
-            + jax.numpy.log(rate2)
-            + _log_ratio(concentration1, ((concentration1) * 0 + 1)),
+            _log_ratio(concentration1, ((concentration1) * 0 + 1))
+            + _log_ratio(rate2, rate1),
             rate2 * concentration1 / rate1,
             1,
         ),

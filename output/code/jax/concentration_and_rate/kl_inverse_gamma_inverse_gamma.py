@@ -536,9 +536,7 @@ def kl_inverse_gamma_inverse_gamma(
         ),
         _lgamma_excess_bregman(concentration1, -concentration1 + concentration2)
         + _expm1mx(
-            -jax.numpy.log(rate1)
-            + jax.numpy.log(rate2)
-            + _log_ratio(concentration1, concentration2),
+            _log_ratio(concentration1, concentration2) + _log_ratio(rate2, rate1),
             concentration2 * (rate2 * (concentration1 / concentration2) / rate1),
             concentration2,
         ),

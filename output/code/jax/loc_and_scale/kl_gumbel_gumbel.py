@@ -519,7 +519,8 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
         + _diff_ratio(
             0.57721566490153286 * (scale1 / scale2),
             1,
-            _log_ratio(scale1, scale2) - 0.54953931298164482,
+            jax.numpy.log(scale1)
+            + _log_ratio(((scale2) * 0 + 0.57721566490153286), scale2),
         )
         + jax.scipy.special.gamma(1 + scale1 / scale2)
         * jax.numpy.exp(loc2 / scale2)

@@ -5,9 +5,36 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = Bernoulli(prob
 
 import jax
 import jax.numpy
-import jax.scipy.special
 
 __all__ = ["kl_bernoulli_bernoulli"]
+
+
+def _log_ratio(a, b):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    r = a / b
+    value = jax.numpy.where(
+        jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
+        _log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
+        jax.numpy.log(r),
+    )
+    return value
+
+
+def _log_ratio_of(a, b, d):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference d = a - b (computed
+    by the caller without cancelling) over the smaller argument, signed (log1p's argument is then >= 0,
+    where it is accurate everywhere); log(a / b) otherwise.
+    """
+    r = a / b
+    value = jax.numpy.where(
+        jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
+        _log1p(abs(d) / jax.numpy.minimum(a, b)) * jax.numpy.sign(d),
+        jax.numpy.log(r),
+    )
+    return value
 
 
 def _remainder(probs1, d_probs):
@@ -47,12 +74,12 @@ def _curvature(s, probs1, d_probs):
         d_probs**2
         * probs**2
         * rest_probs**2
-        * (-probs1 / rest_probs**2 + rest_probs ** (-2.0) + probs1 / probs**2)
+        * ((1 - probs1) / rest_probs**2 + probs1 / probs**2)
         + d_probs**2
         * probs
         * rest_probs
         * (1 - 2 * probs)
-        * (-probs1 / rest_probs + rest_probs ** (-1.0) - probs1 / probs)
+        * ((1 - probs1) / rest_probs - probs1 / probs)
     )
     return value
 
@@ -134,9 +161,7 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
                 - jax.numpy.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        -probs1 * jax.numpy.log(probs2)
-        + (probs1 - 1) * jax.numpy.log(1 - probs2)
-        + jax.scipy.special.xlogy(probs1, probs1)
-        + jax.scipy.special.xlogy(1 - probs1, 1 - probs1),
+        probs1 * _log_ratio(probs1, probs2)
+        + (probs1 - 1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2),
     )
     return value

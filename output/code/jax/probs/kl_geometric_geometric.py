@@ -5,7 +5,6 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = Geometric(prob
 
 import jax
 import jax.numpy
-import jax.scipy.special
 
 __all__ = ["kl_geometric_geometric"]
 
@@ -19,6 +18,20 @@ def _log_ratio(a, b):
     value = jax.numpy.where(
         jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
         _log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
+        jax.numpy.log(r),
+    )
+    return value
+
+
+def _log_ratio_of(a, b, d):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference d = a - b (computed
+    by the caller without cancelling) over the smaller argument, signed (log1p's argument is then >= 0,
+    where it is accurate everywhere); log(a / b) otherwise.
+    """
+    r = a / b
+    value = jax.numpy.where(
+        jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
+        _log1p(abs(d) / jax.numpy.minimum(a, b)) * jax.numpy.sign(d),
         jax.numpy.log(r),
     )
     return value
@@ -61,12 +74,12 @@ def _curvature(s, probs1, d_probs):
         d_probs**2
         * probs**2
         * rest_probs**2
-        * (-1 / rest_probs**2 + 1 / (probs1 * rest_probs**2) + probs ** (-2.0))
+        * ((-1 + probs1 ** (-1.0)) / rest_probs**2 + probs ** (-2.0))
         + d_probs**2
         * probs
         * rest_probs
         * (1 - 2 * probs)
-        * (-1 / rest_probs + 1 / (probs1 * rest_probs) - 1 / probs)
+        * ((-1 + probs1 ** (-1.0)) / rest_probs - 1 / probs)
     )
     return value
 
@@ -148,9 +161,7 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
                 - jax.numpy.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        jax.numpy.log(1 - probs2)
-        + _log_ratio(probs1, probs2)
-        - jax.numpy.log(1 - probs2) / probs1
-        + jax.scipy.special.xlogy(1 - probs1, 1 - probs1) / probs1,
+        (1 - 1 / probs1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2)
+        + _log_ratio(probs1, probs2),
     )
     return value

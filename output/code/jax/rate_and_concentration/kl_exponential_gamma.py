@@ -529,9 +529,8 @@ def kl_exponential_gamma(rate1, concentration2, rate2, validate=False):
         ),
         _lgamma_excess_bregman(((rate1) * 0 + 1), concentration2 - 1)
         + _expm1mx(
-            -jax.numpy.log(rate1)
-            + jax.numpy.log(rate2)
-            + _log_ratio(((concentration2) * 0 + 1), concentration2),
+            _log_ratio(((concentration2) * 0 + 1), concentration2)
+            + _log_ratio(rate2, rate1),
             concentration2 * rate2 * concentration2 ** (-1.0) / rate1,
             concentration2,
         ),

@@ -142,8 +142,7 @@ def kl_pareto_pareto(scale1, alpha1, scale2, alpha2, validate=False):
             + _remainder(
                 scale1, alpha1, _log_ratio(scale2, scale1), _log_ratio(alpha2, alpha1)
             ),
-            alpha2 * jax.numpy.log(scale1)
-            - alpha2 * jax.numpy.log(scale2)
+            alpha2 * _log_ratio(scale1, scale2)
             + _log_ratio(alpha1, alpha2)
             + (-alpha1 + alpha2) / alpha1,
         ),

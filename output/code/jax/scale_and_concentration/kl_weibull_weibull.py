@@ -596,8 +596,7 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
             _log_ratio(scale2, scale1),
             _log_ratio(concentration2, concentration1),
         ),
-        -concentration2 * jax.numpy.log(scale1)
-        + concentration2 * jax.numpy.log(scale2)
+        concentration2 * _log_ratio(scale2, scale1)
         + scale1**concentration2
         * scale2 ** (-concentration2)
         * jax.scipy.special.gamma(1 + concentration2 / concentration1)
@@ -606,7 +605,8 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
         + _diff_ratio(
             0.57721566490153286 * (concentration2 / concentration1),
             1,
-            _log_ratio(concentration2, concentration1) - 0.54953931298164482,
+            jax.numpy.log(concentration2)
+            + _log_ratio(((concentration1) * 0 + 0.57721566490153286), concentration1),
         ),
     )
     value = _refine(

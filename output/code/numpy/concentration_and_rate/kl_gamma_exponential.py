@@ -513,9 +513,8 @@ def _kl_gamma_exponential_terms(concentration1, rate1, rate2, single):
         ),
         _lgamma_excess_bregman(concentration1, 1 - concentration1)
         + _expm1mx(
-            -numpy.log(rate1)
-            + numpy.log(rate2)
-            + _log_ratio(concentration1, ((concentration1) * 0 + 1), single),
+            _log_ratio(concentration1, ((concentration1) * 0 + 1), single)
+            + _log_ratio(rate2, rate1, single),
             rate2 * concentration1 / rate1,
             1,
             single,

@@ -254,7 +254,8 @@ def _kl_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):
         + _diff_ratio(
             0.57721566490153286 * (scale1 / scale2),
             1,
-            _log_ratio(scale1, scale2, single) - 0.54953931298164482,
+            numpy.log(scale1)
+            + _log_ratio(((scale2) * 0 + 0.57721566490153286), scale2, single),
         )
         + scipy.special.gamma(1 + scale1 / scale2)
         * numpy.exp(loc2 / scale2)

@@ -4,9 +4,42 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = Bernoulli(prob
 """
 
 import numpy
-import scipy.special
 
 __all__ = ["kl_bernoulli_bernoulli"]
+
+
+def _log_ratio(a, b, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    if single:
+        value = numpy.log(a / b)
+        return value
+    r = a / b
+    value = numpy.where(
+        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
+        numpy.log1p(abs(a - b) / numpy.minimum(a, b)) * numpy.sign(a - b),
+        numpy.log(r),
+    )
+    return value
+
+
+def _log_ratio_of(a, b, d, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference d = a - b (computed
+    by the caller without cancelling) over the smaller argument, signed (log1p's argument is then >= 0,
+    where it is accurate everywhere); log(a / b) otherwise.
+    """
+    if single:
+        value = numpy.log(a / b)
+        return value
+    r = a / b
+    value = numpy.where(
+        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
+        numpy.log1p(abs(d) / numpy.minimum(a, b)) * numpy.sign(d),
+        numpy.log(r),
+    )
+    return value
 
 
 def _remainder(probs1, d_probs):
@@ -46,12 +79,12 @@ def _curvature(s, probs1, d_probs):
         d_probs**2
         * probs**2
         * rest_probs**2
-        * (-probs1 / rest_probs**2 + rest_probs ** (-2.0) + probs1 / probs**2)
+        * ((1 - probs1) / rest_probs**2 + probs1 / probs**2)
         + d_probs**2
         * probs
         * rest_probs
         * (1 - 2 * probs)
-        * (-probs1 / rest_probs + rest_probs ** (-1.0) - probs1 / probs)
+        * ((1 - probs1) / rest_probs - probs1 / probs)
     )
     return value
 
@@ -107,10 +140,8 @@ def _kl_bernoulli_bernoulli_terms(probs1, probs2, single):
                 numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        -probs1 * numpy.log(probs2)
-        + (probs1 - 1) * numpy.log(1 - probs2)
-        + scipy.special.xlogy(probs1, probs1)
-        + scipy.special.xlogy(1 - probs1, 1 - probs1),
+        probs1 * _log_ratio(probs1, probs2, single)
+        + (probs1 - 1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2, single),
     )
 
 

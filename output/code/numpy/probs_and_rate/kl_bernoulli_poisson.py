@@ -9,6 +9,23 @@ import scipy.special
 __all__ = ["kl_bernoulli_poisson"]
 
 
+def _log_ratio(a, b, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    if single:
+        value = numpy.log(a / b)
+        return value
+    r = a / b
+    value = numpy.where(
+        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
+        numpy.log1p(abs(a - b) / numpy.minimum(a, b)) * numpy.sign(a - b),
+        numpy.log(r),
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -29,9 +46,8 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_bernoulli_poisson_terms(probs1, rate2, single):
     return (
-        -probs1 * numpy.log(rate2)
+        probs1 * _log_ratio(probs1, rate2, single)
         + rate2
-        + scipy.special.xlogy(probs1, probs1)
         + scipy.special.xlogy(1 - probs1, 1 - probs1)
     )
 

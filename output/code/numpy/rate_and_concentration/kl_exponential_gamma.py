@@ -513,9 +513,8 @@ def _kl_exponential_gamma_terms(rate1, concentration2, rate2, single):
         ),
         _lgamma_excess_bregman(((rate1) * 0 + 1), concentration2 - 1)
         + _expm1mx(
-            -numpy.log(rate1)
-            + numpy.log(rate2)
-            + _log_ratio(((concentration2) * 0 + 1), concentration2, single),
+            _log_ratio(((concentration2) * 0 + 1), concentration2, single)
+            + _log_ratio(rate2, rate1, single),
             concentration2 * rate2 * concentration2 ** (-1.0) / rate1,
             concentration2,
             single,

@@ -8,23 +8,6 @@ import numpy
 __all__ = ["cross_entropy_pareto_pareto"]
 
 
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = numpy.log(a / b)
-        return value
-    r = a / b
-    value = numpy.where(
-        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
-        numpy.log1p(abs(a - b) / numpy.minimum(a, b)) * numpy.sign(a - b),
-        numpy.log(r),
-    )
-    return value
-
-
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -48,7 +31,8 @@ def _cross_entropy_pareto_pareto_terms(scale1, alpha1, scale2, alpha2, single):
         numpy.greater_equal(scale1, scale2),
         alpha2 * numpy.log(scale1)
         - alpha2 * numpy.log(scale2)
-        + _log_ratio(scale1, alpha2, single)
+        - numpy.log(alpha2)
+        + numpy.log(scale1)
         + alpha2 / alpha1
         + alpha1 ** (-1.0),
         numpy.inf,

@@ -117,8 +117,7 @@ def _kl_pareto_pareto_terms(scale1, alpha1, scale2, alpha2, single):
                 _log_ratio(scale2, scale1, single),
                 _log_ratio(alpha2, alpha1, single),
             ),
-            alpha2 * numpy.log(scale1)
-            - alpha2 * numpy.log(scale2)
+            alpha2 * _log_ratio(scale1, scale2, single)
             + _log_ratio(alpha1, alpha2, single)
             + (-alpha1 + alpha2) / alpha1,
         ),

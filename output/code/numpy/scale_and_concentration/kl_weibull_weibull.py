@@ -330,8 +330,7 @@ def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, si
             _log_ratio(scale2, scale1, single),
             _log_ratio(concentration2, concentration1, single),
         ),
-        -concentration2 * numpy.log(scale1)
-        + concentration2 * numpy.log(scale2)
+        concentration2 * _log_ratio(scale2, scale1, single)
         + scale1**concentration2
         * scale2 ** (-concentration2)
         * scipy.special.gamma(1 + concentration2 / concentration1)
@@ -340,7 +339,10 @@ def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, si
         + _diff_ratio(
             0.57721566490153286 * (concentration2 / concentration1),
             1,
-            _log_ratio(concentration2, concentration1, single) - 0.54953931298164482,
+            numpy.log(concentration2)
+            + _log_ratio(
+                ((concentration1) * 0 + 0.57721566490153286), concentration1, single
+            ),
         ),
     )
 

@@ -8,23 +8,6 @@ import numpy
 __all__ = ["kl_continuous_bernoulli_normal"]
 
 
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = numpy.log(a / b)
-        return value
-    r = a / b
-    value = numpy.where(
-        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
-        numpy.log1p(abs(a - b) / numpy.minimum(a, b)) * numpy.sign(a - b),
-        numpy.log(r),
-    )
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -85,9 +68,10 @@ def _blockwise(terms, args, single, block=32768):
 
 def _kl_continuous_bernoulli_normal_terms(probs1, mu2, sigma2, single):
     return (
-        numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
+        numpy.log(sigma2)
+        + numpy.log1p(_atanh_excess((2 * probs1 - 1)) * (2 * probs1 - 1) ** 2)
         + 0.5 * numpy.log1p(-((2 * probs1 - 1) ** 2))
-        + _log_ratio(sigma2, ((sigma2) * 0 + 2), single)
+        - 0.69314718055994531
         + numpy.arctanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)

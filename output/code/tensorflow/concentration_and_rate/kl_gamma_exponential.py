@@ -539,9 +539,8 @@ def kl_gamma_exponential(concentration1, rate1, rate2, validate=False):
         ),
         _lgamma_excess_bregman(concentration1, 1 - concentration1)
         + _expm1mx(
-            -tensorflow.math.log(rate1)
-            + tensorflow.math.log(rate2)
-            + _log_ratio(concentration1, ((concentration1) * 0 + 1), single),
+            _log_ratio(concentration1, ((concentration1) * 0 + 1), single)
+            + _log_ratio(rate2, rate1, single),
             rate2 * concentration1 / rate1,
             1,
             single,

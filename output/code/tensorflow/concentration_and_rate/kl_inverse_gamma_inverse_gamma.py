@@ -547,9 +547,8 @@ def kl_inverse_gamma_inverse_gamma(
         ),
         _lgamma_excess_bregman(concentration1, -concentration1 + concentration2)
         + _expm1mx(
-            -tensorflow.math.log(rate1)
-            + tensorflow.math.log(rate2)
-            + _log_ratio(concentration1, concentration2, single),
+            _log_ratio(concentration1, concentration2, single)
+            + _log_ratio(rate2, rate1, single),
             concentration2 * (rate2 * (concentration1 / concentration2) / rate1),
             concentration2,
             single,

@@ -532,7 +532,8 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
         + _diff_ratio(
             0.57721566490153286 * (scale1 / scale2),
             1,
-            _log_ratio(scale1, scale2, single) - 0.54953931298164482,
+            tensorflow.math.log(scale1)
+            + _log_ratio(((scale2) * 0 + 0.57721566490153286), scale2, single),
         )
         + tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale2))
         * tensorflow.math.exp(loc2 / scale2)

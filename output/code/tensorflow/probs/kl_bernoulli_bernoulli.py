@@ -8,6 +8,48 @@ import tensorflow
 __all__ = ["kl_bernoulli_bernoulli"]
 
 
+def _log_ratio(a, b, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    if single:
+        value = tensorflow.math.log(a / b)
+        return value
+    r = a / b
+    value = tensorflow.where(
+        tensorflow.math.logical_and(
+            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
+        ),
+        tensorflow.math.log1p(
+            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
+        )
+        * tensorflow.math.sign(a - b),
+        tensorflow.math.log(r),
+    )
+    return value
+
+
+def _log_ratio_of(a, b, d, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference d = a - b (computed
+    by the caller without cancelling) over the smaller argument, signed (log1p's argument is then >= 0,
+    where it is accurate everywhere); log(a / b) otherwise.
+    """
+    if single:
+        value = tensorflow.math.log(a / b)
+        return value
+    r = a / b
+    value = tensorflow.where(
+        tensorflow.math.logical_and(
+            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
+        ),
+        tensorflow.math.log1p(tensorflow.math.abs(d) / tensorflow.math.minimum(a, b))
+        * tensorflow.math.sign(d),
+        tensorflow.math.log(r),
+    )
+    return value
+
+
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -46,15 +88,14 @@ def _curvature(s, probs1, d_probs):
         * tensorflow.math.pow(probs, 2)
         * tensorflow.math.pow(rest_probs, 2)
         * (
-            -probs1 / tensorflow.math.pow(rest_probs, 2)
-            + tensorflow.math.pow(rest_probs, -2)
+            (1 - probs1) / tensorflow.math.pow(rest_probs, 2)
             + probs1 / tensorflow.math.pow(probs, 2)
         )
         + tensorflow.math.pow(d_probs, 2)
         * probs
         * rest_probs
         * (1 - 2 * probs)
-        * (-probs1 / rest_probs + tensorflow.math.pow(rest_probs, -1) - probs1 / probs)
+        * ((1 - probs1) / rest_probs - probs1 / probs)
     )
     return value
 
@@ -121,9 +162,7 @@ def kl_bernoulli_bernoulli(probs1, probs2, validate=False):
                 - tensorflow.math.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        -probs1 * tensorflow.math.log(probs2)
-        + (probs1 - 1) * tensorflow.math.log(1 - probs2)
-        + tensorflow.math.xlogy(probs1, probs1)
-        + tensorflow.math.xlogy(1 - probs1, 1 - probs1),
+        probs1 * _log_ratio(probs1, probs2, single)
+        + (probs1 - 1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2, single),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

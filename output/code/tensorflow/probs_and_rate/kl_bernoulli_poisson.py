@@ -8,6 +8,28 @@ import tensorflow
 __all__ = ["kl_bernoulli_poisson"]
 
 
+def _log_ratio(a, b, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    if single:
+        value = tensorflow.math.log(a / b)
+        return value
+    r = a / b
+    value = tensorflow.where(
+        tensorflow.math.logical_and(
+            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
+        ),
+        tensorflow.math.log1p(
+            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
+        )
+        * tensorflow.math.sign(a - b),
+        tensorflow.math.log(r),
+    )
+    return value
+
+
 def kl_bernoulli_poisson(probs1, rate2, validate=False):
     """KL(q || p) for q = Bernoulli(probs1), p = Poisson(rate2).
 
@@ -37,9 +59,8 @@ def kl_bernoulli_poisson(probs1, rate2, validate=False):
         if bool(tensorflow.reduce_any(rate2 <= 0)):
             raise ValueError("kl_bernoulli_poisson: rate2 must be positive")
     value = (
-        -probs1 * tensorflow.math.log(rate2)
+        probs1 * _log_ratio(probs1, rate2, single)
         + rate2
-        + tensorflow.math.xlogy(probs1, probs1)
         + tensorflow.math.xlogy(1 - probs1, 1 - probs1)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

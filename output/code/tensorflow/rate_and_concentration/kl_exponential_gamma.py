@@ -539,9 +539,8 @@ def kl_exponential_gamma(rate1, concentration2, rate2, validate=False):
         ),
         _lgamma_excess_bregman(((rate1) * 0 + 1), concentration2 - 1)
         + _expm1mx(
-            -tensorflow.math.log(rate1)
-            + tensorflow.math.log(rate2)
-            + _log_ratio(((concentration2) * 0 + 1), concentration2, single),
+            _log_ratio(((concentration2) * 0 + 1), concentration2, single)
+            + _log_ratio(rate2, rate1, single),
             concentration2 * rate2 * tensorflow.math.pow(concentration2, -1) / rate1,
             concentration2,
             single,

@@ -8,28 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_pareto_pareto"]
 
 
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = tensorflow.math.log(a / b)
-        return value
-    r = a / b
-    value = tensorflow.where(
-        tensorflow.math.logical_and(
-            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
-        ),
-        tensorflow.math.log1p(
-            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
-        )
-        * tensorflow.math.sign(a - b),
-        tensorflow.math.log(r),
-    )
-    return value
-
-
 def cross_entropy_pareto_pareto(scale1, alpha1, scale2, alpha2, validate=False):
     """H(q, p) for q = Pareto(scale1, alpha1), p = Pareto(scale2, alpha2).
 
@@ -70,13 +48,15 @@ def cross_entropy_pareto_pareto(scale1, alpha1, scale2, alpha2, validate=False):
         tensorflow.math.greater_equal(scale1, scale2),
         alpha2 * tensorflow.math.log(scale1)
         - alpha2 * tensorflow.math.log(scale2)
-        + _log_ratio(scale1, alpha2, single)
+        - tensorflow.math.log(alpha2)
+        + tensorflow.math.log(scale1)
         + alpha2 / alpha1
         + tensorflow.math.pow(alpha1, -1),
         tensorflow.zeros_like(
             alpha2 * tensorflow.math.log(scale1)
             - alpha2 * tensorflow.math.log(scale2)
-            + _log_ratio(scale1, alpha2, single)
+            - tensorflow.math.log(alpha2)
+            + tensorflow.math.log(scale1)
             + alpha2 / alpha1
             + tensorflow.math.pow(alpha1, -1)
         )

@@ -148,8 +148,7 @@ def kl_pareto_pareto(scale1, alpha1, scale2, alpha2, validate=False):
                 _log_ratio(scale2, scale1, single),
                 _log_ratio(alpha2, alpha1, single),
             ),
-            alpha2 * tensorflow.math.log(scale1)
-            - alpha2 * tensorflow.math.log(scale2)
+            alpha2 * _log_ratio(scale1, scale2, single)
             + _log_ratio(alpha1, alpha2, single)
             + (-alpha1 + alpha2) / alpha1,
         ),
@@ -170,8 +169,7 @@ def kl_pareto_pareto(scale1, alpha1, scale2, alpha2, validate=False):
                     _log_ratio(scale2, scale1, single),
                     _log_ratio(alpha2, alpha1, single),
                 ),
-                alpha2 * tensorflow.math.log(scale1)
-                - alpha2 * tensorflow.math.log(scale2)
+                alpha2 * _log_ratio(scale1, scale2, single)
                 + _log_ratio(alpha1, alpha2, single)
                 + (-alpha1 + alpha2) / alpha1,
             )

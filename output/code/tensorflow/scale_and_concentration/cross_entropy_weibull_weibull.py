@@ -8,28 +8,6 @@ import tensorflow
 __all__ = ["cross_entropy_weibull_weibull"]
 
 
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = tensorflow.math.log(a / b)
-        return value
-    r = a / b
-    value = tensorflow.where(
-        tensorflow.math.logical_and(
-            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
-        ),
-        tensorflow.math.log1p(
-            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
-        )
-        * tensorflow.math.sign(a - b),
-        tensorflow.math.log(r),
-    )
-    return value
-
-
 def cross_entropy_weibull_weibull(
     scale1, concentration1, scale2, concentration2, validate=False
 ):
@@ -80,7 +58,8 @@ def cross_entropy_weibull_weibull(
         * tensorflow.math.exp(
             tensorflow.math.lgamma(1 + concentration2 / concentration1)
         )
-        + _log_ratio(scale1, concentration2, single)
+        - tensorflow.math.log(concentration2)
+        + tensorflow.math.log(scale1)
         + 0.57721566490153286 * ((concentration2 - 1) / concentration1)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

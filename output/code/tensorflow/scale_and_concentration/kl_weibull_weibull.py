@@ -390,8 +390,7 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
             _log_ratio(scale2, scale1, single),
             _log_ratio(concentration2, concentration1, single),
         ),
-        -concentration2 * tensorflow.math.log(scale1)
-        + concentration2 * tensorflow.math.log(scale2)
+        concentration2 * _log_ratio(scale2, scale1, single)
         + tensorflow.math.pow(scale1, concentration2)
         * tensorflow.math.pow(scale2, -concentration2)
         * tensorflow.math.exp(
@@ -402,7 +401,10 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
         + _diff_ratio(
             0.57721566490153286 * (concentration2 / concentration1),
             1,
-            _log_ratio(concentration2, concentration1, single) - 0.54953931298164482,
+            tensorflow.math.log(concentration2)
+            + _log_ratio(
+                ((concentration1) * 0 + 0.57721566490153286), concentration1, single
+            ),
         ),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

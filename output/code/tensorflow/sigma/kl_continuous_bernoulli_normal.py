@@ -8,28 +8,6 @@ import tensorflow
 __all__ = ["kl_continuous_bernoulli_normal"]
 
 
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = tensorflow.math.log(a / b)
-        return value
-    r = a / b
-    value = tensorflow.where(
-        tensorflow.math.logical_and(
-            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
-        ),
-        tensorflow.math.log1p(
-            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
-        )
-        * tensorflow.math.sign(a - b),
-        tensorflow.math.log(r),
-    )
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -103,11 +81,12 @@ def kl_continuous_bernoulli_normal(probs1, mu2, sigma2, validate=False):
         if bool(tensorflow.reduce_any(sigma2 <= 0)):
             raise ValueError("kl_continuous_bernoulli_normal: sigma2 must be positive")
     value = (
-        tensorflow.math.log1p(
+        tensorflow.math.log(sigma2)
+        + tensorflow.math.log1p(
             _atanh_excess((2 * probs1 - 1)) * tensorflow.math.pow((2 * probs1 - 1), 2)
         )
         + 0.5 * tensorflow.math.log1p(-tensorflow.math.pow((2 * probs1 - 1), 2))
-        + _log_ratio(sigma2, ((sigma2) * 0 + 2), single)
+        - 0.69314718055994531
         + tensorflow.math.atanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)

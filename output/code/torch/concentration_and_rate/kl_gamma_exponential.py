@@ -539,9 +539,8 @@ def _kl_gamma_exponential_terms(concentration1, rate1, rate2, single):
         ),
         _lgamma_excess_bregman(concentration1, 1 - concentration1)
         + _expm1mx(
-            -torch.log(rate1)
-            + torch.log(rate2)
-            + _log_ratio(concentration1, ((concentration1) * 0 + 1), single),
+            _log_ratio(concentration1, ((concentration1) * 0 + 1), single)
+            + _log_ratio(rate2, rate1, single),
             rate2 * concentration1 / rate1,
             1,
             single,

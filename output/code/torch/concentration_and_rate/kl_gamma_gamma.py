@@ -534,9 +534,8 @@ def _kl_gamma_gamma_terms(concentration1, rate1, concentration2, rate2, single):
         ),
         _lgamma_excess_bregman(concentration1, -concentration1 + concentration2)
         + _expm1mx(
-            -torch.log(rate1)
-            + torch.log(rate2)
-            + _log_ratio(concentration1, concentration2, single),
+            _log_ratio(concentration1, concentration2, single)
+            + _log_ratio(rate2, rate1, single),
             concentration2 * (rate2 * (concentration1 / concentration2) / rate1),
             concentration2,
             single,

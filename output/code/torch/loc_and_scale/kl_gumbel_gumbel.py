@@ -266,7 +266,8 @@ def _kl_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):
         + _diff_ratio(
             0.57721566490153286 * (scale1 / scale2),
             1,
-            _log_ratio(scale1, scale2, single) - 0.54953931298164482,
+            torch.log(scale1)
+            + _log_ratio(((scale2) * 0 + 0.57721566490153286), scale2, single),
         )
         + torch.exp(torch.lgamma(1 + scale1 / scale2))
         * torch.exp(loc2 / scale2)

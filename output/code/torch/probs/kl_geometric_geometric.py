@@ -28,6 +28,23 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _log_ratio_of(a, b, d, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference d = a - b (computed
+    by the caller without cancelling) over the smaller argument, signed (log1p's argument is then >= 0,
+    where it is accurate everywhere); log(a / b) otherwise.
+    """
+    if single:
+        value = torch.log(a / b)
+        return value
+    r = a / b
+    value = torch.where(
+        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
+        torch.log1p(torch.abs(d) / torch.min(a, b)) * torch.sign(d),
+        torch.log(r),
+    )
+    return value
+
+
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -66,15 +83,14 @@ def _curvature(s, probs1, d_probs):
         * torch.pow(probs, 2)
         * torch.pow(rest_probs, 2)
         * (
-            -1 / torch.pow(rest_probs, 2)
-            + 1 / (probs1 * torch.pow(rest_probs, 2))
+            (-1 + torch.pow(probs1, -1)) / torch.pow(rest_probs, 2)
             + torch.pow(probs, -2)
         )
         + torch.pow(d_probs, 2)
         * probs
         * rest_probs
         * (1 - 2 * probs)
-        * (-1 / rest_probs + 1 / (probs1 * rest_probs) - 1 / probs)
+        * ((-1 + torch.pow(probs1, -1)) / rest_probs - 1 / probs)
     )
     return value
 
@@ -140,10 +156,9 @@ def _kl_geometric_geometric_terms(probs1, probs2, single):
                 torch.log(probs2 / probs1) - torch.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        torch.log(1 - probs2)
-        + _log_ratio(probs1, probs2, single)
-        - torch.log(1 - probs2) / probs1
-        + torch.xlogy(1 - probs1, 1 - probs1) / probs1,
+        (1 - 1 / probs1)
+        * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2, single)
+        + _log_ratio(probs1, probs2, single),
     )
 
 

@@ -11,6 +11,23 @@ import torch
 __all__ = ["kl_bernoulli_poisson"]
 
 
+def _log_ratio(a, b, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    if single:
+        value = torch.log(a / b)
+        return value
+    r = a / b
+    value = torch.where(
+        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
+        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
+        torch.log(r),
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -41,9 +58,8 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_bernoulli_poisson_terms(probs1, rate2, single):
     return (
-        -probs1 * torch.log(rate2)
+        probs1 * _log_ratio(probs1, rate2, single)
         + rate2
-        + torch.xlogy(probs1, probs1)
         + torch.xlogy(1 - probs1, 1 - probs1)
     )
 

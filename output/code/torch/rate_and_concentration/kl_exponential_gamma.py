@@ -539,9 +539,8 @@ def _kl_exponential_gamma_terms(rate1, concentration2, rate2, single):
         ),
         _lgamma_excess_bregman(((rate1) * 0 + 1), concentration2 - 1)
         + _expm1mx(
-            -torch.log(rate1)
-            + torch.log(rate2)
-            + _log_ratio(((concentration2) * 0 + 1), concentration2, single),
+            _log_ratio(((concentration2) * 0 + 1), concentration2, single)
+            + _log_ratio(rate2, rate1, single),
             concentration2 * rate2 * torch.pow(concentration2, -1) / rate1,
             concentration2,
             single,

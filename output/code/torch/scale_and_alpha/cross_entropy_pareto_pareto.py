@@ -11,23 +11,6 @@ import torch
 __all__ = ["cross_entropy_pareto_pareto"]
 
 
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = torch.log(a / b)
-        return value
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
-        torch.log(r),
-    )
-    return value
-
-
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -61,7 +44,8 @@ def _cross_entropy_pareto_pareto_terms(scale1, alpha1, scale2, alpha2, single):
         torch.ge(scale1, scale2),
         alpha2 * torch.log(scale1)
         - alpha2 * torch.log(scale2)
-        + _log_ratio(scale1, alpha2, single)
+        - torch.log(alpha2)
+        + torch.log(scale1)
         + alpha2 / alpha1
         + torch.pow(alpha1, -1),
         float("inf"),

@@ -340,8 +340,7 @@ def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, si
             _log_ratio(scale2, scale1, single),
             _log_ratio(concentration2, concentration1, single),
         ),
-        -concentration2 * torch.log(scale1)
-        + concentration2 * torch.log(scale2)
+        concentration2 * _log_ratio(scale2, scale1, single)
         + torch.pow(scale1, concentration2)
         * torch.pow(scale2, -concentration2)
         * torch.exp(torch.lgamma(1 + concentration2 / concentration1))
@@ -350,7 +349,10 @@ def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, si
         + _diff_ratio(
             0.57721566490153286 * (concentration2 / concentration1),
             1,
-            _log_ratio(concentration2, concentration1, single) - 0.54953931298164482,
+            torch.log(concentration2)
+            + _log_ratio(
+                ((concentration1) * 0 + 0.57721566490153286), concentration1, single
+            ),
         ),
     )
 

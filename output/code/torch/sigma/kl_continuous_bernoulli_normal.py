@@ -11,23 +11,6 @@ import torch
 __all__ = ["kl_continuous_bernoulli_normal"]
 
 
-def _log_ratio(a, b, single=False):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    if single:
-        value = torch.log(a / b)
-        return value
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
-        torch.log(r),
-    )
-    return value
-
-
 def _atanh_excess(x):
     """(atanh(x) - x) / x**3 for |x| < 1 without cancellation: 1/3 + x**2/5 + ... (to x**54) where |x| <
     1/2, the difference beyond (where it keeps all but 4 bits).
@@ -98,9 +81,10 @@ def _blockwise(terms, args, single, block=131072):
 
 def _kl_continuous_bernoulli_normal_terms(probs1, mu2, sigma2, single):
     return (
-        torch.log1p(_atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2))
+        torch.log(sigma2)
+        + torch.log1p(_atanh_excess((2 * probs1 - 1)) * torch.pow((2 * probs1 - 1), 2))
         + 0.5 * torch.log1p(-torch.pow((2 * probs1 - 1), 2))
-        + _log_ratio(sigma2, ((sigma2) * 0 + 2), single)
+        - 0.69314718055994531
         + torch.atanh((2 * probs1 - 1))
         * _atanh_excess((2 * probs1 - 1))
         * (2 * probs1 - 1)

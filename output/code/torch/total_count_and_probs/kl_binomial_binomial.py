@@ -14,6 +14,34 @@ import torch
 __all__ = ["kl_binomial_binomial"]
 
 
+def _log_ratio(a, b):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    r = a / b
+    value = torch.where(
+        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
+        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
+        torch.log(r),
+    )
+    return value
+
+
+def _log_ratio_of(a, b, d):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference d = a - b (computed
+    by the caller without cancelling) over the smaller argument, signed (log1p's argument is then >= 0,
+    where it is accurate everywhere); log(a / b) otherwise.
+    """
+    r = a / b
+    value = torch.where(
+        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
+        torch.log1p(torch.abs(d) / torch.min(a, b)) * torch.sign(d),
+        torch.log(r),
+    )
+    return value
+
+
 def _remainder(probs1, d_probs):
     """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
     by Gauss-Legendre.
@@ -51,16 +79,12 @@ def _curvature(s, probs1, d_probs):
         torch.pow(d_probs, 2)
         * torch.pow(probs, 2)
         * torch.pow(rest_probs, 2)
-        * (
-            -probs1 / torch.pow(rest_probs, 2)
-            + torch.pow(rest_probs, -2)
-            + probs1 / torch.pow(probs, 2)
-        )
+        * ((1 - probs1) / torch.pow(rest_probs, 2) + probs1 / torch.pow(probs, 2))
         + torch.pow(d_probs, 2)
         * probs
         * rest_probs
         * (1 - 2 * probs)
-        * (-probs1 / rest_probs + torch.pow(rest_probs, -1) - probs1 / probs)
+        * ((1 - probs1) / rest_probs - probs1 / probs)
     )
     return value
 
@@ -173,10 +197,8 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
                 torch.log(probs2 / probs1) - torch.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        -probs1 * torch.log(probs2)
-        + (probs1 - 1) * torch.log(1 - probs2)
-        + torch.xlogy(probs1, probs1)
-        + torch.xlogy(1 - probs1, 1 - probs1),
+        probs1 * _log_ratio(probs1, probs2)
+        + (probs1 - 1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2),
     ) + torch.where(
         torch.le(total_count1, total_count2),
         (total_count1 - total_count2) * torch.log(1 - probs2)
