@@ -11,7 +11,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.stable import (
     EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, grouped, log_ratio,
-    log_ratio_of,
+    log_ratio_of, xlog1p,
 )
 
 
@@ -163,7 +163,7 @@ def helpers_for(expr, printer) -> list[Helper]:
     expr = Add(expr, *(c.body for c in curvatures))
     found = [_printed(make, type(printer)) for func, make in (*_HELPERS, *cbern.HELPERS) if expr.has(func)] + \
         bregman.helpers_for(expr, printer) + near
-    calls = expr.has(log1p, atanh) or any("_log1p(" in e for h in found for _, e in (*h.body, *h.single_body))
+    calls = expr.has(log1p, atanh, xlog1p) or any("_log1p(" in e for h in found for _, e in (*h.body, *h.single_body))
     found += [_printed(_log1p, type(printer))] if getattr(printer, "log1p_helper", False) and calls else []
     integer = any(g.args[0].is_integer for g in expr.atoms(loggamma))
     return found + ([_printed(_lgamma_int, type(printer))] if getattr(printer, "lgamma_int_helper", False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 import sympy.external
-from sympy import Function, Mul, Piecewise, Pow, exp
+from sympy import Eq, Function, Mul, Piecewise, Pow, exp
 from sympy.codegen.cfunctions import log1p
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
@@ -137,6 +137,12 @@ class _SpecialFunctions:
         x = self._print(expr.args[0])
         return "%s(%s, %s)" % (self._module_format(self.special["xlogy"]), x, x)
 
+    def _print_xlog1p(self, expr):
+        (e,) = expr.args
+        if "xlog1py" not in self.special:  # JAX's goes through its inaccurate log1p: the helper _log1p instead
+            return self._print(Piecewise((0, Eq(e, -1)), ((1 + e) * log1p(e), True)))
+        return "%s(%s, %s)" % (self._module_format(self.special["xlog1py"]), self._print(1 + e), self._print(e))
+
     def _print_EulerGamma(self, expr):
         return repr(float(expr))
 
@@ -173,7 +179,8 @@ class NumPyStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, NumPy
     _where = "numpy.where"
     mask_fixup = True
     special = {"loggamma": "scipy.special.gammaln", "digamma": "scipy.special.digamma",
-               "gamma": "scipy.special.gamma", "erf": "scipy.special.erf", "xlogy": "scipy.special.xlogy"}
+               "gamma": "scipy.special.gamma", "erf": "scipy.special.erf", "xlogy": "scipy.special.xlogy",
+               "xlog1py": "scipy.special.xlog1py"}
 
 
 class barrier(Function):
@@ -219,7 +226,7 @@ class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrin
 class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
     mask_fixup = True
     special = {"loggamma": "torch.lgamma", "digamma": "torch.digamma", "exp": "torch.exp", "erf": "torch.erf",
-               "xlogy": "torch.xlogy"}
+               "xlogy": "torch.xlogy", "xlog1py": "torch.special.xlog1py"}
     # mask.any() is data-dependent control flow: torch.compile (which fuses where() anyway), torch.jit.trace (which
     # would freeze one branch) and functorch transforms (vmap, jacrev) take the where() form instead
     fixup_guard = ("not (torch.compiler.is_compiling() or torch.jit.is_tracing()"
@@ -234,7 +241,7 @@ class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
 
 class TensorflowStablePrinter(_StableMixin, _SpecialFunctions, TensorflowPrinter):
     special = {"loggamma": "tensorflow.math.lgamma", "digamma": "tensorflow.math.digamma", "exp": "tensorflow.math.exp",
-               "erf": "tensorflow.math.erf", "xlogy": "tensorflow.math.xlogy"}
+               "erf": "tensorflow.math.erf", "xlogy": "tensorflow.math.xlogy", "xlog1py": "tensorflow.math.xlog1py"}
     def _print_expm1(self, expr):
         return "%s(%s)" % (self._module_format("tensorflow.math.expm1"), self._print(expr.args[0]))
 

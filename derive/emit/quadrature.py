@@ -16,7 +16,7 @@ from sympy import (
 )
 
 from derive.emit.printers import NumPyStablePrinter
-from derive.emit.stable import XLogXOpt
+from derive.emit.stable import Log1pOpt, XLogXOpt, collected_logs
 
 #: relative tolerance asked of scipy.integrate.quad
 EPSREL = 1e-12
@@ -149,7 +149,7 @@ def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) ->
 
     masked, integrals, printer = split(expr, args)
     masked, helpers, note = with_coincident(masked, coincident, printer)
-    masked = XLogXOpt()(masked)  # p log p and (1 - p) log(1 - p) as xlogy: no cancellation, 0 at the ends
+    masked = Log1pOpt()(XLogXOpt()(collected_logs(masked)))  # (1 - p) log(1 - p) as xlog1py: 0 at the ends
     value = printer.doprint(masked)
     source = render(
         "code/quadrature_module.py.j2",

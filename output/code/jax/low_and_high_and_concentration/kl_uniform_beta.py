@@ -10,6 +10,29 @@ import jax.scipy.special
 __all__ = ["kl_uniform_beta"]
 
 
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
+    return value
+
+
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -333,10 +356,10 @@ def kl_uniform_beta(low1, high1, concentration12, concentration02, validate=Fals
         - concentration12 * jax.scipy.special.xlogy(high1, high1) / (high1 - low1)
         + concentration12 * jax.scipy.special.xlogy(low1, low1) / (high1 - low1)
         + (1 - concentration02)
-        * jax.scipy.special.xlogy(1 - low1, 1 - low1)
+        * jax.numpy.where(jax.numpy.equal(low1, 1), 0, (1 - low1) * _log1p(-low1))
         / (high1 - low1)
         + (concentration02 - 1)
-        * jax.scipy.special.xlogy(1 - high1, 1 - high1)
+        * jax.numpy.where(jax.numpy.equal(high1, 1), 0, (1 - high1) * _log1p(-high1))
         / (high1 - low1)
         - jax.numpy.log(high1 - low1)
         + jax.scipy.special.gammaln(concentration02)

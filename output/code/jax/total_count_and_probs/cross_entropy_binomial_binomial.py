@@ -13,6 +13,29 @@ import jax.scipy.special
 __all__ = ["cross_entropy_binomial_binomial"]
 
 
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
+    return value
+
+
 def _lgamma_int(x):
     """log Gamma(x) at integers x: correctly rounded from a table for x = 1 .. 23 (the framework's gammaln
     is up to 5.5 ulp off there, at x = 3), the framework's gammaln elsewhere.
@@ -132,8 +155,7 @@ def cross_entropy_binomial_binomial(
     value = jax.numpy.where(
         jax.numpy.less_equal(total_count1, total_count2),
         -probs1 * total_count1 * jax.numpy.log(probs2)
-        + probs1 * total_count1 * jax.numpy.log(1 - probs2)
-        - total_count2 * jax.numpy.log(1 - probs2)
+        + (probs1 * total_count1 - total_count2) * _log1p(-probs2)
         - _series_0(total_count1, probs1, total_count2),
         jax.numpy.inf,
     )

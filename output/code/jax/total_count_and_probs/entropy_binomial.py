@@ -13,6 +13,29 @@ import jax.scipy.special
 __all__ = ["entropy_binomial"]
 
 
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
+    return value
+
+
 def _lgamma_int(x):
     """log Gamma(x) at integers x: correctly rounded from a table for x = 1 .. 23 (the framework's gammaln
     is up to 5.5 ulp off there, at x = 3), the framework's gammaln elsewhere.
@@ -118,8 +141,9 @@ def entropy_binomial(total_count, probs, validate=False):
         if bool(jax.numpy.any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
-        -total_count * jax.scipy.special.xlogy(probs, probs)
-        - total_count * jax.scipy.special.xlogy(1 - probs, 1 - probs)
+        -total_count
+        * jax.numpy.where(jax.numpy.equal(probs, 1), 0, (1 - probs) * _log1p(-probs))
+        - total_count * jax.scipy.special.xlogy(probs, probs)
         - _series_0(total_count, probs)
     )
     return value + jax.numpy.zeros(

@@ -27,7 +27,7 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _cross_entropy_bernoulli_bernoulli_terms(probs1, probs2, single):
-    return -probs1 * numpy.log(probs2) + (probs1 - 1) * numpy.log(1 - probs2)
+    return -probs1 * numpy.log(probs2) + (probs1 - 1) * numpy.log1p(-probs2)
 
 
 def cross_entropy_bernoulli_bernoulli(probs1, probs2, validate=False):

@@ -27,7 +27,7 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _cross_entropy_geometric_geometric_terms(probs1, probs2, single):
-    return -numpy.log(probs2) + numpy.log(1 - probs2) * ((probs1 - 1) / probs1)
+    return -numpy.log(probs2) + numpy.log1p(-probs2) * ((probs1 - 1) / probs1)
 
 
 def cross_entropy_geometric_geometric(probs1, probs2, validate=False):

@@ -28,9 +28,7 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _entropy_bernoulli_terms(probs, single):
-    return -scipy.special.xlogy(probs, probs) - scipy.special.xlogy(
-        1 - probs, 1 - probs
-    )
+    return -scipy.special.xlog1py(1 - probs, -probs) - scipy.special.xlogy(probs, probs)
 
 
 def entropy_bernoulli(probs, validate=False):

@@ -28,7 +28,7 @@ def _blockwise(terms, args, single, block=32768):
 
 
 def _entropy_geometric_terms(probs, single):
-    return -numpy.log(probs) - scipy.special.xlogy(1 - probs, 1 - probs) / probs
+    return -numpy.log(probs) - scipy.special.xlog1py(1 - probs, -probs) / probs
 
 
 def entropy_geometric(probs, validate=False):

@@ -48,7 +48,7 @@ def _kl_bernoulli_poisson_terms(probs1, rate2, single):
     return (
         probs1 * _log_ratio(probs1, rate2, single)
         + rate2
-        + scipy.special.xlogy(1 - probs1, 1 - probs1)
+        + scipy.special.xlog1py(1 - probs1, -probs1)
     )
 
 

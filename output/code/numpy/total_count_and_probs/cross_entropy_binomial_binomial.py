@@ -119,8 +119,7 @@ def cross_entropy_binomial_binomial(
     value = numpy.where(
         numpy.less_equal(total_count1, total_count2),
         -probs1 * total_count1 * numpy.log(probs2)
-        + probs1 * total_count1 * numpy.log(1 - probs2)
-        - total_count2 * numpy.log(1 - probs2)
+        + (probs1 * total_count1 - total_count2) * numpy.log1p(-probs2)
         - _series_0(total_count1, probs1, total_count2),
         numpy.inf,
     )

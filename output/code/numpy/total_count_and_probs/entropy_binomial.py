@@ -107,8 +107,8 @@ def entropy_binomial(total_count, probs, validate=False):
         if bool(numpy.any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
-        -total_count * scipy.special.xlogy(probs, probs)
-        - total_count * scipy.special.xlogy(1 - probs, 1 - probs)
+        -total_count * scipy.special.xlog1py(1 - probs, -probs)
+        - total_count * scipy.special.xlogy(probs, probs)
         - _series_0(total_count, probs)
     )
     return value + numpy.zeros(numpy.broadcast_shapes(total_count.shape, probs.shape))

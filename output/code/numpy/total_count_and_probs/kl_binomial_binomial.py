@@ -246,7 +246,7 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
         + (probs1 - 1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2),
     ) + numpy.where(
         numpy.less_equal(total_count1, total_count2),
-        (total_count1 - total_count2) * numpy.log(1 - probs2)
+        (total_count1 - total_count2) * numpy.log1p(-probs2)
         + _series_0(total_count1, probs1)
         - _series_1(total_count1, probs1, total_count2),
         numpy.inf,

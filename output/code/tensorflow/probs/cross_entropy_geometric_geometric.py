@@ -40,7 +40,7 @@ def cross_entropy_geometric_geometric(probs1, probs2, validate=False):
             raise ValueError(
                 "cross_entropy_geometric_geometric: probs2 must be in (0, 1)"
             )
-    value = -tensorflow.math.log(probs2) + tensorflow.math.log(1 - probs2) * (
+    value = -tensorflow.math.log(probs2) + tensorflow.math.log1p(-probs2) * (
         (probs1 - 1) / probs1
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

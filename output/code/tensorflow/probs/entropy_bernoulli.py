@@ -31,7 +31,7 @@ def entropy_bernoulli(probs, validate=False):
     if validate:
         if bool(tensorflow.reduce_any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_bernoulli: probs must be in (0, 1)")
-    value = -tensorflow.math.xlogy(probs, probs) - tensorflow.math.xlogy(
-        1 - probs, 1 - probs
+    value = -tensorflow.math.xlog1py(1 - probs, -probs) - tensorflow.math.xlogy(
+        probs, probs
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

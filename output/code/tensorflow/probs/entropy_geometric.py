@@ -32,7 +32,6 @@ def entropy_geometric(probs, validate=False):
         if bool(tensorflow.reduce_any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_geometric: probs must be in (0, 1)")
     value = (
-        -tensorflow.math.log(probs)
-        - tensorflow.math.xlogy(1 - probs, 1 - probs) / probs
+        -tensorflow.math.log(probs) - tensorflow.math.xlog1py(1 - probs, -probs) / probs
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -61,6 +61,6 @@ def kl_bernoulli_poisson(probs1, rate2, validate=False):
     value = (
         probs1 * _log_ratio(probs1, rate2, single)
         + rate2
-        + tensorflow.math.xlogy(1 - probs1, 1 - probs1)
+        + tensorflow.math.xlog1py(1 - probs1, -probs1)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -73,13 +73,11 @@ def cross_entropy_binomial_binomial(
     value = tensorflow.where(
         tensorflow.math.less_equal(total_count1, total_count2),
         -probs1 * total_count1 * tensorflow.math.log(probs2)
-        + probs1 * total_count1 * tensorflow.math.log(1 - probs2)
-        - total_count2 * tensorflow.math.log(1 - probs2)
+        + (probs1 * total_count1 - total_count2) * tensorflow.math.log1p(-probs2)
         - _series_0(total_count1, probs1, total_count2),
         tensorflow.zeros_like(
             -probs1 * total_count1 * tensorflow.math.log(probs2)
-            + probs1 * total_count1 * tensorflow.math.log(1 - probs2)
-            - total_count2 * tensorflow.math.log(1 - probs2)
+            + (probs1 * total_count1 - total_count2) * tensorflow.math.log1p(-probs2)
             - _series_0(total_count1, probs1, total_count2)
         )
         + float("inf"),

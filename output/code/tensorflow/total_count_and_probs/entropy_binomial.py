@@ -59,8 +59,8 @@ def entropy_binomial(total_count, probs, validate=False):
         if bool(tensorflow.reduce_any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
-        -total_count * tensorflow.math.xlogy(probs, probs)
-        - total_count * tensorflow.math.xlogy(1 - probs, 1 - probs)
+        -total_count * tensorflow.math.xlog1py(1 - probs, -probs)
+        - total_count * tensorflow.math.xlogy(probs, probs)
         - _series_0(total_count, probs)
     )
     return value + tensorflow.zeros(

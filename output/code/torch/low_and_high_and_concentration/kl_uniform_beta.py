@@ -7,6 +7,7 @@ import functools
 import math
 
 import torch
+import torch.special
 
 __all__ = ["kl_uniform_beta"]
 
@@ -251,8 +252,12 @@ def _kl_uniform_beta_terms(low1, high1, concentration12, concentration02, single
         + concentration12
         - concentration12 * torch.xlogy(high1, high1) / (high1 - low1)
         + concentration12 * torch.xlogy(low1, low1) / (high1 - low1)
-        + (1 - concentration02) * torch.xlogy(1 - low1, 1 - low1) / (high1 - low1)
-        + (concentration02 - 1) * torch.xlogy(1 - high1, 1 - high1) / (high1 - low1)
+        + (1 - concentration02)
+        * torch.special.xlog1py(1 - low1, -low1)
+        / (high1 - low1)
+        + (concentration02 - 1)
+        * torch.special.xlog1py(1 - high1, -high1)
+        / (high1 - low1)
         - torch.log(high1 - low1)
         + torch.lgamma(concentration02)
         + torch.lgamma(concentration12)

@@ -219,10 +219,10 @@ def _cross_entropy_uniform_continuous_bernoulli_terms(low1, high1, probs2, singl
     value = torch.where(
         torch.logical_and(torch.ge(low1, 0), torch.le(high1, 1)),
         -0.5 * high1 * torch.log(probs2)
-        + 0.5 * high1 * torch.log(1 - probs2)
+        + 0.5 * high1 * torch.log1p(-probs2)
         - 0.5 * low1 * torch.log(probs2)
-        + 0.5 * low1 * torch.log(1 - probs2)
-        - torch.log(1 - probs2)
+        + 0.5 * low1 * torch.log1p(-probs2)
+        - torch.log1p(-probs2)
         - torch.log1p(_atanh_excess((2 * probs2 - 1)) * torch.pow((2 * probs2 - 1), 2))
         - 0.69314718055994531,
         float("inf"),

@@ -40,7 +40,7 @@ def _blockwise(terms, args, single, block=131072):
 
 
 def _cross_entropy_bernoulli_bernoulli_terms(probs1, probs2, single):
-    return -probs1 * torch.log(probs2) + (probs1 - 1) * torch.log(1 - probs2)
+    return -probs1 * torch.log(probs2) + (probs1 - 1) * torch.log1p(-probs2)
 
 
 def cross_entropy_bernoulli_bernoulli(probs1, probs2, validate=False):

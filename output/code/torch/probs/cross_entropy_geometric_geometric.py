@@ -40,7 +40,7 @@ def _blockwise(terms, args, single, block=131072):
 
 
 def _cross_entropy_geometric_geometric_terms(probs1, probs2, single):
-    return -torch.log(probs2) + torch.log(1 - probs2) * ((probs1 - 1) / probs1)
+    return -torch.log(probs2) + torch.log1p(-probs2) * ((probs1 - 1) / probs1)
 
 
 def cross_entropy_geometric_geometric(probs1, probs2, validate=False):

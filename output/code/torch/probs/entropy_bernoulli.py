@@ -7,6 +7,7 @@ import functools
 import math
 
 import torch
+import torch.special
 
 __all__ = ["entropy_bernoulli"]
 
@@ -40,7 +41,7 @@ def _blockwise(terms, args, single, block=131072):
 
 
 def _entropy_bernoulli_terms(probs, single):
-    return -torch.xlogy(probs, probs) - torch.xlogy(1 - probs, 1 - probs)
+    return -torch.special.xlog1py(1 - probs, -probs) - torch.xlogy(probs, probs)
 
 
 def entropy_bernoulli(probs, validate=False):

@@ -7,6 +7,7 @@ import functools
 import math
 
 import torch
+import torch.special
 
 __all__ = ["entropy_geometric"]
 
@@ -40,7 +41,7 @@ def _blockwise(terms, args, single, block=131072):
 
 
 def _entropy_geometric_terms(probs, single):
-    return -torch.log(probs) - torch.xlogy(1 - probs, 1 - probs) / probs
+    return -torch.log(probs) - torch.special.xlog1py(1 - probs, -probs) / probs
 
 
 def entropy_geometric(probs, validate=False):

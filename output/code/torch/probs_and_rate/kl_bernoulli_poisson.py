@@ -7,6 +7,7 @@ import functools
 import math
 
 import torch
+import torch.special
 
 __all__ = ["kl_bernoulli_poisson"]
 
@@ -60,7 +61,7 @@ def _kl_bernoulli_poisson_terms(probs1, rate2, single):
     return (
         probs1 * _log_ratio(probs1, rate2, single)
         + rate2
-        + torch.xlogy(1 - probs1, 1 - probs1)
+        + torch.special.xlog1py(1 - probs1, -probs1)
     )
 
 

@@ -72,8 +72,7 @@ def cross_entropy_binomial_binomial(
     value = torch.where(
         torch.le(total_count1, total_count2),
         -probs1 * total_count1 * torch.log(probs2)
-        + probs1 * total_count1 * torch.log(1 - probs2)
-        - total_count2 * torch.log(1 - probs2)
+        + (probs1 * total_count1 - total_count2) * torch.log1p(-probs2)
         - _series_0(total_count1, probs1, total_count2),
         float("inf"),
     )

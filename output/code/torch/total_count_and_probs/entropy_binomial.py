@@ -10,6 +10,7 @@ import functools
 import math
 
 import torch
+import torch.special
 
 __all__ = ["entropy_binomial"]
 
@@ -58,8 +59,8 @@ def entropy_binomial(total_count, probs, validate=False):
         if bool(torch.any(probs * (1 - probs) <= 0)):
             raise ValueError("entropy_binomial: probs must be in (0, 1)")
     value = (
-        -total_count * torch.xlogy(probs, probs)
-        - total_count * torch.xlogy(1 - probs, 1 - probs)
+        -total_count * torch.special.xlog1py(1 - probs, -probs)
+        - total_count * torch.xlogy(probs, probs)
         - _series_0(total_count, probs)
     )
     return value + torch.zeros(

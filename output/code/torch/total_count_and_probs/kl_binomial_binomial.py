@@ -201,7 +201,7 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
         + (probs1 - 1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2),
     ) + torch.where(
         torch.le(total_count1, total_count2),
-        (total_count1 - total_count2) * torch.log(1 - probs2)
+        (total_count1 - total_count2) * torch.log1p(-probs2)
         + _series_0(total_count1, probs1)
         - _series_1(total_count1, probs1, total_count2),
         float("inf"),
