@@ -8,7 +8,7 @@ ulp per derivation, how many points were above 8 ulp, and the worst point. A val
 cross-entropy is ill-conditioned (its ulp error grows like 1/|value| for any float64 algorithm), so a large figure
 there is not necessarily a flaw; one of 1e6 ulp at an ordinary value is.
 
-    python benchmarks/wide_range.py [--target numpy|torch|jax|tensorflow] [--points 200] [NAME ...]
+    python benchmarks/wide_range.py [--target numpy|torch|jax|tensorflow] [--points 200] [--code DIR] [NAME ...]
 """
 
 from __future__ import annotations
@@ -63,10 +63,10 @@ def _draw(tgt, rng: random.Random) -> dict | None:
     return None
 
 
-def measure(name: str, target_name: str, points: int) -> tuple[float, int, int, dict | None]:
-    """(max ulp, points above GOAL, points compared, the worst point) of the committed module."""
+def measure(name: str, target_name: str, points: int, code: Path = OUTPUT) -> tuple[float, int, int, dict | None]:
+    """(max ulp, points above GOAL, points compared, the worst point) of the module under ``code``."""
     tgt = target(name)
-    module = OUTPUT / target_name / params.default(name) / f"{function_name(name)}.py"
+    module = code / target_name / params.default(name) / f"{function_name(name)}.py"
     function, _ = load_function(f"{module}:{function_name(name)}")
     evaluate = Evaluator(tgt.params, REFERENCE_DPS)
     rng = random.Random(f"wide-range {name}")
@@ -90,6 +90,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", default="numpy", choices=("numpy", "torch", "jax", "tensorflow"))
     parser.add_argument("--points", type=int, default=200)
+    parser.add_argument("--code", type=Path, default=OUTPUT, help="the modules' directory (another build's "
+                        "DIR/code; default output/code)")
     parser.add_argument("only", nargs="*", help="keep derivations whose name contains one of these")
     args = parser.parse_args()
     os.environ["JAX_ENABLE_X64"] = "1"
@@ -100,7 +102,7 @@ def main() -> int:
     for name in names:
         start = time.perf_counter()
         try:
-            worst, above, done, at = measure(name, args.target, args.points)
+            worst, above, done, at = measure(name, args.target, args.points, args.code)
         except Exception as err:  # noqa: BLE001  (reported in the table)
             print(f"{name:55} {type(err).__name__}: {str(err)[:80]}", flush=True)
             continue
