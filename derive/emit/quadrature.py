@@ -121,6 +121,13 @@ def with_coincident(value, coincident, printer):
     return there + rests, helpers_for(there, printer), note
 
 
+def arranged(value, coincident, printer):
+    """``with_coincident``, then each log's coefficients collected, x·log x as xlogy (xlog1py for x = 1 + e: 0 at
+    the ends of a support) and log(1 + e) as log1p: the stable pass of the modules that keep integrals or series."""
+    value, helpers, note = with_coincident(value, coincident, printer)
+    return Log1pOpt()(XLogXOpt()(collected_logs(value))), helpers, note
+
+
 def split(expr, args):
     """(``expr`` with each integral replaced by a call of its stand-in function, the KeptIntegral records)."""
     printer = QuadraturePrinter({"fully_qualified_modules": True, "allow_unknown_functions": True})
@@ -148,8 +155,7 @@ def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) ->
     from derive.render.environment import render
 
     masked, integrals, printer = split(expr, args)
-    masked, helpers, note = with_coincident(masked, coincident, printer)
-    masked = Log1pOpt()(XLogXOpt()(collected_logs(masked)))  # (1 - p) log(1 - p) as xlog1py: 0 at the ends
+    masked, helpers, note = arranged(masked, coincident, printer)
     value = printer.doprint(masked)
     source = render(
         "code/quadrature_module.py.j2",

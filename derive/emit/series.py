@@ -16,8 +16,7 @@ from sympy import Add, Symbol, sstr
 
 from derive.emit.bregman import _Call
 from derive.emit.helpers import helpers_for
-from derive.emit.quadrature import kept, log_space, with_coincident
-from derive.emit.stable import Log1pOpt, XLogXOpt, collected_logs
+from derive.emit.quadrature import arranged, kept, log_space
 
 #: per target: the array operations a series needs ({x}: an array; {start}, {stop}: the range of z; {t}: the
 #: terms; {mask}: where they are dropped)
@@ -136,8 +135,7 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, coinci
     from derive.render.environment import render
 
     masked, series, printer = split(expr, args, target)
-    masked, helpers, note = with_coincident(masked, coincident, printer)
-    masked = Log1pOpt()(XLogXOpt()(collected_logs(masked)))  # (1 - p) log(1 - p) as xlog1py: 0 at the ends
+    masked, helpers, note = arranged(masked, coincident, printer)
     named = {h.name for h in helpers}  # and those the value and the series' terms call (JAX's _lgamma_int)
     helpers = [*helpers, *(h for h in helpers_for(Add(masked, *map(_terms, kept(expr))), printer)
                            if h.name not in named)]
