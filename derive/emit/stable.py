@@ -9,13 +9,15 @@ The functions it introduces have no library equivalent; each target module defin
 * ``DiffRatioOpt``: ``A - B`` with ``A/B`` a non-constant positive ratio -> ``diff_ratio(A, B, log(A/B))``:
   ``B·expm1(log(A/B))`` when A ≈ B, ``A - B`` otherwise (the shape of the KL's derivatives); ``B·(n - d)/d``
   where A/B = n/d of inputs or integers (n - d rounds once, ``1 - p`` is left alone).
-* ``LogRatioOpt``: ``a·log X - a·log Y`` -> ``a·log_ratio(X, Y)`` (log1p of the exact difference when X ≈ Y).
+* ``LogRatioOpt``: ``c·log X - c·log Y`` -> ``c·log_ratio(X, Y)`` for any log-free c (log1p of the exact difference
+  when X ≈ Y; ``log_ratio_of(X, Y, X - Y)`` where that difference expands shorter, as (1 - p2) - (1 - p1)).
 * ``ExpQuotientOpt``: ``exp(a - b)`` -> ``exp(a)·exp(-b)`` (no rounding of ``a - b``, which exp would magnify).
 * ``ExpSquareOpt``: ``X²·exp(c)`` -> ``scaled_square(X, c)`` (no underflow of ``X²`` before the scaling).
 * ``DifferenceOpt``: ``m1·R - m2·R`` -> ``(m1 - m2)·R`` (exact difference of close locations).
 * ``SquaresOpt``: a positive semi-definite quadratic form written out as monomials with a common factor R ->
   a sum of squares of linear forms times R (no monomial cancels another).
 * ``RatioPowerOpt``: ``X^n·Y^-m`` -> ``(X/Y)^k·…`` (tiny or huge scales do not overflow).
+* ``Log1pOpt``: ``log(1 + e)`` -> ``log1p(e)`` and ``xlogx(1 + e)`` -> ``xlog1p(e)`` (1 - p rounds a small p away).
 * ``FloatConstants``: numeric constants -> Python floats (weak scalars keep float32 float32).
 """
 
