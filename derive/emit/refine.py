@@ -25,7 +25,7 @@ from sympy import (
     loggamma, numbered_symbols, oo, polygamma,
 )
 
-from derive.emit.stable import xlogx
+from derive.emit.stable import paired_xlogx, xlogx
 
 #: derivations whose modules refine cancelling elements (benchmarks/compare_all.py found them above 8 ulp)
 REFINED = (
@@ -230,16 +230,8 @@ def _finite(expr: Expr) -> Expr:
 def _expanded(expr: Expr) -> Expr:
     """The finite branch expanded, each product's x·log x (x an input) as xlogx(x): 0 at x = 0 (the uniform's
     low), where the product is 0·(-inf) and its error bound nan."""
-    def paired(mul):
-        factors = list(mul.args)
-        for f in [f for f in factors if isinstance(f, log) and f.args[0].is_Symbol and f.args[0] in factors]:
-            factors.remove(f)
-            factors.remove(f.args[0])
-            factors.append(xlogx(f.args[0]))
-        return Mul(*factors)
-
     expanded = expand(_finite(expr), mul=True, multinomial=False, power_exp=False, log=False)
-    return expanded.replace(lambda e: e.is_Mul, paired)
+    return expanded.replace(lambda e: e.is_Mul, paired_xlogx)
 
 
 def bound(expr: Expr, special: int = 1) -> Expr:

@@ -136,9 +136,7 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, coinci
 
     masked, series, printer = split(expr, args, target)
     masked, helpers, note = arranged(masked, coincident, printer)
-    named = {h.name for h in helpers}  # and those the value and the series' terms call (JAX's _lgamma_int)
-    helpers = [*helpers, *(h for h in helpers_for(Add(masked, *map(_terms, kept(expr))), printer)
-                           if h.name not in named)]
+    helpers = helpers_for(Add(masked, *map(_terms, kept(expr))), printer)  # the value's and the terms' helpers
     names = [str(a) for a in args]
     ops, tgt = OPS[target], TARGETS[target]
     value = printer.doprint(masked)

@@ -368,22 +368,26 @@ class xlogx(Function):
         return "xlogx(%s)" % printer._print(self.args[0])
 
 
+def paired_xlogx(mul: Mul) -> Expr:
+    """``mul`` with each pair of factors x, log x (x an input) as xlogx(x)."""
+    factors = list(mul.args)
+    pairs = [f for f in factors if isinstance(f, log) and f.args[0].is_Symbol and f.args[0] in factors]
+    if not pairs:
+        return mul  # as it is (an unevaluated product stays one)
+    for f in pairs:
+        factors.remove(f)
+        factors.remove(f.args[0])
+        factors.append(xlogx(f.args[0]))
+    return Mul(*factors)
+
+
 class XLogXOpt(Optimization):
     """A product holding both a parameter x and log(x) -> xlogx(x) times the rest (0·log 0 is 0, not nan)."""
 
     def __call__(self, expr):
         expr = expr.replace(lambda e: isinstance(e, Add), self._collected)
 
-        def rewrite(mul):
-            factors = list(mul.args)
-            for f in factors:
-                if isinstance(f, log) and f.args[0].is_Symbol and f.args[0] in factors:
-                    factors.remove(f)
-                    factors.remove(f.args[0])
-                    return Mul(xlogx(f.args[0]), *factors)
-            return mul
-
-        return expr.replace(lambda e: isinstance(e, Mul), rewrite)
+        return expr.replace(lambda e: isinstance(e, Mul), paired_xlogx)
 
 
     @staticmethod
