@@ -101,6 +101,22 @@ def test_log_of_one_plus_is_log1p_and_x_log_x_of_it_xlog1p():
 
 
 @pytest.mark.parametrize("target_name", ["numpy", "torch", "jax", "tensorflow"])
+def test_geometric_kl_near_probability_1(target_name):
+    """KL(Geom(p1) || Geom(p2)) = log(p1/p2) + (1 - p1)/p1·log((1 - p1)/(1 - p2)): the collected coefficient
+    1/p1 - 1 cancelled (9.5e5 ulp at p1 = 1 - 1e-6); (1 - p1)/p1 over a common denominator does not."""
+    array = float64_array(target_name)
+    f = load("kl-geometric-geometric", target_name).kl_geometric_geometric
+    rng = np.random.default_rng(6)
+    p1, p2 = 1 - 10 ** rng.uniform(-9, -1, (2, 200))
+    with mpmath.workdps(40):
+        exact = [mpmath.log(mpmath.mpf(float(a)) / mpmath.mpf(float(b))) + (1 - mpmath.mpf(float(a)))
+                 / mpmath.mpf(float(a)) * mpmath.log((1 - mpmath.mpf(float(a))) / (1 - mpmath.mpf(float(b))))
+                 for a, b in zip(p1, p2)]
+    got = np.asarray(f(array(p1), array(p2)))
+    assert max(_ulps(g, e) for g, e in zip(got, exact)) <= 8
+
+
+@pytest.mark.parametrize("target_name", ["numpy", "torch", "jax", "tensorflow"])
 def test_entropies_and_cross_entropies_near_probability_0_and_1(target_name):
     """1 - p rounds away a small p's digits: log(1 - p) spelt out left H(Bernoulli(1e-8)) 4.8e5 ulp off, and a
     binomial pair's n1·p1·log(1 - p2) - n2·log(1 - p2) at n1 = n2, p1 -> 1 5.4e5 ulp."""

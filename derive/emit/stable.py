@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from sympy import (
     Add, Expr, Float, Function, Mul, Pow, Rational, S, Symbol, UnevaluatedExpr, cancel, collect, count_ops,
-    default_sort_key, div, exp, expand, expand_log, factorial, fraction, log,
+    default_sort_key, div, exp, expand, expand_log, factorial, fraction, log, together,
 )
 from sympy.codegen.cfunctions import log1p
 from sympy.codegen.rewriting import Optimization, optimize
@@ -217,6 +217,14 @@ class LogRatioOpt(Optimization):
         d = expand(x - y)
         return log_ratio_of(x, y, d) if count_ops(d) < count_ops(x) + count_ops(y) + 1 else log_ratio(x, y)
 
+    @staticmethod
+    def _over_common(c):
+        """c over a common denominator where that makes the numerator a difference of exact values: the
+        geometric KL's 1/p1 - 1 is (1 - p1)/p1, and 1 - p1 is exact where 1/p1 - 1 cancels (1e6 ulp at 1 - 1e-6)."""
+        num, den = fraction(together(c))
+        terms = Add.make_args(num)
+        return num / den if den != 1 and len(terms) == 2 and all(_exact(abs(t)) for t in terms) else c
+
     @classmethod
     def _rewrite(cls, add):
         terms = list(Add.make_args(add))
@@ -233,7 +241,7 @@ class LogRatioOpt(Optimization):
                 if x in paired or y in paired or coefficient[x] == 0 or x.args[0].is_number and y.args[0].is_number:
                     continue
                 if expand(coefficient[x] + coefficient[y]) == 0:
-                    c = coefficient[x]
+                    c = cls._over_common(coefficient[x])
                     x_, y_, c = (y, x, -c) if c.could_extract_minus_sign() else (x, y, c)
                     pairs.append(c * cls._ratio(x_.args[0], y_.args[0]))
                     paired |= {x, y}

@@ -161,7 +161,8 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
                 - jax.numpy.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        (1 - 1 / probs1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2)
-        + _log_ratio(probs1, probs2),
+        _log_ratio(probs1, probs2)
+        + _log_ratio_of(1 - probs1, 1 - probs2, -probs1 + probs2)
+        * ((1 - probs1) / probs1),
     )
     return value

@@ -140,9 +140,9 @@ def _kl_geometric_geometric_terms(probs1, probs2, single):
                 numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        (1 - 1 / probs1)
-        * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2, single)
-        + _log_ratio(probs1, probs2, single),
+        _log_ratio(probs1, probs2, single)
+        + _log_ratio_of(1 - probs1, 1 - probs2, -probs1 + probs2, single)
+        * ((1 - probs1) / probs1),
     )
 
 

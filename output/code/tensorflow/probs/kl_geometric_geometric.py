@@ -162,8 +162,8 @@ def kl_geometric_geometric(probs1, probs2, validate=False):
                 - tensorflow.math.log((1 - probs2) / (1 - probs1)),
             ),
         ),
-        (1 - 1 / probs1)
-        * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2, single)
-        + _log_ratio(probs1, probs2, single),
+        _log_ratio(probs1, probs2, single)
+        + _log_ratio_of(1 - probs1, 1 - probs2, -probs1 + probs2, single)
+        * ((1 - probs1) / probs1),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value
