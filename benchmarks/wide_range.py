@@ -4,7 +4,8 @@
 draws them wide: scales log-uniform in [1e-3, 1e3], probabilities log-uniform down to 1e-8 from 0 and from 1 (a
 third each, a third uniform), locations signed log-uniform in [1e-3, 1e2], total counts 1 .. 40, and compares the
 committed module of ``--target`` (numpy by default; JAX with x64) with the closed form at 50 digits. Prints the max
-ulp per derivation, how many points were above 8 ulp, and the worst point. A value near a root of an entropy or a
+ulp per derivation, how many points were above 8 ulp, how many were NaN or infinite where the value is finite, and
+the worst point. A value near a root of an entropy or a
 cross-entropy is ill-conditioned (its ulp error grows like 1/|value| for any float64 algorithm), so a large figure
 there is not necessarily a flaw; one of 1e6 ulp at an ordinary value is.
 
@@ -63,14 +64,15 @@ def _draw(tgt, rng: random.Random) -> dict | None:
     return None
 
 
-def measure(name: str, target_name: str, points: int, code: Path = OUTPUT) -> tuple[float, int, int, dict | None]:
-    """(max ulp, points above GOAL, points compared, the worst point) of the module under ``code``."""
+def measure(name: str, target_name: str, points: int, code: Path = OUTPUT) -> tuple[float, int, int, int, dict | None]:
+    """(max ulp, points above GOAL, points not finite where the value is, points compared, the worst point) of the
+    module under ``code``."""
     tgt = target(name)
     module = code / target_name / params.default(name) / f"{function_name(name)}.py"
     function, _ = load_function(f"{module}:{function_name(name)}")
     evaluate = Evaluator(tgt.params, REFERENCE_DPS)
     rng = random.Random(f"wide-range {name}")
-    worst, above, done, at = 0.0, 0, 0, None
+    worst, above, lost, done, at = 0.0, 0, 0, 0, None
     for _ in range(points):
         point = _draw(tgt, rng)
         if point is None:
@@ -81,9 +83,10 @@ def measure(name: str, target_name: str, points: int, code: Path = OUTPUT) -> tu
         sample, _ = _sample(function, "wide", point, reference, tgt)
         done += 1
         above += sample.ulp > GOAL
+        lost += sample.ulp == float("inf")
         if sample.ulp > worst:
             worst, at = sample.ulp, {str(s): v for s, v in point.items()}
-    return worst, above, done, at
+    return worst, above, lost, done, at
 
 
 def main() -> int:
@@ -102,14 +105,14 @@ def main() -> int:
     for name in names:
         start = time.perf_counter()
         try:
-            worst, above, done, at = measure(name, args.target, args.points, args.code)
+            worst, above, lost, done, at = measure(name, args.target, args.points, args.code)
         except Exception as err:  # noqa: BLE001  (reported in the table)
             print(f"{name:55} {type(err).__name__}: {str(err)[:80]}", flush=True)
             continue
         within += worst <= GOAL
         shown = "inf" if worst == float("inf") else f"{worst:.3g}"
         where = "" if worst <= GOAL else "  at " + ", ".join(f"{k}={v:.6g}" for k, v in at.items())
-        print(f"{name:55} {shown:>9} ulp  {above:3d}/{done:<3d} > {GOAL}  {time.perf_counter() - start:5.1f} s{where}",
+        print(f"{name:55} {shown:>9} ulp  {above:3d}/{done:<3d} > {GOAL} {lost:3d} not finite  {time.perf_counter() - start:5.1f} s{where}",
               flush=True)
     print(f"{args.target}: {within} of {len(names)} within {GOAL} ulp at every wide point")
     return 0

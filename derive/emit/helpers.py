@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Abs, Add, And, Eq, Float, Min, Or, Piecewise, Symbol, atanh, log, loggamma, oo, sign
+from sympy import Abs, Add, And, Eq, Float, Lt, Min, Ne, Or, Piecewise, Symbol, atanh, exp, log, loggamma, oo, sign
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.stable import (
-    EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, grouped, log_ratio,
-    log_ratio_of, xlog1p,
+    EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, finite_product, grouped,
+    log_ratio, log_ratio_of, xlog1p,
 )
 
 
@@ -113,6 +113,20 @@ def _ratio_helper(printer, given: bool) -> Helper:
     )
 
 
+def _finite_product(printer) -> Helper:
+    m, lm = _symbols("m", "lm")
+    return Helper(
+        "_finite_product", _signature(printer, "m", "lm"),
+        "A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from the "
+        "caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or inf "
+        "through one factor).",
+        (
+            ("finite", printer.doprint(Lt(Abs(m), oo, evaluate=False))),  # False at NaN too
+            ("value", printer.doprint(Piecewise((m, And(Symbol("finite"), Ne(m, 0))), (exp(lm), True)))),
+        ),
+    )
+
+
 def _log1p(printer) -> Helper:
     from derive.emit.printers import barrier
 
@@ -146,7 +160,8 @@ def _lgamma_int(printer) -> Helper:
     )
 
 
-_HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio), (log_ratio_of, _log_ratio_of))
+_HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio), (log_ratio_of, _log_ratio_of),
+            (finite_product, _finite_product))
 
 
 def helpers_for(expr, printer) -> list[Helper]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sympy import digamma, log, loggamma, polygamma
 
 from derive.emit.bregman import lgamma_excess_bregman, product_difference, trigamma_excess, trigamma_excess_difference
-from derive.emit.stable import as_array, expm1mx, log_ratio, log_ratio_of, xlog1p
+from derive.emit.stable import as_array, expm1mx, finite_product, log_ratio, log_ratio_of, xlog1p
 
 
 def _lgamma_excess(x):
@@ -28,6 +28,7 @@ DEFINITIONS = {
     log_ratio: lambda a, b: log(a / b),
     log_ratio_of: lambda a, b, d: log(a / b),
     xlog1p: lambda e: (1 + e) * log(1 + e),
+    finite_product: lambda m, lm: m,
     as_array: lambda x, n: n,
 }
 

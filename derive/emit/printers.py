@@ -103,6 +103,9 @@ class _StableMixin:
     def _print_log_ratio_of(self, expr):
         return self._helper_call("_log_ratio_of", expr, like_arrays=True)
 
+    def _print_finite_product(self, expr):
+        return self._helper_call("_finite_product", expr)
+
     def _print_as_array(self, expr):
         return self._like(self._print(expr.args[0]), self._print(expr.args[1]))
 

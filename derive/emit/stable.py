@@ -18,6 +18,8 @@ The functions it introduces have no library equivalent; each target module defin
   a sum of squares of linear forms times R (no monomial cancels another).
 * ``RatioPowerOpt``: ``X^n·Y^-m`` -> ``(X/Y)^k·…`` (tiny or huge scales do not overflow).
 * ``Log1pOpt``: ``log(1 + e)`` -> ``log1p(e)`` and ``xlogx(1 + e)`` -> ``xlog1p(e)`` (1 - p rounds a small p away).
+* ``FiniteProductOpt``: a product of two or more of Γ(x), exp(a), X^k -> ``finite_product(M, log M)``: M, or
+  exp(log M) where M is not finite or is zero (inf·0 of factors that overflow and underflow one by one).
 * ``FloatConstants``: numeric constants -> Python floats (weak scalars keep float32 float32).
 """
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 from sympy import (
     Add, Expr, Float, Function, Mul, Pow, Rational, S, Symbol, UnevaluatedExpr, cancel, collect, count_ops,
-    default_sort_key, div, exp, expand, expand_log, factorial, fraction, log, together,
+    default_sort_key, div, exp, expand, expand_log, factorial, fraction, gamma, log, loggamma, together,
 )
 from sympy.codegen.cfunctions import log1p
 from sympy.codegen.rewriting import Optimization, optimize
@@ -448,6 +450,46 @@ class Log1pOpt(Optimization):
                             lambda e: log1p(self._rest(e.args[0])))
 
 
+class finite_product(Function):
+    """finite_product(M, L) = M, a product of positive factors that may overflow or underflow one by one, given
+    L = log M from the caller: M where it is finite and non-zero, exp(L) elsewhere (where M is inf·0, NaN)."""
+
+    nargs = 2
+
+
+def _unbounded(f: Expr) -> bool:
+    """Γ(x), exp(a) or X**k with a symbolic k (or one held unevaluated): a positive factor that overflows or
+    underflows for wide inputs."""
+    f = f.args[0] if isinstance(f, UnevaluatedExpr) else f
+    return isinstance(f, (gamma, exp)) or f.is_Pow and not f.exp.is_number
+
+
+def _log_of(f: Expr) -> Expr:
+    f = (f.args[0] if isinstance(f, UnevaluatedExpr) else f).doit()
+    if isinstance(f, gamma):
+        return loggamma(f.args[0])
+    return f.args[0] if isinstance(f, exp) else f.exp * log(f.base)
+
+
+class FiniteProductOpt(Optimization):
+    """``Γ(x)·X^k·exp(a)…`` (two or more positive factors that can overflow or underflow) ->
+    ``finite_product(product, log Γ(x) + k·log X + a …)``: Weibull's (λ1/λ2)^k2·Γ(1 + k2/k1) was inf·0 = NaN at
+    k2 = 900, where the KL is finite, and Gumbel's Γ(1 + s1/s2)·e^(m2/s2)·e^(-m1/s2) NaN where it overflows."""
+
+    def __call__(self, expr):
+        return expr.replace(lambda e: isinstance(e, Mul), self._rewrite)
+
+    @staticmethod
+    def _rewrite(mul):
+        factors = Mul.make_args(mul)
+        wide = [f for f in factors if _unbounded(f)]
+        if len(wide) < 2 or all(isinstance(f.doit(), exp) for f in wide) or not all(f.doit().is_positive for f in wide):
+            return mul  # exps alone (the normal's e^logvar1·e^-logvar2) are left: they overflow only past |709|
+        rest = [f for f in factors if not _unbounded(f)]
+        logged = LogRatioOpt()(expand(Add(*(_log_of(f) for f in wide)), multinomial=False, power_exp=False))
+        return Mul(*rest, finite_product(Mul(*wide), logged))
+
+
 class FloatConstants(Optimization):
     """Numeric non-integer constants -> 17-digit floats, printed as Python literals."""
 
@@ -462,7 +504,8 @@ class FloatConstants(Optimization):
 
 PIPELINE = (
     Expm1mxOpt(), DiffRatioOpt(), LogRatioOpt(), ExpQuotientOpt(), ExpSquareOpt(), SquaresOpt(),
-    DifferenceOpt(), RatioPowerOpt(), ScaleIntoProductOpt(), XLogXOpt(), Log1pOpt(), FloatConstants(),
+    DifferenceOpt(), RatioPowerOpt(), ScaleIntoProductOpt(), XLogXOpt(), Log1pOpt(), FiniteProductOpt(),
+    FloatConstants(),
 )
 
 
@@ -472,4 +515,4 @@ def stable_form(expr: Expr) -> Expr:
     return optimize(expr, PIPELINE)
 
 
-__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "log_ratio", "log_ratio_of", "stable_form", "xlog1p", "xlogx"]
+__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "finite_product", "log_ratio", "log_ratio_of", "stable_form", "xlog1p", "xlogx"]

@@ -10,6 +10,18 @@ import jax.scipy.special
 __all__ = ["kl_gamma_gumbel"]
 
 
+def _finite_product(m, lm):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = jax.numpy.less(abs(m), jax.numpy.inf)
+    value = jax.numpy.where(
+        jax.numpy.logical_and(finite, jax.numpy.not_equal(m, 0)), m, jax.numpy.exp(lm)
+    )
+    return value
+
+
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -317,8 +329,12 @@ def kl_gamma_gumbel(concentration1, rate1, loc2, scale2, validate=False):
         + jax.numpy.log(rate1)
         + jax.numpy.log(scale2)
         - jax.scipy.special.gammaln(concentration1)
+        + _finite_product(
+            (1 + 1 / (rate1 * scale2)) ** (-concentration1)
+            * jax.numpy.exp(loc2 / scale2),
+            -concentration1 * jax.numpy.log(1 + 1 / (rate1 * scale2)) + loc2 / scale2,
+        )
         - (loc2 / scale2)
-        + (1 + 1 / (rate1 * scale2)) ** (-concentration1) * jax.numpy.exp(loc2 / scale2)
         + (concentration1 / rate1) / scale2
     )
     value = _refine(

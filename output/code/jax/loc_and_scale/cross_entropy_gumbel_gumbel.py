@@ -10,6 +10,18 @@ import jax.scipy.special
 __all__ = ["cross_entropy_gumbel_gumbel"]
 
 
+def _finite_product(m, lm):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = jax.numpy.less(abs(m), jax.numpy.inf)
+    value = jax.numpy.where(
+        jax.numpy.logical_and(finite, jax.numpy.not_equal(m, 0)), m, jax.numpy.exp(lm)
+    )
+    return value
+
+
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -265,9 +277,14 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             raise ValueError("cross_entropy_gumbel_gumbel: scale2 must be positive")
     value = (
         jax.numpy.log(scale2)
-        + jax.scipy.special.gamma(1 + scale1 / scale2)
-        * jax.numpy.exp(loc2 / scale2)
-        * jax.numpy.exp(-(loc1 / scale2))
+        + _finite_product(
+            jax.scipy.special.gamma(1 + scale1 / scale2)
+            * jax.numpy.exp(loc2 / scale2)
+            * jax.numpy.exp(-(loc1 / scale2)),
+            -loc1 / scale2
+            + loc2 / scale2
+            + jax.scipy.special.gammaln(scale1 / scale2 + 1),
+        )
         + 0.57721566490153286 * (scale1 / scale2)
         + (loc1 - loc2) / scale2
     )

@@ -34,6 +34,18 @@ def _log_ratio(a, b):
     return value
 
 
+def _finite_product(m, lm):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = jax.numpy.less(abs(m), jax.numpy.inf)
+    value = jax.numpy.where(
+        jax.numpy.logical_and(finite, jax.numpy.not_equal(m, 0)), m, jax.numpy.exp(lm)
+    )
+    return value
+
+
 def _trigamma_excess(x):
     """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
     1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
@@ -522,9 +534,14 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             jax.numpy.log(scale1)
             + _log_ratio(((scale2) * 0 + 0.57721566490153286), scale2),
         )
-        + jax.scipy.special.gamma(1 + scale1 / scale2)
-        * jax.numpy.exp(loc2 / scale2)
-        * jax.numpy.exp(-(loc1 / scale2))
+        + _finite_product(
+            jax.scipy.special.gamma(1 + scale1 / scale2)
+            * jax.numpy.exp(loc2 / scale2)
+            * jax.numpy.exp(-(loc1 / scale2)),
+            -loc1 / scale2
+            + loc2 / scale2
+            + jax.scipy.special.gammaln(scale1 / scale2 + 1),
+        )
         + (loc1 - loc2) / scale2,
     )
     value = _refine(

@@ -10,6 +10,55 @@ import jax.scipy.special
 __all__ = ["cross_entropy_weibull_weibull"]
 
 
+def _log_ratio(a, b):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    r = a / b
+    value = jax.numpy.where(
+        jax.numpy.logical_and(jax.numpy.greater(r, 0.5), jax.numpy.less(r, 2)),
+        _log1p(abs(a - b) / jax.numpy.minimum(a, b)) * jax.numpy.sign(a - b),
+        jax.numpy.log(r),
+    )
+    return value
+
+
+def _finite_product(m, lm):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = jax.numpy.less(abs(m), jax.numpy.inf)
+    value = jax.numpy.where(
+        jax.numpy.logical_and(finite, jax.numpy.not_equal(m, 0)), m, jax.numpy.exp(lm)
+    )
+    return value
+
+
+def _log1p(x):
+    """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
+    corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
+    0 and u = inf. u is kept from the compiler's rewriting, which would fold (1 + x) - 1 into x.
+    """
+    u = jax.lax.optimization_barrier(x + 1)
+    value = jax.numpy.select(
+        [
+            jax.numpy.equal(u, 1),
+            jax.numpy.any(
+                jax.numpy.asarray(
+                    [jax.numpy.equal(u, 0), jax.numpy.equal(u, jax.numpy.inf)]
+                ),
+                axis=0,
+            ),
+            True,
+        ],
+        [x, jax.numpy.log(u), jax.numpy.log(u) - (-x + (u - 1)) / u],
+        default=jax.numpy.nan,
+    )
+    return value
+
+
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -282,11 +331,15 @@ def cross_entropy_weibull_weibull(
     value = (
         -concentration2 * jax.numpy.log(scale1)
         + concentration2 * jax.numpy.log(scale2)
-        + scale1**concentration2
-        * scale2 ** (-concentration2)
-        * jax.scipy.special.gamma(1 + concentration2 / concentration1)
         - jax.numpy.log(concentration2)
         + jax.numpy.log(scale1)
+        + _finite_product(
+            scale1**concentration2
+            * scale2 ** (-concentration2)
+            * jax.scipy.special.gamma(1 + concentration2 / concentration1),
+            concentration2 * _log_ratio(scale1, scale2)
+            + jax.scipy.special.gammaln(1 + concentration2 / concentration1),
+        )
         + 0.57721566490153286 * ((concentration2 - 1) / concentration1)
     )
     value = _refine(

@@ -34,6 +34,18 @@ def _log_ratio(a, b):
     return value
 
 
+def _finite_product(m, lm):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = jax.numpy.less(abs(m), jax.numpy.inf)
+    value = jax.numpy.where(
+        jax.numpy.logical_and(finite, jax.numpy.not_equal(m, 0)), m, jax.numpy.exp(lm)
+    )
+    return value
+
+
 def _trigamma_excess(x):
     """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
     1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
@@ -597,9 +609,6 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
             _log_ratio(concentration2, concentration1),
         ),
         concentration2 * _log_ratio(scale2, scale1)
-        + scale1**concentration2
-        * scale2 ** (-concentration2)
-        * jax.scipy.special.gamma(1 + concentration2 / concentration1)
         + _log_ratio(concentration1, concentration2)
         - 0.57721566490153286
         + _diff_ratio(
@@ -607,6 +616,13 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
             1,
             jax.numpy.log(concentration2)
             + _log_ratio(((concentration1) * 0 + 0.57721566490153286), concentration1),
+        )
+        + _finite_product(
+            scale1**concentration2
+            * scale2 ** (-concentration2)
+            * jax.scipy.special.gamma(1 + concentration2 / concentration1),
+            concentration2 * _log_ratio(scale1, scale2)
+            + jax.scipy.special.gammaln(1 + concentration2 / concentration1),
         ),
     )
     value = _refine(

@@ -9,6 +9,18 @@ import scipy.special
 __all__ = ["kl_gamma_gumbel"]
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = numpy.less(abs(m), numpy.inf)
+    value = numpy.where(
+        numpy.logical_and(finite, numpy.not_equal(m, 0)), m, numpy.exp(lm)
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -257,8 +269,12 @@ def _kl_gamma_gumbel_terms(concentration1, rate1, loc2, scale2, single):
         + numpy.log(rate1)
         + numpy.log(scale2)
         - scipy.special.gammaln(concentration1)
+        + _finite_product(
+            (1 + 1 / (rate1 * scale2)) ** (-concentration1) * numpy.exp(loc2 / scale2),
+            -concentration1 * numpy.log(1 + 1 / (rate1 * scale2)) + loc2 / scale2,
+            single,
+        )
         - (loc2 / scale2)
-        + (1 + 1 / (rate1 * scale2)) ** (-concentration1) * numpy.exp(loc2 / scale2)
         + (concentration1 / rate1) / scale2
     )
     if single:  # float32 data: float64 is exact enough

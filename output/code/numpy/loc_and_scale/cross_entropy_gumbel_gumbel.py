@@ -9,6 +9,18 @@ import scipy.special
 __all__ = ["cross_entropy_gumbel_gumbel"]
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = numpy.less(abs(m), numpy.inf)
+    value = numpy.where(
+        numpy.logical_and(finite, numpy.not_equal(m, 0)), m, numpy.exp(lm)
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -30,9 +42,13 @@ def _blockwise(terms, args, single, block=32768):
 def _cross_entropy_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):
     return (
         numpy.log(scale2)
-        + scipy.special.gamma(1 + scale1 / scale2)
-        * numpy.exp(loc2 / scale2)
-        * numpy.exp(-(loc1 / scale2))
+        + _finite_product(
+            scipy.special.gamma(1 + scale1 / scale2)
+            * numpy.exp(loc2 / scale2)
+            * numpy.exp(-(loc1 / scale2)),
+            -loc1 / scale2 + loc2 / scale2 + scipy.special.gammaln(scale1 / scale2 + 1),
+            single,
+        )
         + 0.57721566490153286 * (scale1 / scale2)
         + (loc1 - loc2) / scale2
     )

@@ -36,6 +36,18 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = numpy.less(abs(m), numpy.inf)
+    value = numpy.where(
+        numpy.logical_and(finite, numpy.not_equal(m, 0)), m, numpy.exp(lm)
+    )
+    return value
+
+
 def _trigamma_excess(x):
     """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
     1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
@@ -257,9 +269,13 @@ def _kl_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):
             numpy.log(scale1)
             + _log_ratio(((scale2) * 0 + 0.57721566490153286), scale2, single),
         )
-        + scipy.special.gamma(1 + scale1 / scale2)
-        * numpy.exp(loc2 / scale2)
-        * numpy.exp(-(loc1 / scale2))
+        + _finite_product(
+            scipy.special.gamma(1 + scale1 / scale2)
+            * numpy.exp(loc2 / scale2)
+            * numpy.exp(-(loc1 / scale2)),
+            -loc1 / scale2 + loc2 / scale2 + scipy.special.gammaln(scale1 / scale2 + 1),
+            single,
+        )
         + (loc1 - loc2) / scale2,
     )
 

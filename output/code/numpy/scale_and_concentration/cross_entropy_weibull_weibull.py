@@ -9,6 +9,35 @@ import scipy.special
 __all__ = ["cross_entropy_weibull_weibull"]
 
 
+def _log_ratio(a, b, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    if single:
+        value = numpy.log(a / b)
+        return value
+    r = a / b
+    value = numpy.where(
+        numpy.logical_and(numpy.greater(r, 0.5), numpy.less(r, 2)),
+        numpy.log1p(abs(a - b) / numpy.minimum(a, b)) * numpy.sign(a - b),
+        numpy.log(r),
+    )
+    return value
+
+
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = numpy.less(abs(m), numpy.inf)
+    value = numpy.where(
+        numpy.logical_and(finite, numpy.not_equal(m, 0)), m, numpy.exp(lm)
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -33,11 +62,16 @@ def _cross_entropy_weibull_weibull_terms(
     return (
         -concentration2 * numpy.log(scale1)
         + concentration2 * numpy.log(scale2)
-        + scale1**concentration2
-        * scale2 ** (-concentration2)
-        * scipy.special.gamma(1 + concentration2 / concentration1)
         - numpy.log(concentration2)
         + numpy.log(scale1)
+        + _finite_product(
+            scale1**concentration2
+            * scale2 ** (-concentration2)
+            * scipy.special.gamma(1 + concentration2 / concentration1),
+            concentration2 * _log_ratio(scale1, scale2, single)
+            + scipy.special.gammaln(1 + concentration2 / concentration1),
+            single,
+        )
         + 0.57721566490153286 * ((concentration2 - 1) / concentration1)
     )
 

@@ -8,6 +8,20 @@ import tensorflow
 __all__ = ["cross_entropy_gamma_gumbel"]
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = tensorflow.math.less(tensorflow.math.abs(m), float("inf"))
+    value = tensorflow.where(
+        tensorflow.math.logical_and(finite, tensorflow.math.not_equal(m, 0)),
+        m,
+        tensorflow.math.exp(lm),
+    )
+    return value
+
+
 def _two_sum(a, b):
     """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -228,9 +242,14 @@ def cross_entropy_gamma_gumbel(concentration1, rate1, loc2, scale2, validate=Fal
             raise ValueError("cross_entropy_gamma_gumbel: scale2 must be positive")
     value = (
         tensorflow.math.log(scale2)
+        + _finite_product(
+            tensorflow.math.pow(1 + 1 / (rate1 * scale2), -concentration1)
+            * tensorflow.math.exp(loc2 / scale2),
+            -concentration1 * tensorflow.math.log(1 + 1 / (rate1 * scale2))
+            + loc2 / scale2,
+            single,
+        )
         - (loc2 / scale2)
-        + tensorflow.math.pow(1 + 1 / (rate1 * scale2), -concentration1)
-        * tensorflow.math.exp(loc2 / scale2)
         + (concentration1 / rate1) / scale2
     )
     if not single:  # float32 data: float64 is exact enough

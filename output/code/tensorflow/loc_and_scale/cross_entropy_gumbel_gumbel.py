@@ -8,6 +8,20 @@ import tensorflow
 __all__ = ["cross_entropy_gumbel_gumbel"]
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = tensorflow.math.less(tensorflow.math.abs(m), float("inf"))
+    value = tensorflow.where(
+        tensorflow.math.logical_and(finite, tensorflow.math.not_equal(m, 0)),
+        m,
+        tensorflow.math.exp(lm),
+    )
+    return value
+
+
 def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
     """H(q, p) for q = Gumbel(loc1, scale1), p = Gumbel(loc2, scale2).
 
@@ -42,9 +56,15 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             raise ValueError("cross_entropy_gumbel_gumbel: scale2 must be positive")
     value = (
         tensorflow.math.log(scale2)
-        + tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale2))
-        * tensorflow.math.exp(loc2 / scale2)
-        * tensorflow.math.exp(-(loc1 / scale2))
+        + _finite_product(
+            tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale2))
+            * tensorflow.math.exp(loc2 / scale2)
+            * tensorflow.math.exp(-(loc1 / scale2)),
+            -loc1 / scale2
+            + loc2 / scale2
+            + tensorflow.math.lgamma(scale1 / scale2 + 1),
+            single,
+        )
         + 0.57721566490153286 * (scale1 / scale2)
         + (loc1 - loc2) / scale2
     )

@@ -40,6 +40,20 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = tensorflow.math.less(tensorflow.math.abs(m), float("inf"))
+    value = tensorflow.where(
+        tensorflow.math.logical_and(finite, tensorflow.math.not_equal(m, 0)),
+        m,
+        tensorflow.math.exp(lm),
+    )
+    return value
+
+
 def _trigamma_excess(x):
     """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
     1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
@@ -535,9 +549,15 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             tensorflow.math.log(scale1)
             + _log_ratio(((scale2) * 0 + 0.57721566490153286), scale2, single),
         )
-        + tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale2))
-        * tensorflow.math.exp(loc2 / scale2)
-        * tensorflow.math.exp(-(loc1 / scale2))
+        + _finite_product(
+            tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale2))
+            * tensorflow.math.exp(loc2 / scale2)
+            * tensorflow.math.exp(-(loc1 / scale2)),
+            -loc1 / scale2
+            + loc2 / scale2
+            + tensorflow.math.lgamma(scale1 / scale2 + 1),
+            single,
+        )
         + (loc1 - loc2) / scale2,
     )
     if not single:  # float32 data: float64 is exact enough

@@ -8,6 +8,42 @@ import tensorflow
 __all__ = ["cross_entropy_weibull_weibull"]
 
 
+def _log_ratio(a, b, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    if single:
+        value = tensorflow.math.log(a / b)
+        return value
+    r = a / b
+    value = tensorflow.where(
+        tensorflow.math.logical_and(
+            tensorflow.math.greater(r, 0.5), tensorflow.math.less(r, 2)
+        ),
+        tensorflow.math.log1p(
+            tensorflow.math.abs(a - b) / tensorflow.math.minimum(a, b)
+        )
+        * tensorflow.math.sign(a - b),
+        tensorflow.math.log(r),
+    )
+    return value
+
+
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = tensorflow.math.less(tensorflow.math.abs(m), float("inf"))
+    value = tensorflow.where(
+        tensorflow.math.logical_and(finite, tensorflow.math.not_equal(m, 0)),
+        m,
+        tensorflow.math.exp(lm),
+    )
+    return value
+
+
 def cross_entropy_weibull_weibull(
     scale1, concentration1, scale2, concentration2, validate=False
 ):
@@ -53,13 +89,18 @@ def cross_entropy_weibull_weibull(
     value = (
         -concentration2 * tensorflow.math.log(scale1)
         + concentration2 * tensorflow.math.log(scale2)
-        + tensorflow.math.pow(scale1, concentration2)
-        * tensorflow.math.pow(scale2, -concentration2)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(1 + concentration2 / concentration1)
-        )
         - tensorflow.math.log(concentration2)
         + tensorflow.math.log(scale1)
+        + _finite_product(
+            tensorflow.math.pow(scale1, concentration2)
+            * tensorflow.math.pow(scale2, -concentration2)
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(1 + concentration2 / concentration1)
+            ),
+            concentration2 * _log_ratio(scale1, scale2, single)
+            + tensorflow.math.lgamma(1 + concentration2 / concentration1),
+            single,
+        )
         + 0.57721566490153286 * ((concentration2 - 1) / concentration1)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

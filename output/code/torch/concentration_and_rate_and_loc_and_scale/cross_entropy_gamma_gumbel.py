@@ -11,6 +11,16 @@ import torch
 __all__ = ["cross_entropy_gamma_gumbel"]
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = torch.lt(torch.abs(m), float("inf"))
+    value = torch.where(torch.logical_and(finite, torch.ne(m, 0)), m, torch.exp(lm))
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -177,9 +187,13 @@ def _refine(value, bound, exact, args):
 def _cross_entropy_gamma_gumbel_terms(concentration1, rate1, loc2, scale2, single):
     value = (
         torch.log(scale2)
+        + _finite_product(
+            torch.pow(1 + 1 / (rate1 * scale2), -concentration1)
+            * torch.exp(loc2 / scale2),
+            -concentration1 * torch.log(1 + 1 / (rate1 * scale2)) + loc2 / scale2,
+            single,
+        )
         - (loc2 / scale2)
-        + torch.pow(1 + 1 / (rate1 * scale2), -concentration1)
-        * torch.exp(loc2 / scale2)
         + (concentration1 / rate1) / scale2
     )
     if single:  # float32 data: float64 is exact enough

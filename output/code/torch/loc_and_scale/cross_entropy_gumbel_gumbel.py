@@ -11,6 +11,16 @@ import torch
 __all__ = ["cross_entropy_gumbel_gumbel"]
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = torch.lt(torch.abs(m), float("inf"))
+    value = torch.where(torch.logical_and(finite, torch.ne(m, 0)), m, torch.exp(lm))
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -42,9 +52,13 @@ def _blockwise(terms, args, single, block=131072):
 def _cross_entropy_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):
     return (
         torch.log(scale2)
-        + torch.exp(torch.lgamma(1 + scale1 / scale2))
-        * torch.exp(loc2 / scale2)
-        * torch.exp(-(loc1 / scale2))
+        + _finite_product(
+            torch.exp(torch.lgamma(1 + scale1 / scale2))
+            * torch.exp(loc2 / scale2)
+            * torch.exp(-(loc1 / scale2)),
+            -loc1 / scale2 + loc2 / scale2 + torch.lgamma(scale1 / scale2 + 1),
+            single,
+        )
         + 0.57721566490153286 * (scale1 / scale2)
         + (loc1 - loc2) / scale2
     )

@@ -11,6 +11,33 @@ import torch
 __all__ = ["cross_entropy_weibull_weibull"]
 
 
+def _log_ratio(a, b, single=False):
+    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
+    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
+    otherwise.
+    """
+    if single:
+        value = torch.log(a / b)
+        return value
+    r = a / b
+    value = torch.where(
+        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
+        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
+        torch.log(r),
+    )
+    return value
+
+
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = torch.lt(torch.abs(m), float("inf"))
+    value = torch.where(torch.logical_and(finite, torch.ne(m, 0)), m, torch.exp(lm))
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -45,11 +72,16 @@ def _cross_entropy_weibull_weibull_terms(
     return (
         -concentration2 * torch.log(scale1)
         + concentration2 * torch.log(scale2)
-        + torch.pow(scale1, concentration2)
-        * torch.pow(scale2, -concentration2)
-        * torch.exp(torch.lgamma(1 + concentration2 / concentration1))
         - torch.log(concentration2)
         + torch.log(scale1)
+        + _finite_product(
+            torch.pow(scale1, concentration2)
+            * torch.pow(scale2, -concentration2)
+            * torch.exp(torch.lgamma(1 + concentration2 / concentration1)),
+            concentration2 * _log_ratio(scale1, scale2, single)
+            + torch.lgamma(1 + concentration2 / concentration1),
+            single,
+        )
         + 0.57721566490153286 * ((concentration2 - 1) / concentration1)
     )
 

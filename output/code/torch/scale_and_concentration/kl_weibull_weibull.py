@@ -38,6 +38,16 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = torch.lt(torch.abs(m), float("inf"))
+    value = torch.where(torch.logical_and(finite, torch.ne(m, 0)), m, torch.exp(lm))
+    return value
+
+
 def _trigamma_excess(x):
     """psi'(x) - 1/x for x > 0, a sum of positive terms (no cancellation): the recurrence psi'(x) - 1/x =
     1/(x**2 (x + 1)) + (psi'(x + 1) - 1/(x + 1)) 10 times, then the asymptotic series 1/(2 y**2) + sum_k
@@ -341,9 +351,6 @@ def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, si
             _log_ratio(concentration2, concentration1, single),
         ),
         concentration2 * _log_ratio(scale2, scale1, single)
-        + torch.pow(scale1, concentration2)
-        * torch.pow(scale2, -concentration2)
-        * torch.exp(torch.lgamma(1 + concentration2 / concentration1))
         + _log_ratio(concentration1, concentration2, single)
         - 0.57721566490153286
         + _diff_ratio(
@@ -353,6 +360,14 @@ def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, si
             + _log_ratio(
                 ((concentration1) * 0 + 0.57721566490153286), concentration1, single
             ),
+        )
+        + _finite_product(
+            torch.pow(scale1, concentration2)
+            * torch.pow(scale2, -concentration2)
+            * torch.exp(torch.lgamma(1 + concentration2 / concentration1)),
+            concentration2 * _log_ratio(scale1, scale2, single)
+            + torch.lgamma(1 + concentration2 / concentration1),
+            single,
         ),
     )
 
