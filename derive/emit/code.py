@@ -15,7 +15,7 @@ from sympy import Add, Eq, Indexed, IndexedBase, Integer, Piecewise, Rational, S
 from sympy.codegen.cfunctions import log1p
 
 from derive import registry
-from derive.emit import beta, cbern, lgamma, mvn, quadrature, refine, series, vector
+from derive.emit import beta, cbern, lgamma, loader, mvn, quadrature, refine, series, vector
 from derive.emit import params as params_mod
 from derive.emit.bregman import lgamma_excess_bregman, product_difference, trigamma_excess, trigamma_excess_difference
 from derive.emit.formatting import format_python
@@ -266,12 +266,16 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
     if not args and _declared(name):  # a declared family without parameters
         raise CodeError(f"{name} has no parameters: its value is the constant {sstr(derivation.closed_form)}; no "
                         "function is emitted for it")
+    if kept:
+        positive = loader.positive_form(name, expr, args)  # a discrete entropy: a sum of positive terms
+        shown, note = expr, "" if positive is None else loader.NOTE
+        expr = expr if positive is None else positive
     if kept and target == "numpy":
         return quadrature.emit(name, derivation, expr, args, _regenerate(name, target, param),
-                               _coincident(name, param))
+                               _coincident(name, param), note, shown)
     if kept:  # a kept series, summed for all elements at once (derive.emit.series)
         return series.emit(name, derivation, expr, args, target, _regenerate(name, target, param),
-                           _coincident(name, param))
+                           _coincident(name, param), note, shown)
     printer = tgt.printer({"fully_qualified_modules": True})
     stable = _stable(name, param)
     arg_names = tuple(map(str, args))

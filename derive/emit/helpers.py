@@ -6,12 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Abs, Add, And, Eq, Float, Lt, Min, Ne, Or, Piecewise, Symbol, atanh, exp, log, loggamma, oo, sign
+from sympy import (
+    Abs, Add, And, Eq, Float, Lt, Min, Ne, Or, Piecewise, Rational, Symbol, atanh, exp, log, loggamma, oo, pi, sign,
+)
 from sympy.codegen.cfunctions import expm1, log1p
 
+from derive.emit.loader import (
+    FAMILIES, bd0, binomial_logpmf, logpmf, neg_x_exp, plain_logpmf, poisson_logpmf, stirlerr, table,
+)
 from derive.emit.stable import (
-    EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, finite_product, grouped,
-    log_ratio, log_ratio_of, xlog1p,
+    EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, finite_product,
+    grouped, log_ratio, log_ratio_of, xlog1p,
 )
 
 
@@ -127,6 +132,78 @@ def _finite_product(printer) -> Helper:
     )
 
 
+#: _stirlerr's table: n = 0 .. STIRLERR_TABLE; above, its asymptotic series to n**-15 (the next term is 4e-19 of
+#: the value at n = 16)
+STIRLERR_TABLE = 15
+STIRLERR_SERIES = tuple(Rational(a, b) for a, b in ((1, 12), (-1, 360), (1, 1260), (-1, 1680), (1, 1188),
+                                                     (-691, 360360), (1, 156), (-3617, 122400)))
+#: _bd0's series in w = v**2 where |v| < BD0_RADIUS, to w**BD0_TERMS: the next term is below 2**-56 of the sum there.
+#: Outside, x log(x/m) + m - x cancels at most 3.6-fold (at x = 2m)
+BD0_RADIUS = Rational(1, 3)
+BD0_TERMS = 19
+
+
+def _stirlerr(printer) -> Helper:
+    x = next(_symbols("x"))
+    xs = Symbol("xs", positive=True)
+    exact = [0] + [Float(float((loggamma(k + 1) - (k + Rational(1, 2)) * log(k) + k - log(2 * pi) / 2).evalf(40)), 17)
+                   for k in range(1, STIRLERR_TABLE + 1)]
+    w, series = 1 / xs**2, 0
+    for c in STIRLERR_SERIES[::-1]:  # B_2k / (2k (2k - 1) x**(2k - 1)), alternating, by Horner in 1/x**2
+        series = c + w * series
+    series = series / xs
+    return Helper(
+        "_stirlerr", ("x",),
+        "log(x!) - (x + 1/2) log(x) + x - log(2 pi)/2 at integers x >= 0 (Loader's Stirling error, 0 at x = 0): "
+        f"correctly rounded from a table to {STIRLERR_TABLE}, its asymptotic series above.",
+        (
+            ("xs", printer.doprint(Piecewise((x, x > STIRLERR_TABLE), (STIRLERR_TABLE + 1, True)))),
+            ("value", printer.doprint(Piecewise((table(x, *exact), x <= STIRLERR_TABLE), (series, True)))),
+        ),
+    )
+
+
+def _bd0(printer) -> Helper:
+    x, m = _symbols("x", "m")
+    v, w = Symbol("v", real=True), Symbol("w", real=True)
+    poly = 0
+    for j in range(BD0_TERMS, 0, -1):
+        poly = w * (Rational(1, 2 * j + 1) + poly)
+    return Helper(
+        "_bd0", ("x", "m"),
+        "x log(x / m) + m - x for x > 0, m > 0 (Loader's deviance term) without cancellation: where |v| < "
+        f"{BD0_RADIUS}, v = (x - m) / (x + m), the series (x - m) v + 2 x v (w/3 + w**2/5 + ...) in w = v**2 to "
+        f"w**{BD0_TERMS}; the formula elsewhere.",
+        (
+            ("v", printer.doprint((x - m) / (x + m))),
+            ("w", printer.doprint(v**2)),
+            ("value", printer.doprint(Piecewise(((x - m) * v + 2 * x * v * poly, Abs(v) < BD0_RADIUS),
+                                                (x * log(x / m) + m - x, True)))),
+        ),
+    )
+
+
+def _logpmf(kind):
+    """The helper of one family's log-pmf in Loader's form (``derive.emit.loader``)."""
+
+    def make(printer) -> Helper:
+        args = [Symbol(n, real=True) for n in ("z", *FAMILIES[kind.family][1])]
+        return Helper(
+            f"_{kind.family}_logpmf", tuple(map(str, args)),
+            f"log p(z) of the {kind.family} at integers z in Loader's saddle-point form (no cancellation near "
+            f"the mode): {kind.formula}.",
+            tuple((n, printer.doprint(e)) for n, e in kind.loader(*args)),
+        )
+
+    return make
+
+
+def _neg_x_exp(printer) -> Helper:
+    x = next(_symbols("x"))
+    return Helper("_neg_x_exp", ("x",), "-x * exp(x): an entropy's term -q log q given x = log q.",
+                  (("value", printer.doprint(-x * exp(x))),))
+
+
 def _log1p(printer) -> Helper:
     from derive.emit.printers import barrier
 
@@ -161,7 +238,8 @@ def _lgamma_int(printer) -> Helper:
 
 
 _HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio), (log_ratio_of, _log_ratio_of),
-            (finite_product, _finite_product))
+            (finite_product, _finite_product), (stirlerr, _stirlerr), (bd0, _bd0), (neg_x_exp, _neg_x_exp),
+            (poisson_logpmf, _logpmf(poisson_logpmf)), (binomial_logpmf, _logpmf(binomial_logpmf)))
 
 
 def helpers_for(expr, printer) -> list[Helper]:
@@ -176,6 +254,7 @@ def helpers_for(expr, printer) -> list[Helper]:
     curvatures = sorted({type(c) for c in expr.atoms(curvature)}, key=lambda c: c.pair)
     near = [_remainder(r, printer) for r in remainders] + [_curvature(c, printer) for c in curvatures]
     expr = Add(expr, *(c.body for c in curvatures))
+    expr = Add(expr, *(plain_logpmf(e) for e in expr.atoms(logpmf)))  # the helpers a log-pmf's helper calls
     found = [_printed(make, type(printer)) for func, make in (*_HELPERS, *cbern.HELPERS) if expr.has(func)] + \
         bregman.helpers_for(expr, printer) + near
     calls = expr.has(log1p, atanh, xlog1p) or any("_log1p(" in e for h in found for _, e in (*h.body, *h.single_body))

@@ -7,9 +7,10 @@ digits at 40, after each helper function is replaced by its definition (``DEFINI
 
 from __future__ import annotations
 
-from sympy import digamma, log, loggamma, polygamma
+from sympy import S, digamma, exp, log, loggamma, pi, polygamma
 
 from derive.emit.bregman import lgamma_excess_bregman, product_difference, trigamma_excess, trigamma_excess_difference
+from derive.emit.loader import bd0, held, logpmf, neg_x_exp, plain_logpmf, stirlerr
 from derive.emit.stable import as_array, expm1mx, finite_product, log_ratio, log_ratio_of, xlog1p
 
 
@@ -29,12 +30,17 @@ DEFINITIONS = {
     log_ratio_of: lambda a, b, d: log(a / b),
     xlog1p: lambda e: (1 + e) * log(1 + e),
     finite_product: lambda m, lm: m,
+    stirlerr: lambda n: loggamma(n + 1) - (n + S.Half) * log(n) + n - log(2 * pi) / 2 if n != 0 else S.Zero,
+    bd0: lambda x, m: x * log(x / m) + m - x,
+    held: lambda x: x,
+    neg_x_exp: lambda x: -x * exp(x),
     as_array: lambda x, n: n,
 }
 
 
 def plain(expr):
-    """``expr`` with each helper function written out by its definition."""
+    """``expr`` with each helper function written out by its definition (a log-pmf by its helper's steps)."""
+    expr = expr.replace(lambda e: isinstance(e, logpmf), plain_logpmf)
     for f, definition in DEFINITIONS.items():
         expr = expr.replace(lambda e, f=f: isinstance(e, f), lambda e, d=definition: d(*e.args))
     return expr

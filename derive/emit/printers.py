@@ -106,6 +106,31 @@ class _StableMixin:
     def _print_finite_product(self, expr):
         return self._helper_call("_finite_product", expr)
 
+    def _print_stirlerr(self, expr):  # derive.emit.loader
+        return "_stirlerr(%s)" % self._print(expr.args[0])
+
+    def _print_bd0(self, expr):
+        return "_bd0(%s)" % ", ".join(self._print(a) for a in expr.args)
+
+    #: table(x, v0, ..., vN) (derive.emit.loader): {values}, {x} and {top} = N
+    _table_format = "numpy.asarray([{values}])[numpy.clip({x}, 0, {top}).astype(int)]"
+
+    def _print_table(self, expr):
+        x, *values = expr.args
+        return self._table_format.format(values=", ".join(repr(float(v)) for v in values), x=self._print(x),
+                                         top=len(values) - 1)
+
+    def _print_logpmf(self, expr):  # SymPy looks up a subclass of a function by its own name only
+        return "_%s_logpmf(%s)" % (expr.family, ", ".join(self._print(a) for a in expr.args))
+
+    _print_poisson_logpmf = _print_binomial_logpmf = _print_logpmf
+
+    def _print_neg_x_exp(self, expr):
+        return "_neg_x_exp(%s)" % self._print(expr.args[0])
+
+    def _print_held(self, expr):
+        return "(%s)" % self._print(expr.args[0])
+
     def _print_as_array(self, expr):
         return self._like(self._print(expr.args[0]), self._print(expr.args[1]))
 
@@ -192,6 +217,7 @@ class barrier(Function):
 
 class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrinter):
     _where = "jax.numpy.where"
+    _table_format = "jax.numpy.asarray([{values}])[jax.numpy.clip({x}, 0, {top}).astype(int)]"
     _namespace = "jax.numpy"
     special = {"loggamma": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
                "gamma": "jax.scipy.special.gamma", "erf": "jax.scipy.special.erf",
@@ -228,6 +254,7 @@ class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrin
 
 class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
     mask_fixup = True
+    _table_format = "torch.tensor([{values}], dtype=({x}).dtype)[torch.clamp({x}, 0, {top}).long()]"
     special = {"loggamma": "torch.lgamma", "digamma": "torch.digamma", "exp": "torch.exp", "erf": "torch.erf",
                "xlogy": "torch.xlogy", "xlog1py": "torch.special.xlog1py"}
     # mask.any() is data-dependent control flow: torch.compile (which fuses where() anyway), torch.jit.trace (which
@@ -243,6 +270,8 @@ class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
 
 
 class TensorflowStablePrinter(_StableMixin, _SpecialFunctions, TensorflowPrinter):
+    _table_format = ("tensorflow.gather(tensorflow.constant([{values}], dtype=({x}).dtype), "
+                     "tensorflow.cast(tensorflow.clip_by_value({x}, 0, {top}), tensorflow.int32))")
     special = {"loggamma": "tensorflow.math.lgamma", "digamma": "tensorflow.math.digamma", "exp": "tensorflow.math.exp",
                "erf": "tensorflow.math.erf", "xlogy": "tensorflow.math.xlogy", "xlog1py": "tensorflow.math.xlog1py"}
     def _print_expm1(self, expr):

@@ -72,11 +72,13 @@ def log_space(term):
     """A series term as exp(the sum of the logs of its factors) times its log factors, with log C(m, z) and log z!
     as log Γ's: p^z C(n, z) / z! overflows as separate factors long before their product does (and Γ(n + 1), which
     SymPy makes of e^(log Γ(n + 1)), past n = 170: the binomial's entropy at n = 200 was 122 for 3.29)."""
-    logs, others = [], []
+    from derive.emit.loader import held
+
+    logs, others, kept_as_is = [], [], []
     for f in Mul.make_args(term):
-        (logs if isinstance(f, log) else others).append(f)
+        (logs if isinstance(f, log) else kept_as_is if isinstance(f, held) else others).append(f)
     exponent = Add(*(_log_of(f) for f in others))
-    return Mul(exp(exponent, evaluate=False), *(_log_of(f.args[0]) for f in logs))
+    return Mul(exp(exponent, evaluate=False), *(_log_of(f.args[0]) for f in logs), *kept_as_is)
 
 
 def _log_of(f):
@@ -147,15 +149,22 @@ def split(expr, args):
     return expr.xreplace(replace), records, printer
 
 
-def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) -> str:
+def emit(name: str, derivation, expr, args, regenerate: str, coincident=None, note: str = "",
+         shown=None) -> str:
     """The NumPy module for derivation ``name`` whose closed form ``expr`` (in the arguments ``args``) keeps
-    integrals; with ``coincident``, another value where the kept terms cancel (``with_coincident``)."""
+    integrals; with ``coincident``, another value where the kept terms cancel (``with_coincident``); ``note`` is
+    added to the docstring, and ``shown`` is the closed form it prints (``expr`` by default)."""
     from derive.emit.code import format_python, function_name, validation
     from derive.emit.targets import TARGETS
     from derive.render.environment import render
 
+    from derive.emit.helpers import helpers_for
+
     masked, integrals, printer = split(expr, args)
-    masked, helpers, note = arranged(masked, coincident, printer)
+    masked, _, coincident_note = arranged(masked, coincident, printer)
+    note = " ".join(filter(None, (coincident_note, note)))
+    terms = (log_space(i.function) for i in kept(expr) if isinstance(i, Sum))  # the value's and the terms' helpers
+    helpers = helpers_for(Add(masked, *terms), printer)
     value = printer.doprint(masked)
     source = render(
         "code/quadrature_module.py.j2",
@@ -164,7 +173,7 @@ def emit(name: str, derivation, expr, args, regenerate: str, coincident=None) ->
         args=[str(a) for a in args],
         checks=validation(args, derivation.domains or {}, TARGETS["numpy"]),
         summary=derivation.summary,
-        formula=sstr(expr, order="none"),
+        formula=sstr(expr if shown is None else shown, order="none"),
         integrals=integrals,
         value=value,
         modules=sorted(m for m in printer.module_imports if m not in ("numpy",)),

@@ -126,16 +126,19 @@ def split(expr, args, target: str):
     return expr.xreplace(replace), records, printer
 
 
-def emit(name: str, derivation, expr, args, target: str, regenerate: str, coincident=None) -> str:
+def emit(name: str, derivation, expr, args, target: str, regenerate: str, coincident=None, note: str = "",
+         shown=None) -> str:
     """The ``target`` module for derivation ``name``, whose closed form ``expr`` (in ``args``) keeps series; with
-    ``coincident``, another value where they cancel (``quadrature.with_coincident``)."""
+    ``coincident``, another value where they cancel (``quadrature.with_coincident``); ``note`` is added to the
+    docstring, and ``shown`` is the closed form it prints (``expr`` by default)."""
     from derive.emit.code import _imports as code_imports
     from derive.emit.code import format_python, function_name, validation
     from derive.emit.targets import TARGETS
     from derive.render.environment import render
 
     masked, series, printer = split(expr, args, target)
-    masked, helpers, note = arranged(masked, coincident, printer)
+    masked, _, coincident_note = arranged(masked, coincident, printer)
+    note = " ".join(filter(None, (coincident_note, note)))
     helpers = helpers_for(Add(masked, *map(_terms, kept(expr))), printer)  # the value's and the terms' helpers
     names = [str(a) for a in args]
     ops, tgt = OPS[target], TARGETS[target]
@@ -151,7 +154,7 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, coinci
         args=names,
         checks=validation(args, derivation.domains or {}, TARGETS[target]),
         summary=derivation.summary,
-        formula=sstr(expr, order="none"),
+        formula=sstr(expr if shown is None else shown, order="none"),
         series=series,
         value=value,
         asarray={a: ops["asarray"].format(x=a) for a in names},
