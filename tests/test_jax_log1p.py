@@ -1,7 +1,6 @@
 """JAX's log1p (up to 113 ulp off at x in (-1/2, -1/10)) and arctanh (128 ulp) are replaced in the emitted JAX
 modules by the helper ``_log1p`` (derive.emit.helpers) and a log1p form of atanh (derive.emit.printers): against
-mpmath, eagerly and under jax.jit (where XLA would fold (1 + x) - 1 into x without the optimization barrier).
-Its gammaln at integers (5.5 ulp off at 3) by the helper ``_lgamma_int``."""
+mpmath, eagerly and under jax.jit (where XLA would fold (1 + x) - 1 into x without the optimization barrier)."""
 
 from __future__ import annotations
 
@@ -68,7 +67,6 @@ def test_every_jax_module_that_calls_the_helper_defines_it():
     for path in calling + [p for p in (OUTPUT / "jax").rglob("*.py")]:
         text = path.read_text()
         assert ("_log1p(" in text) == ("def _log1p(" in text), path
-        assert ("_lgamma_int(" in text) == ("def _lgamma_int(" in text), path
         assert "jax.numpy.log1p(" not in text and "jax.numpy.arctanh(" not in text, path
 
 
@@ -79,27 +77,3 @@ def test_jax_modules_that_lost_digits_in_log1p_are_within_8_ulp(name):
     verdict = compare_code(name, f"{path}:{function_name(name)}", tol=8)
     assert verdict.agrees, (verdict.worst.point, verdict.worst.ulp)
 
-
-def test_lgamma_int_helper_is_correctly_rounded_up_to_23_and_works_under_jit():
-    from derive.emit.helpers import LGAMMA_TABLE
-
-    helper = load("kl-binomial-binomial", "jax")._lgamma_int
-    k = np.arange(1.0, 80.0)
-    with mpmath.workdps(40):
-        reference = np.array([float(mpmath.loggamma(v)) for v in k])
-    got = np.asarray(helper(k))
-    table = k <= LGAMMA_TABLE
-    assert np.array_equal(got[table], reference[table])
-    assert _ulps(got[~table], reference[~table]) <= 4  # jax.scipy.special.gammaln above the table
-    assert not np.array_equal(np.asarray(jax.scipy.special.gammaln(k[table])), reference[table])  # what it fixes
-    assert np.array_equal(np.asarray(jax.jit(helper)(k)), got)
-
-
-@pytest.mark.parametrize("name", ["kl-binomial-binomial"])
-def test_jax_modules_with_log_gamma_at_integers_are_within_8_ulp(name):
-    """Before _lgamma_int: 15 and 19 ulp (the binomials' log C(n, z) at small n). The entropies and cross-entropies
-    that also used it now sum Loader's log-pmf (tests/test_loader.py)."""
-    path = OUTPUT / "jax" / params.default(name) / f"{function_name(name)}.py"
-    assert "_lgamma_int(" in path.read_text()
-    verdict = compare_code(name, f"{path}:{function_name(name)}", tol=8)
-    assert verdict.agrees, (verdict.worst.point, verdict.worst.ulp)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from generated import function
-from sympy import Float
+from sympy import Float, Sum
 
 from derive import registry
 from derive.catalog_families import MEMBERS, params_of
@@ -212,11 +212,19 @@ def test_binomials_of_other_total_counts_keep_their_series():
     assert kl(9.0, 0.3, 5.0, 0.45) == np.inf
 
 
-def test_a_wrong_coincident_form_is_refused(monkeypatch):
-    """The value where the series cancel is checked against the derived closed form before it is emitted."""
-    from derive.emit import code
+def test_a_wrong_positive_form_is_refused(monkeypatch):
+    """The binomial KL as sums of positive terms (derive.emit.loader) is checked against the derived closed form
+    before it is emitted: a wrong one (the tail P_p(z > n1) left out) is refused."""
+    from derive.emit import code, loader
 
-    monkeypatch.setitem(code.COINCIDENT, "kl-binomial-binomial",
-                        (("total_count2", "total_count1"), "kl-bernoulli-bernoulli", "probs1"))
+    right = loader.binomial_kl
+
+    def without_tail(args):
+        value, x, z = right(args)
+        (near, *_) = sorted(value.atoms(Sum), key=lambda s: str(s.limits[0][2]) != "total_count1")
+        return near, x, z
+
+    monkeypatch.setattr(loader, "binomial_kl", without_tail)
+    _, expr, args, _ = code.prepared("kl-binomial-binomial", "total_count_and_probs")
     with pytest.raises(AssertionError, match="differs from the derived one"):
-        code._coincident("kl-binomial-binomial", "total_count_and_probs")
+        loader.positive_form("kl-binomial-binomial", expr, args)

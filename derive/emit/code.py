@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Add, Eq, Indexed, IndexedBase, Integer, Piecewise, Rational, Sum, Symbol, expand_log, log, oo, sstr
+from sympy import Add, Indexed, IndexedBase, Integer, Piecewise, Rational, Sum, Symbol, expand_log, log, oo, sstr
 from sympy.codegen.cfunctions import log1p
 
 from derive import registry
@@ -179,44 +179,6 @@ def _finite_point(name, condition, own, rng):
     raise CodeError(f"{name}: no point found where {condition} holds")
 
 
-#: pairs whose kept series cancel where two parameters are equal, leaving a multiple of another pair's KL, which is
-#: then emitted with that pair's stable and near forms: Binomial(n, p1) ‖ Binomial(n, p2) = n · KL(Bernoulli(p1) ‖
-#: Bernoulli(p2)) (the only case torch.distributions has); elsewhere the series are summed as before. Without it
-#: the sums cancel in floating point, and near KL = 0 the value was off by 1e18 ulp (negative)
-COINCIDENT = {
-    "kl-binomial-binomial": (("total_count2", "total_count1"), "kl-bernoulli-bernoulli", "total_count1"),
-}
-
-
-def _coincident(name: str, param: str):
-    """(the condition, the value there, a sentence for the docstring, its closed form) for a pair in ``COINCIDENT``,
-    after checking at three points that the derived closed form there is the factor times the other pair's; None
-    for other derivations."""
-    if name not in COINCIDENT:
-        return None
-    (drop, keep), other, factor = COINCIDENT[name]
-    _, expr, args, _ = prepared(name, param)
-    own = {str(a): a for a in args}
-    reduced = expr.xreplace({own[drop]: own[keep]})
-    if quadrature.kept(reduced):
-        raise CodeError(f"{name}: its series do not cancel where {drop} = {keep}")
-    closed = registry.get(other).closed_form
-    arranged = _stable(other, params_mod.default(other))
-    missing = sorted(str(a) for a in closed.free_symbols | arranged.free_symbols if str(a) not in own)
-    if missing:
-        raise CodeError(f"{name}: parameters {missing} of {other} are not its own")
-    closed, arranged = ((own[factor] * e).xreplace({a: own[str(a)] for a in e.free_symbols})
-                        for e in (closed, arranged))
-    rng = random.Random(name)
-    for _ in range(3):
-        point = {a: Rational(rng.randint(5, 95), 100) if str(a).startswith("probs") else rng.randint(1, 30)
-                 for a in reduced.free_symbols | closed.free_symbols}
-        same(name, reduced, closed, point, what=f"closed form of {other} times {factor} where {drop} = {keep}")
-    note = (f"Where {drop} = {keep} the series cancel exactly: the value there is {factor} times {other}'s, "
-            "computed without them (stable near KL = 0).")
-    return Eq(own[drop], own[keep]), arranged, note, closed
-
-
 @lru_cache(maxsize=None)
 def _stable(name: str, param: str):
     """The closed form rewritten for floating point; a self-pair's KL by the integral remainder near p = q
@@ -268,14 +230,12 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
                         "function is emitted for it")
     if kept:
         positive = loader.positive_form(name, expr, args)  # a discrete entropy: a sum of positive terms
-        shown, note = expr, "" if positive is None else loader.NOTE
+        shown, note = expr, "" if positive is None else loader.KL_NOTE if name.startswith("kl-") else loader.NOTE
         expr = expr if positive is None else positive
     if kept and target == "numpy":
-        return quadrature.emit(name, derivation, expr, args, _regenerate(name, target, param),
-                               _coincident(name, param), note, shown)
+        return quadrature.emit(name, derivation, expr, args, _regenerate(name, target, param), note, shown)
     if kept:  # a kept series, summed for all elements at once (derive.emit.series)
-        return series.emit(name, derivation, expr, args, target, _regenerate(name, target, param),
-                           _coincident(name, param), note, shown)
+        return series.emit(name, derivation, expr, args, target, _regenerate(name, target, param), note, shown)
     printer = tgt.printer({"fully_qualified_modules": True})
     stable = _stable(name, param)
     arg_names = tuple(map(str, args))

@@ -221,22 +221,6 @@ def _log1p(printer) -> Helper:
     )
 
 
-#: _lgamma_int takes log Γ(k) from a table, correctly rounded, for the integers k = 1 .. LGAMMA_TABLE ((k - 1)! is
-#: exact in float64 up to there)
-LGAMMA_TABLE = 23
-
-
-def _lgamma_int(printer) -> Helper:
-    x = next(_symbols("x"))
-    table = [(Float(float(loggamma(k).evalf(40)), 17), Eq(x, k)) for k in range(1, LGAMMA_TABLE + 1)]
-    return Helper(
-        "_lgamma_int", ("x",),
-        f"log Gamma(x) at integers x: correctly rounded from a table for x = 1 .. {LGAMMA_TABLE} (the framework's "
-        "gammaln is up to 5.5 ulp off there, at x = 3), the framework's gammaln elsewhere.",
-        (("value", printer.doprint(Piecewise(*table, (loggamma(x), True)))),),
-    )
-
-
 _HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio), (log_ratio_of, _log_ratio_of),
             (finite_product, _finite_product), (stirlerr, _stirlerr), (bd0, _bd0), (neg_x_exp, _neg_x_exp),
             (poisson_logpmf, _logpmf(poisson_logpmf)), (binomial_logpmf, _logpmf(binomial_logpmf)))
@@ -259,9 +243,7 @@ def helpers_for(expr, printer) -> list[Helper]:
         bregman.helpers_for(expr, printer) + near
     calls = expr.has(log1p, atanh, xlog1p) or any("_log1p(" in e for h in found for _, e in (*h.body, *h.single_body))
     found += [_printed(_log1p, type(printer))] if getattr(printer, "log1p_helper", False) and calls else []
-    integer = any(g.args[0].is_integer for g in expr.atoms(loggamma))
-    return found + ([_printed(_lgamma_int, type(printer))] if getattr(printer, "lgamma_int_helper", False)
-                    and integer else [])
+    return found
 
 
 def _remainder(r, printer) -> Helper:

@@ -120,6 +120,12 @@ class _StableMixin:
         return self._table_format.format(values=", ".join(repr(float(v)) for v in values), x=self._print(x),
                                          top=len(values) - 1)
 
+    #: cumulative(t, z) (derive.emit.loader): the running sum of t along the summation variable's axis 0
+    _cumsum_format = "numpy.cumsum({t}, axis=0)"
+
+    def _print_cumulative(self, expr):
+        return self._cumsum_format.format(t=self._print(expr.args[0]))
+
     def _print_logpmf(self, expr):  # SymPy looks up a subclass of a function by its own name only
         return "_%s_logpmf(%s)" % (expr.family, ", ".join(self._print(a) for a in expr.args))
 
@@ -218,6 +224,7 @@ class barrier(Function):
 class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrinter):
     _where = "jax.numpy.where"
     _table_format = "jax.numpy.asarray([{values}])[jax.numpy.clip({x}, 0, {top}).astype(int)]"
+    _cumsum_format = "jax.numpy.cumsum({t}, axis=0)"
     _namespace = "jax.numpy"
     special = {"loggamma": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
                "gamma": "jax.scipy.special.gamma", "erf": "jax.scipy.special.erf",
@@ -225,17 +232,9 @@ class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrin
     # jax.numpy.log1p is up to 113 ulp off at x in (-1/2, -1/10), and arctanh (through it) 128: both go through
     # the module's helper _log1p (derive.emit.helpers), within 1 ulp
     log1p_helper = True
-    # gammaln is up to 5.5 ulp off at small integers (log 2 at 3, against SciPy's 2): integer arguments (a
-    # binomial's log C(n, z), a Poisson's log z!) go through the module's helper _lgamma_int, exact up to 23
-    lgamma_int_helper = True
 
     def _print_log1p(self, expr):
         return "_log1p(%s)" % self._print(expr.args[0])
-
-    def _print_loggamma(self, expr):
-        if expr.args[0].is_integer:
-            return "_lgamma_int(%s)" % self._print(expr.args[0])
-        return super()._print_loggamma(expr)
 
     def _print_atanh(self, expr):
         """log1p(2x / (1 - x)) / 2 for x >= 0 (1 - x is exact above 1/2), odd below: within 2 ulp."""
@@ -255,6 +254,7 @@ class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrin
 class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
     mask_fixup = True
     _table_format = "torch.tensor([{values}], dtype=({x}).dtype)[torch.clamp({x}, 0, {top}).long()]"
+    _cumsum_format = "torch.cumsum({t}, dim=0)"
     special = {"loggamma": "torch.lgamma", "digamma": "torch.digamma", "exp": "torch.exp", "erf": "torch.erf",
                "xlogy": "torch.xlogy", "xlog1py": "torch.special.xlog1py"}
     # mask.any() is data-dependent control flow: torch.compile (which fuses where() anyway), torch.jit.trace (which
@@ -272,6 +272,7 @@ class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
 class TensorflowStablePrinter(_StableMixin, _SpecialFunctions, TensorflowPrinter):
     _table_format = ("tensorflow.gather(tensorflow.constant([{values}], dtype=({x}).dtype), "
                      "tensorflow.cast(tensorflow.clip_by_value({x}, 0, {top}), tensorflow.int32))")
+    _cumsum_format = "tensorflow.math.cumsum({t}, axis=0)"
     special = {"loggamma": "tensorflow.math.lgamma", "digamma": "tensorflow.math.digamma", "exp": "tensorflow.math.exp",
                "erf": "tensorflow.math.erf", "xlogy": "tensorflow.math.xlogy", "xlog1py": "tensorflow.math.xlog1py"}
     def _print_expm1(self, expr):

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import (
-    Add, Function, Integral, Mul, Piecewise, Sum, binomial, collect, default_sort_key, exp, expand, factorial, log,
-    loggamma, sstr,
-)
+from sympy import Add, Function, Integral, Mul, Sum, binomial, default_sort_key, exp, factorial, log, loggamma, sstr
 
 from derive.emit.printers import NumPyStablePrinter
 from derive.emit.stable import Log1pOpt, XLogXOpt, collected_logs
@@ -98,36 +95,10 @@ def _log_of(f):
     return log(f)
 
 
-def with_coincident(value, coincident, printer):
-    """(``value``, or the coincident value plus the rest of ``value``; the helpers that calls, printed by
-    ``printer``; the docstring's sentence on it) for ``coincident`` (condition, value there, sentence, its closed
-    form: ``derive.emit.code.COINCIDENT``) or None.
-
-    The rest is ``value`` minus the coincident closed form, expanded, with the coefficients of each log collected:
-    the other pair's terms cancel among themselves in its stable form, not against the series (a binomial pair's
-    KL at n1 != n2: n1 KL(Bernoulli) + (n1 - n2) log(1 - p2) + the series; 10 ulp before). Where the condition
-    holds the rest is exactly 0: its series are then the same sums of the same terms, and their coefficient 0."""
-    from derive.emit.helpers import helpers_for
-
-    if coincident is None:
-        return value, [], ""
-    _, there, note, closed = coincident
-
-    def rest(branch):
-        if branch.is_infinite:
-            return branch
-        difference = expand(branch - closed)
-        return collect(difference, sorted(difference.atoms(log), key=default_sort_key))
-
-    rests = Piecewise(*((rest(b), c) for b, c in value.args)) if isinstance(value, Piecewise) else rest(value)
-    return there + rests, helpers_for(there, printer), note
-
-
-def arranged(value, coincident, printer):
-    """``with_coincident``, then each log's coefficients collected, x·log x as xlogy (xlog1py for x = 1 + e: 0 at
-    the ends of a support) and log(1 + e) as log1p: the stable pass of the modules that keep integrals or series."""
-    value, helpers, note = with_coincident(value, coincident, printer)
-    return Log1pOpt()(XLogXOpt()(collected_logs(value))), helpers, note
+def arranged(value):
+    """Each log's coefficients collected, x·log x as xlogy (xlog1py for x = 1 + e: 0 at the ends of a support) and
+    log(1 + e) as log1p: the stable pass of the modules that keep integrals or series."""
+    return Log1pOpt()(XLogXOpt()(collected_logs(value)))
 
 
 def split(expr, args):
@@ -149,11 +120,10 @@ def split(expr, args):
     return expr.xreplace(replace), records, printer
 
 
-def emit(name: str, derivation, expr, args, regenerate: str, coincident=None, note: str = "",
-         shown=None) -> str:
+def emit(name: str, derivation, expr, args, regenerate: str, note: str = "", shown=None) -> str:
     """The NumPy module for derivation ``name`` whose closed form ``expr`` (in the arguments ``args``) keeps
-    integrals; with ``coincident``, another value where the kept terms cancel (``with_coincident``); ``note`` is
-    added to the docstring, and ``shown`` is the closed form it prints (``expr`` by default)."""
+    integrals; ``note`` is added to the docstring, and ``shown`` is the closed form it prints (``expr`` by
+    default)."""
     from derive.emit.code import format_python, function_name, validation
     from derive.emit.targets import TARGETS
     from derive.render.environment import render
@@ -161,8 +131,7 @@ def emit(name: str, derivation, expr, args, regenerate: str, coincident=None, no
     from derive.emit.helpers import helpers_for
 
     masked, integrals, printer = split(expr, args)
-    masked, _, coincident_note = arranged(masked, coincident, printer)
-    note = " ".join(filter(None, (coincident_note, note)))
+    masked = arranged(masked)
     terms = (log_space(i.function) for i in kept(expr) if isinstance(i, Sum))  # the value's and the terms' helpers
     helpers = helpers_for(Add(masked, *terms), printer)
     value = printer.doprint(masked)

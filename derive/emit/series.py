@@ -92,7 +92,7 @@ def _printer(target: str):
 
 
 def _terms(series):
-    """log_space of the series' terms, its variable an integer (so JAX prints log Γ(z + 1) as _lgamma_int)."""
+    """log_space of the series' terms, its variable an integer."""
     (var, *_), = series.limits
     return log_space(series.function).xreplace({var: Symbol(var.name, integer=True)})
 
@@ -126,19 +126,16 @@ def split(expr, args, target: str):
     return expr.xreplace(replace), records, printer
 
 
-def emit(name: str, derivation, expr, args, target: str, regenerate: str, coincident=None, note: str = "",
-         shown=None) -> str:
+def emit(name: str, derivation, expr, args, target: str, regenerate: str, note: str = "", shown=None) -> str:
     """The ``target`` module for derivation ``name``, whose closed form ``expr`` (in ``args``) keeps series; with
-    ``coincident``, another value where they cancel (``quadrature.with_coincident``); ``note`` is added to the
-    docstring, and ``shown`` is the closed form it prints (``expr`` by default)."""
+    ``note`` added to the docstring; ``shown`` is the closed form it prints (``expr`` by default)."""
     from derive.emit.code import _imports as code_imports
     from derive.emit.code import format_python, function_name, validation
     from derive.emit.targets import TARGETS
     from derive.render.environment import render
 
     masked, series, printer = split(expr, args, target)
-    masked, _, coincident_note = arranged(masked, coincident, printer)
-    note = " ".join(filter(None, (coincident_note, note)))
+    masked = arranged(masked)
     helpers = helpers_for(Add(masked, *map(_terms, kept(expr))), printer)  # the value's and the terms' helpers
     names = [str(a) for a in args]
     ops, tgt = OPS[target], TARGETS[target]

@@ -199,7 +199,7 @@ def _quad_each(integrand, ends, *params):
 def _sum_each(term, ends, *params, chunk=256):
     """term(z, *params) summed over the integers z from ends(*params)[0] to [1] (inf allowed), for each element of
     the broadcast parameters (float64): in chunks, until a chunk adds less than 1e-17 of the total past the terms'
-    peak (at most 2**20 terms)."""
+    peak (at most 2**20 terms); a finite series in one chunk (its terms may hold a running sum over z)."""
     arrays = numpy.broadcast_arrays(
         *(numpy.asarray(p, dtype=numpy.float64) for p in params)
     )
@@ -208,8 +208,9 @@ def _sum_each(term, ends, *params, chunk=256):
         values = tuple(float(a[index]) for a in arrays)
         lower, upper = ends(*values)
         total, start = 0.0, float(lower)
+        size = int(upper - lower) + 1 if upper <= 2**20 else chunk
         while start <= min(upper, 2**20):
-            z = numpy.arange(start, min(start + chunk, upper + 1))
+            z = numpy.arange(start, min(start + size, upper + 1))
             terms = term(z, *values)
             terms = numpy.where(
                 numpy.isnan(terms), 0.0, terms
@@ -221,7 +222,7 @@ def _sum_each(term, ends, *params, chunk=256):
                 break
             part = math.fsum(terms)
             total += part
-            start += chunk
+            start += size
             # past the terms' peak: decreasing, or underflowed to 0 after adding up to something (terms that are
             # all 0 before the peak, the Poisson's at rate 3000, do not end the sum)
             if abs(part) <= 1e-17 * abs(total) and (

@@ -9,9 +9,50 @@ import math
 
 import numpy
 import scipy.integrate
-import scipy.special
 
 __all__ = ["kl_binomial_binomial"]
+
+
+def _expm1mx(x, kex, k):
+    """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
+    to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
+    term is exact near x = -1) and kex - k * x - k above.
+    """
+    near = numpy.logical_and(numpy.greater(x, -1), numpy.less(x, 2))
+    xs = numpy.where(near, x, 0)
+    h = 9.1836898637955461e-29
+    h = h * xs + 2.4795962632247975e-27
+    h = h * xs + 6.4469502843844734e-26
+    h = h * xs + 1.6117375710961183e-24
+    h = h * xs + 3.868170170630684e-23
+    h = h * xs + 8.8967913924505733e-22
+    h = h * xs + 1.9572941063391261e-20
+    h = h * xs + 4.1103176233121649e-19
+    h = h * xs + 8.2206352466243297e-18
+    h = h * xs + 1.5619206968586226e-16
+    h = h * xs + 2.8114572543455208e-15
+    h = h * xs + 4.7794773323873853e-14
+    h = h * xs + 7.6471637318198165e-13
+    h = h * xs + 1.1470745597729725e-11
+    h = h * xs + 1.6059043836821615e-10
+    h = h * xs + 2.0876756987868099e-9
+    h = h * xs + 2.5052108385441719e-8
+    h = h * xs + 2.7557319223985891e-7
+    h = h * xs + 2.7557319223985891e-6
+    h = h * xs + 2.4801587301587302e-5
+    h = h * xs + 0.00019841269841269841
+    h = h * xs + 0.0013888888888888889
+    h = h * xs + 0.0083333333333333333
+    h = h * xs + 0.041666666666666667
+    h = h * xs + 0.16666666666666667
+    h = h * xs + 0.5
+    series = h * xs**2
+    value = numpy.where(
+        near,
+        k * series,
+        numpy.where(numpy.less_equal(x, -1), k * (-x - 1) + kex, -k * x - k + kex),
+    )
+    return value
 
 
 def _log_ratio(a, b):
@@ -42,49 +83,174 @@ def _log_ratio_of(a, b, d):
     return value
 
 
-def _remainder(probs1, d_probs):
-    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
-    by Gauss-Legendre.
+def _stirlerr(x):
+    """log(x!) - (x + 1/2) log(x) + x - log(2 pi)/2 at integers x >= 0 (Loader's Stirling error, 0 at x =
+    0): correctly rounded from a table to 15, its asymptotic series above.
     """
-    value = (
-        0.013576229705877047426 * _curvature(0.0052995325041750337019, probs1, d_probs)
-        + 0.031126761969323946431 * _curvature(0.027712488463383711961, probs1, d_probs)
-        + 0.047579255841246392405 * _curvature(0.06718439880608412806, probs1, d_probs)
-        + 0.062314485627766936026 * _curvature(0.12229779582249848305, probs1, d_probs)
-        + 0.074797994408288366041 * _curvature(0.19106187779867812578, probs1, d_probs)
-        + 0.084578259697501269095 * _curvature(0.27099161117138630683, probs1, d_probs)
-        + 0.091301707522461794433 * _curvature(0.35919822461037054338, probs1, d_probs)
-        + 0.094725305227534248143 * _curvature(0.45249374508118127991, probs1, d_probs)
-        + 0.094725305227534248143 * _curvature(0.54750625491881872009, probs1, d_probs)
-        + 0.091301707522461794433 * _curvature(0.64080177538962945662, probs1, d_probs)
-        + 0.084578259697501269095 * _curvature(0.72900838882861369317, probs1, d_probs)
-        + 0.074797994408288366041 * _curvature(0.80893812220132187422, probs1, d_probs)
-        + 0.062314485627766936026 * _curvature(0.87770220417750151695, probs1, d_probs)
-        + 0.047579255841246392405 * _curvature(0.93281560119391587194, probs1, d_probs)
-        + 0.031126761969323946431 * _curvature(0.97228751153661628804, probs1, d_probs)
-        + 0.013576229705877047426 * _curvature(0.9947004674958249663, probs1, d_probs)
+    xs = numpy.where(numpy.greater(x, 15), x, 16)
+    value = numpy.where(
+        numpy.less_equal(x, 15),
+        numpy.asarray(
+            [
+                0.0,
+                0.08106146679532726,
+                0.0413406959554093,
+                0.02767792568499834,
+                0.020790672103765093,
+                0.016644691189821193,
+                0.013876128823070748,
+                0.01189670994589177,
+                0.010411265261972096,
+                0.009255462182712733,
+                0.00833056343336287,
+                0.007573675487951841,
+                0.00694284010720953,
+                0.006408994188004207,
+                0.0059513701127588475,
+                0.005554733551962801,
+            ]
+        )[numpy.clip(x, 0, 15).astype(int)],
+        (
+            1 / 12
+            + (
+                -1 / 360
+                + (
+                    1 / 1260
+                    + (
+                        -1 / 1680
+                        + (
+                            1 / 1188
+                            + (
+                                -691 / 360360
+                                + (1 / 156 - (3617 / 122400) / xs**2) / xs**2
+                            )
+                            / xs**2
+                        )
+                        / xs**2
+                    )
+                    / xs**2
+                )
+                / xs**2
+            )
+            / xs**2
+        )
+        / xs,
     )
     return value
 
 
-def _curvature(s, probs1, d_probs):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
-    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
-    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
-    Gauss-Legendre in the caller.
+def _bd0(x, m):
+    """x log(x / m) + m - x for x > 0, m > 0 (Loader's deviance term) without cancellation: where |v| <
+    1/3, v = (x - m) / (x + m), the series (x - m) v + 2 x v (w/3 + w**2/5 + ...) in w = v**2 to w**19;
+    the formula elsewhere.
     """
-    probs = probs1 / (probs1 + (1 - probs1) * numpy.exp(-d_probs * s))
-    rest_probs = (1 - probs1) / (probs1 * numpy.exp(d_probs * s) - probs1 + 1)
-    value = (1 - s) * (
-        d_probs**2
-        * probs**2
-        * rest_probs**2
-        * ((1 - probs1) / rest_probs**2 + probs1 / probs**2)
-        + d_probs**2
-        * probs
-        * rest_probs
-        * (1 - 2 * probs)
-        * ((1 - probs1) / rest_probs - probs1 / probs)
+    v = (-m + x) / (m + x)
+    w = v**2
+    value = numpy.where(
+        numpy.less(abs(v), 1 / 3),
+        2
+        * v
+        * w
+        * x
+        * (
+            w
+            * (
+                w
+                * (
+                    w
+                    * (
+                        w
+                        * (
+                            w
+                            * (
+                                w
+                                * (
+                                    w
+                                    * (
+                                        w
+                                        * (
+                                            w
+                                            * (
+                                                w
+                                                * (
+                                                    w
+                                                    * (
+                                                        w
+                                                        * (
+                                                            w
+                                                            * (
+                                                                w
+                                                                * (
+                                                                    w
+                                                                    * (
+                                                                        w
+                                                                        * (
+                                                                            w
+                                                                            * (
+                                                                                (1 / 39)
+                                                                                * w
+                                                                                + 1 / 37
+                                                                            )
+                                                                            + 1 / 35
+                                                                        )
+                                                                        + 1 / 33
+                                                                    )
+                                                                    + 1 / 31
+                                                                )
+                                                                + 1 / 29
+                                                            )
+                                                            + 1 / 27
+                                                        )
+                                                        + 1 / 25
+                                                    )
+                                                    + 1 / 23
+                                                )
+                                                + 1 / 21
+                                            )
+                                            + 1 / 19
+                                        )
+                                        + 1 / 17
+                                    )
+                                    + 1 / 15
+                                )
+                                + 1 / 13
+                            )
+                            + 1 / 11
+                        )
+                        + 1 / 9
+                    )
+                    + 1 / 7
+                )
+                + 1 / 5
+            )
+            + 1 / 3
+        )
+        + v * (-m + x),
+        m + x * numpy.log(x / m) - x,
+    )
+    return value
+
+
+def _binomial_logpmf(z, total_count, probs):
+    """log p(z) of the binomial at integers z in Loader's saddle-point form (no cancellation near the
+    mode): n log(1 - p) at z = 0, n log p at z = n, and stirlerr(n) - stirlerr(z) - stirlerr(n - z) -
+    bd0(z, n p) - bd0(n - z, n (1 - p)) + log(n / (2 pi z (n - z)))/2 between.
+    """
+    zs = numpy.where(numpy.greater(z, 1), z, 1)
+    ns = numpy.where(numpy.greater(total_count - z, 1), total_count - z, 1)
+    value = numpy.select(
+        [numpy.equal(z, 0), numpy.equal(total_count, z), True],
+        [
+            total_count * numpy.log1p(-probs),
+            total_count * numpy.log(probs),
+            (1 / 2) * numpy.log((1 / 2) * total_count / (numpy.pi * ns * zs))
+            - _bd0(ns, total_count * (1 - probs))
+            - _bd0(zs, probs * total_count)
+            - _stirlerr(ns)
+            + _stirlerr(total_count)
+            - _stirlerr(zs),
+        ],
+        default=numpy.nan,
     )
     return value
 
@@ -108,7 +274,7 @@ def _quad_each(integrand, ends, *params):
 def _sum_each(term, ends, *params, chunk=256):
     """term(z, *params) summed over the integers z from ends(*params)[0] to [1] (inf allowed), for each element of
     the broadcast parameters (float64): in chunks, until a chunk adds less than 1e-17 of the total past the terms'
-    peak (at most 2**20 terms)."""
+    peak (at most 2**20 terms); a finite series in one chunk (its terms may hold a running sum over z)."""
     arrays = numpy.broadcast_arrays(
         *(numpy.asarray(p, dtype=numpy.float64) for p in params)
     )
@@ -117,8 +283,9 @@ def _sum_each(term, ends, *params, chunk=256):
         values = tuple(float(a[index]) for a in arrays)
         lower, upper = ends(*values)
         total, start = 0.0, float(lower)
+        size = int(upper - lower) + 1 if upper <= 2**20 else chunk
         while start <= min(upper, 2**20):
-            z = numpy.arange(start, min(start + chunk, upper + 1))
+            z = numpy.arange(start, min(start + size, upper + 1))
             terms = term(z, *values)
             terms = numpy.where(
                 numpy.isnan(terms), 0.0, terms
@@ -130,7 +297,7 @@ def _sum_each(term, ends, *params, chunk=256):
                 break
             part = math.fsum(terms)
             total += part
-            start += chunk
+            start += size
             # past the terms' peak: decreasing, or underflowed to 0 after adding up to something (terms that are
             # all 0 before the peak, the Poisson's at rate 3000, do not end the sum)
             if abs(part) <= 1e-17 * abs(total) and (
@@ -141,50 +308,49 @@ def _sum_each(term, ends, *params, chunk=256):
     return out
 
 
-def _series_0(total_count1, probs1):
-    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count1, z))*binomial(total_count1, z), (z, 0, total_count1)), element by element (no closed form found)."""
+def _series_0(total_count1, total_count2, probs2):
+    """Sum(held((sign(-total_count1 + z - 1/2) + 1)*exp(binomial_logpmf(z, total_count2, probs2))/2), (z, 0, total_count2)), element by element (no closed form found)."""
 
-    def integrand(z, total_count1, probs1, /):
+    def integrand(z, total_count1, total_count2, probs2, /):
         with numpy.errstate(over="ignore", under="ignore"):
             return (
-                scipy.special.gammaln(total_count1 + 1)
-                - scipy.special.gammaln(z + 1)
-                - scipy.special.gammaln(total_count1 - z + 1)
-            ) * numpy.exp(
-                z * numpy.log(probs1)
-                + (total_count1 - z) * numpy.log(1 - probs1)
-                + scipy.special.gammaln(total_count1 + 1)
-                - scipy.special.gammaln(z + 1)
-                - scipy.special.gammaln(total_count1 - z + 1)
+                (1 / 2)
+                * (numpy.sign(-total_count1 + z - 1 / 2) + 1)
+                * numpy.exp(_binomial_logpmf(z, total_count2, probs2))
             )
 
-    def ends(total_count1, probs1, /):
-        return 0, total_count1
+    def ends(total_count1, total_count2, probs2, /):
+        return 0, total_count2
 
-    return _sum_each(integrand, ends, total_count1, probs1)
+    return _sum_each(integrand, ends, total_count1, total_count2, probs2)
 
 
-def _series_1(total_count1, probs1, total_count2):
-    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count2, z))*binomial(total_count1, z), (z, 0, total_count1)), element by element (no closed form found)."""
+def _series_1(total_count1, probs1, total_count2, probs2):
+    """Sum(held(exp(binomial_logpmf(z, total_count1, probs1))*expm1mx(z*log_ratio(probs2, probs1) + (-total_count1 + total_count2)*log1p(-probs2) + (total_count1 - z)*log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2) + cumulative(log1p((-total_count1 + total_count2)*sign(z)/(total_count1 - z + 1)), z))), (z, 0, total_count1)), element by element (no closed form found)."""
 
-    def integrand(z, total_count1, probs1, total_count2, /):
+    def integrand(z, total_count1, probs1, total_count2, probs2, /):
         with numpy.errstate(over="ignore", under="ignore"):
-            return (
-                scipy.special.gammaln(total_count2 + 1)
-                - scipy.special.gammaln(z + 1)
-                - scipy.special.gammaln(total_count2 - z + 1)
-            ) * numpy.exp(
-                z * numpy.log(probs1)
-                + (total_count1 - z) * numpy.log(1 - probs1)
-                + scipy.special.gammaln(total_count1 + 1)
-                - scipy.special.gammaln(z + 1)
-                - scipy.special.gammaln(total_count1 - z + 1)
+            return _expm1mx(
+                z * _log_ratio(probs2, probs1)
+                + (-total_count1 + total_count2) * numpy.log1p(-probs2)
+                + (total_count1 - z)
+                * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2)
+                + numpy.cumsum(
+                    numpy.log1p(
+                        (-total_count1 + total_count2)
+                        * numpy.sign(z)
+                        / (total_count1 - z + 1)
+                    ),
+                    axis=0,
+                ),
+                numpy.exp(_binomial_logpmf(z, total_count2, probs2)),
+                numpy.exp(_binomial_logpmf(z, total_count1, probs1)),
             )
 
-    def ends(total_count1, probs1, total_count2, /):
+    def ends(total_count1, probs1, total_count2, probs2, /):
         return 0, total_count1
 
-    return _sum_each(integrand, ends, total_count1, probs1, total_count2)
+    return _sum_each(integrand, ends, total_count1, probs1, total_count2, probs2)
 
 
 def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=False):
@@ -197,8 +363,9 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
     Arguments are array-likes that broadcast against each other; the value is float64. Each integral is computed
     per element by scipy.integrate.quad (about 10**-12 relative to the integral; a KL near 0 is a difference of
     such terms and keeps only their absolute accuracy).
-    Where total_count2 = total_count1 the series cancel exactly: the value there is total_count1 times
-    kl-bernoulli-bernoulli's, computed without them (stable near KL = 0).
+    The value is summed as sum q(z) (e**x - 1 - x) + P_p(z > total_count1), x = log p(z) - log q(z) (terms all
+    positive; x from a running sum of log1p's of the binomial coefficients' ratio, q in Loader's form), not as the
+    closed form above, whose series cancel against its other terms.
     With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = numpy.asarray(total_count1, dtype=numpy.float64)
@@ -210,45 +377,10 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
             raise ValueError("kl_binomial_binomial: probs1 must be in (0, 1)")
         if bool(numpy.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError("kl_binomial_binomial: probs2 must be in (0, 1)")
-    value = total_count1 * numpy.where(
-        numpy.where(
-            numpy.logical_and(
-                numpy.greater((-probs1 + probs2) / probs1, -1 / 2),
-                numpy.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
-            ),
-            numpy.less_equal(
-                abs(
-                    numpy.log1p((-probs1 + probs2) / probs1)
-                    - numpy.log1p((probs1 - probs2) / (1 - probs1))
-                ),
-                1,
-            ),
-            numpy.less_equal(
-                abs(
-                    numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1))
-                ),
-                1,
-            ),
-        ),
-        _remainder(
-            probs1,
-            numpy.where(
-                numpy.logical_and(
-                    numpy.greater((-probs1 + probs2) / probs1, -1 / 2),
-                    numpy.greater((probs1 - probs2) / (1 - probs1), -1 / 2),
-                ),
-                numpy.log1p((-probs1 + probs2) / probs1)
-                - numpy.log1p((probs1 - probs2) / (1 - probs1)),
-                numpy.log(probs2 / probs1) - numpy.log((1 - probs2) / (1 - probs1)),
-            ),
-        ),
-        probs1 * _log_ratio(probs1, probs2)
-        + (probs1 - 1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2),
-    ) + numpy.where(
+    value = numpy.where(
         numpy.less_equal(total_count1, total_count2),
-        (total_count1 - total_count2) * numpy.log1p(-probs2)
-        + _series_0(total_count1, probs1)
-        - _series_1(total_count1, probs1, total_count2),
+        _series_0(total_count1, total_count2, probs2)
+        + _series_1(total_count1, probs1, total_count2, probs2),
         numpy.inf,
     )
     return value + numpy.zeros(

@@ -14,6 +14,48 @@ import torch
 __all__ = ["kl_binomial_binomial"]
 
 
+def _expm1mx(x, kex, k):
+    """k * (e**x - 1 - x) given kex = k * e**x (computed by the caller from the inputs): the Taylor series
+    to x**27 where -1 < x < 2 (e**x - 1 - x would cancel there), kex + k * (-x - 1) below (the second
+    term is exact near x = -1) and kex - k * x - k above.
+    """
+    near = torch.logical_and(torch.gt(x, -1), torch.lt(x, 2))
+    xs = torch.where(near, x, 0)
+    h = 9.1836898637955461e-29
+    h = h * xs + 2.4795962632247975e-27
+    h = h * xs + 6.4469502843844734e-26
+    h = h * xs + 1.6117375710961183e-24
+    h = h * xs + 3.868170170630684e-23
+    h = h * xs + 8.8967913924505733e-22
+    h = h * xs + 1.9572941063391261e-20
+    h = h * xs + 4.1103176233121649e-19
+    h = h * xs + 8.2206352466243297e-18
+    h = h * xs + 1.5619206968586226e-16
+    h = h * xs + 2.8114572543455208e-15
+    h = h * xs + 4.7794773323873853e-14
+    h = h * xs + 7.6471637318198165e-13
+    h = h * xs + 1.1470745597729725e-11
+    h = h * xs + 1.6059043836821615e-10
+    h = h * xs + 2.0876756987868099e-9
+    h = h * xs + 2.5052108385441719e-8
+    h = h * xs + 2.7557319223985891e-7
+    h = h * xs + 2.7557319223985891e-6
+    h = h * xs + 2.4801587301587302e-5
+    h = h * xs + 0.00019841269841269841
+    h = h * xs + 0.0013888888888888889
+    h = h * xs + 0.0083333333333333333
+    h = h * xs + 0.041666666666666667
+    h = h * xs + 0.16666666666666667
+    h = h * xs + 0.5
+    series = h * torch.pow(xs, 2)
+    value = torch.where(
+        near,
+        k * series,
+        torch.where(torch.le(x, -1), k * (-x - 1) + kex, -k * x - k + kex),
+    )
+    return value
+
+
 def _log_ratio(a, b):
     """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
     argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
@@ -42,71 +84,194 @@ def _log_ratio_of(a, b, d):
     return value
 
 
-def _remainder(probs1, d_probs):
-    """The Taylor remainder of the near-diagonal KL: the integral over s in [0, 1] of _curvature(s, ...),
-    by Gauss-Legendre.
+def _stirlerr(x):
+    """log(x!) - (x + 1/2) log(x) + x - log(2 pi)/2 at integers x >= 0 (Loader's Stirling error, 0 at x =
+    0): correctly rounded from a table to 15, its asymptotic series above.
     """
-    value = (
-        0.013576229705877047426 * _curvature(0.0052995325041750337019, probs1, d_probs)
-        + 0.031126761969323946431 * _curvature(0.027712488463383711961, probs1, d_probs)
-        + 0.047579255841246392405 * _curvature(0.06718439880608412806, probs1, d_probs)
-        + 0.062314485627766936026 * _curvature(0.12229779582249848305, probs1, d_probs)
-        + 0.074797994408288366041 * _curvature(0.19106187779867812578, probs1, d_probs)
-        + 0.084578259697501269095 * _curvature(0.27099161117138630683, probs1, d_probs)
-        + 0.091301707522461794433 * _curvature(0.35919822461037054338, probs1, d_probs)
-        + 0.094725305227534248143 * _curvature(0.45249374508118127991, probs1, d_probs)
-        + 0.094725305227534248143 * _curvature(0.54750625491881872009, probs1, d_probs)
-        + 0.091301707522461794433 * _curvature(0.64080177538962945662, probs1, d_probs)
-        + 0.084578259697501269095 * _curvature(0.72900838882861369317, probs1, d_probs)
-        + 0.074797994408288366041 * _curvature(0.80893812220132187422, probs1, d_probs)
-        + 0.062314485627766936026 * _curvature(0.87770220417750151695, probs1, d_probs)
-        + 0.047579255841246392405 * _curvature(0.93281560119391587194, probs1, d_probs)
-        + 0.031126761969323946431 * _curvature(0.97228751153661628804, probs1, d_probs)
-        + 0.013576229705877047426 * _curvature(0.9947004674958249663, probs1, d_probs)
+    xs = torch.where(torch.gt(x, 15), x, 16)
+    value = torch.where(
+        torch.le(x, 15),
+        torch.tensor(
+            [
+                0.0,
+                0.08106146679532726,
+                0.0413406959554093,
+                0.02767792568499834,
+                0.020790672103765093,
+                0.016644691189821193,
+                0.013876128823070748,
+                0.01189670994589177,
+                0.010411265261972096,
+                0.009255462182712733,
+                0.00833056343336287,
+                0.007573675487951841,
+                0.00694284010720953,
+                0.006408994188004207,
+                0.0059513701127588475,
+                0.005554733551962801,
+            ],
+            dtype=(x).dtype,
+        )[torch.clamp(x, 0, 15).long()],
+        (
+            1 / 12
+            + (
+                -1 / 360
+                + (
+                    1 / 1260
+                    + (
+                        -1 / 1680
+                        + (
+                            1 / 1188
+                            + (
+                                -691 / 360360
+                                + (1 / 156 - (3617 / 122400) / torch.pow(xs, 2))
+                                / torch.pow(xs, 2)
+                            )
+                            / torch.pow(xs, 2)
+                        )
+                        / torch.pow(xs, 2)
+                    )
+                    / torch.pow(xs, 2)
+                )
+                / torch.pow(xs, 2)
+            )
+            / torch.pow(xs, 2)
+        )
+        / xs,
     )
     return value
 
 
-def _curvature(s, probs1, d_probs):
-    """(1 - s) times the second derivative of the cross-entropy H(q, p) along the path from q's parameters
-    to p's, at the point s of it (0 at q, 1 at p): straight in log, logit or the parameter itself, d_*
-    being p's coordinate minus q's. The integrand of the near-diagonal KL's Taylor remainder, summed by
-    Gauss-Legendre in the caller.
+def _bd0(x, m):
+    """x log(x / m) + m - x for x > 0, m > 0 (Loader's deviance term) without cancellation: where |v| <
+    1/3, v = (x - m) / (x + m), the series (x - m) v + 2 x v (w/3 + w**2/5 + ...) in w = v**2 to w**19;
+    the formula elsewhere.
     """
-    probs = probs1 / (probs1 + (1 - probs1) * torch.exp(-d_probs * s))
-    rest_probs = (1 - probs1) / (probs1 * torch.exp(d_probs * s) - probs1 + 1)
-    value = (1 - s) * (
-        torch.pow(d_probs, 2)
-        * torch.pow(probs, 2)
-        * torch.pow(rest_probs, 2)
-        * ((1 - probs1) / torch.pow(rest_probs, 2) + probs1 / torch.pow(probs, 2))
-        + torch.pow(d_probs, 2)
-        * probs
-        * rest_probs
-        * (1 - 2 * probs)
-        * ((1 - probs1) / rest_probs - probs1 / probs)
+    v = (-m + x) / (m + x)
+    w = torch.pow(v, 2)
+    value = torch.where(
+        torch.lt(torch.abs(v), 1 / 3),
+        2
+        * v
+        * w
+        * x
+        * (
+            w
+            * (
+                w
+                * (
+                    w
+                    * (
+                        w
+                        * (
+                            w
+                            * (
+                                w
+                                * (
+                                    w
+                                    * (
+                                        w
+                                        * (
+                                            w
+                                            * (
+                                                w
+                                                * (
+                                                    w
+                                                    * (
+                                                        w
+                                                        * (
+                                                            w
+                                                            * (
+                                                                w
+                                                                * (
+                                                                    w
+                                                                    * (
+                                                                        w
+                                                                        * (
+                                                                            w
+                                                                            * (
+                                                                                (1 / 39)
+                                                                                * w
+                                                                                + 1 / 37
+                                                                            )
+                                                                            + 1 / 35
+                                                                        )
+                                                                        + 1 / 33
+                                                                    )
+                                                                    + 1 / 31
+                                                                )
+                                                                + 1 / 29
+                                                            )
+                                                            + 1 / 27
+                                                        )
+                                                        + 1 / 25
+                                                    )
+                                                    + 1 / 23
+                                                )
+                                                + 1 / 21
+                                            )
+                                            + 1 / 19
+                                        )
+                                        + 1 / 17
+                                    )
+                                    + 1 / 15
+                                )
+                                + 1 / 13
+                            )
+                            + 1 / 11
+                        )
+                        + 1 / 9
+                    )
+                    + 1 / 7
+                )
+                + 1 / 5
+            )
+            + 1 / 3
+        )
+        + v * (-m + x),
+        m + x * torch.log(x / m) - x,
     )
     return value
 
 
-def _series_0(total_count1, probs1):
-    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count1, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once (no closed form found)."""
+def _binomial_logpmf(z, total_count, probs):
+    """log p(z) of the binomial at integers z in Loader's saddle-point form (no cancellation near the
+    mode): n log(1 - p) at z = 0, n log p at z = n, and stirlerr(n) - stirlerr(z) - stirlerr(n - z) -
+    bd0(z, n p) - bd0(n - z, n (1 - p)) + log(n / (2 pi z (n - z)))/2 between.
+    """
+    zs = torch.where(torch.gt(z, 1), z, 1)
+    ns = torch.where(torch.gt(total_count - z, 1), total_count - z, 1)
+    value = torch.where(
+        torch.eq(z, 0),
+        total_count * torch.log1p(-probs),
+        torch.where(
+            torch.eq(total_count, z),
+            total_count * torch.log(probs),
+            (1 / 2) * torch.log((1 / 2) * total_count / (3.1415926535897932 * ns * zs))
+            - _bd0(ns, total_count * (1 - probs))
+            - _bd0(zs, probs * total_count)
+            - _stirlerr(ns)
+            + _stirlerr(total_count)
+            - _stirlerr(zs),
+        ),
+    )
+    return value
+
+
+def _series_0(total_count1, total_count2, probs2):
+    """Sum(held((sign(-total_count1 + z - 1/2) + 1)*exp(binomial_logpmf(z, total_count2, probs2))/2), (z, 0, total_count2)), for every element at once (no closed form found)."""
     start = 0
-    upper = total_count1
+    upper = total_count2
     count = int(torch.max(upper))
     z = torch.arange(start, count + 1, dtype=torch.float64).reshape(
-        (-1,) + (1,) * max(len(total_count1.shape), len(probs1.shape))
+        (-1,)
+        + (1,)
+        * max(len(total_count1.shape), len(total_count2.shape), len(probs2.shape))
     )
     terms = (
-        torch.lgamma(total_count1 + 1)
-        - torch.lgamma(z + 1)
-        - torch.lgamma(total_count1 - z + 1)
-    ) * torch.exp(
-        z * torch.log(probs1)
-        + (total_count1 - z) * torch.log(1 - probs1)
-        + torch.lgamma(total_count1 + 1)
-        - torch.lgamma(z + 1)
-        - torch.lgamma(total_count1 - z + 1)
+        (1 / 2)
+        * (torch.sign(-total_count1 + z - 1 / 2) + 1)
+        * torch.exp(_binomial_logpmf(z, total_count2, probs2))
     )
     terms = torch.where(
         torch.isnan(terms) | (z > upper), torch.zeros_like(terms), terms
@@ -114,26 +279,33 @@ def _series_0(total_count1, probs1):
     return torch.sum(terms, dim=0)
 
 
-def _series_1(total_count1, probs1, total_count2):
-    """Sum(probs1**z*(1 - probs1)**(total_count1 - z)*log(binomial(total_count2, z))*binomial(total_count1, z), (z, 0, total_count1)), for every element at once (no closed form found)."""
+def _series_1(total_count1, probs1, total_count2, probs2):
+    """Sum(held(exp(binomial_logpmf(z, total_count1, probs1))*expm1mx(z*log_ratio(probs2, probs1) + (-total_count1 + total_count2)*log1p(-probs2) + (total_count1 - z)*log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2) + cumulative(log1p((-total_count1 + total_count2)*sign(z)/(total_count1 - z + 1)), z))), (z, 0, total_count1)), for every element at once (no closed form found)."""
     start = 0
     upper = total_count1
     count = int(torch.max(upper))
     z = torch.arange(start, count + 1, dtype=torch.float64).reshape(
         (-1,)
         + (1,)
-        * max(len(total_count1.shape), len(probs1.shape), len(total_count2.shape))
+        * max(
+            len(total_count1.shape),
+            len(probs1.shape),
+            len(total_count2.shape),
+            len(probs2.shape),
+        )
     )
-    terms = (
-        torch.lgamma(total_count2 + 1)
-        - torch.lgamma(z + 1)
-        - torch.lgamma(total_count2 - z + 1)
-    ) * torch.exp(
-        z * torch.log(probs1)
-        + (total_count1 - z) * torch.log(1 - probs1)
-        + torch.lgamma(total_count1 + 1)
-        - torch.lgamma(z + 1)
-        - torch.lgamma(total_count1 - z + 1)
+    terms = _expm1mx(
+        z * _log_ratio(probs2, probs1)
+        + (-total_count1 + total_count2) * torch.log1p(-probs2)
+        + (total_count1 - z) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2)
+        + torch.cumsum(
+            torch.log1p(
+                (-total_count1 + total_count2) * torch.sign(z) / (total_count1 - z + 1)
+            ),
+            dim=0,
+        ),
+        torch.exp(_binomial_logpmf(z, total_count2, probs2)),
+        torch.exp(_binomial_logpmf(z, total_count1, probs1)),
     )
     terms = torch.where(
         torch.isnan(terms) | (z > upper), torch.zeros_like(terms), terms
@@ -152,8 +324,9 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
     Each series is summed over all its terms (about an ulp of each term; a KL near 0 is a difference of such sums
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
-    Where total_count2 = total_count1 the series cancel exactly: the value there is total_count1 times
-    kl-bernoulli-bernoulli's, computed without them (stable near KL = 0).
+    The value is summed as sum q(z) (e**x - 1 - x) + P_p(z > total_count1), x = log p(z) - log q(z) (terms all
+    positive; x from a running sum of log1p's of the binomial coefficients' ratio, q in Loader's form), not as the
+    closed form above, whose series cancel against its other terms.
     With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = torch.as_tensor(total_count1, dtype=torch.float64)
@@ -165,45 +338,10 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
             raise ValueError("kl_binomial_binomial: probs1 must be in (0, 1)")
         if bool(torch.any(probs2 * (1 - probs2) <= 0)):
             raise ValueError("kl_binomial_binomial: probs2 must be in (0, 1)")
-    value = total_count1 * torch.where(
-        torch.where(
-            torch.logical_and(
-                torch.gt((-probs1 + probs2) / probs1, -1 / 2),
-                torch.gt((probs1 - probs2) / (1 - probs1), -1 / 2),
-            ),
-            torch.le(
-                torch.abs(
-                    torch.log1p((-probs1 + probs2) / probs1)
-                    - torch.log1p((probs1 - probs2) / (1 - probs1))
-                ),
-                1,
-            ),
-            torch.le(
-                torch.abs(
-                    torch.log(probs2 / probs1) - torch.log((1 - probs2) / (1 - probs1))
-                ),
-                1,
-            ),
-        ),
-        _remainder(
-            probs1,
-            torch.where(
-                torch.logical_and(
-                    torch.gt((-probs1 + probs2) / probs1, -1 / 2),
-                    torch.gt((probs1 - probs2) / (1 - probs1), -1 / 2),
-                ),
-                torch.log1p((-probs1 + probs2) / probs1)
-                - torch.log1p((probs1 - probs2) / (1 - probs1)),
-                torch.log(probs2 / probs1) - torch.log((1 - probs2) / (1 - probs1)),
-            ),
-        ),
-        probs1 * _log_ratio(probs1, probs2)
-        + (probs1 - 1) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2),
-    ) + torch.where(
+    value = torch.where(
         torch.le(total_count1, total_count2),
-        (total_count1 - total_count2) * torch.log1p(-probs2)
-        + _series_0(total_count1, probs1)
-        - _series_1(total_count1, probs1, total_count2),
+        _series_0(total_count1, total_count2, probs2)
+        + _series_1(total_count1, probs1, total_count2, probs2),
         float("inf"),
     )
     return value + torch.zeros(
