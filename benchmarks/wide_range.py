@@ -112,7 +112,8 @@ def main() -> int:
         within += worst <= GOAL
         shown = "inf" if worst == float("inf") else f"{worst:.3g}"
         where = "" if worst <= GOAL else "  at " + ", ".join(f"{k}={v:.6g}" for k, v in at.items())
-        print(f"{name:55} {shown:>9} ulp  {above:3d}/{done:<3d} > {GOAL} {lost:3d} not finite  {time.perf_counter() - start:5.1f} s{where}",
+        took = time.perf_counter() - start
+        print(f"{name:55} {shown:>9} ulp  {above:3d}/{done:<3d} > {GOAL} {lost:3d} not finite  {took:5.1f} s{where}",
               flush=True)
     print(f"{args.target}: {within} of {len(names)} within {GOAL} ulp at every wide point")
     return 0

@@ -55,14 +55,16 @@ CASES = {
     "cross-entropy-binomial-binomial": [
         ({"total_count1": float(n1), "probs1": p1, "total_count2": float(n2), "probs2": p2},
          lambda n1=n1, p1=p1, n2=n2, p2=p2: _cross(_binomial_log(n1, p1), _binomial_log(n2, p2), n1))
-        for n1, p1, n2, p2 in ((1, 0.3, 2, 0.4), (10, 0.5, 12, 0.5), (33, 0.970629, 35, 0.940023), (20, 0.01, 20, 0.02))],
+        for n1, p1, n2, p2 in ((1, 0.3, 2, 0.4), (10, 0.5, 12, 0.5), (33, 0.970629, 35, 0.940023),
+                               (20, 0.01, 20, 0.02))],
     # the closed form's two series cancelled against its other terms: 77 ulp at n = (2, 3), 187 at (10, 12), 4.6e3
     # at (40, 45) before; near KL = 0 at n1 = n2 the sums of positive terms keep their relative accuracy
     "kl-binomial-binomial": [
         ({"total_count1": float(n1), "probs1": p1, "total_count2": float(n2), "probs2": p2},
          lambda n1=n1, p1=p1, n2=n2, p2=p2: _kl(_binomial_log(n1, p1), _binomial_log(n2, p2), n1))
         for n1, p1, n2, p2 in ((2, 0.3, 3, 0.2), (2, 0.81, 3, 0.7), (5, 0.4, 8, 0.3), (10, 0.5, 12, 0.45),
-                               (20, 0.2, 25, 0.17), (3, 0.3, 3, 0.3 + 1e-9), (7, 0.9, 7, 0.9 - 1e-5), (4, 0.5, 12, 0.2))],
+                               (20, 0.2, 25, 0.17), (3, 0.3, 3, 0.3 + 1e-9), (7, 0.9, 7, 0.9 - 1e-5),
+                               (4, 0.5, 12, 0.2))],
 }
 
 

@@ -131,3 +131,36 @@ def test_entropies_and_cross_entropies_near_probability_0_and_1(target_name):
         f = getattr(load(name, target_name), function_name(name))
         got = float(np.asarray(f(**{k: array(v) for k, v in point.items()})))
         assert _ulps(got, exact) <= 8, (name, got, exact)
+
+
+@pytest.mark.parametrize("target_name", ["numpy", "torch", "jax", "tensorflow"])
+def test_products_that_overflow_factor_by_factor_stay_finite(target_name):
+    """(λ1/λ2)^k2·Γ(1 + k2/k1) spelt out as λ1^k2·λ2^-k2·Γ(…) was 0·inf·finite = NaN at k2 = 900 (the KL is
+    finite there); Γ(1 + s1/s2)·e^(m2/s2)·e^(-m1/s2) was inf·0 = NaN where the cross-entropy overflows (inf is
+    right). finite_product falls back to exp(the sum of the logs) there."""
+    array = float64_array(target_name)
+    finite = [("kl-weibull-weibull", {"scale1": 0.436926, "concentration1": 1.1576, "scale2": 621.257,
+                                      "concentration2": 900.718}),
+              ("cross-entropy-weibull-weibull", {"scale1": 1e-4, "concentration1": 1.0, "scale2": 1e-3,
+                                                 "concentration2": 200.0})]  # 0·inf·inf for 1e175
+    for name, point in finite:
+        tgt = target(name)
+        exact = Evaluator(tgt.params, 50)(tgt.value, {s: point[str(s)] for s in tgt.params})
+        f = getattr(load(name, target_name), function_name(name))
+        got = float(np.asarray(f(**{k: array(v) for k, v in point.items()})))
+        # exp(L) at L ~ 400 carries L's rounding (|L|·2^-53 relative): the value's own condition number there
+        assert math.isfinite(float(exact)) and abs(got - float(exact)) <= 1e-12 * abs(float(exact)), (name, got, exact)
+    f = getattr(load("cross-entropy-gumbel-gumbel", target_name), "cross_entropy_gumbel_gumbel")
+    assert float(np.asarray(f(array(9.19313), array(818.043), array(-1.6262), array(0.0086529)))) == math.inf
+
+
+def test_finite_product_wraps_products_of_gamma_and_powers_not_exps_alone():
+    from sympy import exp, gamma, loggamma
+
+    from derive.emit.stable import finite_product
+
+    k1, k2, s1, s2 = (Symbol(n, positive=True) for n in ("k1", "k2", "s1", "s2"))
+    (wrapped,) = stable_form(s1**k2 * s2**-k2 * gamma(1 + k2 / k1)).atoms(finite_product)
+    assert expand(wrapped.args[0].doit() - s1**k2 * s2**-k2 * gamma(1 + k2 / k1)) == 0
+    assert wrapped.args[1].has(loggamma(1 + k2 / k1)) and not wrapped.args[1].has(gamma)
+    assert not stable_form(exp(s1) * exp(-s2)).has(finite_product)

@@ -1,4 +1,5 @@
-"""Discrete entropies and cross-entropies as sums of positive terms, with Loader's saddle-point log-pmf.
+"""Discrete entropies, cross-entropies and the binomial KL as sums of positive terms, with Loader's saddle-point
+log-pmf.
 
 H(q, p) = Σ_z q(z)·(−log p(z)), and every term is >= 0. The derived closed form of the Poisson's entropy,
 λ − λ log λ + Σ q(z) log z!, is a difference of terms of order λ log λ whose total is O(log λ): at λ = 100 its code
@@ -11,13 +12,14 @@ mode, so it is written as Loader (2000, "Fast and accurate computation of binomi
 
 with stirlerr(n) = log n! − (n + ½) log n + n − ½ log 2π and bd0(x, m) = x log(x / m) + m − x, each computed
 without cancellation by the module's helpers (``derive.emit.helpers``): a table and an asymptotic series, and a
-series in v = (x − m)/(x + m) where |v| < 1/10. ``identity.same`` checks each log-pmf against the family's own at
-exact points before it is used.
+series in v = (x − m)/(x + m) where |v| < 1/3. ``identity.same`` checks each log-pmf against the family's own at
+exact points before it is used. The binomial KL is two such sums as well (``binomial_kl``), checked against the
+derived closed form.
 """
 
 from __future__ import annotations
 
-from sympy import Eq, Function, Piecewise, Rational, S, Sum, Symbol, binomial, exp, factorial, log, oo, pi, sign
+from sympy import Add, Eq, Function, Piecewise, Rational, S, Sum, Symbol, binomial, exp, factorial, log, oo, pi, sign
 from sympy.codegen.cfunctions import log1p
 
 
@@ -142,9 +144,10 @@ def _suffixes(name: str) -> tuple[str, str]:
 
 
 def positive_form(name: str, expr, args):
-    """``expr`` (the closed form of ``name`` in ``args``) as Σ q(z)·(−log p(z)) with Loader's log-pmfs, kept inside a
-    Piecewise's first branch (a pair whose supports do not nest is +∞ elsewhere); None for other derivations.
-    Raises AssertionError if a log-pmf differs from the family's own at a test point."""
+    """``expr`` (the closed form of ``name`` in ``args``) as Σ q(z)·(−log p(z)) with Loader's log-pmfs (the binomial
+    KL as ``binomial_kl``), kept inside a Piecewise's first branch (a pair whose supports do not nest is +∞
+    elsewhere); None for other derivations. Raises AssertionError if a log-pmf differs from the family's own, or the
+    KL from the derived closed form, at a test point."""
     if name == "kl-binomial-binomial":
         series = _checked_kl(name, expr, args)
         (_, cond), *rest = expr.args
@@ -195,8 +198,6 @@ def binomial_kl(args):
 def _checked_kl(name, expr, args):
     """``binomial_kl``, after checking it against the derived closed form at n = (4, 6) and rational probabilities
     (each sum written out term by term, the running sum as its terms)."""
-    from sympy import Add
-
     from derive.emit.identity import same
 
     value, _, z = binomial_kl(args)
@@ -226,5 +227,5 @@ def _check(name, logs, args):
             same(name, at.direct(*at.args), plain_logpmf(at), point, "Loader log-pmf")
 
 
-__all__ = ["FAMILIES", "KL_NOTE", "NOTE", "POSITIVE", "bd0", "binomial_logpmf", "held", "logpmf", "neg_x_exp", "plain_logpmf",
-           "poisson_logpmf", "positive_form", "binomial_kl", "cumulative", "stirlerr", "table"]
+__all__ = ["FAMILIES", "KL_NOTE", "NOTE", "POSITIVE", "bd0", "binomial_kl", "binomial_logpmf", "cumulative", "held",
+           "logpmf", "neg_x_exp", "plain_logpmf", "poisson_logpmf", "positive_form", "stirlerr", "table"]

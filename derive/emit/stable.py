@@ -515,4 +515,5 @@ def stable_form(expr: Expr) -> Expr:
     return optimize(expr, PIPELINE)
 
 
-__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "finite_product", "log_ratio", "log_ratio_of", "stable_form", "xlog1p", "xlogx"]
+__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "finite_product", "log_ratio", "log_ratio_of", "stable_form",
+           "xlog1p", "xlogx"]
