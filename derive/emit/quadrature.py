@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Add, Function, Integral, Mul, Sum, binomial, default_sort_key, exp, factorial, log, loggamma, sstr
+from sympy import Add, Function, Integral, Mul, Sum, default_sort_key, exp, log, sstr
 
 from derive.emit.printers import NumPyStablePrinter
-from derive.emit.stable import Log1pOpt, XLogXOpt, collected_logs
+from derive.emit.stable import Log1pOpt, XLogXOpt, collected_logs, log_of
 
 #: relative tolerance asked of scipy.integrate.quad
 EPSREL = 1e-12
@@ -74,25 +74,8 @@ def log_space(term):
     logs, others, kept_as_is = [], [], []
     for f in Mul.make_args(term):
         (logs if isinstance(f, log) else kept_as_is if isinstance(f, held) else others).append(f)
-    exponent = Add(*(_log_of(f) for f in others))
-    return Mul(exp(exponent, evaluate=False), *(_log_of(f.args[0]) for f in logs), *kept_as_is)
-
-
-def _log_of(f):
-    """log f, written out for powers, exponentials, factorials and binomial coefficients."""
-    def lg(x):  # unevaluated: SymPy writes log Γ(n + 1) of an integer n as log(Γ(n + 1)), which overflows
-        return loggamma(x, evaluate=False)
-
-    if isinstance(f, binomial):
-        n, k = f.args
-        return lg(n + 1) - lg(k + 1) - lg(n - k + 1)
-    if isinstance(f, factorial):
-        return lg(f.args[0] + 1)
-    if isinstance(f, exp):
-        return f.args[0]
-    if f.is_Pow:
-        return f.exp * _log_of(f.base)
-    return log(f)
+    exponent = Add(*(log_of(f) for f in others))
+    return Mul(exp(exponent, evaluate=False), *(log_of(f.args[0]) for f in logs), *kept_as_is)
 
 
 def arranged(value):

@@ -26,7 +26,7 @@ The functions it introduces have no library equivalent; each target module defin
 from __future__ import annotations
 
 from sympy import (
-    Add, Expr, Float, Function, Mul, Pow, Rational, S, Symbol, UnevaluatedExpr, cancel, collect, count_ops,
+    Add, Expr, Float, Function, Mul, Pow, Rational, S, Symbol, UnevaluatedExpr, binomial, cancel, collect, count_ops,
     default_sort_key, div, exp, expand, expand_log, factorial, fraction, gamma, log, loggamma, together,
 )
 from sympy.codegen.cfunctions import log1p
@@ -464,11 +464,26 @@ def _unbounded(f: Expr) -> bool:
     return isinstance(f, (gamma, exp)) or f.is_Pow and not f.exp.is_number
 
 
-def _log_of(f: Expr) -> Expr:
-    f = (f.args[0] if isinstance(f, UnevaluatedExpr) else f).doit()
+def log_of(f: Expr) -> Expr:
+    """log f, written out for powers, exponentials, Γ, factorials and binomial coefficients (log Γ unevaluated:
+    SymPy writes log Γ(n + 1) of an integer n as log(Γ(n + 1)), which overflows)."""
+    def lg(x):
+        return loggamma(x, evaluate=False)
+
+    if isinstance(f, UnevaluatedExpr):
+        return log_of(f.args[0].doit())
+    if isinstance(f, binomial):
+        n, k = f.args
+        return lg(n + 1) - lg(k + 1) - lg(n - k + 1)
+    if isinstance(f, factorial):
+        return lg(f.args[0] + 1)
     if isinstance(f, gamma):
-        return loggamma(f.args[0])
-    return f.args[0] if isinstance(f, exp) else f.exp * log(f.base)
+        return lg(f.args[0])
+    if isinstance(f, exp):
+        return f.args[0]
+    if f.is_Pow:
+        return f.exp * log_of(f.base)
+    return log(f)
 
 
 class FiniteProductOpt(Optimization):
@@ -486,7 +501,7 @@ class FiniteProductOpt(Optimization):
         if len(wide) < 2 or all(isinstance(f.doit(), exp) for f in wide) or not all(f.doit().is_positive for f in wide):
             return mul  # exps alone (the normal's e^logvar1·e^-logvar2) are left: they overflow only past |709|
         rest = [f for f in factors if not _unbounded(f)]
-        logged = LogRatioOpt()(expand(Add(*(_log_of(f) for f in wide)), multinomial=False, power_exp=False))
+        logged = LogRatioOpt()(expand(Add(*(log_of(f) for f in wide)), multinomial=False, power_exp=False))
         return Mul(*rest, finite_product(Mul(*wide), logged))
 
 
@@ -515,5 +530,5 @@ def stable_form(expr: Expr) -> Expr:
     return optimize(expr, PIPELINE)
 
 
-__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "finite_product", "log_ratio", "log_ratio_of", "stable_form",
-           "xlog1p", "xlogx"]
+__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "finite_product", "log_of", "log_ratio", "log_ratio_of",
+           "stable_form", "xlog1p", "xlogx"]

@@ -283,7 +283,7 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             * jax.numpy.exp(-(loc1 / scale2)),
             -loc1 / scale2
             + loc2 / scale2
-            + jax.scipy.special.gammaln(scale1 / scale2 + 1),
+            + jax.scipy.special.gammaln(1 + scale1 / scale2),
         )
         + 0.57721566490153286 * (scale1 / scale2)
         + (loc1 - loc2) / scale2

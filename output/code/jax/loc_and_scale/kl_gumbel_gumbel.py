@@ -540,7 +540,7 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             * jax.numpy.exp(-(loc1 / scale2)),
             -loc1 / scale2
             + loc2 / scale2
-            + jax.scipy.special.gammaln(scale1 / scale2 + 1),
+            + jax.scipy.special.gammaln(1 + scale1 / scale2),
         )
         + (loc1 - loc2) / scale2,
     )

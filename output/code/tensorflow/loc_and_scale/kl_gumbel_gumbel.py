@@ -555,7 +555,7 @@ def kl_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             * tensorflow.math.exp(-(loc1 / scale2)),
             -loc1 / scale2
             + loc2 / scale2
-            + tensorflow.math.lgamma(scale1 / scale2 + 1),
+            + tensorflow.math.lgamma(1 + scale1 / scale2),
             single,
         )
         + (loc1 - loc2) / scale2,
