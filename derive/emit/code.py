@@ -229,8 +229,8 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
         raise CodeError(f"{name} has no parameters: its value is the constant {sstr(derivation.closed_form)}; no "
                         "function is emitted for it")
     if kept:
-        positive = loader.positive_form(name, expr, args)  # a discrete entropy: a sum of positive terms
-        shown, note = expr, "" if positive is None else loader.KL_NOTE if name.startswith("kl-") else loader.NOTE
+        positive = loader.positive_form(name, expr, args)  # Poisson and binomial: sums of positive terms
+        shown, note = expr, "" if positive is None else loader.note(name)
         expr = expr if positive is None else positive
     if kept and target == "numpy":
         return quadrature.emit(name, derivation, expr, args, _regenerate(name, target, param), note, shown)

@@ -19,6 +19,8 @@ derived closed form.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sympy import Add, Eq, Function, Piecewise, Rational, S, Sum, Symbol, binomial, exp, factorial, log, oo, pi, sign
 from sympy.codegen.cfunctions import log1p
 
@@ -143,11 +145,17 @@ def _suffixes(name: str) -> tuple[str, str]:
     return ("", "") if name.startswith("entropy-") else ("1", "2")
 
 
-def positive_form(name: str, expr, args):
+def note(name: str) -> str:
+    """The docstring's sentence on how ``positive_form`` sums ``name``."""
+    return KL_NOTE if name.startswith("kl-") else NOTE
+
+
+@lru_cache(maxsize=None)
+def positive_form(name: str, expr, args: tuple):
     """``expr`` (the closed form of ``name`` in ``args``) as Σ q(z)·(−log p(z)) with Loader's log-pmfs (the binomial
     KL as ``binomial_kl``), kept inside a Piecewise's first branch (a pair whose supports do not nest is +∞
     elsewhere); None for other derivations. Raises AssertionError if a log-pmf differs from the family's own, or the
-    KL from the derived closed form, at a test point."""
+    KL from the derived closed form, at a test point. Memoised: the four targets' modules share it."""
     if name == "kl-binomial-binomial":
         series = _checked_kl(name, expr, args)
         (_, cond), *rest = expr.args
@@ -228,4 +236,4 @@ def _check(name, logs, args):
 
 
 __all__ = ["FAMILIES", "KL_NOTE", "NOTE", "POSITIVE", "bd0", "binomial_kl", "binomial_logpmf", "cumulative", "held",
-           "logpmf", "neg_x_exp", "plain_logpmf", "poisson_logpmf", "positive_form", "stirlerr", "table"]
+           "logpmf", "neg_x_exp", "note", "plain_logpmf", "poisson_logpmf", "positive_form", "stirlerr", "table"]
