@@ -158,10 +158,18 @@ def positive_form(name: str, expr, args: tuple):
     KL from the derived closed form, at a test point. Memoised: the four targets' modules share it."""
     if name == "kl-binomial-binomial":
         series = _checked_kl(name, expr, args)
+    elif name in POSITIVE:
+        series = _cross_entropy(name, args)
+    else:
+        return None
+    if isinstance(expr, Piecewise):
         (_, cond), *rest = expr.args
         return Piecewise((series, cond), *rest)
-    if name not in POSITIVE:
-        return None
+    return series
+
+
+def _cross_entropy(name, args):
+    """Σ_z q(z)·(−log p(z)) for ``name`` in POSITIVE, after checking each log-pmf."""
     own = {str(a): a for a in args}
     z = Symbol("z", integer=True, nonnegative=True)
     parameters = [[own[b + suffix] for b in FAMILIES[family][1]] for family, suffix in zip(POSITIVE[name],
@@ -169,11 +177,7 @@ def positive_form(name: str, expr, args: tuple):
     log_q, log_p = (FAMILIES[family][0](z, *ps) for family, ps in zip(POSITIVE[name], parameters))
     _check(name, (log_q, log_p), args)
     term = held(neg_x_exp(log_q)) if log_q == log_p else held(-log_p) * exp(log_q)
-    series = Sum(term, (z, 0, FAMILIES[POSITIVE[name][0]][2](*parameters[0])))
-    if isinstance(expr, Piecewise):
-        (_, cond), *rest = expr.args
-        return Piecewise((series, cond), *rest)
-    return series
+    return Sum(term, (z, 0, FAMILIES[POSITIVE[name][0]][2](*parameters[0])))
 
 
 def binomial_kl(args):

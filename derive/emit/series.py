@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Add, Symbol, sstr
+from sympy import Add, sstr
 
 from derive.emit.bregman import _Call
 from derive.emit.helpers import helpers_for
@@ -92,9 +92,8 @@ def _printer(target: str):
 
 
 def _terms(series):
-    """log_space of the series' terms, its variable an integer."""
-    (var, *_), = series.limits
-    return log_space(series.function).xreplace({var: Symbol(var.name, integer=True)})
+    """log_space of the series' terms."""
+    return log_space(series.function)
 
 
 def split(expr, args, target: str):
