@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from generated import function
-from sympy import Float, Sum
+from sympy import Float, Sum, log
 
 from derive import registry
 from derive.catalog_families import MEMBERS, params_of
@@ -228,3 +228,17 @@ def test_a_wrong_positive_form_is_refused(monkeypatch):
     _, expr, args, _ = code.prepared("kl-binomial-binomial", "total_count_and_probs")
     with pytest.raises(AssertionError, match="differs from the derived one"):
         loader.positive_form.__wrapped__("kl-binomial-binomial", expr, args)  # not the memoised right one
+
+def test_a_wrong_log_ratio_is_refused(monkeypatch):
+    """x(z) = log p(z) - log q(z), computed in double-double by the binomial KL's module, is part of the positive form
+    checked against the derived closed form: a body without the (n2 - n1) log(1 - p2) term is refused."""
+    from derive.emit import code, loader
+
+    def without_last_term(z, n1, p1, n2, p2):
+        return right(z, n1, p1, n2, p2) - (n2 - n1) * log(1 - p2)
+
+    right = loader.binomial_log_ratio.body
+    monkeypatch.setattr(loader.binomial_log_ratio, "body", staticmethod(without_last_term))
+    _, expr, args, _ = code.prepared("kl-binomial-binomial", "total_count_and_probs")
+    with pytest.raises(AssertionError, match="differs from the derived one"):
+        loader.positive_form.__wrapped__("kl-binomial-binomial", expr, args)

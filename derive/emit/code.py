@@ -232,7 +232,7 @@ def emit_module(name: str, target: str = "numpy", param: str | None = None, grad
         positive = loader.positive_form(name, expr, args)  # Poisson and binomial: sums of positive terms
         shown, note = expr, "" if positive is None else loader.note(name)
         expr = expr if positive is None else positive
-    if kept and target == "numpy":
+    if kept and target == "numpy" and positive is None:
         return quadrature.emit(name, derivation, expr, args, _regenerate(name, target, param), note, shown)
     if kept:  # a kept series, summed for all elements at once (derive.emit.series)
         return series.emit(name, derivation, expr, args, target, _regenerate(name, target, param), note, shown)

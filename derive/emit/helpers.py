@@ -12,7 +12,7 @@ from sympy import (
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.loader import (
-    FAMILIES, bd0, binomial_logpmf, logpmf, neg_x_exp, plain_logpmf, poisson_logpmf, stirlerr, table,
+    FAMILIES, bd0, binomial_log_ratio, binomial_logpmf, logpmf, neg_x_exp, plain_logpmf, poisson_logpmf, stirlerr, table,
 )
 from derive.emit.stable import (
     EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, finite_product,
@@ -198,6 +198,37 @@ def _logpmf(kind):
     return make
 
 
+@lru_cache(maxsize=None)
+def _log_ratio_steps():
+    """(symbols, double-double assignments, result, special helpers) of ``binomial_log_ratio``'s body."""
+    from derive.emit.refine import dd_tree, steps_of
+
+    args = tuple(Symbol(n, real=True) for n in ("z", "total_count1", "probs1", "total_count2", "probs2"))
+    return (args, *steps_of(dd_tree(binomial_log_ratio.body(*args))))
+
+
+def _binomial_log_ratio(printer) -> Helper:
+    args, steps, result, _ = _log_ratio_steps()
+    return Helper(
+        "_binomial_log_ratio", tuple(map(str, args)),
+        "log p(z) - log q(z) for q = Binomial(total_count1, probs1), p = Binomial(total_count2, probs2) at the "
+        "integers 0 <= z <= total_count1, in double-double arithmetic (its terms, of order n log n, cancel) and "
+        "rounded once: log C(total_count2, z) - log C(total_count1, z) + z log(probs2 / probs1) + (total_count1 - "
+        "z) log((1 - probs2) / (1 - probs1)) + (total_count2 - total_count1) log(1 - probs2).",
+        (*((str(v), printer.doprint(e)) for v, e in steps), ("value", f"_dd_value({printer.doprint(result)})")),
+    )
+
+
+def double_double_for(expr, target: str) -> dict | None:
+    """The double-double template's context (``dd``: its constants and special functions, ``xp``: the target's
+    functions) when ``expr`` calls ``binomial_log_ratio``, else None."""
+    from derive.emit.refine import NAMESPACES, constants
+
+    if not expr.has(binomial_log_ratio):
+        return None
+    return {"dd": {**constants(), "special": tuple(sorted(_log_ratio_steps()[3]))}, "xp": NAMESPACES[target]}
+
+
 def _neg_x_exp(printer) -> Helper:
     x = next(_symbols("x"))
     return Helper("_neg_x_exp", ("x",), "-x * exp(x): an entropy's term -q log q given x = log q.",
@@ -223,7 +254,8 @@ def _log1p(printer) -> Helper:
 
 _HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio), (log_ratio_of, _log_ratio_of),
             (finite_product, _finite_product), (stirlerr, _stirlerr), (bd0, _bd0), (neg_x_exp, _neg_x_exp),
-            (poisson_logpmf, _logpmf(poisson_logpmf)), (binomial_logpmf, _logpmf(binomial_logpmf)))
+            (poisson_logpmf, _logpmf(poisson_logpmf)), (binomial_logpmf, _logpmf(binomial_logpmf)),
+            (binomial_log_ratio, _binomial_log_ratio))
 
 
 def helpers_for(expr, printer) -> list[Helper]:
@@ -239,6 +271,7 @@ def helpers_for(expr, printer) -> list[Helper]:
     near = [_remainder(r, printer) for r in remainders] + [_curvature(c, printer) for c in curvatures]
     expr = Add(expr, *(c.body for c in curvatures))
     expr = Add(expr, *(plain_logpmf(e) for e in expr.atoms(logpmf)))  # the helpers a log-pmf's helper calls
+    expr = Add(expr, stirlerr(Symbol("m"))) if expr.has(binomial_log_ratio) else expr  # _dd_log_factorial's
     found = [_printed(make, type(printer)) for func, make in (*_HELPERS, *cbern.HELPERS) if expr.has(func)] + \
         bregman.helpers_for(expr, printer) + near
     calls = expr.has(log1p, atanh, xlog1p) or any("_log1p(" in e for h in found for _, e in (*h.body, *h.single_body))

@@ -10,7 +10,9 @@ from __future__ import annotations
 from sympy import S, digamma, exp, log, loggamma, pi, polygamma
 
 from derive.emit.bregman import lgamma_excess_bregman, product_difference, trigamma_excess, trigamma_excess_difference
-from derive.emit.loader import bd0, held, logpmf, neg_x_exp, plain_logpmf, stirlerr
+from derive.emit.loader import (
+    bd0, binomial_log_ratio, held, log_factorial, logpmf, neg_x_exp, plain_logpmf, stirlerr,
+)
 from derive.emit.stable import as_array, expm1mx, finite_product, log_ratio, log_ratio_of, xlog1p
 
 
@@ -33,6 +35,8 @@ DEFINITIONS = {
     stirlerr: lambda n: loggamma(n + 1) - (n + S.Half) * log(n) + n - log(2 * pi) / 2 if n != 0 else S.Zero,
     bd0: lambda x, m: x * log(x / m) + m - x,
     held: lambda x: x,
+    binomial_log_ratio: lambda *args: binomial_log_ratio.body(*args),
+    log_factorial: lambda m: loggamma(m + 1) - log(2 * pi) / 2,
     neg_x_exp: lambda x: -x * exp(x),
     as_array: lambda x, n: n,
 }

@@ -120,11 +120,8 @@ class _StableMixin:
         return self._table_format.format(values=", ".join(repr(float(v)) for v in values), x=self._print(x),
                                          top=len(values) - 1)
 
-    #: cumulative(t, z) (derive.emit.loader): the running sum of t along the summation variable's axis 0
-    _cumsum_format = "numpy.cumsum({t}, axis=0)"
-
-    def _print_cumulative(self, expr):
-        return self._cumsum_format.format(t=self._print(expr.args[0]))
+    def _print_binomial_log_ratio(self, expr):  # derive.emit.loader: the module's double-double helper
+        return "_binomial_log_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)
 
     def _print_logpmf(self, expr):  # SymPy looks up a subclass of a function by its own name only
         return "_%s_logpmf(%s)" % (expr.family, ", ".join(self._print(a) for a in expr.args))
@@ -224,7 +221,6 @@ class barrier(Function):
 class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrinter):
     _where = "jax.numpy.where"
     _table_format = "jax.numpy.asarray([{values}])[jax.numpy.clip({x}, 0, {top}).astype(int)]"
-    _cumsum_format = "jax.numpy.cumsum({t}, axis=0)"
     _namespace = "jax.numpy"
     special = {"loggamma": "jax.scipy.special.gammaln", "digamma": "jax.scipy.special.digamma",
                "gamma": "jax.scipy.special.gamma", "erf": "jax.scipy.special.erf",
@@ -254,7 +250,6 @@ class JaxStablePrinter(_StableMixin, _SpecialFunctions, _WherePiecewise, JaxPrin
 class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
     mask_fixup = True
     _table_format = "torch.tensor([{values}], dtype=({x}).dtype)[torch.clamp({x}, 0, {top}).long()]"
-    _cumsum_format = "torch.cumsum({t}, dim=0)"
     special = {"loggamma": "torch.lgamma", "digamma": "torch.digamma", "exp": "torch.exp", "erf": "torch.erf",
                "xlogy": "torch.xlogy", "xlog1py": "torch.special.xlog1py"}
     # mask.any() is data-dependent control flow: torch.compile (which fuses where() anyway), torch.jit.trace (which
@@ -272,7 +267,6 @@ class TorchStablePrinter(_StableMixin, _SpecialFunctions, TorchPrinter):
 class TensorflowStablePrinter(_StableMixin, _SpecialFunctions, TensorflowPrinter):
     _table_format = ("tensorflow.gather(tensorflow.constant([{values}], dtype=({x}).dtype), "
                      "tensorflow.cast(tensorflow.clip_by_value({x}, 0, {top}), tensorflow.int32))")
-    _cumsum_format = "tensorflow.math.cumsum({t}, axis=0)"
     special = {"loggamma": "tensorflow.math.lgamma", "digamma": "tensorflow.math.digamma", "exp": "tensorflow.math.exp",
                "erf": "tensorflow.math.erf", "xlogy": "tensorflow.math.xlogy", "xlog1py": "tensorflow.math.xlog1py"}
     def _print_expm1(self, expr):

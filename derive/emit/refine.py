@@ -25,6 +25,7 @@ from sympy import (
     loggamma, numbered_symbols, oo, polygamma,
 )
 
+from derive.emit.loader import log_factorial
 from derive.emit.stable import paired_xlogx, xlogx
 
 #: derivations whose modules refine cancelling elements (benchmarks/compare_all.py found them above 8 ulp)
@@ -194,6 +195,8 @@ def dd_tree(expr: Expr) -> Expr:
         return _call("_dd_log", dd_tree(expr.args[0]))
     if isinstance(expr, loggamma):
         return _call("_dd_lgamma", dd_tree(expr.args[0]))
+    if isinstance(expr, log_factorial):
+        return _call("_dd_log_factorial", dd_tree(expr.args[0]))
     if isinstance(expr, xlogx):
         return _call("_dd_xlogx", dd_tree(expr.args[0]))
     if isinstance(expr, erf):
@@ -213,10 +216,14 @@ def dd_tree(expr: Expr) -> Expr:
 def compiled(expr: Expr) -> tuple[tuple[tuple[Symbol, Expr], ...], Expr, frozenset]:
     """(assignments, result, the special helpers used) computing ``expr`` in double-double arithmetic: common
     subexpressions as variables ``d0, d1 ..``."""
-    tree = dd_tree(_expanded(expr))
+    return steps_of(dd_tree(_expanded(expr)))
+
+
+def steps_of(tree: Expr) -> tuple[tuple[tuple[Symbol, Expr], ...], Expr, frozenset]:
+    """``compiled``'s triple for a tree of double-double calls (``dd_tree``)."""
     steps, (result,) = cse(tree, symbols=numbered_symbols("d"), order="none")
     called = {str(c.args[0]) for c in tree.atoms(dd_call)}
-    special = frozenset(s for s in ("lgamma", "digamma", "xlogx", "erf") if f"_dd_{s}" in called)
+    special = frozenset(s for s in ("lgamma", "digamma", "xlogx", "erf", "log_factorial") if f"_dd_{s}" in called)
     return tuple(steps), result, special
 
 

@@ -15,12 +15,23 @@ from dataclasses import dataclass
 from sympy import Add, sstr
 
 from derive.emit.bregman import _Call
-from derive.emit.helpers import helpers_for
+from derive.emit.helpers import double_double_for, helpers_for
 from derive.emit.quadrature import arranged, kept, log_space
 
 #: per target: the array operations a series needs ({x}: an array; {start}, {stop}: the range of z; {t}: the
 #: terms; {mask}: where they are dropped)
 OPS = {
+    "numpy": {
+        "asarray": "numpy.asarray({x}, dtype=numpy.float64)",
+        "count": "int(numpy.max({x}))",
+        "arange": "numpy.arange({start}, {stop}, dtype=numpy.float64)",
+        "reshape": "{x}.reshape({shape})",
+        "isnan": "numpy.isnan({x})",
+        "drop": "numpy.where({mask}, 0.0, {t})",
+        "total": "numpy.sum({t}, axis=0)",
+        "all": "bool(numpy.all({x}))",
+        "zeros": "numpy.zeros(numpy.broadcast_shapes({shapes}))",
+    },
     "torch": {
         "asarray": "torch.as_tensor({x}, dtype=torch.float64)",
         "count": "int(torch.max({x}))",
@@ -135,7 +146,8 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, note: 
 
     masked, series, printer = split(expr, args, target)
     masked = arranged(masked)
-    helpers = helpers_for(Add(masked, *map(_terms, kept(expr))), printer)  # the value's and the terms' helpers
+    used = Add(masked, *map(_terms, kept(expr)))
+    helpers = helpers_for(used, printer)  # the value's and the terms' helpers
     names = [str(a) for a in args]
     ops, tgt = OPS[target], TARGETS[target]
     value = printer.doprint(masked)
@@ -157,6 +169,7 @@ def emit(name: str, derivation, expr, args, target: str, regenerate: str, note: 
         zeros=zeros,
         imports=(*imports, *([""] if imports else []), *code_imports(tgt, printer, helpers)),
         helpers=helpers,
+        **(double_double_for(used, target) or {"dd": None}),
         note=note,
         regenerate=regenerate,
         chunk=CHUNK,

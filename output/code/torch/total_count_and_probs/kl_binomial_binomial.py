@@ -56,34 +56,6 @@ def _expm1mx(x, kex, k):
     return value
 
 
-def _log_ratio(a, b):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference over the smaller
-    argument, signed (log1p's argument is then >= 0, where it is accurate everywhere); log(a / b)
-    otherwise.
-    """
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(a - b) / torch.min(a, b)) * torch.sign(a - b),
-        torch.log(r),
-    )
-    return value
-
-
-def _log_ratio_of(a, b, d):
-    """log(a / b) for positive a, b: within a factor 2, log1p of the exact difference d = a - b (computed
-    by the caller without cancelling) over the smaller argument, signed (log1p's argument is then >= 0,
-    where it is accurate everywhere); log(a / b) otherwise.
-    """
-    r = a / b
-    value = torch.where(
-        torch.logical_and(torch.gt(r, 0.5), torch.lt(r, 2)),
-        torch.log1p(torch.abs(d) / torch.min(a, b)) * torch.sign(d),
-        torch.log(r),
-    )
-    return value
-
-
 def _stirlerr(x):
     """log(x!) - (x + 1/2) log(x) + x - log(2 pi)/2 at integers x >= 0 (Loader's Stirling error, 0 at x =
     0): correctly rounded from a table to 15, its asymptotic series above.
@@ -258,6 +230,164 @@ def _binomial_logpmf(z, total_count, probs):
     return value
 
 
+def _binomial_log_ratio(z, total_count1, probs1, total_count2, probs2):
+    """log p(z) - log q(z) for q = Binomial(total_count1, probs1), p = Binomial(total_count2, probs2) at
+    the integers 0 <= z <= total_count1, in double-double arithmetic (its terms, of order n log n,
+    cancel) and rounded once: log C(total_count2, z) - log C(total_count1, z) + z log(probs2 / probs1) +
+    (total_count1 - z) log((1 - probs2) / (1 - probs1)) + (total_count2 - total_count1) log(1 - probs2).
+    """
+    d0 = (total_count1, 0.0)
+    d1 = (total_count2, 0.0)
+    d2 = (z, 0.0)
+    d3 = _dd_neg(d2)
+    d4 = (probs1, 0.0)
+    d5 = (probs2, 0.0)
+    d6 = _dd_add(d0, d3)
+    d7 = (1.0, 0.0)
+    d8 = _dd_log(_dd_add(d7, _dd_neg(d5)))
+    value = _dd_value(
+        _dd_add(
+            _dd_add(
+                _dd_add(
+                    _dd_add(
+                        _dd_add(
+                            _dd_add(
+                                _dd_neg(_dd_log_factorial(d0)),
+                                _dd_neg(_dd_log_factorial(_dd_add(d1, d3))),
+                            ),
+                            _dd_mul(d2, _dd_add(_dd_neg(_dd_log(d4)), _dd_log(d5))),
+                        ),
+                        _dd_mul(
+                            d6, _dd_add(_dd_neg(_dd_log(_dd_add(d7, _dd_neg(d4)))), d8)
+                        ),
+                    ),
+                    _dd_mul(_dd_add(d1, _dd_neg(d0)), d8),
+                ),
+                _dd_log_factorial(d1),
+            ),
+            _dd_log_factorial(d6),
+        )
+    )
+    return value
+
+
+def _two_sum(a, b):
+    """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _quick_two_sum(a, b):
+    """(s, e) as _two_sum, given |a| >= |b| (or a = 0)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def _two_prod(a, b):
+    """(p, e): p = fl(a * b) and a * b = p + e exactly (Dekker's split of each factor into 26-bit halves)."""
+    p = a * b
+    c = 134217729.0 * a
+    ah = c - (c - a)
+    al = a - ah
+    c = 134217729.0 * b
+    bh = c - (c - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _dd_add(x, y):
+    """x + y."""
+    s, e = _two_sum(x[0], y[0])
+    t, f = _two_sum(x[1], y[1])
+    s, e = _quick_two_sum(s, e + t)
+    return _quick_two_sum(s, e + f)
+
+
+def _dd_neg(x):
+    """-x."""
+    return -x[0], -x[1]
+
+
+def _dd_mul(x, y):
+    """x * y."""
+    p, e = _two_prod(x[0], y[0])
+    return _quick_two_sum(p, e + (x[0] * y[1] + x[1] * y[0]))
+
+
+def _dd_recip(x):
+    """1 / x: q = 1 / hi corrected by the exact residual 1 - q x."""
+    q = 1.0 / x[0]
+    p, e = _two_prod(q, x[0])
+    residual = (1.0 - p) - e - q * x[1]
+    return _quick_two_sum(q, q * residual)
+
+
+def _dd_value(x):
+    """x rounded to the working precision."""
+    return x[0] + x[1]
+
+
+def _dd_where(condition, x, y):
+    """x where ``condition`` holds, else y."""
+    return torch.where(condition, x[0], y[0]), torch.where(condition, x[1], y[1])
+
+
+def _dd_exp(x):
+    """e**x: r = x - k log 2 (|r| <= log(2) / 2, log 2 to 106 bits), e**(r / 16) by its Taylor series to degree
+    13 (Horner), squared 4 times, times 2**k."""
+    k = torch.round(x[0] * 1.4426950408889634)
+    r = _dd_add(x, _dd_neg(_dd_mul(_LN2, (k, 0.0))))
+    r = (r[0] * 0.0625, r[1] * 0.0625)
+    h = _INV_FACTORIALS[-1]
+    for c in _INV_FACTORIALS[-2::-1]:
+        h = _dd_add(_dd_mul(h, r), c)
+    for _ in range(4):
+        h = _dd_mul(h, h)
+    scale = torch.exp2(k)
+    return h[0] * scale, h[1] * scale
+
+
+_LN2 = (0.6931471805599453, 2.3190468138462996e-17)
+_INV_FACTORIALS = (
+    (1.0, 0.0),
+    (1.0, 0.0),
+    (0.5, 0.0),
+    (0.16666666666666666, 9.25185853854297e-18),
+    (0.041666666666666664, 2.3129646346357427e-18),
+    (0.008333333333333333, 1.1564823173178714e-19),
+    (0.001388888888888889, -5.300543954373577e-20),
+    (0.0001984126984126984, 1.7209558293420705e-22),
+    (2.48015873015873e-05, 2.1511947866775882e-23),
+    (2.7557319223985893e-06, -1.858393274046472e-22),
+    (2.755731922398589e-07, 2.3767714622250297e-23),
+    (2.505210838544172e-08, -1.448814070935912e-24),
+    (2.08767569878681e-09, -1.20734505911326e-25),
+    (1.6059043836821613e-10, 1.2585294588752098e-26),
+)
+
+
+def _dd_log(x):
+    """log x for x > 0: y = log(hi), then y + d - d**2 / 2 with d = (x - e**y) / e**y (|d| < 2**-52)."""
+    y = torch.log(x[0])
+    e = _dd_exp((y, 0.0))
+    d = _dd_add(x, _dd_neg(e))[0] / e[0]
+    return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
+
+
+def _dd_log_factorial(m):
+    """log(m!) - log(2 pi)/2 at the integers m >= 0 (double-double): (m + 1/2) log m - m + stirlerr(m), the
+    Stirling error from the module's _stirlerr (below 2**-56 absolute), and -log(2 pi)/2 at m = 0."""
+    ms = torch.where(m[0] > 0, m[0], 1.0 + 0.0 * m[0])
+    value = _dd_add(
+        _dd_mul((ms + 0.5, 0.0), _dd_log((ms, 0.0))), _two_sum(_stirlerr(ms), -ms)
+    )
+    return _dd_where(m[0] > 0, value, _dd_neg(_HALF_LOG_2PI))
+
+
+_HALF_LOG_2PI = (0.9189385332046728, -3.8782941580672414e-17)
+
+
 def _series_0(total_count1, total_count2, probs2):
     """Sum(held((sign(-total_count1 + z - 1/2) + 1)*exp(binomial_logpmf(z, total_count2, probs2))/2), (z, 0, total_count2)), for every element at once (no closed form found)."""
     start = 0
@@ -280,7 +410,7 @@ def _series_0(total_count1, total_count2, probs2):
 
 
 def _series_1(total_count1, probs1, total_count2, probs2):
-    """Sum(held(exp(binomial_logpmf(z, total_count1, probs1))*expm1mx(z*log_ratio(probs2, probs1) + (-total_count1 + total_count2)*log1p(-probs2) + (total_count1 - z)*log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2) + cumulative(log1p((-total_count1 + total_count2)*sign(z)/(total_count1 - z + 1)), z))), (z, 0, total_count1)), for every element at once (no closed form found)."""
+    """Sum(held(exp(binomial_logpmf(z, total_count1, probs1))*expm1mx(binomial_log_ratio(z, total_count1, probs1, total_count2, probs2))), (z, 0, total_count1)), for every element at once (no closed form found)."""
     start = 0
     upper = total_count1
     count = int(torch.max(upper))
@@ -295,15 +425,7 @@ def _series_1(total_count1, probs1, total_count2, probs2):
         )
     )
     terms = _expm1mx(
-        z * _log_ratio(probs2, probs1)
-        + (-total_count1 + total_count2) * torch.log1p(-probs2)
-        + (total_count1 - z) * _log_ratio_of(1 - probs2, 1 - probs1, probs1 - probs2)
-        + torch.cumsum(
-            torch.log1p(
-                (-total_count1 + total_count2) * torch.sign(z) / (total_count1 - z + 1)
-            ),
-            dim=0,
-        ),
+        _binomial_log_ratio(z, total_count1, probs1, total_count2, probs2),
         torch.exp(_binomial_logpmf(z, total_count2, probs2)),
         torch.exp(_binomial_logpmf(z, total_count1, probs1)),
     )
@@ -325,8 +447,8 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
     The value is summed as sum q(z) (e**x - 1 - x) + P_p(z > total_count1), x = log p(z) - log q(z) (terms all
-    positive; x from a running sum of log1p's of the binomial coefficients' ratio, q in Loader's form), not as the
-    closed form above, whose series cancel against its other terms.
+    positive; x in double-double arithmetic, whose terms cancel, q in Loader's form), not as the closed form above,
+    whose series cancel against its other terms.
     With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = torch.as_tensor(total_count1, dtype=torch.float64)
