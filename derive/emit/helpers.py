@@ -12,7 +12,8 @@ from sympy import (
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.loader import (
-    FAMILIES, bd0, binomial_log_ratio, binomial_logpmf, logpmf, neg_x_exp, plain_logpmf, poisson_logpmf, stirlerr, table,
+    FAMILIES, bd0, binomial_log_ratio, binomial_logpmf, logpmf, neg_x_exp, plain_logpmf, poisson_logpmf, stirlerr,
+    table,
 )
 from derive.emit.stable import (
     EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, finite_product,
