@@ -12,8 +12,8 @@ from sympy import (
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.loader import (
-    FAMILIES, bd0, binomial_log_ratio, binomial_logpmf, logpmf, neg_x_exp, plain_logpmf, poisson_logpmf, stirlerr,
-    table,
+    FAMILIES, bd0, binomial_log_ratio, binomial_logpmf, binomial_pmf, extended, logpmf, plain_logpmf, poisson_logpmf,
+    poisson_pmf, stirlerr, table,
 )
 from derive.emit.stable import (
     EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, finite_product,
@@ -200,40 +200,38 @@ def _logpmf(kind):
 
 
 @lru_cache(maxsize=None)
-def _log_ratio_steps():
-    """(symbols, double-double assignments, result, special helpers) of ``binomial_log_ratio``'s body."""
+def _extended_steps(kind):
+    """(symbols, double-double assignments, result, special helpers) of ``kind``'s body (``loader.extended``)."""
     from derive.emit.refine import dd_tree, steps_of
 
-    args = tuple(Symbol(n, real=True) for n in ("z", "total_count1", "probs1", "total_count2", "probs2"))
-    return (args, *steps_of(dd_tree(binomial_log_ratio.body(*args))))
+    args = tuple(Symbol(n, real=True) for n in kind.names)
+    return (args, *steps_of(dd_tree(kind.body(*args))))
 
 
-def _binomial_log_ratio(printer) -> Helper:
-    args, steps, result, _ = _log_ratio_steps()
-    return Helper(
-        "_binomial_log_ratio", tuple(map(str, args)),
-        "log p(z) - log q(z) for q = Binomial(total_count1, probs1), p = Binomial(total_count2, probs2) at the "
-        "integers 0 <= z <= total_count1, in double-double arithmetic (its terms, of order n log n, cancel) and "
-        "rounded once: log C(total_count2, z) - log C(total_count1, z) + z log(probs2 / probs1) + (total_count1 - "
-        "z) log((1 - probs2) / (1 - probs1)) + (total_count2 - total_count1) log(1 - probs2).",
-        (*((str(v), printer.doprint(e)) for v, e in steps), ("value", f"_dd_value({printer.doprint(result)})")),
-    )
+def _extended(kind):
+    """The double-double helper of ``kind`` (a subclass of ``loader.extended``), rounded once."""
+
+    def make(printer) -> Helper:
+        from derive.emit.refine import dd_call
+
+        args, steps, result, _ = _extended_steps(kind)
+        return Helper(f"_{kind.__name__}", tuple(map(str, args)), kind.doc,
+                      (*((str(v), printer.doprint(e)) for v, e in steps),
+                       ("value", printer.doprint(dd_call(Symbol("_dd_value"), result)))))
+
+    return make
 
 
 def double_double_for(expr, target: str) -> dict | None:
     """The double-double template's context (``dd``: its constants and special functions, ``xp``: the target's
-    functions) when ``expr`` calls ``binomial_log_ratio``, else None."""
+    functions) when ``expr`` calls a ``loader.extended`` helper, else None."""
     from derive.emit.refine import NAMESPACES, constants
 
-    if not expr.has(binomial_log_ratio):
+    kinds = {type(e) for e in expr.atoms(extended)}
+    if not kinds:
         return None
-    return {"dd": {**constants(), "special": tuple(sorted(_log_ratio_steps()[3]))}, "xp": NAMESPACES[target]}
-
-
-def _neg_x_exp(printer) -> Helper:
-    x = next(_symbols("x"))
-    return Helper("_neg_x_exp", ("x",), "-x * exp(x): an entropy's term -q log q given x = log q.",
-                  (("value", printer.doprint(-x * exp(x))),))
+    special = set().union(*(_extended_steps(k)[3] for k in kinds))
+    return {"dd": {**constants(), "special": tuple(sorted(special))}, "xp": NAMESPACES[target]}
 
 
 def _log1p(printer) -> Helper:
@@ -254,9 +252,9 @@ def _log1p(printer) -> Helper:
 
 
 _HELPERS = ((expm1mx, _expm1mx), (diff_ratio, _diff_ratio), (log_ratio, _log_ratio), (log_ratio_of, _log_ratio_of),
-            (finite_product, _finite_product), (stirlerr, _stirlerr), (bd0, _bd0), (neg_x_exp, _neg_x_exp),
+            (finite_product, _finite_product), (stirlerr, _stirlerr), (bd0, _bd0),
             (poisson_logpmf, _logpmf(poisson_logpmf)), (binomial_logpmf, _logpmf(binomial_logpmf)),
-            (binomial_log_ratio, _binomial_log_ratio))
+            *((kind, _extended(kind)) for kind in (binomial_log_ratio, binomial_pmf, poisson_pmf)))
 
 
 def helpers_for(expr, printer) -> list[Helper]:
@@ -272,7 +270,7 @@ def helpers_for(expr, printer) -> list[Helper]:
     near = [_remainder(r, printer) for r in remainders] + [_curvature(c, printer) for c in curvatures]
     expr = Add(expr, *(c.body for c in curvatures))
     expr = Add(expr, *(plain_logpmf(e) for e in expr.atoms(logpmf)))  # the helpers a log-pmf's helper calls
-    expr = Add(expr, stirlerr(Symbol("m"))) if expr.has(binomial_log_ratio) else expr  # _dd_log_factorial's
+    expr = Add(expr, stirlerr(Symbol("m"))) if expr.has(extended) else expr  # _dd_log_factorial calls _stirlerr
     found = [_printed(make, type(printer)) for func, make in (*_HELPERS, *cbern.HELPERS) if expr.has(func)] + \
         bregman.helpers_for(expr, printer) + near
     calls = expr.has(log1p, atanh, xlog1p) or any("_log1p(" in e for h in found for _, e in (*h.body, *h.single_body))

@@ -7,12 +7,10 @@ digits at 40, after each helper function is replaced by its definition (``DEFINI
 
 from __future__ import annotations
 
-from sympy import S, digamma, exp, log, loggamma, pi, polygamma
+from sympy import S, digamma, log, loggamma, pi, polygamma
 
 from derive.emit.bregman import lgamma_excess_bregman, product_difference, trigamma_excess, trigamma_excess_difference
-from derive.emit.loader import (
-    bd0, binomial_log_ratio, held, log_factorial, logpmf, neg_x_exp, plain_logpmf, stirlerr,
-)
+from derive.emit.loader import bd0, extended, held, log_factorial, logpmf, plain_logpmf, stirlerr
 from derive.emit.stable import as_array, expm1mx, finite_product, log_ratio, log_ratio_of, xlog1p
 
 
@@ -35,16 +33,16 @@ DEFINITIONS = {
     stirlerr: lambda n: loggamma(n + 1) - (n + S.Half) * log(n) + n - log(2 * pi) / 2 if n != 0 else S.Zero,
     bd0: lambda x, m: x * log(x / m) + m - x,
     held: lambda x: x,
-    binomial_log_ratio: lambda *args: binomial_log_ratio.body(*args),
-    log_factorial: lambda m: loggamma(m + 1) - log(2 * pi) / 2,
-    neg_x_exp: lambda x: -x * exp(x),
+    log_factorial: lambda m: loggamma(m + 1),
     as_array: lambda x, n: n,
 }
 
 
 def plain(expr):
-    """``expr`` with each helper function written out by its definition (a log-pmf by its helper's steps)."""
+    """``expr`` with each helper function written out by its definition (a log-pmf by its helper's steps, a
+    double-double helper by its body)."""
     expr = expr.replace(lambda e: isinstance(e, logpmf), plain_logpmf)
+    expr = expr.replace(lambda e: isinstance(e, extended), lambda e: type(e).body(*e.args))
     for f, definition in DEFINITIONS.items():
         expr = expr.replace(lambda e, f=f: isinstance(e, f), lambda e, d=definition: d(*e.args))
     return expr

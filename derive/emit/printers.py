@@ -120,16 +120,15 @@ class _StableMixin:
         return self._table_format.format(values=", ".join(repr(float(v)) for v in values), x=self._print(x),
                                          top=len(values) - 1)
 
-    def _print_binomial_log_ratio(self, expr):  # derive.emit.loader: the module's double-double helper
-        return "_binomial_log_ratio(%s)" % ", ".join(self._print(a) for a in expr.args)
+    def _print_extended(self, expr):  # derive.emit.loader: a call of the module's double-double helper
+        return "_%s(%s)" % (type(expr).__name__, ", ".join(self._print(a) for a in expr.args))
+
+    _print_binomial_log_ratio = _print_binomial_pmf = _print_poisson_pmf = _print_extended
 
     def _print_logpmf(self, expr):  # SymPy looks up a subclass of a function by its own name only
         return "_%s_logpmf(%s)" % (expr.family, ", ".join(self._print(a) for a in expr.args))
 
     _print_poisson_logpmf = _print_binomial_logpmf = _print_logpmf
-
-    def _print_neg_x_exp(self, expr):
-        return "_neg_x_exp(%s)" % self._print(expr.args[0])
 
     def _print_held(self, expr):
         return "(%s)" % self._print(expr.args[0])

@@ -28,7 +28,8 @@ OPS = {
         "reshape": "{x}.reshape({shape})",
         "isnan": "numpy.isnan({x})",
         "drop": "numpy.where({mask}, 0.0, {t})",
-        "total": "numpy.sum({t}, axis=0)",
+        # pairwise along a contiguous last axis (along axis 0 NumPy adds row by row: 6 ulp lost at 80 terms)
+        "total": "numpy.sum(numpy.ascontiguousarray(numpy.moveaxis({t}, 0, -1)), axis=-1)",
         "all": "bool(numpy.all({x}))",
         "zeros": "numpy.zeros(numpy.broadcast_shapes({shapes}))",
     },
