@@ -201,23 +201,26 @@ def _logpmf(kind):
 
 @lru_cache(maxsize=None)
 def _extended_steps(kind):
-    """(symbols, double-double assignments, result, special helpers) of ``kind``'s body (``loader.extended``)."""
-    from derive.emit.refine import dd_tree, steps_of
+    """(symbols, double-double assignments, result, special helpers) of ``kind``'s body (``loader.extended``); a
+    body that is an exp is rounded by ``_dd_exp_rounded`` (its argument's rounding is all the full exp would fix)."""
+    from derive.emit.refine import dd_call, dd_tree, steps_of
 
     args = tuple(Symbol(n, real=True) for n in kind.names)
-    return (args, *steps_of(dd_tree(kind.body(*args))))
+    tree = dd_tree(kind.body(*args))
+    if str(tree.args[0]) == "_dd_exp":
+        tree = dd_call(Symbol("_dd_exp_rounded"), *tree.args[1:])
+    else:
+        tree = dd_call(Symbol("_dd_value"), tree)
+    return (args, *steps_of(tree))
 
 
 def _extended(kind):
     """The double-double helper of ``kind`` (a subclass of ``loader.extended``), rounded once."""
 
     def make(printer) -> Helper:
-        from derive.emit.refine import dd_call
-
         args, steps, result, _ = _extended_steps(kind)
         return Helper(f"_{kind.__name__}", tuple(map(str, args)), kind.doc,
-                      (*((str(v), printer.doprint(e)) for v, e in steps),
-                       ("value", printer.doprint(dd_call(Symbol("_dd_value"), result)))))
+                      (*((str(v), printer.doprint(e)) for v, e in steps), ("value", printer.doprint(result))))
 
     return make
 

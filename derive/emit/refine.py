@@ -223,7 +223,8 @@ def steps_of(tree: Expr) -> tuple[tuple[tuple[Symbol, Expr], ...], Expr, frozens
     """``compiled``'s triple for a tree of double-double calls (``dd_tree``)."""
     steps, (result,) = cse(tree, symbols=numbered_symbols("d"), order="none")
     called = {str(c.args[0]) for c in tree.atoms(dd_call)}
-    special = frozenset(s for s in ("lgamma", "digamma", "xlogx", "erf", "log_factorial") if f"_dd_{s}" in called)
+    special = frozenset(s for s in ("lgamma", "digamma", "xlogx", "erf", "log_factorial", "exp_rounded")
+                        if f"_dd_{s}" in called)
     return tuple(steps), result, special
 
 
@@ -294,14 +295,19 @@ def refines(name: str, target: str) -> bool:
 #: the target's functions the double-double helpers call
 NAMESPACES = {
     "numpy": {"where": "numpy.where", "rint": "numpy.rint", "exp2": "numpy.exp2", "log": "numpy.log",
-              "any": "numpy.any", "erfc": "scipy.special.erfc"},
+              "exp": "numpy.exp", "any": "numpy.any", "erfc": "scipy.special.erfc", "max": "numpy.max",
+              "arange": "numpy.arange({stop}, dtype=numpy.float64)", "gather": "{table}[{index}.astype(numpy.int64)]"},
     "torch": {"where": "torch.where", "rint": "torch.round", "exp2": "torch.exp2", "log": "torch.log",
-              "any": "torch.any", "erfc": "torch.special.erfc"},
+              "exp": "torch.exp", "any": "torch.any", "erfc": "torch.special.erfc", "max": "torch.max",
+              "arange": "torch.arange({stop}, dtype=torch.float64)", "gather": "{table}[{index}.long()]"},
     "jax": {"where": "jax.numpy.where", "rint": "jax.numpy.rint", "exp2": "_exp2", "log": "jax.numpy.log",
-            "any": "jax.numpy.any", "erfc": "jax.scipy.special.erfc"},
+            "exp": "jax.numpy.exp", "any": "jax.numpy.any", "erfc": "jax.scipy.special.erfc", "max": "jax.numpy.max",
+            "arange": "jax.numpy.arange({stop}, dtype=float)", "gather": "{table}[{index}.astype(int)]"},
     "tensorflow": {"where": "tensorflow.where", "rint": "tensorflow.math.round", "exp2": "_exp2",
-                   "log": "tensorflow.math.log", "any": "tensorflow.reduce_any",
-                   "erfc": "tensorflow.math.erfc"},
+                   "log": "tensorflow.math.log", "exp": "tensorflow.math.exp", "any": "tensorflow.reduce_any",
+                   "erfc": "tensorflow.math.erfc", "max": "tensorflow.reduce_max",
+                   "arange": "tensorflow.range({stop}, dtype=tensorflow.float64)",
+                   "gather": "tensorflow.gather({table}, tensorflow.cast({index}, tensorflow.int64))"},
 }
 
 

@@ -205,8 +205,173 @@ def _binomial_logpmf(z, total_count, probs):
     return value
 
 
+def _binomial_pmf(z, total_count, probs):
+    """The binomial's pmf C(total_count, z) probs**z (1 - probs)**(total_count - z) at the integers 0 <= z
+    <= total_count: e**L with L = hi + lo its log in double-double arithmetic (a float log L would leave
+    |L|/2 ulp).
+    """
+    d0 = (z, 0.0)
+    d1 = (total_count, 0.0)
+    d2 = _dd_add(d1, _dd_neg(d0))
+    d3 = (probs, 0.0)
+    value = _dd_exp_rounded(
+        _dd_add(
+            _dd_add(
+                _dd_add(
+                    _dd_add(
+                        _dd_neg(_dd_log_factorial(d0)), _dd_neg(_dd_log_factorial(d2))
+                    ),
+                    _dd_mul(d0, _dd_log(d3)),
+                ),
+                _dd_mul(d2, _dd_log(_dd_add((1.0, 0.0), _dd_neg(d3)))),
+            ),
+            _dd_log_factorial(d1),
+        )
+    )
+    return value
+
+
+def _two_sum(a, b):
+    """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _quick_two_sum(a, b):
+    """(s, e) as _two_sum, given |a| >= |b| (or a = 0)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def _two_prod(a, b):
+    """(p, e): p = fl(a * b) and a * b = p + e exactly (Dekker's split of each factor into 26-bit halves)."""
+    p = a * b
+    c = 134217729.0 * a
+    ah = c - (c - a)
+    al = a - ah
+    c = 134217729.0 * b
+    bh = c - (c - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _dd_add(x, y):
+    """x + y."""
+    s, e = _two_sum(x[0], y[0])
+    t, f = _two_sum(x[1], y[1])
+    s, e = _quick_two_sum(s, e + t)
+    return _quick_two_sum(s, e + f)
+
+
+def _dd_neg(x):
+    """-x."""
+    return -x[0], -x[1]
+
+
+def _dd_mul(x, y):
+    """x * y."""
+    p, e = _two_prod(x[0], y[0])
+    return _quick_two_sum(p, e + (x[0] * y[1] + x[1] * y[0]))
+
+
+def _dd_recip(x):
+    """1 / x: q = 1 / hi corrected by the exact residual 1 - q x."""
+    q = 1.0 / x[0]
+    p, e = _two_prod(q, x[0])
+    residual = (1.0 - p) - e - q * x[1]
+    return _quick_two_sum(q, q * residual)
+
+
+def _dd_value(x):
+    """x rounded to the working precision."""
+    return x[0] + x[1]
+
+
+def _dd_where(condition, x, y):
+    """x where ``condition`` holds, else y."""
+    return tensorflow.where(condition, x[0], y[0]), tensorflow.where(
+        condition, x[1], y[1]
+    )
+
+
+def _dd_exp(x):
+    """e**x: r = x - k log 2 (|r| <= log(2) / 2, log 2 to 106 bits), e**(r / 16) by its Taylor series to degree
+    13 (Horner), squared 4 times, times 2**k."""
+    k = tensorflow.math.round(x[0] * 1.4426950408889634)
+    r = _dd_add(x, _dd_neg(_dd_mul(_LN2, (k, 0.0))))
+    r = (r[0] * 0.0625, r[1] * 0.0625)
+    h = _INV_FACTORIALS[-1]
+    for c in _INV_FACTORIALS[-2::-1]:
+        h = _dd_add(_dd_mul(h, r), c)
+    for _ in range(4):
+        h = _dd_mul(h, h)
+    scale = _exp2(k)
+    return h[0] * scale, h[1] * scale
+
+
+_LN2 = (0.6931471805599453, 2.3190468138462996e-17)
+_INV_FACTORIALS = (
+    (1.0, 0.0),
+    (1.0, 0.0),
+    (0.5, 0.0),
+    (0.16666666666666666, 9.25185853854297e-18),
+    (0.041666666666666664, 2.3129646346357427e-18),
+    (0.008333333333333333, 1.1564823173178714e-19),
+    (0.001388888888888889, -5.300543954373577e-20),
+    (0.0001984126984126984, 1.7209558293420705e-22),
+    (2.48015873015873e-05, 2.1511947866775882e-23),
+    (2.7557319223985893e-06, -1.858393274046472e-22),
+    (2.755731922398589e-07, 2.3767714622250297e-23),
+    (2.505210838544172e-08, -1.448814070935912e-24),
+    (2.08767569878681e-09, -1.20734505911326e-25),
+    (1.6059043836821613e-10, 1.2585294588752098e-26),
+)
+
+
+def _dd_log(x):
+    """log x for x > 0: y = log(hi), then y + d - d**2 / 2 with d = (x - e**y) / e**y (|d| < 2**-52)."""
+    y = tensorflow.math.log(x[0])
+    e = _dd_exp((y, 0.0))
+    d = _dd_add(x, _dd_neg(e))[0] / e[0]
+    return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
+
+
+def _dd_log_factorial(m):
+    """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
+    stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
+    top = tensorflow.reduce_max(m[0])
+    top = max(int(top), 0)
+    k = tensorflow.range(top + 1, dtype=tensorflow.float64)
+    ks = tensorflow.where(k > 0, k, 1.0 + 0.0 * k)
+    table = _dd_add(
+        _dd_mul((ks + 0.5, 0.0), _dd_log((ks, 0.0))), _two_sum(_stirlerr(ks), -ks)
+    )
+    table = _dd_where(k > 0, _dd_add(table, _HALF_LOG_2PI), (0.0 * k, 0.0 * k))
+    index = tensorflow.where(m[0] > 0, m[0], 0.0 * m[0])
+    return tensorflow.gather(
+        table[0], tensorflow.cast(index, tensorflow.int64)
+    ), tensorflow.gather(table[1], tensorflow.cast(index, tensorflow.int64))
+
+
+_HALF_LOG_2PI = (0.9189385332046728, -3.8782941580672414e-17)
+
+
+def _dd_exp_rounded(x):
+    """e**x rounded to the working precision, for a double-double x: e**hi by the target's exp (within an ulp) plus
+    e**hi * lo (e**lo = 1 + lo to 2**-100). The full double-double exp costs 40 times as much."""
+    e = tensorflow.math.exp(x[0])
+    return e + e * x[1]
+
+
+def _exp2(k):
+    """2**k for integer-valued k (exact)."""
+    return tensorflow.math.pow(tensorflow.constant(2.0, k.dtype), k)
+
+
 def _series_0(total_count1, probs1, total_count2, probs2):
-    """Sum(exp(binomial_logpmf(z, total_count1, probs1))*held(-binomial_logpmf(z, total_count2, probs2)), (z, 0, total_count1)), for every element at once (no closed form found)."""
+    """Sum(binomial_pmf(z, total_count1, probs1)*held(-binomial_logpmf(z, total_count2, probs2)), (z, 0, total_count1)), for every element at once (no closed form found)."""
     start = 0
     upper = total_count1
     count = int(tensorflow.reduce_max(upper))
@@ -221,7 +386,7 @@ def _series_0(total_count1, probs1, total_count2, probs2):
             len(probs2.shape),
         ),
     )
-    terms = tensorflow.math.exp(_binomial_logpmf(z, total_count1, probs1)) * (
+    terms = _binomial_pmf(z, total_count1, probs1) * (
         -_binomial_logpmf(z, total_count2, probs2)
     )
     terms = tensorflow.where(
@@ -243,9 +408,9 @@ def cross_entropy_binomial_binomial(
     Each series is summed over all its terms (about an ulp of each term; a KL near 0 is a difference of such sums
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
-    The value is summed as -sum q(z) log p(z), whose terms are all positive, with log q and log p in Loader's
-    saddle-point form (stirlerr and bd0: no cancellation near the mode), not as the closed form above, whose terms
-    cancel at large counts and rates.
+    The value is summed as -sum q(z) log p(z), whose terms are all positive, with log p in Loader's saddle-point
+    form (stirlerr and bd0: no cancellation near the mode) and q = e**L, L = log q in double-double arithmetic, not
+    as the closed form above, whose terms cancel at large counts and rates.
     With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = tensorflow.convert_to_tensor(total_count1, dtype=tensorflow.float64)

@@ -126,131 +126,6 @@ def _stirlerr(x):
     return value
 
 
-def _bd0(x, m):
-    """x log(x / m) + m - x for x > 0, m > 0 (Loader's deviance term) without cancellation: where |v| <
-    1/3, v = (x - m) / (x + m), the series (x - m) v + 2 x v (w/3 + w**2/5 + ...) in w = v**2 to w**19;
-    the formula elsewhere.
-    """
-    v = (-m + x) / (m + x)
-    w = tensorflow.math.pow(v, 2)
-    value = tensorflow.where(
-        tensorflow.math.less(tensorflow.math.abs(v), 1 / 3),
-        2
-        * v
-        * w
-        * x
-        * (
-            w
-            * (
-                w
-                * (
-                    w
-                    * (
-                        w
-                        * (
-                            w
-                            * (
-                                w
-                                * (
-                                    w
-                                    * (
-                                        w
-                                        * (
-                                            w
-                                            * (
-                                                w
-                                                * (
-                                                    w
-                                                    * (
-                                                        w
-                                                        * (
-                                                            w
-                                                            * (
-                                                                w
-                                                                * (
-                                                                    w
-                                                                    * (
-                                                                        w
-                                                                        * (
-                                                                            w
-                                                                            * (
-                                                                                (1 / 39)
-                                                                                * w
-                                                                                + 1 / 37
-                                                                            )
-                                                                            + 1 / 35
-                                                                        )
-                                                                        + 1 / 33
-                                                                    )
-                                                                    + 1 / 31
-                                                                )
-                                                                + 1 / 29
-                                                            )
-                                                            + 1 / 27
-                                                        )
-                                                        + 1 / 25
-                                                    )
-                                                    + 1 / 23
-                                                )
-                                                + 1 / 21
-                                            )
-                                            + 1 / 19
-                                        )
-                                        + 1 / 17
-                                    )
-                                    + 1 / 15
-                                )
-                                + 1 / 13
-                            )
-                            + 1 / 11
-                        )
-                        + 1 / 9
-                    )
-                    + 1 / 7
-                )
-                + 1 / 5
-            )
-            + 1 / 3
-        )
-        + v * (-m + x),
-        m + x * tensorflow.math.log(x / m) - x,
-    )
-    return value
-
-
-def _binomial_logpmf(z, total_count, probs):
-    """log p(z) of the binomial at integers z in Loader's saddle-point form (no cancellation near the
-    mode): n log(1 - p) at z = 0, n log p at z = n, and stirlerr(n) - stirlerr(z) - stirlerr(n - z) -
-    bd0(z, n p) - bd0(n - z, n (1 - p)) + log(n / (2 pi z (n - z)))/2 between.
-    """
-    zs = tensorflow.where(
-        tensorflow.math.greater(z, 1), z, tensorflow.zeros_like(z) + 1
-    )
-    ns = tensorflow.where(
-        tensorflow.math.greater(total_count - z, 1),
-        total_count - z,
-        tensorflow.zeros_like(total_count - z) + 1,
-    )
-    value = tensorflow.where(
-        tensorflow.math.equal(z, 0),
-        total_count * tensorflow.math.log1p(-probs),
-        tensorflow.where(
-            tensorflow.math.equal(total_count, z),
-            total_count * tensorflow.math.log(probs),
-            (1 / 2)
-            * tensorflow.math.log(
-                (1 / 2) * total_count / (3.1415926535897932 * ns * zs)
-            )
-            - _bd0(ns, total_count * (1 - probs))
-            - _bd0(zs, probs * total_count)
-            - _stirlerr(ns)
-            + _stirlerr(total_count)
-            - _stirlerr(zs),
-        ),
-    )
-    return value
-
-
 def _binomial_log_ratio(z, total_count1, probs1, total_count2, probs2):
     """log p(z) - log q(z) for q = Binomial(total_count1, probs1), p = Binomial(total_count2, probs2) at
     the integers 0 <= z <= total_count1, in double-double arithmetic (its terms, of order n log n,
@@ -287,6 +162,32 @@ def _binomial_log_ratio(z, total_count1, probs1, total_count2, probs2):
                 _dd_log_factorial(d1),
             ),
             _dd_log_factorial(d6),
+        )
+    )
+    return value
+
+
+def _binomial_pmf(z, total_count, probs):
+    """The binomial's pmf C(total_count, z) probs**z (1 - probs)**(total_count - z) at the integers 0 <= z
+    <= total_count: e**L with L = hi + lo its log in double-double arithmetic (a float log L would leave
+    |L|/2 ulp).
+    """
+    d0 = (z, 0.0)
+    d1 = (total_count, 0.0)
+    d2 = _dd_add(d1, _dd_neg(d0))
+    d3 = (probs, 0.0)
+    value = _dd_exp_rounded(
+        _dd_add(
+            _dd_add(
+                _dd_add(
+                    _dd_add(
+                        _dd_neg(_dd_log_factorial(d0)), _dd_neg(_dd_log_factorial(d2))
+                    ),
+                    _dd_mul(d0, _dd_log(d3)),
+                ),
+                _dd_mul(d2, _dd_log(_dd_add((1.0, 0.0), _dd_neg(d3)))),
+            ),
+            _dd_log_factorial(d1),
         )
     )
     return value
@@ -399,16 +300,31 @@ def _dd_log(x):
 
 
 def _dd_log_factorial(m):
-    """log(m!) - log(2 pi)/2 at the integers m >= 0 (double-double): (m + 1/2) log m - m + stirlerr(m), the
-    Stirling error from the module's _stirlerr (below 2**-56 absolute), and -log(2 pi)/2 at m = 0."""
-    ms = tensorflow.where(m[0] > 0, m[0], 1.0 + 0.0 * m[0])
-    value = _dd_add(
-        _dd_mul((ms + 0.5, 0.0), _dd_log((ms, 0.0))), _two_sum(_stirlerr(ms), -ms)
+    """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
+    stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
+    top = tensorflow.reduce_max(m[0])
+    top = max(int(top), 0)
+    k = tensorflow.range(top + 1, dtype=tensorflow.float64)
+    ks = tensorflow.where(k > 0, k, 1.0 + 0.0 * k)
+    table = _dd_add(
+        _dd_mul((ks + 0.5, 0.0), _dd_log((ks, 0.0))), _two_sum(_stirlerr(ks), -ks)
     )
-    return _dd_where(m[0] > 0, value, _dd_neg(_HALF_LOG_2PI))
+    table = _dd_where(k > 0, _dd_add(table, _HALF_LOG_2PI), (0.0 * k, 0.0 * k))
+    index = tensorflow.where(m[0] > 0, m[0], 0.0 * m[0])
+    return tensorflow.gather(
+        table[0], tensorflow.cast(index, tensorflow.int64)
+    ), tensorflow.gather(table[1], tensorflow.cast(index, tensorflow.int64))
 
 
 _HALF_LOG_2PI = (0.9189385332046728, -3.8782941580672414e-17)
+
+
+def _dd_exp_rounded(x):
+    """e**x rounded to the working precision, for a double-double x: e**hi by the target's exp (within an ulp) plus
+    e**hi * lo (e**lo = 1 + lo to 2**-100). The full double-double exp costs 40 times as much."""
+    e = tensorflow.math.exp(x[0])
+    return e + e * x[1]
 
 
 def _exp2(k):
@@ -417,7 +333,7 @@ def _exp2(k):
 
 
 def _series_0(total_count1, total_count2, probs2):
-    """Sum(held((sign(-total_count1 + z - 1/2) + 1)*exp(binomial_logpmf(z, total_count2, probs2))/2), (z, 0, total_count2)), for every element at once (no closed form found)."""
+    """Sum(held((sign(-total_count1 + z - 1/2) + 1)*binomial_pmf(z, total_count2, probs2)/2), (z, 0, total_count2)), for every element at once (no closed form found)."""
     start = 0
     upper = total_count2
     count = int(tensorflow.reduce_max(upper))
@@ -430,7 +346,7 @@ def _series_0(total_count1, total_count2, probs2):
     terms = (
         (1 / 2)
         * (tensorflow.math.sign(-total_count1 + z - 1 / 2) + 1)
-        * tensorflow.math.exp(_binomial_logpmf(z, total_count2, probs2))
+        * _binomial_pmf(z, total_count2, probs2)
     )
     terms = tensorflow.where(
         tensorflow.math.is_nan(terms) | (z > upper), tensorflow.zeros_like(terms), terms
@@ -439,7 +355,7 @@ def _series_0(total_count1, total_count2, probs2):
 
 
 def _series_1(total_count1, probs1, total_count2, probs2):
-    """Sum(held(exp(binomial_logpmf(z, total_count1, probs1))*expm1mx(binomial_log_ratio(z, total_count1, probs1, total_count2, probs2))), (z, 0, total_count1)), for every element at once (no closed form found)."""
+    """Sum(held(binomial_pmf(z, total_count1, probs1)*expm1mx(binomial_log_ratio(z, total_count1, probs1, total_count2, probs2))), (z, 0, total_count1)), for every element at once (no closed form found)."""
     start = 0
     upper = total_count1
     count = int(tensorflow.reduce_max(upper))
@@ -456,8 +372,8 @@ def _series_1(total_count1, probs1, total_count2, probs2):
     )
     terms = _expm1mx(
         _binomial_log_ratio(z, total_count1, probs1, total_count2, probs2),
-        tensorflow.math.exp(_binomial_logpmf(z, total_count2, probs2)),
-        tensorflow.math.exp(_binomial_logpmf(z, total_count1, probs1)),
+        _binomial_pmf(z, total_count2, probs2),
+        _binomial_pmf(z, total_count1, probs1),
     )
     terms = tensorflow.where(
         tensorflow.math.is_nan(terms) | (z > upper), tensorflow.zeros_like(terms), terms
@@ -477,8 +393,8 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
     and keeps only their absolute accuracy). The number of terms is read from the arguments, so the function runs
     eagerly, not under jax.jit or tf.function.
     The value is summed as sum q(z) (e**x - 1 - x) + P_p(z > total_count1), x = log p(z) - log q(z) (terms all
-    positive; x in double-double arithmetic, whose terms cancel, q in Loader's form), not as the closed form above,
-    whose series cancel against its other terms.
+    positive; x and log q in double-double arithmetic, x's terms cancel), not as the closed form above, whose series
+    cancel against its other terms.
     With ``validate=True``, probs1 must be in (0, 1); probs2 must be in (0, 1) (else ValueError).
     """
     total_count1 = tensorflow.convert_to_tensor(total_count1, dtype=tensorflow.float64)
