@@ -218,13 +218,28 @@ def integrate(integral: Integral, hints: dict):
     return _quad_nd(f, [tuple(_mp(v) for v in hints[var]) for var in variables])
 
 
+#: an infinite sum's terms are added one by one, past their peak, until one is below 10**-(DPS + 5) of the total,
+#: within DIRECT terms (the rest by mpmath.nsum): nsum's extrapolation failed on terms that rise to a peak far out
+#: (a Poisson's at rate 300 and above)
+DIRECT = 10000
+
+
 def add_up(series: Sum):
-    """The value of a numeric (parameter-free) sum over one integer variable: term by term when finite, by
-    mpmath.nsum (with its convergence acceleration) when infinite."""
+    """The value of a numeric (parameter-free) sum over one integer variable: term by term when finite; when
+    infinite, term by term past the terms' peak while they count (``DIRECT``) and the rest by mpmath.nsum (with its
+    convergence acceleration)."""
     (var, lo, hi), = series.limits
     f = lambdify([var], series.function, modules="mpmath")
     if hi.is_finite:
         return mpmath.fsum(f(mpmath.mpf(k)) for k in range(int(lo), int(hi) + 1))
+    total, peak, k = mpmath.mpf(0), mpmath.mpf(0), int(lo)
+    small = mpmath.mpf(10) ** -(mpmath.mp.dps + 5)
+    while k < int(lo) + DIRECT:
+        term = f(mpmath.mpf(k))
+        total, k = total + term, k + 1
+        if abs(term) < peak and abs(term) <= small * abs(total):
+            return total + mpmath.nsum(f, [k, mpmath.inf])
+        peak = max(peak, abs(term))
     return mpmath.nsum(f, [int(lo), mpmath.inf])
 
 

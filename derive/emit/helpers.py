@@ -16,7 +16,7 @@ from derive.emit.loader import (
     poisson_pmf, stirlerr, table,
 )
 from derive.emit.stable import (
-    EXPM1_RADIUS, SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, finite_product,
+    SERIES_HIGH, SERIES_LOW, SERIES_ORDER, diff_ratio, expm1mx, expm1mx_horner, finite_product,
     grouped, log_ratio, log_ratio_of, xlog1p,
 )
 
@@ -77,16 +77,19 @@ def _signature(printer, *args):
 
 
 def _diff_ratio(printer) -> Helper:
-    a, b, L, ls = _symbols("a", "b", "L", "ls")
-    near = Symbol("near")
+    a, b, L, up, down = _symbols("a", "b", "L", "up", "down")
+    rising = Symbol("rising")
     return Helper(
         "_diff_ratio", ("a", "b", "L"),
-        f"a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < {EXPM1_RADIUS} "
-        "(a - b would cancel there), a - b elsewhere.",
+        "a - b given L = log(a / b) (computed stably by the caller): a * (1 - e**-L) where L > 0, b * (e**L - 1) "
+        "elsewhere, by expm1: no cancellation where a and b are close, and no inf - inf where both overflow but "
+        "L is finite.",
         (
-            ("near", printer.doprint(Abs(L) < EXPM1_RADIUS)),
-            ("ls", printer.doprint(Piecewise((L, near), (0, True)))),
-            ("value", printer.doprint(Piecewise((b * expm1(ls, evaluate=False), near), (a - b, True)))),
+            ("rising", printer.doprint(L > 0)),
+            ("up", printer.doprint(Piecewise((L, rising), (0, True)))),
+            ("down", printer.doprint(Piecewise((0, rising), (L, True)))),
+            ("value", printer.doprint(Piecewise((-a * expm1(-up, evaluate=False), rising),
+                                                (b * expm1(down, evaluate=False), True)))),
         ),
     )
 

@@ -7,7 +7,7 @@ The functions it introduces have no library equivalent; each target module defin
 * ``Expm1mxOpt``: ``k·E - k·log E - k`` (the shape of every Gaussian KL) -> ``expm1mx(log E, k·E, k)``, i.e.
   ``k·(e^x - 1 - x)``: a Taylor series where it would cancel, ``k·E - k - k·x`` with ``E`` from the inputs elsewhere.
 * ``DiffRatioOpt``: ``A - B`` with ``A/B`` a non-constant positive ratio -> ``diff_ratio(A, B, log(A/B))``:
-  ``B·expm1(log(A/B))`` when A ≈ B, ``A - B`` otherwise (the shape of the KL's derivatives); ``B·(n - d)/d``
+  ``-A·expm1(-L)`` for L = log(A/B) > 0, ``B·expm1(L)`` otherwise (the shape of the KL's derivatives); ``B·(n - d)/d``
   where A/B = n/d of inputs or integers (n - d rounds once, ``1 - p`` is left alone).
 * ``LogRatioOpt``: ``c·log X - c·log Y`` -> ``c·log_ratio(X, Y)`` for any log-free c (log1p of the exact difference
   when X ≈ Y; ``log_ratio_of(X, Y, X - Y)`` where that difference expands shorter, as (1 - p2) - (1 - p1)).
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from sympy import (
     Add, Expr, Float, Function, Mul, Pow, Rational, S, Symbol, UnevaluatedExpr, binomial, cancel, collect, count_ops,
-    default_sort_key, div, exp, expand, expand_log, factorial, fraction, gamma, log, loggamma, together,
+    default_sort_key, div, exp, expand, expand_log, factorial, fraction, gamma, log, loggamma, powsimp, together,
 )
 from sympy.codegen.cfunctions import log1p
 from sympy.codegen.rewriting import Optimization, optimize
@@ -40,8 +40,6 @@ from derive.emit.squares import SquaresOpt
 SERIES_LOW = -1
 SERIES_HIGH = 2
 SERIES_ORDER = 27
-#: diff_ratio switches to B·expm1(L) for |L| < 1, where A - B would cancel.
-EXPM1_RADIUS = 1
 
 
 class expm1mx(Function):
@@ -524,9 +522,27 @@ PIPELINE = (
 )
 
 
+def _exps_out_of_denominators(expr: Expr) -> Expr:
+    """1/(h·e^x - l·e^x) -> e^(-x)/(h - l), then e^a·e^(-x) -> e^(a - x): ``expand`` multiplies a denominator's exp
+    into each of its terms, where e^x may underflow (a Gumbel's e^(low/scale)) and the quotient become inf·0."""
+    def pull(power):
+        terms = Add.make_args(power.base)
+        common = set.intersection(*({f for f in Mul.make_args(t) if isinstance(f, exp)} for t in terms))
+        if not common:
+            return power
+        factor = Mul(*sorted(common, key=default_sort_key))
+        return Add(*(t / factor for t in terms)) ** power.exp * factor ** power.exp
+
+    def rewrite(term):
+        pulled = term.replace(lambda e: isinstance(e, Pow) and e.exp.is_negative and isinstance(e.base, Add), pull)
+        return term if pulled == term else powsimp(pulled, combine="exp")
+
+    return Add(*(rewrite(t) for t in Add.make_args(expr)))
+
+
 def stable_form(expr: Expr) -> Expr:
     """The closed form (or a derivative of it) rewritten for floating point (see the module docstring)."""
-    expr = expand(expand_log(expr), multinomial=False, power_exp=False)
+    expr = _exps_out_of_denominators(expand(expand_log(expr), multinomial=False, power_exp=False))
     return optimize(expr, PIPELINE)
 
 

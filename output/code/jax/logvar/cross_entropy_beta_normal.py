@@ -227,22 +227,22 @@ def cross_entropy_beta_normal(
             )
     value = (
         concentration11**2
+        * jax.numpy.exp(-logvar2)
         / (
-            2 * concentration01 * jax.numpy.exp(logvar2)
-            + 2 * concentration11 * jax.numpy.exp(logvar2)
-            + 2 * (concentration01 + concentration11) ** 2 * jax.numpy.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * (concentration01 + concentration11) ** 2
         )
         - concentration11
         * mu2
-        / (
-            concentration01 * jax.numpy.exp(logvar2)
-            + concentration11 * jax.numpy.exp(logvar2)
-        )
+        * jax.numpy.exp(-logvar2)
+        / (concentration01 + concentration11)
         + concentration11
+        * jax.numpy.exp(-logvar2)
         / (
-            2 * concentration01 * jax.numpy.exp(logvar2)
-            + 2 * concentration11 * jax.numpy.exp(logvar2)
-            + 2 * (concentration01 + concentration11) ** 2 * jax.numpy.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * (concentration01 + concentration11) ** 2
         )
         + 0.5 * logvar2
         + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)

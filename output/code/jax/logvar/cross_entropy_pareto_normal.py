@@ -34,7 +34,7 @@ def cross_entropy_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
     value = jax.numpy.where(
         jax.numpy.greater(alpha1, 2),
         -alpha1 * mu2 * scale1 * jax.numpy.exp(-logvar2) / (alpha1 - 1)
-        + 0.5 * alpha1 * scale1**2 * jax.numpy.exp(-logvar2) / (alpha1 - 2)
+        + alpha1 * scale1**2 * jax.numpy.exp(-logvar2) / (2 * alpha1 - 4)
         + 0.5 * logvar2
         + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)
         + 0.91893853320467274,

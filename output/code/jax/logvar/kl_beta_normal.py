@@ -363,24 +363,24 @@ def kl_beta_normal(concentration11, concentration01, mu2, logvar2, validate=Fals
         concentration01 * jax.scipy.special.digamma(concentration01)
         - concentration01 * jax.scipy.special.digamma(concentration01 + concentration11)
         + concentration11**2
+        * jax.numpy.exp(-logvar2)
         / (
-            2 * concentration01 * jax.numpy.exp(logvar2)
-            + 2 * concentration11 * jax.numpy.exp(logvar2)
-            + 2 * (concentration01 + concentration11) ** 2 * jax.numpy.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * (concentration01 + concentration11) ** 2
         )
         - concentration11
         * mu2
-        / (
-            concentration01 * jax.numpy.exp(logvar2)
-            + concentration11 * jax.numpy.exp(logvar2)
-        )
+        * jax.numpy.exp(-logvar2)
+        / (concentration01 + concentration11)
         + concentration11 * jax.scipy.special.digamma(concentration11)
         - concentration11 * jax.scipy.special.digamma(concentration01 + concentration11)
         + concentration11
+        * jax.numpy.exp(-logvar2)
         / (
-            2 * concentration01 * jax.numpy.exp(logvar2)
-            + 2 * concentration11 * jax.numpy.exp(logvar2)
-            + 2 * (concentration01 + concentration11) ** 2 * jax.numpy.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * (concentration01 + concentration11) ** 2
         )
         + 0.5 * logvar2
         + 0.5 * mu2**2 * jax.numpy.exp(-logvar2)

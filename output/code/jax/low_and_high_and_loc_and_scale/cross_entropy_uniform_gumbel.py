@@ -10,12 +10,16 @@ __all__ = ["cross_entropy_uniform_gumbel"]
 
 
 def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+    """a - b given L = log(a / b) (computed stably by the caller): a * (1 - e**-L) where L > 0, b * (e**L -
+    1) elsewhere, by expm1: no cancellation where a and b are close, and no inf - inf where both
+    overflow but L is finite.
     """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
+    rising = jax.numpy.greater(L, 0)
+    up = jax.numpy.where(rising, L, 0)
+    down = jax.numpy.where(rising, 0, L)
+    value = jax.numpy.where(
+        rising, -a * jax.numpy.expm1(-up), b * jax.numpy.expm1(down)
+    )
     return value
 
 
@@ -43,19 +47,13 @@ def cross_entropy_uniform_gumbel(low1, high1, loc2, scale2, validate=False):
         jax.numpy.log(scale2)
         + _diff_ratio(
             scale2
-            * (
-                high1 * jax.numpy.exp(low1 / scale2)
-                - low1 * jax.numpy.exp(low1 / scale2)
-            )
-            ** (-1.0)
-            * jax.numpy.exp(loc2 / scale2),
+            * jax.numpy.exp(loc2 / scale2)
+            * jax.numpy.exp(-(low1 / scale2))
+            / (high1 - low1),
             scale2
-            * (
-                high1 * jax.numpy.exp(low1 / scale2)
-                - low1 * jax.numpy.exp(low1 / scale2)
-            )
-            ** (-1.0)
-            * jax.numpy.exp(-(high1 / scale2) + loc2 / scale2 + low1 / scale2),
+            * jax.numpy.exp(loc2 / scale2)
+            * jax.numpy.exp(-(high1 / scale2))
+            / (high1 - low1),
             (high1 - low1) / scale2,
         )
         + 0.5 * (high1 / scale2)

@@ -10,12 +10,16 @@ __all__ = ["kl_pareto_normal"]
 
 
 def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+    """a - b given L = log(a / b) (computed stably by the caller): a * (1 - e**-L) where L > 0, b * (e**L -
+    1) elsewhere, by expm1: no cancellation where a and b are close, and no inf - inf where both
+    overflow but L is finite.
     """
-    near = jax.numpy.less(abs(L), 1)
-    ls = jax.numpy.where(near, L, 0)
-    value = jax.numpy.where(near, b * jax.numpy.expm1(ls), a - b)
+    rising = jax.numpy.greater(L, 0)
+    up = jax.numpy.where(rising, L, 0)
+    down = jax.numpy.where(rising, 0, L)
+    value = jax.numpy.where(
+        rising, -a * jax.numpy.expm1(-up), b * jax.numpy.expm1(down)
+    )
     return value
 
 

@@ -10,12 +10,14 @@ __all__ = ["kl_gumbel_gumbel"]
 
 
 def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+    """a - b given L = log(a / b) (computed stably by the caller): a * (1 - e**-L) where L > 0, b * (e**L -
+    1) elsewhere, by expm1: no cancellation where a and b are close, and no inf - inf where both
+    overflow but L is finite.
     """
-    near = numpy.less(abs(L), 1)
-    ls = numpy.where(near, L, 0)
-    value = numpy.where(near, b * numpy.expm1(ls), a - b)
+    rising = numpy.greater(L, 0)
+    up = numpy.where(rising, L, 0)
+    down = numpy.where(rising, 0, L)
+    value = numpy.where(rising, -a * numpy.expm1(-up), b * numpy.expm1(down))
     return value
 
 

@@ -156,19 +156,22 @@ def _cross_entropy_beta_normal_terms(
 ):
     value = (
         concentration11**2
+        * numpy.exp(-logvar2)
         / (
-            2 * concentration01 * numpy.exp(logvar2)
-            + 2 * concentration11 * numpy.exp(logvar2)
-            + 2 * (concentration01 + concentration11) ** 2 * numpy.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * (concentration01 + concentration11) ** 2
         )
         - concentration11
         * mu2
-        / (concentration01 * numpy.exp(logvar2) + concentration11 * numpy.exp(logvar2))
+        * numpy.exp(-logvar2)
+        / (concentration01 + concentration11)
         + concentration11
+        * numpy.exp(-logvar2)
         / (
-            2 * concentration01 * numpy.exp(logvar2)
-            + 2 * concentration11 * numpy.exp(logvar2)
-            + 2 * (concentration01 + concentration11) ** 2 * numpy.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * (concentration01 + concentration11) ** 2
         )
         + 0.5 * logvar2
         + 0.5 * mu2**2 * numpy.exp(-logvar2)

@@ -30,7 +30,7 @@ def _cross_entropy_pareto_normal_terms(scale1, alpha1, mu2, logvar2, single):
     return numpy.where(
         numpy.greater(alpha1, 2),
         -alpha1 * mu2 * scale1 * numpy.exp(-logvar2) / (alpha1 - 1)
-        + 0.5 * alpha1 * scale1**2 * numpy.exp(-logvar2) / (alpha1 - 2)
+        + alpha1 * scale1**2 * numpy.exp(-logvar2) / (2 * alpha1 - 4)
         + 0.5 * logvar2
         + 0.5 * mu2**2 * numpy.exp(-logvar2)
         + 0.91893853320467274,

@@ -255,21 +255,24 @@ def _kl_beta_normal_terms(concentration11, concentration01, mu2, logvar2, single
         concentration01 * scipy.special.digamma(concentration01)
         - concentration01 * scipy.special.digamma(concentration01 + concentration11)
         + concentration11**2
+        * numpy.exp(-logvar2)
         / (
-            2 * concentration01 * numpy.exp(logvar2)
-            + 2 * concentration11 * numpy.exp(logvar2)
-            + 2 * (concentration01 + concentration11) ** 2 * numpy.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * (concentration01 + concentration11) ** 2
         )
         - concentration11
         * mu2
-        / (concentration01 * numpy.exp(logvar2) + concentration11 * numpy.exp(logvar2))
+        * numpy.exp(-logvar2)
+        / (concentration01 + concentration11)
         + concentration11 * scipy.special.digamma(concentration11)
         - concentration11 * scipy.special.digamma(concentration01 + concentration11)
         + concentration11
+        * numpy.exp(-logvar2)
         / (
-            2 * concentration01 * numpy.exp(logvar2)
-            + 2 * concentration11 * numpy.exp(logvar2)
-            + 2 * (concentration01 + concentration11) ** 2 * numpy.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * (concentration01 + concentration11) ** 2
         )
         + 0.5 * logvar2
         + 0.5 * mu2**2 * numpy.exp(-logvar2)

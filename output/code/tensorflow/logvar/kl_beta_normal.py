@@ -386,28 +386,24 @@ def kl_beta_normal(concentration11, concentration01, mu2, logvar2, validate=Fals
         concentration01 * tensorflow.math.digamma(concentration01)
         - concentration01 * tensorflow.math.digamma(concentration01 + concentration11)
         + tensorflow.math.pow(concentration11, 2)
+        * tensorflow.math.exp(-logvar2)
         / (
-            2 * concentration01 * tensorflow.math.exp(logvar2)
-            + 2 * concentration11 * tensorflow.math.exp(logvar2)
-            + 2
-            * tensorflow.math.pow(concentration01 + concentration11, 2)
-            * tensorflow.math.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * tensorflow.math.pow(concentration01 + concentration11, 2)
         )
         - concentration11
         * mu2
-        / (
-            concentration01 * tensorflow.math.exp(logvar2)
-            + concentration11 * tensorflow.math.exp(logvar2)
-        )
+        * tensorflow.math.exp(-logvar2)
+        / (concentration01 + concentration11)
         + concentration11 * tensorflow.math.digamma(concentration11)
         - concentration11 * tensorflow.math.digamma(concentration01 + concentration11)
         + concentration11
+        * tensorflow.math.exp(-logvar2)
         / (
-            2 * concentration01 * tensorflow.math.exp(logvar2)
-            + 2 * concentration11 * tensorflow.math.exp(logvar2)
-            + 2
-            * tensorflow.math.pow(concentration01 + concentration11, 2)
-            * tensorflow.math.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * tensorflow.math.pow(concentration01 + concentration11, 2)
         )
         + 0.5 * logvar2
         + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)

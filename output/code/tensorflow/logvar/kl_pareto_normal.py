@@ -9,12 +9,16 @@ __all__ = ["kl_pareto_normal"]
 
 
 def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+    """a - b given L = log(a / b) (computed stably by the caller): a * (1 - e**-L) where L > 0, b * (e**L -
+    1) elsewhere, by expm1: no cancellation where a and b are close, and no inf - inf where both
+    overflow but L is finite.
     """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
+    rising = tensorflow.math.greater(L, 0)
+    up = tensorflow.where(rising, L, tensorflow.zeros_like(L) + 0)
+    down = tensorflow.where(rising, tensorflow.zeros_like(L) + 0, L)
+    value = tensorflow.where(
+        rising, -a * tensorflow.math.expm1(-up), b * tensorflow.math.expm1(down)
+    )
     return value
 
 
@@ -280,11 +284,10 @@ def kl_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
     value = tensorflow.where(
         tensorflow.math.greater(alpha1, 2),
         -alpha1 * mu2 * scale1 * tensorflow.math.exp(-logvar2) / (alpha1 - 1)
-        + 0.5
-        * alpha1
+        + alpha1
         * tensorflow.math.pow(scale1, 2)
         * tensorflow.math.exp(-logvar2)
-        / (alpha1 - 2)
+        / (2 * alpha1 - 4)
         + 0.5 * logvar2
         + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
         + _diff_ratio(
@@ -296,11 +299,10 @@ def kl_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
         - 0.42763505707529991,
         tensorflow.zeros_like(
             -alpha1 * mu2 * scale1 * tensorflow.math.exp(-logvar2) / (alpha1 - 1)
-            + 0.5
-            * alpha1
+            + alpha1
             * tensorflow.math.pow(scale1, 2)
             * tensorflow.math.exp(-logvar2)
-            / (alpha1 - 2)
+            / (2 * alpha1 - 4)
             + 0.5 * logvar2
             + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
             + _diff_ratio(

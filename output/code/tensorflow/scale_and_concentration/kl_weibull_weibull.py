@@ -9,12 +9,16 @@ __all__ = ["kl_weibull_weibull"]
 
 
 def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+    """a - b given L = log(a / b) (computed stably by the caller): a * (1 - e**-L) where L > 0, b * (e**L -
+    1) elsewhere, by expm1: no cancellation where a and b are close, and no inf - inf where both
+    overflow but L is finite.
     """
-    near = tensorflow.math.less(tensorflow.math.abs(L), 1)
-    ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
-    value = tensorflow.where(near, b * tensorflow.math.expm1(ls), a - b)
+    rising = tensorflow.math.greater(L, 0)
+    up = tensorflow.where(rising, L, tensorflow.zeros_like(L) + 0)
+    down = tensorflow.where(rising, tensorflow.zeros_like(L) + 0, L)
+    value = tensorflow.where(
+        rising, -a * tensorflow.math.expm1(-up), b * tensorflow.math.expm1(down)
+    )
     return value
 
 

@@ -179,19 +179,22 @@ def _cross_entropy_beta_normal_terms(
 ):
     value = (
         torch.pow(concentration11, 2)
+        * torch.exp(-logvar2)
         / (
-            2 * concentration01 * torch.exp(logvar2)
-            + 2 * concentration11 * torch.exp(logvar2)
-            + 2 * torch.pow(concentration01 + concentration11, 2) * torch.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * torch.pow(concentration01 + concentration11, 2)
         )
         - concentration11
         * mu2
-        / (concentration01 * torch.exp(logvar2) + concentration11 * torch.exp(logvar2))
+        * torch.exp(-logvar2)
+        / (concentration01 + concentration11)
         + concentration11
+        * torch.exp(-logvar2)
         / (
-            2 * concentration01 * torch.exp(logvar2)
-            + 2 * concentration11 * torch.exp(logvar2)
-            + 2 * torch.pow(concentration01 + concentration11, 2) * torch.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * torch.pow(concentration01 + concentration11, 2)
         )
         + 0.5 * logvar2
         + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)

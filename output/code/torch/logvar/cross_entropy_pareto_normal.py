@@ -43,7 +43,7 @@ def _cross_entropy_pareto_normal_terms(scale1, alpha1, mu2, logvar2, single):
     return torch.where(
         torch.gt(alpha1, 2),
         -alpha1 * mu2 * scale1 * torch.exp(-logvar2) / (alpha1 - 1)
-        + 0.5 * alpha1 * torch.pow(scale1, 2) * torch.exp(-logvar2) / (alpha1 - 2)
+        + alpha1 * torch.pow(scale1, 2) * torch.exp(-logvar2) / (2 * alpha1 - 4)
         + 0.5 * logvar2
         + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)
         + 0.91893853320467274,

@@ -277,21 +277,24 @@ def _kl_beta_normal_terms(concentration11, concentration01, mu2, logvar2, single
         concentration01 * torch.digamma(concentration01)
         - concentration01 * torch.digamma(concentration01 + concentration11)
         + torch.pow(concentration11, 2)
+        * torch.exp(-logvar2)
         / (
-            2 * concentration01 * torch.exp(logvar2)
-            + 2 * concentration11 * torch.exp(logvar2)
-            + 2 * torch.pow(concentration01 + concentration11, 2) * torch.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * torch.pow(concentration01 + concentration11, 2)
         )
         - concentration11
         * mu2
-        / (concentration01 * torch.exp(logvar2) + concentration11 * torch.exp(logvar2))
+        * torch.exp(-logvar2)
+        / (concentration01 + concentration11)
         + concentration11 * torch.digamma(concentration11)
         - concentration11 * torch.digamma(concentration01 + concentration11)
         + concentration11
+        * torch.exp(-logvar2)
         / (
-            2 * concentration01 * torch.exp(logvar2)
-            + 2 * concentration11 * torch.exp(logvar2)
-            + 2 * torch.pow(concentration01 + concentration11, 2) * torch.exp(logvar2)
+            2 * concentration01
+            + 2 * concentration11
+            + 2 * torch.pow(concentration01 + concentration11, 2)
         )
         + 0.5 * logvar2
         + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)

@@ -12,12 +12,14 @@ __all__ = ["kl_gamma_normal"]
 
 
 def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+    """a - b given L = log(a / b) (computed stably by the caller): a * (1 - e**-L) where L > 0, b * (e**L -
+    1) elsewhere, by expm1: no cancellation where a and b are close, and no inf - inf where both
+    overflow but L is finite.
     """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
+    rising = torch.gt(L, 0)
+    up = torch.where(rising, L, 0)
+    down = torch.where(rising, 0, L)
+    value = torch.where(rising, -a * torch.expm1(-up), b * torch.expm1(down))
     return value
 
 

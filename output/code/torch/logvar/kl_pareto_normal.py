@@ -12,12 +12,14 @@ __all__ = ["kl_pareto_normal"]
 
 
 def _diff_ratio(a, b, L):
-    """a - b given L = log(a / b) (computed stably by the caller): b * expm1(L) where |L| < 1 (a - b would
-    cancel there), a - b elsewhere.
+    """a - b given L = log(a / b) (computed stably by the caller): a * (1 - e**-L) where L > 0, b * (e**L -
+    1) elsewhere, by expm1: no cancellation where a and b are close, and no inf - inf where both
+    overflow but L is finite.
     """
-    near = torch.lt(torch.abs(L), 1)
-    ls = torch.where(near, L, 0)
-    value = torch.where(near, b * torch.expm1(ls), a - b)
+    rising = torch.gt(L, 0)
+    up = torch.where(rising, L, 0)
+    down = torch.where(rising, 0, L)
+    value = torch.where(rising, -a * torch.expm1(-up), b * torch.expm1(down))
     return value
 
 
@@ -206,7 +208,7 @@ def _kl_pareto_normal_terms(scale1, alpha1, mu2, logvar2, single):
     value = torch.where(
         torch.gt(alpha1, 2),
         -alpha1 * mu2 * scale1 * torch.exp(-logvar2) / (alpha1 - 1)
-        + 0.5 * alpha1 * torch.pow(scale1, 2) * torch.exp(-logvar2) / (alpha1 - 2)
+        + alpha1 * torch.pow(scale1, 2) * torch.exp(-logvar2) / (2 * alpha1 - 4)
         + 0.5 * logvar2
         + 0.5 * torch.pow(mu2, 2) * torch.exp(-logvar2)
         + _diff_ratio(
