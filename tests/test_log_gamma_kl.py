@@ -38,7 +38,7 @@ def test_a_wrong_arrangement_is_refused(monkeypatch):
     from derive.emit import beta, identity
     from derive.emit.bregman import lgamma_excess_bregman
 
-    monkeypatch.setitem(identity.DEFINITIONS, lgamma_excess_bregman, lambda a, h: 0 * a)  # as if E were 0
+    monkeypatch.setitem(identity.DEFINITIONS, lgamma_excess_bregman, lambda a, h, b: 0 * a)  # as if E were 0
     beta.far_form.cache_clear()
     try:
         with pytest.raises(AssertionError, match="arrangement .* differs from the derived one"):
@@ -80,7 +80,7 @@ def test_a_wrong_log_gamma_group_is_refused(monkeypatch):
     expr = prepared("kl-gamma-gamma", "concentration_and_rate")[1]
     assert lgamma.rewrite(expr, "kl-gamma-gamma").has(lgamma_excess_bregman)
     assert not lgamma.rewrite(expr, "kl-gamma-gamma").has(loggamma)
-    monkeypatch.setitem(identity.DEFINITIONS, lgamma_excess_bregman, lambda a, h: 0 * a)
+    monkeypatch.setitem(identity.DEFINITIONS, lgamma_excess_bregman, lambda a, h, b: 0 * a)
     with pytest.raises(AssertionError, match="log-gamma arrangement .* differs from the derived one"):
         lgamma.rewrite(expr, "kl-gamma-gamma")
 

@@ -45,7 +45,8 @@ def far_form(name: str):
     y = [Piecewise((log1p(rk), Abs(rk) < Rational(1, 2)), (log1p(H / A) - log_ratio(bk, ak), True))
          for ak, bk, rk in zip(a, b, r)]
     means = Add(*(bk * expm1mx(yk, (ak / bk) * ((A + H) / A), 1) for ak, bk, yk in zip(a, b, y)))
-    value = means + Add(*(lgamma_excess_bregman(ak, hk) for ak, hk in zip(a, h))) - lgamma_excess_bregman(A, H)
+    value = (means + Add(*(lgamma_excess_bregman(ak, hk, bk) for ak, hk, bk in zip(a, h, b)))
+             - lgamma_excess_bregman(A, H, Add(*b)))
     derived = registry.get(name).closed_form
     rng = random.Random(name)
     for _ in range(3):

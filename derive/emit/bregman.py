@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sympy import Add, Float, Function, Piecewise, Rational, Symbol, bernoulli, exp, loggamma, polygamma
+from sympy import Add, And, Float, Function, Piecewise, Rational, S, Symbol, bernoulli, exp, log, loggamma, polygamma
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.integrals.quadrature import gauss_legendre
 
@@ -41,9 +41,10 @@ class trigamma_excess(Function):
 
 
 class lgamma_excess_bregman(Function):
-    """The Bregman divergence of log Γ(x) − (x log x − x), from ``(a, h)``: ``_lgamma_excess_bregman``."""
+    """The Bregman divergence of log Γ(x) − (x log x − x), from ``(a, h, b)``, b = a + h (b as the caller has it,
+    not a + h rounded: where b ≪ a that rounding is most of b's digits): ``_lgamma_excess_bregman``."""
 
-    nargs = 2
+    nargs = 3
 
     def _sympystr(self, printer):
         return "lgamma_excess_bregman(%s)" % ", ".join(printer._print(x) for x in self.args)
@@ -107,10 +108,11 @@ def _nodes():
 
 
 def _lgamma_excess_bregman(printer) -> Helper:
-    a, h, L, Ls, x, acc = _real("a", "h", "L", "Ls", "x", "acc")
+    a, h, b, r, L, Ls, x, acc = _real("a", "h", "b", "r", "L", "Ls", "x", "acc")
     near = Symbol("near")
     body = [
-        ("L", printer.doprint(log1p(h / a))),
+        ("r", printer.doprint(b / a)),
+        ("L", printer.doprint(Piecewise((log1p(h / a), And(r > S.Half, r < 2)), (log(r), True)))),
         ("near", printer.doprint(abs(L) < LOG_RATIO)),
         ("Ls", printer.doprint(Piecewise((L, near), (0, True)))),
         ("acc", "0"),
@@ -119,13 +121,14 @@ def _lgamma_excess_bregman(printer) -> Helper:
         s, wt = Float(s, 17), Float(wt, 17)
         body += [("x", printer.doprint(a * exp(s * Ls))),
                  ("acc", printer.doprint(acc + wt * x**2 * expm1(Ls * (1 - s)) * trigamma_excess(x)))]
-    far = (loggamma(a + h) - loggamma(a) - h * polygamma(0, a)) - ((a + h) * L - h)
+    far = (loggamma(b) - loggamma(a) - h * polygamma(0, a)) - (b * L - h)
     body.append(("value", printer.doprint(Piecewise((Ls * acc, near), (far, True)))))
     return Helper(
-        "_lgamma_excess_bregman", ("a", "h"),
-        "The Bregman divergence of lgamma(x) - (x log x - x) at a, a + h (>= 0: the second derivative psi'(x) - 1/x "
-        "is positive): with b = a + h, L = log(b/a) and x(s) = a e**(s L), the integral over [a, b] of "
-        "(b - x) (psi'(x) - 1/x) dx is L times the integral over [0, 1] of x(s)**2 expm1(L (1 - s)) "
+        "_lgamma_excess_bregman", ("a", "h", "b"),
+        "The Bregman divergence of lgamma(x) - (x log x - x) at a, b = a + h (>= 0: the second derivative psi'(x) - "
+        "1/x is positive): with L = log(b/a) (log1p(h/a) within a factor 2, log(b/a) beyond, where a + h would lose "
+        "a small b's digits) and x(s) = a e**(s L), the integral over [a, b] of (b - x) (psi'(x) - 1/x) dx is L "
+        "times the integral over [0, 1] of x(s)**2 expm1(L (1 - s)) "
         f"(psi'(x(s)) - 1/x(s)) ds, summed by {NODES}-point Gauss-Legendre where |L| < {LOG_RATIO} (the integrand is "
         "analytic within pi of the segment, so the rule is exact to rounding), the differences of lgamma and "
         "x log x beyond.",

@@ -24,7 +24,7 @@ DEFINITIONS = {
     trigamma_excess: lambda x: polygamma(1, x) - 1 / x,
     trigamma_excess_difference: lambda x, y: polygamma(1, x) - 1 / x - polygamma(1, x + y) + 1 / (x + y),
     product_difference: lambda a, b, c, d: a * b - c * d,
-    lgamma_excess_bregman: lambda a, h: _lgamma_excess(a + h) - _lgamma_excess(a) - h * (digamma(a) - log(a)),
+    lgamma_excess_bregman: lambda a, h, b: _lgamma_excess(b) - _lgamma_excess(a) - h * (digamma(a) - log(a)),
     expm1mx: lambda x, kex, k: kex - k - k * x,
     log_ratio: lambda a, b: log(a / b),
     log_ratio_of: lambda a, b, d: log(a / b),

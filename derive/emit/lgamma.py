@@ -39,7 +39,7 @@ def rewrite(expr, name: str = ""):
         if x2 == x1 or x2.has(polygamma, loggamma) or simplify(e.coeff(loggamma(x2)) - c) != 0:
             continue
         group = loggamma(x2) - loggamma(x1) - (x2 - x1) * polygamma(0, x1)
-        split = x2 * (log(x2) - log(x1)) - x2 + x1 + lgamma_excess_bregman(x1, x2 - x1)
+        split = x2 * (log(x2) - log(x1)) - x2 + x1 + lgamma_excess_bregman(x1, x2 - x1, x2)
         out = out - c * expand(group) + c * split
         changed = True
     if not changed:

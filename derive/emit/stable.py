@@ -287,7 +287,8 @@ class DifferenceOpt(Optimization):
     """``m1·R - m2·R`` (locations m1, m2, common factor R) -> ``(m1 - m2)·R``: the difference is taken before it
     is scaled, so it is exact when the locations are close (Sterbenz)."""
 
-    LOCATIONS = ("mu", "loc")  # the normal's mu, torch.distributions' loc (a Laplace's, a Gumbel's ...)
+    #: the normal's mu, torch.distributions' loc (a Laplace's, a Gumbel's ...) and a uniform's ends
+    LOCATIONS = ("mu", "loc", "low", "high")
 
     def __call__(self, expr):
         return expr.replace(lambda e: isinstance(e, Add), self._rewrite)
@@ -484,10 +485,17 @@ def log_of(f: Expr) -> Expr:
     return log(f)
 
 
+def _quotient(a: Expr) -> bool:
+    """Whether an exponent divides by a symbol (a location over a scale: large at ordinary inputs)."""
+    return any(t.as_numer_denom()[1].free_symbols for t in Add.make_args(a))
+
+
 class FiniteProductOpt(Optimization):
     """``Γ(x)·X^k·exp(a)…`` (two or more positive factors that can overflow or underflow) ->
     ``finite_product(product, log Γ(x) + k·log X + a …)``: Weibull's (λ1/λ2)^k2·Γ(1 + k2/k1) was inf·0 = NaN at
-    k2 = 900, where the KL is finite, and Gumbel's Γ(1 + s1/s2)·e^(m2/s2)·e^(-m1/s2) NaN where it overflows."""
+    k2 = 900, where the KL is finite, and Gumbel's Γ(1 + s1/s2)·e^(m2/s2)·e^(-m1/s2) NaN where it overflows.
+    Exps alone only where an exponent is a quotient (e^(loc/scale)·e^(-low/scale) was inf at loc = 15, low = 14.5,
+    scale = 0.02, for e^25): the normal's e^logvar1·e^-logvar2 overflow only past |logvar| = 709."""
 
     def __call__(self, expr):
         return expr.replace(lambda e: isinstance(e, Mul), self._rewrite)
@@ -496,10 +504,13 @@ class FiniteProductOpt(Optimization):
     def _rewrite(mul):
         factors = Mul.make_args(mul)
         wide = [f for f in factors if _unbounded(f)]
-        if len(wide) < 2 or all(isinstance(f.doit(), exp) for f in wide) or not all(f.doit().is_positive for f in wide):
-            return mul  # exps alone (the normal's e^logvar1·e^-logvar2) are left: they overflow only past |709|
+        exps = all(isinstance(f.doit(), exp) for f in wide)
+        if len(wide) < 2 or exps and not any(_quotient(f.doit().args[0]) for f in wide) \
+                or not all(f.doit().is_positive for f in wide):
+            return mul
         rest = [f for f in factors if not _unbounded(f)]
-        logged = LogRatioOpt()(expand(Add(*(log_of(f) for f in wide)), multinomial=False, power_exp=False))
+        logged = expand(Add(*(log_of(f) for f in wide)), multinomial=False, power_exp=False)
+        logged = DifferenceOpt()(LogRatioOpt()(logged))
         return Mul(*rest, finite_product(Mul(*wide), logged))
 
 

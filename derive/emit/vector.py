@@ -255,7 +255,7 @@ def _dirichlet(spec: VectorSpec) -> VectorForm:
         return VectorForm(((a0, SumKeep(a)),), value, (a <= 0) | (b <= 0))
     # KL = β_0 KL(β/β_0 ‖ α/α_0) + Σ_k E(α_k, h_k) − E(α_0, h_0): two non-negative parts (E is the Bregman
     # divergence of log Γ(x) − (x log x − x)); the first as the categorical KL is, with e^y = (α_k/β_k)(β_0/α_0)
-    h, a0, h0, y = _real("h", "a0", "h0", "y")
+    h, a0, h0, b0, y = _real("h", "a0", "h0", "b0", "y")
     # y at K = 2 from D = α_1 β_2 − α_2 β_1 = α_k β_0 − α_0 β_k (signed per category) by Dekker's exact products:
     # the difference of the two logs cancels where β is near a scaling of α (25 ulp of the KL at concentrations
     # near 1000); the difference of the logs where log1p's argument is below −0.9 (near −1 log1p magnifies its
@@ -263,9 +263,10 @@ def _dirichlet(spec: VectorSpec) -> VectorForm:
     general_y = log1p(h0 / a0) - log_ratio(b, a)
     r = bregman.product_difference(a, Flip(b), b, Flip(a)) / (a0 * b)
     pair_y = Piecewise((log1p(r), r > Rational(-9, 10)), (general_y, True))
-    body = ((h, b - a), (a0, SumKeep(a)), (h0, SumKeep(h)), (y, IfPair(a, pair_y, general_y)))
+    body = ((h, b - a), (a0, SumKeep(a)), (h0, SumKeep(h)), (b0, SumKeep(b)), (y, IfPair(a, pair_y, general_y)))
     means = SumLast(b * expm1mx(y, (a / b) * ((a0 + h0) / a0), 1))
-    value = means + SumLast(bregman.lgamma_excess_bregman(a, h)) - SumLast(bregman.lgamma_excess_bregman(a0, h0))
+    value = (means + SumLast(bregman.lgamma_excess_bregman(a, h, b))
+             - SumLast(bregman.lgamma_excess_bregman(a0, h0, b0)))
     return VectorForm(body, IfPair(a, _pair(a, b, value), value), (a <= 0) | (b <= 0))
 
 

@@ -68,15 +68,20 @@ def _log_ratio(a, b):
     return value
 
 
-def _lgamma_excess_bregman(a, h):
-    """The Bregman divergence of lgamma(x) - (x log x - x) at a, a + h (>= 0: the second derivative psi'(x)
-    - 1/x is positive): with b = a + h, L = log(b/a) and x(s) = a e**(s L), the integral over [a, b] of
-    (b - x) (psi'(x) - 1/x) dx is L times the integral over [0, 1] of x(s)**2 expm1(L (1 - s))
-    (psi'(x(s)) - 1/x(s)) ds, summed by 30-point Gauss-Legendre where |L| < 9.2 (the integrand is
-    analytic within pi of the segment, so the rule is exact to rounding), the differences of lgamma and
-    x log x beyond.
+def _lgamma_excess_bregman(a, h, b):
+    """The Bregman divergence of lgamma(x) - (x log x - x) at a, b = a + h (>= 0: the second derivative
+    psi'(x) - 1/x is positive): with L = log(b/a) (log1p(h/a) within a factor 2, log(b/a) beyond, where
+    a + h would lose a small b's digits) and x(s) = a e**(s L), the integral over [a, b] of (b - x)
+    (psi'(x) - 1/x) dx is L times the integral over [0, 1] of x(s)**2 expm1(L (1 - s)) (psi'(x(s)) -
+    1/x(s)) ds, summed by 30-point Gauss-Legendre where |L| < 9.2 (the integrand is analytic within pi
+    of the segment, so the rule is exact to rounding), the differences of lgamma and x log x beyond.
     """
-    L = _log1p(h / a)
+    r = b / a
+    L = jax.numpy.where(
+        jax.numpy.logical_and(jax.numpy.greater(r, 1 / 2), jax.numpy.less(r, 2)),
+        _log1p(h / a),
+        jax.numpy.log(r),
+    )
     near = jax.numpy.less(abs(L), 9.2)
     Ls = jax.numpy.where(near, L, 0)
     acc = 0
@@ -203,11 +208,11 @@ def _lgamma_excess_bregman(a, h):
     value = jax.numpy.where(
         near,
         Ls * acc,
-        -L * (a + h)
+        -L * b
         - h * jax.scipy.special.digamma(a)
         + h
         - jax.scipy.special.gammaln(a)
-        + jax.scipy.special.gammaln(a + h),
+        + jax.scipy.special.gammaln(b),
     )
     return value
 
@@ -574,8 +579,9 @@ def kl_dirichlet_dirichlet(concentration1, concentration2, validate=False):
         h = concentration2 - concentration1
         a0 = sum_keepdims(concentration1)
         h0 = sum_keepdims(h)
+        b0 = sum_keepdims(concentration2)
         y = (Piecewise((log1p(product_difference(concentration1, flip(concentration2), concentration2, flip(concentration1))/(a0*concentration2)), product_difference(concentration1, flip(concentration2), concentration2, flip(concentration1))/(a0*concentration2) > -0.9), (-log_ratio(concentration2, concentration1) + log1p(h0/a0), True))) if dim(concentration1) == 2 else (-log_ratio(concentration2, concentration1) + log1p(h0/a0))
-        (Piecewise((remainder(concentration1[..., 0], concentration1[..., 1], -concentration1[..., 0] + concentration2[..., 0], -concentration1[..., 1] + concentration2[..., 1], product_difference(-concentration1[..., 0] + concentration2[..., 0], concentration1[..., 1], -concentration1[..., 1] + concentration2[..., 1], concentration1[..., 0])), (Abs(log_ratio(concentration2[..., 0], concentration1[..., 0])) <= 1) & (Abs(log_ratio(concentration2[..., 1], concentration1[..., 1])) <= 1)), (-sum(lgamma_excess_bregman(a0, h0)) + sum(concentration2*1*expm1mx(y)) + sum(lgamma_excess_bregman(concentration1, h)), True))) if dim(concentration1) == 2 else (-sum(lgamma_excess_bregman(a0, h0)) + sum(concentration2*1*expm1mx(y)) + sum(lgamma_excess_bregman(concentration1, h)))
+        (Piecewise((remainder(concentration1[..., 0], concentration1[..., 1], -concentration1[..., 0] + concentration2[..., 0], -concentration1[..., 1] + concentration2[..., 1], product_difference(-concentration1[..., 0] + concentration2[..., 0], concentration1[..., 1], -concentration1[..., 1] + concentration2[..., 1], concentration1[..., 0])), (Abs(log_ratio(concentration2[..., 0], concentration1[..., 0])) <= 1) & (Abs(log_ratio(concentration2[..., 1], concentration1[..., 1])) <= 1)), (-sum(lgamma_excess_bregman(a0, h0, b0)) + sum(concentration2*1*expm1mx(y)) + sum(lgamma_excess_bregman(concentration1, h, concentration2)), True))) if dim(concentration1) == 2 else (-sum(lgamma_excess_bregman(a0, h0, b0)) + sum(concentration2*1*expm1mx(y)) + sum(lgamma_excess_bregman(concentration1, h, concentration2)))
 
     Arguments are array-likes (converted with ``jax.numpy.asarray``) with the K categories along the last
     axis and batch dimensions before it, which broadcast against each other; the result has the broadcast batch
@@ -619,6 +625,7 @@ def kl_dirichlet_dirichlet(concentration1, concentration2, validate=False):
     h = -concentration1 + concentration2
     a0 = jax.numpy.sum(concentration1, axis=-1, keepdims=True)
     h0 = jax.numpy.sum(h, axis=-1, keepdims=True)
+    b0 = jax.numpy.sum(concentration2, axis=-1, keepdims=True)
     y = (
         (
             jax.numpy.where(
@@ -679,8 +686,10 @@ def kl_dirichlet_dirichlet(concentration1, concentration2, validate=False):
                     ),
                     axis=-1,
                 )
-                - jax.numpy.sum(_lgamma_excess_bregman(a0, h0), axis=-1)
-                + jax.numpy.sum(_lgamma_excess_bregman(concentration1, h), axis=-1),
+                - jax.numpy.sum(_lgamma_excess_bregman(a0, h0, b0), axis=-1)
+                + jax.numpy.sum(
+                    _lgamma_excess_bregman(concentration1, h, concentration2), axis=-1
+                ),
             )
         )
         if concentration1.shape[-1] == 2
@@ -690,8 +699,10 @@ def kl_dirichlet_dirichlet(concentration1, concentration2, validate=False):
                 * _expm1mx(y, concentration1 * (a0 + h0) / (a0 * concentration2), 1),
                 axis=-1,
             )
-            - jax.numpy.sum(_lgamma_excess_bregman(a0, h0), axis=-1)
-            + jax.numpy.sum(_lgamma_excess_bregman(concentration1, h), axis=-1)
+            - jax.numpy.sum(_lgamma_excess_bregman(a0, h0, b0), axis=-1)
+            + jax.numpy.sum(
+                _lgamma_excess_bregman(concentration1, h, concentration2), axis=-1
+            )
         )
     )
     return value

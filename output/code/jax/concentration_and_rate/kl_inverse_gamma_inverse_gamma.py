@@ -68,15 +68,20 @@ def _log_ratio(a, b):
     return value
 
 
-def _lgamma_excess_bregman(a, h):
-    """The Bregman divergence of lgamma(x) - (x log x - x) at a, a + h (>= 0: the second derivative psi'(x)
-    - 1/x is positive): with b = a + h, L = log(b/a) and x(s) = a e**(s L), the integral over [a, b] of
-    (b - x) (psi'(x) - 1/x) dx is L times the integral over [0, 1] of x(s)**2 expm1(L (1 - s))
-    (psi'(x(s)) - 1/x(s)) ds, summed by 30-point Gauss-Legendre where |L| < 9.2 (the integrand is
-    analytic within pi of the segment, so the rule is exact to rounding), the differences of lgamma and
-    x log x beyond.
+def _lgamma_excess_bregman(a, h, b):
+    """The Bregman divergence of lgamma(x) - (x log x - x) at a, b = a + h (>= 0: the second derivative
+    psi'(x) - 1/x is positive): with L = log(b/a) (log1p(h/a) within a factor 2, log(b/a) beyond, where
+    a + h would lose a small b's digits) and x(s) = a e**(s L), the integral over [a, b] of (b - x)
+    (psi'(x) - 1/x) dx is L times the integral over [0, 1] of x(s)**2 expm1(L (1 - s)) (psi'(x(s)) -
+    1/x(s)) ds, summed by 30-point Gauss-Legendre where |L| < 9.2 (the integrand is analytic within pi
+    of the segment, so the rule is exact to rounding), the differences of lgamma and x log x beyond.
     """
-    L = _log1p(h / a)
+    r = b / a
+    L = jax.numpy.where(
+        jax.numpy.logical_and(jax.numpy.greater(r, 1 / 2), jax.numpy.less(r, 2)),
+        _log1p(h / a),
+        jax.numpy.log(r),
+    )
     near = jax.numpy.less(abs(L), 9.2)
     Ls = jax.numpy.where(near, L, 0)
     acc = 0
@@ -203,11 +208,11 @@ def _lgamma_excess_bregman(a, h):
     value = jax.numpy.where(
         near,
         Ls * acc,
-        -L * (a + h)
+        -L * b
         - h * jax.scipy.special.digamma(a)
         + h
         - jax.scipy.special.gammaln(a)
-        + jax.scipy.special.gammaln(a + h),
+        + jax.scipy.special.gammaln(b),
     )
     return value
 
@@ -628,7 +633,10 @@ def _dd_lgamma(z):
     Stirling's series (to w**-31).
     """
     shifts, w = _dd_shifted(z)
-    product = (1.0, 0.0)
+    product = (
+        1.0 + 0.0 * z[0],
+        0.0 * z[0],
+    )  # an array like z: no shift may apply (torch.log takes no float)
     for factor, active in shifts:
         product = _dd_mul(product, _dd_where(active, factor, (1.0, 0.0)))
     series, inv, _ = _dd_asymptotic(w, _LGAMMA_SERIES)
@@ -801,7 +809,9 @@ def kl_inverse_gamma_inverse_gamma(
                 -concentration1 + concentration2, rate1, concentration1, -rate1 + rate2
             ),
         ),
-        _lgamma_excess_bregman(concentration1, -concentration1 + concentration2)
+        _lgamma_excess_bregman(
+            concentration1, -concentration1 + concentration2, concentration2
+        )
         + _expm1mx(
             _log_ratio(concentration1, concentration2) + _log_ratio(rate2, rate1),
             concentration2 * (rate2 * (concentration1 / concentration2) / rate1),

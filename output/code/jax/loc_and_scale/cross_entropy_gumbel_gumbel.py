@@ -162,7 +162,10 @@ def _dd_lgamma(z):
     Stirling's series (to w**-31).
     """
     shifts, w = _dd_shifted(z)
-    product = (1.0, 0.0)
+    product = (
+        1.0 + 0.0 * z[0],
+        0.0 * z[0],
+    )  # an array like z: no shift may apply (torch.log takes no float)
     for factor, active in shifts:
         product = _dd_mul(product, _dd_where(active, factor, (1.0, 0.0)))
     series, inv, _ = _dd_asymptotic(w, _LGAMMA_SERIES)
@@ -281,9 +284,7 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             jax.scipy.special.gamma(1 + scale1 / scale2)
             * jax.numpy.exp(loc2 / scale2)
             * jax.numpy.exp(-(loc1 / scale2)),
-            -loc1 / scale2
-            + loc2 / scale2
-            + jax.scipy.special.gammaln(1 + scale1 / scale2),
+            jax.scipy.special.gammaln(1 + scale1 / scale2) + (-loc1 + loc2) / scale2,
         )
         + 0.57721566490153286 * (scale1 / scale2)
         + (loc1 - loc2) / scale2

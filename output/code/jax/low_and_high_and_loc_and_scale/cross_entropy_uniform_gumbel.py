@@ -23,6 +23,18 @@ def _diff_ratio(a, b, L):
     return value
 
 
+def _finite_product(m, lm):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = jax.numpy.less(abs(m), jax.numpy.inf)
+    value = jax.numpy.where(
+        jax.numpy.logical_and(finite, jax.numpy.not_equal(m, 0)), m, jax.numpy.exp(lm)
+    )
+    return value
+
+
 def cross_entropy_uniform_gumbel(low1, high1, loc2, scale2, validate=False):
     """H(q, p) for q = U(low1, high1), p = Gumbel(loc2, scale2).
 
@@ -47,17 +59,20 @@ def cross_entropy_uniform_gumbel(low1, high1, loc2, scale2, validate=False):
         jax.numpy.log(scale2)
         + _diff_ratio(
             scale2
-            * jax.numpy.exp(loc2 / scale2)
-            * jax.numpy.exp(-(low1 / scale2))
+            * _finite_product(
+                jax.numpy.exp(loc2 / scale2) * jax.numpy.exp(-(low1 / scale2)),
+                (loc2 - low1) / scale2,
+            )
             / (high1 - low1),
             scale2
-            * jax.numpy.exp(loc2 / scale2)
-            * jax.numpy.exp(-(high1 / scale2))
+            * _finite_product(
+                jax.numpy.exp(loc2 / scale2) * jax.numpy.exp(-(high1 / scale2)),
+                (-high1 + loc2) / scale2,
+            )
             / (high1 - low1),
             (high1 - low1) / scale2,
         )
-        + 0.5 * (high1 / scale2)
         - (loc2 / scale2)
-        + 0.5 * (low1 / scale2)
+        + 0.5 * ((high1 + low1) / scale2)
     )
     return value

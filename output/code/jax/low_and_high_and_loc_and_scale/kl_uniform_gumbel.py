@@ -37,6 +37,18 @@ def _log_ratio(a, b):
     return value
 
 
+def _finite_product(m, lm):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = jax.numpy.less(abs(m), jax.numpy.inf)
+    value = jax.numpy.where(
+        jax.numpy.logical_and(finite, jax.numpy.not_equal(m, 0)), m, jax.numpy.exp(lm)
+    )
+    return value
+
+
 def _log1p(x):
     """log(1 + x) within 1 ulp (the framework's log1p is up to 113 ulp off at x in (-1/2, -1/10)): log(u)
     corrected by the rounding error of u = 1 + x (Goldberg), x itself where u rounds to 1, log(u) at u =
@@ -84,17 +96,20 @@ def kl_uniform_gumbel(low1, high1, loc2, scale2, validate=False):
         _log_ratio(scale2, high1 - low1)
         + _diff_ratio(
             scale2
-            * jax.numpy.exp(loc2 / scale2)
-            * jax.numpy.exp(-(low1 / scale2))
+            * _finite_product(
+                jax.numpy.exp(loc2 / scale2) * jax.numpy.exp(-(low1 / scale2)),
+                (loc2 - low1) / scale2,
+            )
             / (high1 - low1),
             scale2
-            * jax.numpy.exp(loc2 / scale2)
-            * jax.numpy.exp(-(high1 / scale2))
+            * _finite_product(
+                jax.numpy.exp(loc2 / scale2) * jax.numpy.exp(-(high1 / scale2)),
+                (-high1 + loc2) / scale2,
+            )
             / (high1 - low1),
             (high1 - low1) / scale2,
         )
-        + 0.5 * (high1 / scale2)
         - (loc2 / scale2)
-        + 0.5 * (low1 / scale2)
+        + 0.5 * ((high1 + low1) / scale2)
     )
     return value

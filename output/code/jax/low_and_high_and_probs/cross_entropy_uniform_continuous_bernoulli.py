@@ -299,10 +299,8 @@ def cross_entropy_uniform_continuous_bernoulli(low1, high1, probs2, validate=Fal
         jax.numpy.logical_and(
             jax.numpy.greater_equal(low1, 0), jax.numpy.less_equal(high1, 1)
         ),
-        -0.5 * high1 * jax.numpy.log(probs2)
-        + 0.5 * high1 * _log1p(-probs2)
-        - 0.5 * low1 * jax.numpy.log(probs2)
-        + 0.5 * low1 * _log1p(-probs2)
+        0.5 * (-high1 - low1) * jax.numpy.log(probs2)
+        + 0.5 * (high1 + low1) * _log1p(-probs2)
         - _log1p(-probs2)
         - _log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1) ** 2)
         - 0.69314718055994531,

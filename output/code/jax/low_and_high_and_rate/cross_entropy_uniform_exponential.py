@@ -183,7 +183,7 @@ def cross_entropy_uniform_exponential(low1, high1, rate2, validate=False):
             )
     value = jax.numpy.where(
         jax.numpy.greater_equal(low1, 0),
-        0.5 * high1 * rate2 + 0.5 * low1 * rate2 - jax.numpy.log(rate2),
+        0.5 * rate2 * (high1 + low1) - jax.numpy.log(rate2),
         jax.numpy.inf,
     )
     value = _refine(

@@ -30,8 +30,7 @@ def kl_uniform_exponential(low1, high1, rate2, validate=False):
             raise ValueError("kl_uniform_exponential: rate2 must be positive")
     value = jax.numpy.where(
         jax.numpy.greater_equal(low1, 0),
-        0.5 * high1 * rate2
-        + 0.5 * low1 * rate2
+        0.5 * rate2 * (high1 + low1)
         - jax.numpy.log(rate2)
         - jax.numpy.log(high1 - low1),
         jax.numpy.inf,

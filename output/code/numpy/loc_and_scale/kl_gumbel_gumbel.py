@@ -275,7 +275,7 @@ def _kl_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):
             scipy.special.gamma(1 + scale1 / scale2)
             * numpy.exp(loc2 / scale2)
             * numpy.exp(-(loc1 / scale2)),
-            -loc1 / scale2 + loc2 / scale2 + scipy.special.gammaln(1 + scale1 / scale2),
+            scipy.special.gammaln(1 + scale1 / scale2) + (-loc1 + loc2) / scale2,
             single,
         )
         + (loc1 - loc2) / scale2,

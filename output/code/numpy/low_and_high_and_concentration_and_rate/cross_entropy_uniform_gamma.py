@@ -171,7 +171,10 @@ def _dd_lgamma(z):
     Stirling's series (to w**-31).
     """
     shifts, w = _dd_shifted(z)
-    product = (1.0, 0.0)
+    product = (
+        1.0 + 0.0 * z[0],
+        0.0 * z[0],
+    )  # an array like z: no shift may apply (torch.log takes no float)
     for factor, active in shifts:
         product = _dd_mul(product, _dd_where(active, factor, (1.0, 0.0)))
     series, inv, _ = _dd_asymptotic(w, _LGAMMA_SERIES)
@@ -228,8 +231,7 @@ def _cross_entropy_uniform_gamma_terms(low1, high1, concentration2, rate2, singl
         -concentration2 * numpy.log(rate2)
         + concentration2
         + concentration2 * scipy.special.xlogy(low1, low1) / (high1 - low1)
-        + 0.5 * high1 * rate2
-        + 0.5 * low1 * rate2
+        + 0.5 * rate2 * (high1 + low1)
         + (1 - concentration2) * scipy.special.xlogy(high1, high1) / (high1 - low1)
         + scipy.special.gammaln(concentration2)
         - 1

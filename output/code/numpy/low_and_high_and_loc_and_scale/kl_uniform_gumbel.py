@@ -37,6 +37,18 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = numpy.less(abs(m), numpy.inf)
+    value = numpy.where(
+        numpy.logical_and(finite, numpy.not_equal(m, 0)), m, numpy.exp(lm)
+    )
+    return value
+
+
 def _blockwise(terms, args, single, block=32768):
     """terms(*args, single) evaluated on blocks of ``block`` elements, so that its temporaries stay in the CPU
     cache; float32 data is upcast to float64 block by block. The values are those of one call on the whole
@@ -60,18 +72,23 @@ def _kl_uniform_gumbel_terms(low1, high1, loc2, scale2, single):
         _log_ratio(scale2, high1 - low1, single)
         + _diff_ratio(
             scale2
-            * numpy.exp(loc2 / scale2)
-            * numpy.exp(-(low1 / scale2))
+            * _finite_product(
+                numpy.exp(loc2 / scale2) * numpy.exp(-(low1 / scale2)),
+                (loc2 - low1) / scale2,
+                single,
+            )
             / (high1 - low1),
             scale2
-            * numpy.exp(loc2 / scale2)
-            * numpy.exp(-(high1 / scale2))
+            * _finite_product(
+                numpy.exp(loc2 / scale2) * numpy.exp(-(high1 / scale2)),
+                (-high1 + loc2) / scale2,
+                single,
+            )
             / (high1 - low1),
             (high1 - low1) / scale2,
         )
-        + 0.5 * (high1 / scale2)
         - (loc2 / scale2)
-        + 0.5 * (low1 / scale2)
+        + 0.5 * ((high1 + low1) / scale2)
     )
 
 

@@ -195,10 +195,8 @@ def _refine(value, bound, exact, args):
 def _kl_uniform_continuous_bernoulli_terms(low1, high1, probs2, single):
     value = numpy.where(
         numpy.logical_and(numpy.greater_equal(low1, 0), numpy.less_equal(high1, 1)),
-        -0.5 * high1 * numpy.log(probs2)
-        + 0.5 * high1 * numpy.log1p(-probs2)
-        - 0.5 * low1 * numpy.log(probs2)
-        + 0.5 * low1 * numpy.log1p(-probs2)
+        0.5 * (-high1 - low1) * numpy.log(probs2)
+        + 0.5 * (high1 + low1) * numpy.log1p(-probs2)
         - numpy.log(high1 - low1)
         - numpy.log1p(-probs2)
         - numpy.log1p(_atanh_excess((2 * probs2 - 1)) * (2 * probs2 - 1) ** 2)

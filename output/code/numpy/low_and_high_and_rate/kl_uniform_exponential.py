@@ -29,10 +29,7 @@ def _blockwise(terms, args, single, block=32768):
 def _kl_uniform_exponential_terms(low1, high1, rate2, single):
     return numpy.where(
         numpy.greater_equal(low1, 0),
-        0.5 * high1 * rate2
-        + 0.5 * low1 * rate2
-        - numpy.log(rate2)
-        - numpy.log(high1 - low1),
+        0.5 * rate2 * (high1 + low1) - numpy.log(rate2) - numpy.log(high1 - low1),
         numpy.inf,
     )
 

@@ -60,9 +60,7 @@ def cross_entropy_gumbel_gumbel(loc1, scale1, loc2, scale2, validate=False):
             tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale2))
             * tensorflow.math.exp(loc2 / scale2)
             * tensorflow.math.exp(-(loc1 / scale2)),
-            -loc1 / scale2
-            + loc2 / scale2
-            + tensorflow.math.lgamma(1 + scale1 / scale2),
+            tensorflow.math.lgamma(1 + scale1 / scale2) + (-loc1 + loc2) / scale2,
             single,
         )
         + 0.57721566490153286 * (scale1 / scale2)

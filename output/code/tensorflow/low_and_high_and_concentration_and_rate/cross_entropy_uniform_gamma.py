@@ -154,7 +154,10 @@ def _dd_lgamma(z):
     Stirling's series (to w**-31).
     """
     shifts, w = _dd_shifted(z)
-    product = (1.0, 0.0)
+    product = (
+        1.0 + 0.0 * z[0],
+        0.0 * z[0],
+    )  # an array like z: no shift may apply (torch.log takes no float)
     for factor, active in shifts:
         product = _dd_mul(product, _dd_where(active, factor, (1.0, 0.0)))
     series, inv, _ = _dd_asymptotic(w, _LGAMMA_SERIES)
@@ -308,8 +311,7 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
         -concentration2 * tensorflow.math.log(rate2)
         + concentration2
         + concentration2 * tensorflow.math.xlogy(low1, low1) / (high1 - low1)
-        + 0.5 * high1 * rate2
-        + 0.5 * low1 * rate2
+        + 0.5 * rate2 * (high1 + low1)
         + (1 - concentration2) * tensorflow.math.xlogy(high1, high1) / (high1 - low1)
         + tensorflow.math.lgamma(concentration2)
         - 1
@@ -318,8 +320,7 @@ def cross_entropy_uniform_gamma(low1, high1, concentration2, rate2, validate=Fal
             -concentration2 * tensorflow.math.log(rate2)
             + concentration2
             + concentration2 * tensorflow.math.xlogy(low1, low1) / (high1 - low1)
-            + 0.5 * high1 * rate2
-            + 0.5 * low1 * rate2
+            + 0.5 * rate2 * (high1 + low1)
             + (1 - concentration2)
             * tensorflow.math.xlogy(high1, high1)
             / (high1 - low1)

@@ -44,6 +44,20 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = tensorflow.math.less(tensorflow.math.abs(m), float("inf"))
+    value = tensorflow.where(
+        tensorflow.math.logical_and(finite, tensorflow.math.not_equal(m, 0)),
+        m,
+        tensorflow.math.exp(lm),
+    )
+    return value
+
+
 def kl_uniform_gumbel(low1, high1, loc2, scale2, validate=False):
     """KL(q || p) for q = U(low1, high1), p = Gumbel(loc2, scale2).
 
@@ -78,17 +92,24 @@ def kl_uniform_gumbel(low1, high1, loc2, scale2, validate=False):
         _log_ratio(scale2, high1 - low1, single)
         + _diff_ratio(
             scale2
-            * tensorflow.math.exp(loc2 / scale2)
-            * tensorflow.math.exp(-(low1 / scale2))
+            * _finite_product(
+                tensorflow.math.exp(loc2 / scale2)
+                * tensorflow.math.exp(-(low1 / scale2)),
+                (loc2 - low1) / scale2,
+                single,
+            )
             / (high1 - low1),
             scale2
-            * tensorflow.math.exp(loc2 / scale2)
-            * tensorflow.math.exp(-(high1 / scale2))
+            * _finite_product(
+                tensorflow.math.exp(loc2 / scale2)
+                * tensorflow.math.exp(-(high1 / scale2)),
+                (-high1 + loc2) / scale2,
+                single,
+            )
             / (high1 - low1),
             (high1 - low1) / scale2,
         )
-        + 0.5 * (high1 / scale2)
         - (loc2 / scale2)
-        + 0.5 * (low1 / scale2)
+        + 0.5 * ((high1 + low1) / scale2)
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

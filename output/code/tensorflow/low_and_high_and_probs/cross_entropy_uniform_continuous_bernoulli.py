@@ -289,20 +289,16 @@ def cross_entropy_uniform_continuous_bernoulli(low1, high1, probs2, validate=Fal
         tensorflow.math.logical_and(
             tensorflow.math.greater_equal(low1, 0), tensorflow.math.less_equal(high1, 1)
         ),
-        -0.5 * high1 * tensorflow.math.log(probs2)
-        + 0.5 * high1 * tensorflow.math.log1p(-probs2)
-        - 0.5 * low1 * tensorflow.math.log(probs2)
-        + 0.5 * low1 * tensorflow.math.log1p(-probs2)
+        0.5 * (-high1 - low1) * tensorflow.math.log(probs2)
+        + 0.5 * (high1 + low1) * tensorflow.math.log1p(-probs2)
         - tensorflow.math.log1p(-probs2)
         - tensorflow.math.log1p(
             _atanh_excess((2 * probs2 - 1)) * tensorflow.math.pow((2 * probs2 - 1), 2)
         )
         - 0.69314718055994531,
         tensorflow.zeros_like(
-            -0.5 * high1 * tensorflow.math.log(probs2)
-            + 0.5 * high1 * tensorflow.math.log1p(-probs2)
-            - 0.5 * low1 * tensorflow.math.log(probs2)
-            + 0.5 * low1 * tensorflow.math.log1p(-probs2)
+            0.5 * (-high1 - low1) * tensorflow.math.log(probs2)
+            + 0.5 * (high1 + low1) * tensorflow.math.log1p(-probs2)
             - tensorflow.math.log1p(-probs2)
             - tensorflow.math.log1p(
                 _atanh_excess((2 * probs2 - 1))

@@ -206,10 +206,8 @@ def cross_entropy_uniform_exponential(low1, high1, rate2, validate=False):
             )
     value = tensorflow.where(
         tensorflow.math.greater_equal(low1, 0),
-        0.5 * high1 * rate2 + 0.5 * low1 * rate2 - tensorflow.math.log(rate2),
-        tensorflow.zeros_like(
-            0.5 * high1 * rate2 + 0.5 * low1 * rate2 - tensorflow.math.log(rate2)
-        )
+        0.5 * rate2 * (high1 + low1) - tensorflow.math.log(rate2),
+        tensorflow.zeros_like(0.5 * rate2 * (high1 + low1) - tensorflow.math.log(rate2))
         + float("inf"),
     )
     if not single:  # float32 data: float64 is exact enough

@@ -38,13 +38,11 @@ def kl_uniform_exponential(low1, high1, rate2, validate=False):
             raise ValueError("kl_uniform_exponential: rate2 must be positive")
     value = tensorflow.where(
         tensorflow.math.greater_equal(low1, 0),
-        0.5 * high1 * rate2
-        + 0.5 * low1 * rate2
+        0.5 * rate2 * (high1 + low1)
         - tensorflow.math.log(rate2)
         - tensorflow.math.log(high1 - low1),
         tensorflow.zeros_like(
-            0.5 * high1 * rate2
-            + 0.5 * low1 * rate2
+            0.5 * rate2 * (high1 + low1)
             - tensorflow.math.log(rate2)
             - tensorflow.math.log(high1 - low1)
         )

@@ -184,7 +184,10 @@ def _dd_lgamma(z):
     Stirling's series (to w**-31).
     """
     shifts, w = _dd_shifted(z)
-    product = (1.0, 0.0)
+    product = (
+        1.0 + 0.0 * z[0],
+        0.0 * z[0],
+    )  # an array like z: no shift may apply (torch.log takes no float)
     for factor, active in shifts:
         product = _dd_mul(product, _dd_where(active, factor, (1.0, 0.0)))
     series, inv, _ = _dd_asymptotic(w, _LGAMMA_SERIES)

@@ -96,15 +96,20 @@ def _log_ratio(a, b, single=False):
     return value
 
 
-def _lgamma_excess_bregman(a, h):
-    """The Bregman divergence of lgamma(x) - (x log x - x) at a, a + h (>= 0: the second derivative psi'(x)
-    - 1/x is positive): with b = a + h, L = log(b/a) and x(s) = a e**(s L), the integral over [a, b] of
-    (b - x) (psi'(x) - 1/x) dx is L times the integral over [0, 1] of x(s)**2 expm1(L (1 - s))
-    (psi'(x(s)) - 1/x(s)) ds, summed by 30-point Gauss-Legendre where |L| < 9.2 (the integrand is
-    analytic within pi of the segment, so the rule is exact to rounding), the differences of lgamma and
-    x log x beyond.
+def _lgamma_excess_bregman(a, h, b):
+    """The Bregman divergence of lgamma(x) - (x log x - x) at a, b = a + h (>= 0: the second derivative
+    psi'(x) - 1/x is positive): with L = log(b/a) (log1p(h/a) within a factor 2, log(b/a) beyond, where
+    a + h would lose a small b's digits) and x(s) = a e**(s L), the integral over [a, b] of (b - x)
+    (psi'(x) - 1/x) dx is L times the integral over [0, 1] of x(s)**2 expm1(L (1 - s)) (psi'(x(s)) -
+    1/x(s)) ds, summed by 30-point Gauss-Legendre where |L| < 9.2 (the integrand is analytic within pi
+    of the segment, so the rule is exact to rounding), the differences of lgamma and x log x beyond.
     """
-    L = torch.log1p(h / a)
+    r = b / a
+    L = torch.where(
+        torch.logical_and(torch.gt(r, 1 / 2), torch.lt(r, 2)),
+        torch.log1p(h / a),
+        torch.log(r),
+    )
     near = torch.lt(torch.abs(L), 9.2)
     Ls = torch.where(near, L, 0)
     acc = 0
@@ -231,7 +236,7 @@ def _lgamma_excess_bregman(a, h):
     value = torch.where(
         near,
         Ls * acc,
-        -L * (a + h) - h * torch.digamma(a) + h - torch.lgamma(a) + torch.lgamma(a + h),
+        -L * b - h * torch.digamma(a) + h - torch.lgamma(a) + torch.lgamma(b),
     )
     return value
 
@@ -655,7 +660,10 @@ def _dd_lgamma(z):
     Stirling's series (to w**-31).
     """
     shifts, w = _dd_shifted(z)
-    product = (1.0, 0.0)
+    product = (
+        1.0 + 0.0 * z[0],
+        0.0 * z[0],
+    )  # an array like z: no shift may apply (torch.log takes no float)
     for factor, active in shifts:
         product = _dd_mul(product, _dd_where(active, factor, (1.0, 0.0)))
     series, inv, _ = _dd_asymptotic(w, _LGAMMA_SERIES)
@@ -765,7 +773,9 @@ def _kl_gamma_gamma_terms(concentration1, rate1, concentration2, rate2, single):
                 -concentration1 + concentration2, rate1, concentration1, -rate1 + rate2
             ),
         ),
-        _lgamma_excess_bregman(concentration1, -concentration1 + concentration2)
+        _lgamma_excess_bregman(
+            concentration1, -concentration1 + concentration2, concentration2
+        )
         + _expm1mx(
             _log_ratio(concentration1, concentration2, single)
             + _log_ratio(rate2, rate1, single),

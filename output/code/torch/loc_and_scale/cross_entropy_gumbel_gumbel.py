@@ -56,7 +56,7 @@ def _cross_entropy_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):
             torch.exp(torch.lgamma(1 + scale1 / scale2))
             * torch.exp(loc2 / scale2)
             * torch.exp(-(loc1 / scale2)),
-            -loc1 / scale2 + loc2 / scale2 + torch.lgamma(1 + scale1 / scale2),
+            torch.lgamma(1 + scale1 / scale2) + (-loc1 + loc2) / scale2,
             single,
         )
         + 0.57721566490153286 * (scale1 / scale2)

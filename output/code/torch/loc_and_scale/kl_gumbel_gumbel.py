@@ -285,7 +285,7 @@ def _kl_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):
             torch.exp(torch.lgamma(1 + scale1 / scale2))
             * torch.exp(loc2 / scale2)
             * torch.exp(-(loc1 / scale2)),
-            -loc1 / scale2 + loc2 / scale2 + torch.lgamma(1 + scale1 / scale2),
+            torch.lgamma(1 + scale1 / scale2) + (-loc1 + loc2) / scale2,
             single,
         )
         + (loc1 - loc2) / scale2,

@@ -23,6 +23,16 @@ def _diff_ratio(a, b, L):
     return value
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = torch.lt(torch.abs(m), float("inf"))
+    value = torch.where(torch.logical_and(finite, torch.ne(m, 0)), m, torch.exp(lm))
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -56,18 +66,23 @@ def _cross_entropy_uniform_gumbel_terms(low1, high1, loc2, scale2, single):
         torch.log(scale2)
         + _diff_ratio(
             scale2
-            * torch.exp(loc2 / scale2)
-            * torch.exp(-(low1 / scale2))
+            * _finite_product(
+                torch.exp(loc2 / scale2) * torch.exp(-(low1 / scale2)),
+                (loc2 - low1) / scale2,
+                single,
+            )
             / (high1 - low1),
             scale2
-            * torch.exp(loc2 / scale2)
-            * torch.exp(-(high1 / scale2))
+            * _finite_product(
+                torch.exp(loc2 / scale2) * torch.exp(-(high1 / scale2)),
+                (-high1 + loc2) / scale2,
+                single,
+            )
             / (high1 - low1),
             (high1 - low1) / scale2,
         )
-        + 0.5 * (high1 / scale2)
         - (loc2 / scale2)
-        + 0.5 * (low1 / scale2)
+        + 0.5 * ((high1 + low1) / scale2)
     )
 
 

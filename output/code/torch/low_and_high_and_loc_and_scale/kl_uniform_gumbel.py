@@ -40,6 +40,16 @@ def _log_ratio(a, b, single=False):
     return value
 
 
+def _finite_product(m, lm, single=False):
+    """A product m of positive factors that may overflow or underflow one by one, given lm = log(m) from
+    the caller: m where it is finite and non-zero, exp(lm) elsewhere (where m is inf * 0, NaN, or 0 or
+    inf through one factor).
+    """
+    finite = torch.lt(torch.abs(m), float("inf"))
+    value = torch.where(torch.logical_and(finite, torch.ne(m, 0)), m, torch.exp(lm))
+    return value
+
+
 def _blockwise(terms, args, single, block=131072):
     """terms(*args, single) evaluated on blocks of ``block`` elements (fewer, cache-sized temporaries), float32
     data upcast to float64 block by block; in one piece when autograd records, under torch.compile (which fuses
@@ -73,18 +83,23 @@ def _kl_uniform_gumbel_terms(low1, high1, loc2, scale2, single):
         _log_ratio(scale2, high1 - low1, single)
         + _diff_ratio(
             scale2
-            * torch.exp(loc2 / scale2)
-            * torch.exp(-(low1 / scale2))
+            * _finite_product(
+                torch.exp(loc2 / scale2) * torch.exp(-(low1 / scale2)),
+                (loc2 - low1) / scale2,
+                single,
+            )
             / (high1 - low1),
             scale2
-            * torch.exp(loc2 / scale2)
-            * torch.exp(-(high1 / scale2))
+            * _finite_product(
+                torch.exp(loc2 / scale2) * torch.exp(-(high1 / scale2)),
+                (-high1 + loc2) / scale2,
+                single,
+            )
             / (high1 - low1),
             (high1 - low1) / scale2,
         )
-        + 0.5 * (high1 / scale2)
         - (loc2 / scale2)
-        + 0.5 * (low1 / scale2)
+        + 0.5 * ((high1 + low1) / scale2)
     )
 
 

@@ -218,10 +218,8 @@ def _refine(value, bound, exact, args):
 def _cross_entropy_uniform_continuous_bernoulli_terms(low1, high1, probs2, single):
     value = torch.where(
         torch.logical_and(torch.ge(low1, 0), torch.le(high1, 1)),
-        -0.5 * high1 * torch.log(probs2)
-        + 0.5 * high1 * torch.log1p(-probs2)
-        - 0.5 * low1 * torch.log(probs2)
-        + 0.5 * low1 * torch.log1p(-probs2)
+        0.5 * (-high1 - low1) * torch.log(probs2)
+        + 0.5 * (high1 + low1) * torch.log1p(-probs2)
         - torch.log1p(-probs2)
         - torch.log1p(_atanh_excess((2 * probs2 - 1)) * torch.pow((2 * probs2 - 1), 2))
         - 0.69314718055994531,

@@ -176,9 +176,7 @@ def _refine(value, bound, exact, args):
 
 def _cross_entropy_uniform_exponential_terms(low1, high1, rate2, single):
     value = torch.where(
-        torch.ge(low1, 0),
-        0.5 * high1 * rate2 + 0.5 * low1 * rate2 - torch.log(rate2),
-        float("inf"),
+        torch.ge(low1, 0), 0.5 * rate2 * (high1 + low1) - torch.log(rate2), float("inf")
     )
     if single:  # float32 data: float64 is exact enough
         return value

@@ -42,10 +42,7 @@ def _blockwise(terms, args, single, block=131072):
 def _kl_uniform_exponential_terms(low1, high1, rate2, single):
     return torch.where(
         torch.ge(low1, 0),
-        0.5 * high1 * rate2
-        + 0.5 * low1 * rate2
-        - torch.log(rate2)
-        - torch.log(high1 - low1),
+        0.5 * rate2 * (high1 + low1) - torch.log(rate2) - torch.log(high1 - low1),
         float("inf"),
     )
 
