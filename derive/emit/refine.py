@@ -67,14 +67,12 @@ REFINED = (
     "cross-entropy-continuous-bernoulli-normal", "kl-continuous-bernoulli-normal",
     "kl-continuous-bernoulli-exponential", "kl-continuous-bernoulli-uniform",
     "kl-continuous-bernoulli-continuous-bernoulli",
+    # wide_range.py: e^x with x a quotient in the hundreds (a location over a scale), and Γ(1 + s1/s2), carry x's
+    # rounding times |x|: 100-430 ulp
+    "cross-entropy-gumbel-gumbel", "kl-gumbel-gumbel", "cross-entropy-uniform-gumbel", "kl-uniform-gumbel",
+    "cross-entropy-weibull-weibull", "kl-weibull-weibull",
 )
 TARGETS = ("numpy", "torch", "jax", "tensorflow")
-#: derivations refined on some targets only, whose own log-gamma, Gamma and digamma are less accurate than SciPy's
-#: (``python benchmarks/special_functions.py``: JAX's 14 and 10 ulp of max(|f|, 1)); ``python
-#: benchmarks/compare_all.py --target jax`` found them 12-29 ulp off with the float value alone
-REFINED_ON = {"jax": (
-    "cross-entropy-gumbel-gumbel", "kl-gumbel-gumbel", "cross-entropy-weibull-weibull", "kl-weibull-weibull",
-), "tensorflow": ("kl-gumbel-gumbel",)}  # 11 ulp
 #: the target's log-gamma, Gamma and digamma error, in unit roundoffs of max(|f(x)|, 1), for ``bound``: twice the
 #: ulp that benchmarks/special_functions.py measured (JAX 14 and 10, torch's digamma 5, TensorFlow's 6), rounded
 #: up; on NumPy (SciPy) half an ulp of |f(x)|, as any rounding
@@ -91,6 +89,9 @@ LIMIT = 55
 #: rearrangement) is better than double-double, whose log-gamma and digamma keep about 2**-96 of the terms
 #: (kl-exponential-gamma was 6486 ulp at 1e-9 from p = q, kl-inverse-gamma-inverse-gamma 10 at 1e-7 with LIMIT)
 KL_LIMIT = 40
+#: self-pairs refined below 2**LIMIT times |value|, not 2**KL_LIMIT: near their diagonal the float value's near form
+#: is not as good as double-double (KL_LIMIT left kl-gumbel-gumbel 9 ulp off on JAX at compare's points near KL = 0)
+NEAR_FORM = ("cross-entropy-gumbel-gumbel", "kl-gumbel-gumbel", "cross-entropy-weibull-weibull", "kl-weibull-weibull")
 SHIFT = 20  # log-gamma and digamma shift their argument above this before the asymptotic series
 TAYLOR = 13  # degree of exp's Taylor series at |r| <= log(2) / 32: 0.0217**14 / 14! < 2**-113
 #: erf by its series of positive terms below ERF_CUT (ERF_TERMS of them reach 2**-110 of the sum at ERF_CUT), as
@@ -289,7 +290,7 @@ def bound(expr: Expr, special: int = 1) -> Expr:
 
 def refines(name: str, target: str) -> bool:
     """Whether ``name``'s module for ``target`` refines cancelling elements."""
-    return name in REFINED and target in TARGETS or name in REFINED_ON.get(target, ())
+    return name in REFINED and target in TARGETS
 
 
 #: the target's functions the double-double helpers call
@@ -323,14 +324,12 @@ def emitted(expr: Expr, printer, target: str, name: str) -> dict:
     """What the module template needs to refine ``expr``'s cancelling elements on ``target``: the bound and the
     double-double function's assignments and result, printed by ``printer``; the helpers' constants (``dd``) and
     the target's functions (``xp``). LIMIT applies to the continuous Bernoulli's closed forms (atanh(2p - 1)/(2p - 1)
-    and the like: the poles its float rearrangement removes) and to REFINED_ON's (self-pairs near their diagonal,
-    where the float value's near form is better than double-double); KL_LIMIT to REFINED's KLs."""
+    and the like: the poles its float rearrangement removes) and to NEAR_FORM's; KL_LIMIT to the other KLs."""
     steps, result, special = compiled(expr)
     return {
         "bound": printer.doprint(_bound(expr, SPECIAL_ERROR.get(target, 1))),
         "lost": LOST,
-        "limit": KL_LIMIT if name.startswith("kl-") and name in REFINED else
-        LIMIT if expr.has(atanh) or name not in REFINED else None,
+        "limit": LIMIT if expr.has(atanh) or name in NEAR_FORM else KL_LIMIT if name.startswith("kl-") else None,
         "steps": tuple((str(var), printer.doprint(value)) for var, value in steps),
         "result": printer.doprint(result),
         "dd": {**constants(), "special": tuple(sorted(special))},

@@ -206,7 +206,7 @@ def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
     (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
     more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
+    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
     loses its digits too).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
@@ -217,7 +217,7 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**40)
+    mask = (size * 16 < bound) & (bound < size * 2.0**55)
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))

@@ -330,8 +330,201 @@ def _blockwise(terms, args, single, block=32768):
     return out.reshape(shape)
 
 
+def _two_sum(a, b):
+    """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _quick_two_sum(a, b):
+    """(s, e) as _two_sum, given |a| >= |b| (or a = 0)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def _two_prod(a, b):
+    """(p, e): p = fl(a * b) and a * b = p + e exactly (Dekker's split of each factor into 26-bit halves)."""
+    p = a * b
+    c = 134217729.0 * a
+    ah = c - (c - a)
+    al = a - ah
+    c = 134217729.0 * b
+    bh = c - (c - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _dd_add(x, y):
+    """x + y."""
+    s, e = _two_sum(x[0], y[0])
+    t, f = _two_sum(x[1], y[1])
+    s, e = _quick_two_sum(s, e + t)
+    return _quick_two_sum(s, e + f)
+
+
+def _dd_neg(x):
+    """-x."""
+    return -x[0], -x[1]
+
+
+def _dd_mul(x, y):
+    """x * y."""
+    p, e = _two_prod(x[0], y[0])
+    return _quick_two_sum(p, e + (x[0] * y[1] + x[1] * y[0]))
+
+
+def _dd_recip(x):
+    """1 / x: q = 1 / hi corrected by the exact residual 1 - q x."""
+    q = 1.0 / x[0]
+    p, e = _two_prod(q, x[0])
+    residual = (1.0 - p) - e - q * x[1]
+    return _quick_two_sum(q, q * residual)
+
+
+def _dd_value(x):
+    """x rounded to the working precision."""
+    return x[0] + x[1]
+
+
+def _dd_where(condition, x, y):
+    """x where ``condition`` holds, else y."""
+    return numpy.where(condition, x[0], y[0]), numpy.where(condition, x[1], y[1])
+
+
+def _dd_exp(x):
+    """e**x: r = x - k log 2 (|r| <= log(2) / 2, log 2 to 106 bits), e**(r / 16) by its Taylor series to degree
+    13 (Horner), squared 4 times, times 2**k."""
+    k = numpy.rint(x[0] * 1.4426950408889634)
+    r = _dd_add(x, _dd_neg(_dd_mul(_LN2, (k, 0.0))))
+    r = (r[0] * 0.0625, r[1] * 0.0625)
+    h = _INV_FACTORIALS[-1]
+    for c in _INV_FACTORIALS[-2::-1]:
+        h = _dd_add(_dd_mul(h, r), c)
+    for _ in range(4):
+        h = _dd_mul(h, h)
+    scale = numpy.exp2(k)
+    return h[0] * scale, h[1] * scale
+
+
+_LN2 = (0.6931471805599453, 2.3190468138462996e-17)
+_INV_FACTORIALS = (
+    (1.0, 0.0),
+    (1.0, 0.0),
+    (0.5, 0.0),
+    (0.16666666666666666, 9.25185853854297e-18),
+    (0.041666666666666664, 2.3129646346357427e-18),
+    (0.008333333333333333, 1.1564823173178714e-19),
+    (0.001388888888888889, -5.300543954373577e-20),
+    (0.0001984126984126984, 1.7209558293420705e-22),
+    (2.48015873015873e-05, 2.1511947866775882e-23),
+    (2.7557319223985893e-06, -1.858393274046472e-22),
+    (2.755731922398589e-07, 2.3767714622250297e-23),
+    (2.505210838544172e-08, -1.448814070935912e-24),
+    (2.08767569878681e-09, -1.20734505911326e-25),
+    (1.6059043836821613e-10, 1.2585294588752098e-26),
+)
+
+
+def _dd_log(x):
+    """log x for x > 0: y = log(hi), then y + d - d**2 / 2 with d = (x - e**y) / e**y (|d| < 2**-52)."""
+    y = numpy.log(x[0])
+    e = _dd_exp((y, 0.0))
+    d = _dd_add(x, _dd_neg(e))[0] / e[0]
+    return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
+
+
+def _dd_shifted(z):
+    """(the shifts k = 0, 1, .. while z + k < 20, each as (z + k, mask), and z + their number)."""
+    shifts = []
+    count = z[0] * 0.0
+    for k in range(_SHIFT):
+        active = z[0] + k < _SHIFT
+        anywhere = numpy.any(active)
+        if not bool(
+            anywhere
+        ):  # the later shifts are inactive too (eager code: the data decide)
+            break
+        shifts.append((_dd_add(z, (float(k), 0.0)), active))
+        count = numpy.where(active, count + 1.0, count)
+    return shifts, _dd_add(z, (count, 0.0))
+
+
+_SHIFT = 20
+
+
+def _dd_asymptotic(w, coefficients):
+    """(sum_k coefficients[k] w**(-2k), k = 0, 1, .. by Horner in 1 / w**2; 1 / w; 1 / w**2)."""
+    inv = _dd_recip(w)
+    inv2 = _dd_mul(inv, inv)
+    h = coefficients[-1]
+    for c in coefficients[-2::-1]:
+        h = _dd_add(_dd_mul(h, inv2), c)
+    return h, inv, inv2
+
+
+def _dd_lgamma(z):
+    """log Gamma(z) for z > 0: log Gamma(w) - log(z (z + 1) .. (w - 1)) with w = z + n >= 20, log Gamma(w) by
+    Stirling's series (to w**-31).
+    """
+    shifts, w = _dd_shifted(z)
+    product = (
+        1.0 + 0.0 * z[0],
+        0.0 * z[0],
+    )  # an array like z: no shift may apply (torch.log takes no float)
+    for factor, active in shifts:
+        product = _dd_mul(product, _dd_where(active, factor, (1.0, 0.0)))
+    series, inv, _ = _dd_asymptotic(w, _LGAMMA_SERIES)
+    value = _dd_add(_dd_mul(_dd_add(w, (-0.5, 0.0)), _dd_log(w)), _dd_neg(w))
+    value = _dd_add(value, _dd_add(_HALF_LOG_2PI, _dd_mul(series, inv)))
+    return _dd_add(value, _dd_neg(_dd_log(product)))
+
+
+_HALF_LOG_2PI = (0.9189385332046728, -3.8782941580672414e-17)
+_LGAMMA_SERIES = (
+    (0.08333333333333333, 4.625929269271485e-18),
+    (-0.002777777777777778, 1.0601087908747154e-19),
+    (0.0007936507936507937, 6.883823317368282e-22),
+    (-0.0005952380952380953, 5.36938218754726e-20),
+    (0.0008417508417508417, 3.6870174889237694e-20),
+    (-0.0019175269175269176, 1.0675702776872475e-19),
+    (0.00641025641025641, 2.2240044563805217e-19),
+    (-0.029550653594771242, 4.861760957508855e-19),
+    (0.17964437236883057, -6.401600482710946e-19),
+    (-1.3924322169059011, 1.5837056989230303e-17),
+    (13.402864044168393, -6.154114101993966e-16),
+    (-156.84828462600203, 9.391823141715389e-15),
+    (2193.1033333333335, -1.3339255626002948e-13),
+    (-36108.77125372499, 5.897583353514365e-13),
+    (691472.268851313, 2.5585296305158e-11),
+    (-15238221.539407415, -8.76774522490625e-10),
+)
+
+
+def _refine(value, bound, exact, args):
+    """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
+    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
+    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
+    loses its digits too).
+    float64 only: other dtypes are returned as they are.
+    """
+    value = numpy.asarray(value)
+    with numpy.errstate(all="ignore"):
+        size = numpy.abs(value)
+        mask = (size * 16 < bound) & (bound < size * 2.0**55)
+    if value.dtype != numpy.float64 or not numpy.any(mask):
+        return value
+    shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
+    value = numpy.array(numpy.broadcast_to(value, shape))
+    mask = numpy.broadcast_to(mask, shape)
+    with numpy.errstate(all="ignore"):
+        better = exact(*(numpy.broadcast_to(a, shape)[mask] for a in args))
+    value[mask] = numpy.where(numpy.isfinite(better), better, value[mask])
+    return value
+
+
 def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, single):
-    return numpy.where(
+    value = numpy.where(
         numpy.logical_and(
             numpy.less_equal(
                 abs(_log_ratio(concentration2, concentration1, single)), 1
@@ -364,6 +557,68 @@ def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, si
             single,
         ),
     )
+    if single:  # float32 data: float64 is exact enough
+        return value
+    with numpy.errstate(
+        all="ignore"
+    ):  # the closed form's terms may be infinite where the value is not
+        bound = (
+            4.0 * concentration2 * abs(numpy.log(scale1))
+            + 3.0 * concentration2 * abs(numpy.log(scale2))
+            + scale1**concentration2
+            * scale2 ** (-concentration2)
+            * (concentration2 * abs(numpy.log(scale2)) + 1.0)
+            * scipy.special.gamma(1 + concentration2 / concentration1)
+            + 5.0
+            * scale1**concentration2
+            * scale2 ** (-concentration2)
+            * scipy.special.gamma(1 + concentration2 / concentration1)
+            + 2.0 * abs(numpy.log(concentration1))
+            + 3.0 * abs(numpy.log(concentration2))
+            + 2.1544313298030657
+            + 2.8860783245076643 * concentration2 / concentration1
+        )
+    return _refine(
+        value,
+        bound,
+        _kl_weibull_weibull_exact,
+        [scale1, concentration1, scale2, concentration2],
+    )
+
+
+def _kl_weibull_weibull_exact(scale1, concentration1, scale2, concentration2):
+    """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
+    d0 = (concentration2, 0.0)
+    d1 = _dd_log((scale2, 0.0))
+    d2 = _dd_mul(d0, _dd_log((scale1, 0.0)))
+    d3 = (concentration1, 0.0)
+    d4 = _dd_mul(d0, _dd_recip(d3))
+    value = _dd_add(
+        _dd_add(
+            _dd_add(
+                _dd_add(
+                    _dd_add(
+                        _dd_add(
+                            _dd_add(
+                                (-1.0, 0.0),
+                                (-0.5772156649015329, 4.942915152430645e-18),
+                            ),
+                            _dd_neg(_dd_log(d0)),
+                        ),
+                        _dd_mul(d0, d1),
+                    ),
+                    _dd_neg(d2),
+                ),
+                _dd_mul(d4, (0.5772156649015329, -4.942915152430645e-18)),
+            ),
+            _dd_mul(
+                _dd_mul(_dd_exp(d2), _dd_exp(_dd_mul(_dd_neg(d0), d1))),
+                _dd_exp(_dd_lgamma(_dd_add((1.0, 0.0), d4))),
+            ),
+        ),
+        _dd_log(d3),
+    )
+    return _dd_value(value)
 
 
 def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=False):
@@ -374,6 +629,9 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
 
         -1 - EulerGamma - log(concentration2) + concentration2*log(scale2) - concentration2*log(scale1) + concentration2*EulerGamma/concentration1 + scale1**concentration2*gamma(1 + concentration2/concentration1)/scale2**concentration2 + log(concentration1)
 
+    Where its terms cancel (near a root, or near a zero of the KL: the value below 1/16 of their rounding
+    errors' bound) the value is recomputed in double-double arithmetic (about 106 bits) from the closed form, in
+    float64 and eager mode.
     Arguments are array-likes (converted with ``numpy.asarray``) that broadcast against each other.
     Integer arrays are promoted to float64 by NumPy; float32 stays float32 (computed in float64 and
     rounded once). A scale <= 0 gives NaN (NumPy warns); shapes that do not broadcast raise ValueError.
