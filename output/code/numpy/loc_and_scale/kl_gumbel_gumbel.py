@@ -430,14 +430,14 @@ _LGAMMA_SERIES = (
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
     (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
+    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
     loses its digits too).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = (size * 16 < bound) & (bound < size * 2.0**55)
+        mask = (size * 16 < bound) & (bound < size * 2.0**40)
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))

@@ -204,8 +204,7 @@ def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
     (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
     more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
-    loses its digits too).
+    times |value| (a few ulp lost).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -213,7 +212,7 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**55)
+    mask = size * 16 < bound
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)

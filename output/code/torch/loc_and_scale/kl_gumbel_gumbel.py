@@ -440,7 +440,7 @@ _LGAMMA_SERIES = (
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
     (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
+    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
     loses its digits too).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
@@ -456,7 +456,7 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        mask = (size * 16 < bound) & (bound < size * 2.0**55)
+        mask = (size * 16 < bound) & (bound < size * 2.0**40)
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
