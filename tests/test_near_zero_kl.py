@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from generated import function
-from sympy import Float, Sum, log
+from sympy import Float, Sum, exp, log
 
 from derive import registry
 from derive.catalog_families import MEMBERS, params_of
@@ -242,3 +242,24 @@ def test_a_wrong_log_ratio_is_refused(monkeypatch):
     _, expr, args, _ = code.prepared("kl-binomial-binomial", "total_count_and_probs")
     with pytest.raises(AssertionError, match="differs from the derived one"):
         loader.positive_form.__wrapped__("kl-binomial-binomial", expr, args)
+
+
+@pytest.mark.parametrize("name, family", [("entropy-poisson", "poisson_pmf"),
+                                          ("cross-entropy-binomial-binomial", "binomial_pmf")])
+def test_a_wrong_pmf_body_is_refused(monkeypatch, name, family):
+    """The weights q(z) of the entropies and cross-entropies summed as positive terms are computed in double-double
+    from a body (``loader.extended``), checked against e to the power of q's own log-pmf: a body whose log-factorial
+    is of z + 1 is refused."""
+    from derive.emit import code, loader
+
+    cls = getattr(loader, family)
+    right = cls.body
+
+    def shifted(z, *params):
+        return right(z, *params) * exp(loader.log_factorial(z) - loader.log_factorial(z + 1))
+
+    monkeypatch.setattr(cls, "body", staticmethod(shifted))
+    params = "rate" if family == "poisson_pmf" else "total_count_and_probs"
+    _, expr, args, _ = code.prepared(name, params)
+    with pytest.raises(AssertionError, match="double-double pmf .* differs"):
+        loader.positive_form.__wrapped__(name, expr, args)

@@ -234,9 +234,10 @@ def _cross_entropy(name, args):
     parameters = [[own[b + suffix] for b in FAMILIES[family][1]] for family, suffix in zip(POSITIVE[name],
                                                                                              _suffixes(name))]
     log_q, log_p = (FAMILIES[family][0](z, *ps) for family, ps in zip(POSITIVE[name], parameters))
-    _check(name, (log_q, log_p), args)
     family = FAMILIES[POSITIVE[name][0]]
-    return Sum(held(-log_p) * family[3](z, *parameters[0]), (z, 0, family[2](*parameters[0])))
+    q = family[3](z, *parameters[0])
+    _check(name, (log_q, log_p), args, q)
+    return Sum(held(-log_p) * q, (z, 0, family[2](*parameters[0])))
 
 
 def binomial_kl(args):
@@ -283,16 +284,18 @@ def _checked_kl(name, expr, args):
     return value
 
 
-def _check(name, logs, args):
-    """Each Loader log-pmf against the family's own at z = 0, 1, 3 and 5 (n = 7, rational rates and probabilities),
-    at 30 digits."""
+def _check(name, logs, args, pmf):
+    """Each Loader log-pmf against the family's own, and the double-double pmf ``pmf`` (of q) against e to the
+    power of q's own log-pmf, at z = 0, 1, 3 and 5 (n = 7, rational rates and probabilities), at 30 digits."""
     from derive.emit.identity import same
 
     point = {a: (7 if a.is_integer else Rational(3, 10 + i)) for i, a in enumerate(args)}
-    for e in logs:
-        for k in (0, 1, 3, 5):
+    for k in (0, 1, 3, 5):
+        for e in logs:
             at = e.func(k, *e.args[1:])
             same(name, at.direct(*at.args), plain_logpmf(at), point, "Loader log-pmf")
+        own = logs[0].func(k, *logs[0].args[1:])
+        same(name, exp(own.direct(*own.args)), pmf.func(k, *pmf.args[1:]), point, "double-double pmf")
 
 
 __all__ = ["FAMILIES", "KL_NOTE", "NOTE", "POSITIVE", "bd0", "binomial_kl", "binomial_log_ratio", "binomial_logpmf",
