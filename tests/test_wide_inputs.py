@@ -104,3 +104,76 @@ def test_uniform_against_gumbel_overflows_to_inf_not_nan(target_name):
                      + mpmath.log(s))
             x = float((mu - lo) / s)
         assert abs(mpmath.mpf(float(got[i])) - truth) <= (8 + x) * np.spacing(float(truth)), (i, got[i], truth)
+
+
+def _gumbel_kl(m1, b1, m2, b2):
+    """KL(Gumbel(m1, b1) ‖ Gumbel(m2, b2)) = log(b2/b1) + γ(b1/b2 - 1) + (m1 - m2)/b2 + e^((m2 - m1)/b2) Γ(1 + b1/b2)
+    - 1."""
+    m1, b1, m2, b2 = map(mpmath.mpf, (m1, b1, m2, b2))
+    return (mpmath.log(b2 / b1) + mpmath.euler * (b1 / b2 - 1) + (m1 - m2) / b2
+            + mpmath.exp((m2 - m1) / b2 + mpmath.loggamma(1 + b1 / b2)) - 1)
+
+
+def _weibull_kl(l1, k1, l2, k2):
+    """KL(Weibull(scale l1, concentration k1) ‖ Weibull(l2, k2)) = log(k1/l1^k1) - log(k2/l2^k2)
+    + (k1 - k2)(log l1 - γ/k1) + (l1/l2)^k2 Γ(k2/k1 + 1) - 1."""
+    l1, k1, l2, k2 = map(mpmath.mpf, (l1, k1, l2, k2))
+    return (mpmath.log(k1) - k1 * mpmath.log(l1) - mpmath.log(k2) + k2 * mpmath.log(l2)
+            + (k1 - k2) * (mpmath.log(l1) - mpmath.euler / k1)
+            + mpmath.exp(k2 * mpmath.log(l1 / l2) + mpmath.loggamma(k2 / k1 + 1)) - 1)
+
+
+def _uniform_gumbel_cross_entropy(lo, hi, m, s):
+    lo, hi, m, s = map(mpmath.mpf, (lo, hi, m, s))
+    return (mpmath.log(s) + ((lo + hi) / 2 - m) / s
+            + s / (hi - lo) * (mpmath.exp((m - lo) / s) - mpmath.exp((m - hi) / s)))
+
+
+def _laplace_cross_entropy(m1, s1, m2, s2):
+    m1, s1, m2, s2 = map(mpmath.mpf, (m1, s1, m2, s2))
+    return abs(m1 - m2) / s2 + s1 * mpmath.exp(-abs(m1 - m2) / s1) / s2 + mpmath.log(2 * s2)
+
+
+#: name -> (the reference, points where the module was off before: ulp on NumPy then). Γ(1 + s1/s2) and e^x, x a
+#: quotient in the hundreds, carry the quotient's rounding times ψ(1 + s1/s2)·s1/s2 or |x|. The error bound missed
+#: Γ's (NumPy); products of exps overflowed factor by factor (the bound NaN, the value inf - inf, and the
+#: double-double value too); a bound that overflowed counted as a pole's; Laplace's |x| had no double-double helper
+EXP_CASES = {
+    "kl-gumbel-gumbel": (_gumbel_kl, [(-0.1985994178701954, 24.92288622889891, -94.48397837960003, 0.06261010927897452),
+                                      (-0.00713036, 280.425, -0.00270187, 8.49319),
+                                      (-0.04870512085030036, 1.0628169279875126, -0.34940499096623573,
+                                       0.006081365010607015)]),  # 2634, 81, 429 (1e296: its bound inf)
+    "cross-entropy-gumbel-gumbel": (
+        lambda m1, b1, m2, b2: _gumbel_kl(m1, b1, m2, b2) + mpmath.log(b1) + mpmath.euler + 1,
+        [(32.407073050587634, 9.998916784418146, -1.2703002041886888, 0.030506332925254953)]),  # 1150
+    "kl-weibull-weibull": (_weibull_kl, [(323.2444065477239, 158.96485379662403, 453.6233272836038,
+                                          374.9207477411451),  # NaN
+                                         (0.009810130182249074, 0.17319541066849767, 92.69983613365696,
+                                          30.933330813253537)]),  # 1218
+    "cross-entropy-weibull-weibull": (
+        lambda l1, k1, l2, k2: (_weibull_kl(l1, k1, l2, k2) + mpmath.euler * (1 - 1 / mpmath.mpf(k1))
+                                + mpmath.log(mpmath.mpf(l1) / k1) + 1),
+        [(0.0026729279971774763, 0.37294263386985604, 324.50031533553175, 93.07426225592948),  # 1624
+         (21.4839, 15.123, 16.6358, 495.711)]),  # 126
+    "kl-uniform-gumbel": (
+        lambda lo, hi, m, s: _uniform_gumbel_cross_entropy(lo, hi, m, s) - mpmath.log(mpmath.mpf(hi) - lo),
+        [(-26.773467105981222, -26.76604539123555, -0.10069907771549065, 0.0405023569523945),  # 482
+         (-0.883118, -0.00197931, -0.011737, 0.00210403)]),  # 156
+    "cross-entropy-laplace-laplace": (_laplace_cross_entropy, [
+        (-0.0076927351394549615, 0.007226893547583109, 0.07287204216927856, 0.027266040496840657),  # 67
+        (0.0164067, 0.00140673, 0.00388922, 0.00215338)]),  # 14
+}
+
+
+@pytest.mark.parametrize("target_name", TARGETS)
+@pytest.mark.parametrize("name", sorted(EXP_CASES))
+def test_large_exponents_and_gamma_ratios_within_8_ulp(name, target_name):
+    array = float64_array(target_name)
+    reference, points = EXP_CASES[name]
+    f = getattr(load(name, target_name), function_name(name))
+    got = np.asarray(f(*(array([p[i] for p in points]) for i in range(4))))
+    for point, g in zip(points, got):
+        with mpmath.workdps(50):
+            truth = reference(*point)
+        ulps = float(abs(mpmath.mpf(float(g)) - truth) / np.spacing(abs(float(truth))))
+        assert ulps <= 8, (point, float(g), float(truth), ulps)

@@ -276,15 +276,14 @@ class TensorflowStablePrinter(_StableMixin, _SpecialFunctions, TensorflowPrinter
 
 
 def _tf_piecewise(self, expr):
-    """TensorFlow's where needs tensors of one dtype: a numeric branch becomes ``zeros_like(other) + number``."""
+    """TensorFlow's where needs tensors of one dtype: a numeric branch becomes a float64 constant (every module
+    computes in float64), not ``zeros_like(other branch) + number``, which would compute the other branch twice."""
     if len(expr.args) == 2 and expr.args[1].cond == True:  # noqa: E712
         (a, cond), (b, _) = expr.args
-        pa, pb = self._print(a), self._print(b)
-        zeros = self._module_format("tensorflow.zeros_like")
-        if a.is_number:
-            pa = "%s(%s) + %s" % (zeros, pb, pa)
-        if b.is_number:
-            pb = "%s(%s) + %s" % (zeros, pa, pb)
+        constant = self._module_format("tensorflow.constant")
+        float64 = self._module_format("tensorflow.float64")
+        pa, pb = ("%s(%s, dtype=%s)" % (constant, self._print(e), float64) if e.is_number else self._print(e)
+                  for e in (a, b))
         return "%s(%s, %s, %s)" % (self._module_format("tensorflow.where"), self._print(cond), pa, pb)
     return TensorflowPrinter._print_Piecewise(self, expr)
 

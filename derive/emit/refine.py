@@ -26,7 +26,7 @@ from sympy import (
 )
 
 from derive.emit.loader import log_factorial
-from derive.emit.stable import paired_xlogx, xlogx
+from derive.emit.stable import exps_out_of_denominators, paired_xlogx, xlogx
 
 #: derivations whose modules refine cancelling elements (benchmarks/compare_all.py found them above 8 ulp)
 REFINED = (
@@ -71,6 +71,8 @@ REFINED = (
     # rounding times |x|: 100-430 ulp
     "cross-entropy-gumbel-gumbel", "kl-gumbel-gumbel", "cross-entropy-uniform-gumbel", "kl-uniform-gumbel",
     "cross-entropy-weibull-weibull", "kl-weibull-weibull",
+    # wide_range.py: |l1 - l2|/s2 + log(2 s2) cancel near the Laplaces' cross-entropy's root (14 ulp at scales 1e-3)
+    "cross-entropy-laplace-laplace",
 )
 TARGETS = ("numpy", "torch", "jax", "tensorflow")
 #: the target's log-gamma, Gamma and digamma error, in unit roundoffs of max(|f(x)|, 1), for ``bound``: twice the
@@ -175,6 +177,22 @@ def _power(base: Expr, n: int) -> Expr:
     return out
 
 
+def _exponents(factors) -> tuple[list, list]:
+    """The logs of the factors that double-double computes as exps (e**x, b**x with x not an integer, Γ(x) of a
+    positive x), and the other factors."""
+    exponents, rest = [], []
+    for f in factors:
+        if isinstance(f, exp):
+            exponents.append(f.args[0])
+        elif f.is_Pow and not f.exp.is_Integer:
+            exponents.append(f.exp * log(f.base))
+        elif isinstance(f, gamma):
+            exponents.append(loggamma(f.args[0]))
+        else:
+            rest.append(f)
+    return exponents, rest
+
+
 def dd_tree(expr: Expr) -> Expr:
     """``expr`` as nested calls of the double-double helpers; RefineError for a function they lack."""
     if not expr.free_symbols:
@@ -187,7 +205,11 @@ def dd_tree(expr: Expr) -> Expr:
         coefficient, rest = expr.as_coeff_Mul()
         if coefficient == -1:
             return _call("_dd_neg", dd_tree(rest))
-        return _fold("_dd_mul", [dd_tree(a) for a in Mul.make_args(expr)])
+        factors = Mul.make_args(expr)
+        exponents, rest = _exponents(factors)
+        if len(exponents) > 1:  # e**(a + b + ..), not e**a · e**b ..: a factor may overflow where the product does not
+            factors = (*rest, exp(Add(*exponents), evaluate=False))
+        return _fold("_dd_mul", [dd_tree(a) for a in factors])
     if expr.is_Pow:
         base, power = expr.args
         if power.is_Integer:
@@ -199,6 +221,8 @@ def dd_tree(expr: Expr) -> Expr:
         return _call("_dd_log", dd_tree(expr.args[0]))
     if isinstance(expr, loggamma):
         return _call("_dd_lgamma", dd_tree(expr.args[0]))
+    if isinstance(expr, Abs):
+        return _call("_dd_abs", dd_tree(expr.args[0]))
     if isinstance(expr, log_factorial):
         return _call("_dd_log_factorial", dd_tree(expr.args[0]))
     if isinstance(expr, xlogx):
@@ -227,7 +251,7 @@ def steps_of(tree: Expr) -> tuple[tuple[tuple[Symbol, Expr], ...], Expr, frozens
     """``compiled``'s triple for a tree of double-double calls (``dd_tree``)."""
     steps, (result,) = cse(tree, symbols=numbered_symbols("d"), order="none")
     called = {str(c.args[0]) for c in tree.atoms(dd_call)}
-    special = frozenset(s for s in ("lgamma", "digamma", "xlogx", "erf", "log_factorial", "exp_rounded")
+    special = frozenset(s for s in ("lgamma", "digamma", "xlogx", "erf", "log_factorial", "exp_rounded", "abs")
                         if f"_dd_{s}" in called)
     return tuple(steps), result, special
 
@@ -243,7 +267,8 @@ def _expanded(expr: Expr) -> Expr:
     """The finite branch expanded, each product's x·log x (x an input) as xlogx(x): 0 at x = 0 (the uniform's
     low), where the product is 0·(-inf) and its error bound nan."""
     expanded = expand(_finite(expr), mul=True, multinomial=False, power_exp=False, log=False)
-    return expanded.replace(lambda e: e.is_Mul, paired_xlogx)
+    # expand wrote 1/(h·e^x - l·e^x): its bound's square of e^x underflows where the value's terms do not
+    return exps_out_of_denominators(expanded).replace(lambda e: e.is_Mul, paired_xlogx)
 
 
 def bound(expr: Expr, special: int = 1) -> Expr:
@@ -271,6 +296,8 @@ def bound(expr: Expr, special: int = 1) -> Expr:
         base, power = expr.args
         return Abs(expr) * (Abs(power / base) * bound(base, special) + bound(power, special) * Abs(log(base)) + 1)
     (*_, arg) = expr.args
+    if isinstance(expr, Abs):  # exact
+        return bound(arg, special)
     if isinstance(expr, exp):
         return Abs(expr) * (bound(arg, special) + 1)
     if isinstance(expr, log):
@@ -286,8 +313,9 @@ def bound(expr: Expr, special: int = 1) -> Expr:
         return Rational(113, 100) * bound(arg, special) + own
     if isinstance(expr, polygamma) and expr.args[0] == 0:  # psi'(x) <= 1/x + 1/x**2 for x > 0
         return (1 / arg + 1 / arg**2) * bound(arg, special) + own
-    if isinstance(expr, gamma) and special > 1:  # exp(log Gamma)
-        return Abs(expr) * (Abs(polygamma(0, arg)) * bound(arg, special) + special * (Abs(loggamma(arg)) + 1))
+    if isinstance(expr, gamma):  # Γ'(x) = Γ(x) ψ(x); on a target with a special error, exp(log Γ)
+        own = special * (Abs(loggamma(arg)) + 1) if special > 1 else 1
+        return Abs(expr) * (Abs(polygamma(0, arg)) * bound(arg, special) + own)
     return Abs(expr)
 
 
@@ -300,16 +328,20 @@ def refines(name: str, target: str) -> bool:
 NAMESPACES = {
     "numpy": {"where": "numpy.where", "rint": "numpy.rint", "exp2": "numpy.exp2", "log": "numpy.log",
               "exp": "numpy.exp", "any": "numpy.any", "erfc": "scipy.special.erfc", "max": "numpy.max",
+              "top": "max(int({x}), 0)",
               "arange": "numpy.arange({stop}, dtype=numpy.float64)", "gather": "{table}[{index}.astype(numpy.int64)]"},
     "torch": {"where": "torch.where", "rint": "torch.round", "exp2": "torch.exp2", "log": "torch.log",
               "exp": "torch.exp", "any": "torch.any", "erfc": "torch.special.erfc", "max": "torch.max",
+              "top": "max(int({x}), 0)",
               "arange": "torch.arange({stop}, dtype=torch.float64)", "gather": "{table}[{index}.long()]"},
     "jax": {"where": "jax.numpy.where", "rint": "jax.numpy.rint", "exp2": "_exp2", "log": "jax.numpy.log",
             "exp": "jax.numpy.exp", "any": "jax.numpy.any", "erfc": "jax.scipy.special.erfc", "max": "jax.numpy.max",
+            # rounded up to 2**k - 1 (JAX compiles each operation again for every new shape)
+            "top": "2 ** max(int({x}), 0).bit_length() - 1",
             "arange": "jax.numpy.arange({stop}, dtype=float)", "gather": "{table}[{index}.astype(int)]"},
     "tensorflow": {"where": "tensorflow.where", "rint": "tensorflow.math.round", "exp2": "_exp2",
                    "log": "tensorflow.math.log", "exp": "tensorflow.math.exp", "any": "tensorflow.reduce_any",
-                   "erfc": "tensorflow.math.erfc", "max": "tensorflow.reduce_max",
+                   "erfc": "tensorflow.math.erfc", "max": "tensorflow.reduce_max", "top": "max(int({x}), 0)",
                    "arange": "tensorflow.range({stop}, dtype=tensorflow.float64)",
                    "gather": "tensorflow.gather({table}, tensorflow.cast({index}, tensorflow.int64))"},
 }

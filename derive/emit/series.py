@@ -46,7 +46,9 @@ OPS = {
     },
     "jax": {
         "asarray": "jax.numpy.asarray({x}, dtype=float)",
-        "count": "int(jax.numpy.max({x}))",
+        # rounded up to 2**k - 1: JAX compiles each operation again for every new shape (a second for the
+        # double-double helpers), and calls whose counts differ then share the terms' shapes
+        "count": "2 ** max(int(jax.numpy.max({x})), 0).bit_length() - 1",
         "arange": "jax.numpy.arange({start}, {stop}, dtype=float)",
         "reshape": "{x}.reshape({shape})",
         "isnan": "jax.numpy.isnan({x})",

@@ -533,7 +533,7 @@ PIPELINE = (
 )
 
 
-def _exps_out_of_denominators(expr: Expr) -> Expr:
+def exps_out_of_denominators(expr: Expr) -> Expr:
     """1/(h·e^x - l·e^x) -> e^(-x)/(h - l), then e^a·e^(-x) -> e^(a - x): ``expand`` multiplies a denominator's exp
     into each of its terms, where e^x may underflow (a Gumbel's e^(low/scale)) and the quotient become inf·0."""
     def pull(power):
@@ -553,9 +553,9 @@ def _exps_out_of_denominators(expr: Expr) -> Expr:
 
 def stable_form(expr: Expr) -> Expr:
     """The closed form (or a derivative of it) rewritten for floating point (see the module docstring)."""
-    expr = _exps_out_of_denominators(expand(expand_log(expr), multinomial=False, power_exp=False))
+    expr = exps_out_of_denominators(expand(expand_log(expr), multinomial=False, power_exp=False))
     return optimize(expr, PIPELINE)
 
 
-__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "finite_product", "log_of", "log_ratio", "log_ratio_of",
-           "stable_form", "xlog1p", "xlogx"]
+__all__ = ["diff_ratio", "expm1mx", "expm1mx_horner", "exps_out_of_denominators", "finite_product", "log_of",
+           "log_ratio", "log_ratio_of", "stable_form", "xlog1p", "xlogx"]

@@ -197,10 +197,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -210,7 +212,10 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**55)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**55) & ~jax.numpy.isinf(bound)
+    mask = ~jax.numpy.isinf(value) & lost & ~near_pole
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))
@@ -226,19 +231,19 @@ def _cross_entropy_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (0.5, 0.0)
     d1 = (logvar2, 0.0)
-    d2 = (2.0, 0.0)
-    d3 = (probs1, 0.0)
-    d4 = _dd_mul(d2, d3)
-    d5 = (-2.0, 0.0)
-    d6 = _dd_mul(
-        d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, _dd_mul(d5, d3)))))
+    d2 = (mu2, 0.0)
+    d3 = _dd_exp(_dd_neg(d1))
+    d4 = (2.0, 0.0)
+    d5 = (probs1, 0.0)
+    d6 = _dd_mul(d4, d5)
+    d7 = (-2.0, 0.0)
+    d8 = _dd_mul(
+        d0, _dd_add(_dd_log(d6), _dd_neg(_dd_log(_dd_add(d4, _dd_mul(d7, d5)))))
     )
-    d7 = _dd_mul(d6, d6)
-    d8 = _dd_exp(d1)
-    d9 = _dd_mul((4.0, 0.0), d3)
-    d10 = (mu2, 0.0)
-    d11 = _dd_recip(_dd_add(_dd_mul(_dd_mul(d5, d6), d8), _dd_mul(_dd_mul(d9, d6), d8)))
-    d12 = _dd_mul(d10, d3)
+    d9 = _dd_mul(d8, d8)
+    d10 = _dd_mul((4.0, 0.0), d5)
+    d11 = _dd_recip(_dd_add(_dd_mul(d7, d8), _dd_mul(d10, d8)))
+    d12 = _dd_mul(d2, d5)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -257,51 +262,37 @@ def _cross_entropy_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
                                         ),
                                         (0.5723649429247001, 5.132975581353913e-18),
                                     ),
-                                    _dd_neg(
+                                    _dd_mul(_dd_mul(d0, _dd_mul(d2, d2)), d3),
+                                ),
+                                _dd_neg(
+                                    _dd_mul(
                                         _dd_recip(
                                             _dd_add(
-                                                _dd_mul(_dd_mul((-4.0, 0.0), d7), d8),
-                                                _dd_mul(
-                                                    _dd_mul(
-                                                        _dd_mul((8.0, 0.0), d3), d7
-                                                    ),
-                                                    d8,
-                                                ),
+                                                _dd_mul((-4.0, 0.0), d9),
+                                                _dd_mul(_dd_mul((8.0, 0.0), d5), d9),
                                             )
-                                        )
-                                    ),
-                                ),
-                                _dd_mul(
-                                    d3,
-                                    _dd_recip(
-                                        _dd_add(_dd_mul(d5, d8), _dd_mul(d9, d8))
-                                    ),
-                                ),
-                            ),
-                            _dd_mul(
-                                d3,
-                                _dd_recip(
-                                    _dd_add(
-                                        _dd_mul(_dd_mul(d5, d7), d8),
-                                        _dd_mul(_dd_mul(d9, d7), d8),
+                                        ),
+                                        d3,
                                     )
                                 ),
                             ),
+                            _dd_mul(_dd_mul(d5, _dd_recip(_dd_add(d7, d10))), d3),
                         ),
-                        _dd_mul(_dd_mul(d0, _dd_mul(d10, d10)), _dd_exp(_dd_neg(d1))),
+                        _dd_mul(
+                            _dd_mul(
+                                d5,
+                                _dd_recip(_dd_add(_dd_mul(d7, d9), _dd_mul(d10, d9))),
+                            ),
+                            d3,
+                        ),
                     ),
-                    _dd_neg(_dd_mul(d10, d11)),
+                    _dd_neg(_dd_mul(_dd_mul(d2, d11), d3)),
                 ),
-                _dd_neg(_dd_mul(d3, d11)),
+                _dd_neg(_dd_mul(_dd_mul(d5, d11), d3)),
             ),
-            _dd_mul(
-                d12,
-                _dd_recip(
-                    _dd_add(_dd_neg(_dd_mul(d6, d8)), _dd_mul(_dd_mul(d4, d6), d8))
-                ),
-            ),
+            _dd_mul(_dd_mul(d12, _dd_recip(_dd_add(_dd_neg(d8), _dd_mul(d6, d8)))), d3),
         ),
-        _dd_neg(_dd_mul(d12, _dd_recip(_dd_add(_dd_neg(d8), _dd_mul(d4, d8))))),
+        _dd_neg(_dd_mul(_dd_mul(d12, _dd_recip(_dd_add((-1.0, 0.0), d6))), d3)),
     )
     return _dd_value(value)
 
@@ -443,10 +434,8 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             )
                         )
                     )
-                    * jax.numpy.exp(logvar2)
-                    + 10.0
+                    + 6.0
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -454,19 +443,8 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                     )
-                    + (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * jax.numpy.exp(logvar2)
-                    + 4.0
-                    * jax.numpy.exp(logvar2)
+                    + (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 3.0
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -479,14 +457,12 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                     (
                         2
                         * probs1
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
-                        - jax.numpy.exp(logvar2)
-                        * jax.numpy.where(
+                        - jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
@@ -497,14 +473,12 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 + abs(
                     2
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
-                    - jax.numpy.exp(logvar2)
-                    * jax.numpy.where(
+                    - jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
@@ -512,6 +486,7 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 )
                 ** (-1.0)
             )
+            * jax.numpy.exp(-logvar2)
             * abs(mu2)
             + probs1
             * (
@@ -528,10 +503,8 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             )
                         )
                     )
-                    * jax.numpy.exp(logvar2)
-                    + 20.0
+                    + 12.0
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -539,20 +512,8 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                     )
-                    + 2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * jax.numpy.exp(logvar2)
-                    + 8.0
-                    * jax.numpy.exp(logvar2)
+                    + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 6.0
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -565,14 +526,12 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                     (
                         4
                         * probs1
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                         - 2
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -584,14 +543,12 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 + abs(
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
                     - 2
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -600,6 +557,7 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 )
                 ** (-1.0)
             )
+            * jax.numpy.exp(-logvar2)
             + probs1
             * (
                 (
@@ -637,10 +595,8 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             ** 2
                         )
                     )
-                    * jax.numpy.exp(logvar2)
-                    + 20.0
+                    + 12.0
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -649,42 +605,25 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                         )
                         ** 2
                     )
-                    + 2.0
+                    + 4.0
                     * (
-                        2.0
-                        * (
-                            (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                            + abs(
-                                jax.numpy.where(
-                                    jax.numpy.greater_equal(probs1, 1 / 2),
-                                    (1 / 2)
-                                    * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                    -1
-                                    / 2
-                                    * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                                )
-                            )
-                        )
-                        * abs(
+                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                        + abs(
                             jax.numpy.where(
                                 jax.numpy.greater_equal(probs1, 1 / 2),
                                 (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                                 -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                             )
-                        )
-                        + 2.0
-                        * abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                            ** 2
                         )
                     )
-                    * jax.numpy.exp(logvar2)
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                     + 8.0
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -698,7 +637,6 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                     (
                         4
                         * probs1
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -706,7 +644,6 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                         )
                         ** 2
                         - 2
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -719,7 +656,6 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 + abs(
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -727,7 +663,6 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                     )
                     ** 2
                     - 2
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -737,69 +672,48 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 )
                 ** (-1.0)
             )
+            * jax.numpy.exp(-logvar2)
             + probs1
-            * (
-                abs(2 * probs1 * jax.numpy.exp(logvar2) - jax.numpy.exp(logvar2))
-                ** (-1.0)
-                + (8.0 * probs1 * jax.numpy.exp(logvar2) + 3.0 * jax.numpy.exp(logvar2))
-                / (2.0 * probs1 * jax.numpy.exp(logvar2) - jax.numpy.exp(logvar2)) ** 2
-            )
-            * abs(mu2)
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs(mu2 / (2 * probs1 - 1))
             + probs1
-            * (
-                abs(4 * probs1 * jax.numpy.exp(logvar2) - 2 * jax.numpy.exp(logvar2))
-                ** (-1.0)
-                + (
-                    16.0 * probs1 * jax.numpy.exp(logvar2)
-                    + 6.0 * jax.numpy.exp(logvar2)
-                )
-                / (4.0 * probs1 * jax.numpy.exp(logvar2) - 2.0 * jax.numpy.exp(logvar2))
-                ** 2
-            )
-            + 4.0
-            * probs1
-            * abs(mu2 / (2 * probs1 * jax.numpy.exp(logvar2) - jax.numpy.exp(logvar2)))
-            + 3.0
-            * probs1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
             * abs(
                 mu2
                 / (
                     2
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
-                    - jax.numpy.exp(logvar2)
-                    * jax.numpy.where(
+                    - jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
                 )
             )
-            + 2.0
-            * probs1
-            * abs(
-                (4 * probs1 * jax.numpy.exp(logvar2) - 2 * jax.numpy.exp(logvar2))
-                ** (-1.0)
-            )
-            + 3.0
-            * probs1
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs((4 * probs1 - 2) ** (-1.0))
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
             * abs(
                 (
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
                     - 2
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -808,13 +722,13 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 )
                 ** (-1.0)
             )
-            + 2.0
-            * probs1
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
             * abs(
                 (
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -822,7 +736,85 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                     )
                     ** 2
                     - 2
-                    * jax.numpy.exp(logvar2)
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    ** 2
+                )
+                ** (-1.0)
+            )
+            + probs1
+            * (
+                abs(2 * probs1 - 1) ** (-1.0)
+                + (4.0 * probs1 + 1.0) / (2.0 * probs1 - 1.0) ** 2
+            )
+            * jax.numpy.exp(-logvar2)
+            * abs(mu2)
+            + probs1
+            * (
+                abs(4 * probs1 - 2) ** (-1.0)
+                + (8.0 * probs1 + 2.0) / (4.0 * probs1 - 2.0) ** 2
+            )
+            * jax.numpy.exp(-logvar2)
+            + 5.0 * probs1 * jax.numpy.exp(-logvar2) * abs(mu2 / (2 * probs1 - 1))
+            + 4.0
+            * probs1
+            * jax.numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    2
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                )
+            )
+            + 3.0 * probs1 * jax.numpy.exp(-logvar2) * abs((4 * probs1 - 2) ** (-1.0))
+            + 4.0
+            * probs1
+            * jax.numpy.exp(-logvar2)
+            * abs(
+                (
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - 2
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                )
+                ** (-1.0)
+            )
+            + 3.0
+            * probs1
+            * jax.numpy.exp(-logvar2)
+            * abs(
+                (
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    ** 2
+                    - 2
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -846,10 +838,8 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             )
                         )
                     )
-                    * jax.numpy.exp(logvar2)
-                    + 20.0
+                    + 12.0
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -857,20 +847,8 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                     )
-                    + 2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * jax.numpy.exp(logvar2)
-                    + 8.0
-                    * jax.numpy.exp(logvar2)
+                    + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 6.0
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -883,14 +861,12 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                     (
                         4
                         * probs1
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                         - 2
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -902,14 +878,12 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 + abs(
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
                     - 2
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -918,98 +892,105 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 )
                 ** (-1.0)
             )
+            * jax.numpy.exp(-logvar2)
             * abs(mu2)
             + (
-                8.0
-                * probs1
-                * (
-                    2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * abs(
-                        jax.numpy.where(
-                            jax.numpy.greater_equal(probs1, 1 / 2),
-                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                        )
-                    )
-                    + 2.0
-                    * abs(
-                        jax.numpy.where(
-                            jax.numpy.greater_equal(probs1, 1 / 2),
-                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                        )
-                        ** 2
-                    )
-                )
-                * jax.numpy.exp(logvar2)
-                + 40.0
-                * probs1
-                * jax.numpy.exp(logvar2)
-                * abs(
-                    jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                    ** 2
-                )
-                + 4.0
-                * (
-                    2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * abs(
-                        jax.numpy.where(
-                            jax.numpy.greater_equal(probs1, 1 / 2),
-                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                        )
-                    )
-                    + 2.0
-                    * abs(
-                        jax.numpy.where(
-                            jax.numpy.greater_equal(probs1, 1 / 2),
-                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                        )
-                        ** 2
-                    )
-                )
-                * jax.numpy.exp(logvar2)
-                + 16.0
-                * jax.numpy.exp(logvar2)
-                * abs(
-                    jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                    ** 2
-                )
-            )
-            / abs(
                 (
+                    8.0
+                    * probs1
+                    * (
+                        2.0
+                        * (
+                            (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                            + abs(
+                                jax.numpy.where(
+                                    jax.numpy.greater_equal(probs1, 1 / 2),
+                                    (1 / 2)
+                                    * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                    -1
+                                    / 2
+                                    * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                                )
+                            )
+                        )
+                        * abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                        )
+                        + 2.0
+                        * abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                            ** 2
+                        )
+                    )
+                    + 24.0
+                    * probs1
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        ** 2
+                    )
+                    + 8.0
+                    * (
+                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                        + abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                        )
+                    )
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
+                    + 16.0
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        ** 2
+                    )
+                )
+                / abs(
+                    (
+                        8
+                        * probs1
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        ** 2
+                        - 4
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        ** 2
+                    )
+                    ** 2
+                )
+                + abs(
                     8
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -1017,7 +998,6 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                     )
                     ** 2
                     - 4
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -1025,23 +1005,22 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                     )
                     ** 2
                 )
-                ** 2
+                ** (-1.0)
             )
-            + 1.5 * abs(logvar2)
-            + 3.0
+            * jax.numpy.exp(-logvar2)
+            + (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
             * abs(
                 mu2
                 / (
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
                     - 2
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -1049,12 +1028,11 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                     )
                 )
             )
-            + 1.8378770664093455
-            + 3.0
+            + (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
             / abs(
                 8
                 * probs1
-                * jax.numpy.exp(logvar2)
                 * jax.numpy.where(
                     jax.numpy.greater_equal(probs1, 1 / 2),
                     (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -1062,7 +1040,47 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                 )
                 ** 2
                 - 4
-                * jax.numpy.exp(logvar2)
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
+                ** 2
+            )
+            + 1.5 * abs(logvar2)
+            + 1.8378770664093455
+            + 4.0
+            * jax.numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - 2
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                )
+            )
+            + 3.0
+            * jax.numpy.exp(-logvar2)
+            / abs(
+                8
+                * probs1
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
+                ** 2
+                - 4
                 * jax.numpy.where(
                     jax.numpy.greater_equal(probs1, 1 / 2),
                     (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),

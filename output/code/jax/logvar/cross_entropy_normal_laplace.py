@@ -285,9 +285,10 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -297,7 +298,8 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    mask = size * 16 < bound
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    mask = ~jax.numpy.isinf(value) & lost
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))
@@ -315,17 +317,12 @@ def _cross_entropy_normal_laplace_exact(mu1, logvar1, loc2, scale2):
     d1 = (scale2, 0.0)
     d2 = _dd_recip(d1)
     d3 = (0.5, 0.0)
-    d4 = (1.4142135623730951, -9.667293313452913e-17)
+    d4 = (0.34657359027997264, 1.1595234069231498e-17)
     d5 = (-0.5, 0.0)
     d6 = (logvar1, 0.0)
-    d7 = _dd_exp(_dd_mul(d5, d6))
+    d7 = _dd_exp(_dd_add(d4, _dd_mul(d5, d6)))
     d8 = (mu1, 0.0)
-    d9 = _dd_erf(
-        _dd_add(
-            _dd_mul(_dd_mul(_dd_mul(d3, d0), d4), d7),
-            _dd_mul(_dd_mul(_dd_mul(d5, d8), d4), d7),
-        )
-    )
+    d9 = _dd_erf(_dd_add(_dd_mul(_dd_mul(d3, d0), d7), _dd_mul(_dd_mul(d5, d8), d7)))
     d10 = _dd_add(d0, _dd_neg(d8))
     value = _dd_add(
         _dd_add(
@@ -334,14 +331,17 @@ def _cross_entropy_normal_laplace_exact(mu1, logvar1, loc2, scale2):
                     _dd_mul(_dd_mul(d0, d2), d9), _dd_neg(_dd_mul(_dd_mul(d8, d2), d9))
                 ),
                 _dd_mul(
-                    _dd_mul(
-                        _dd_mul(
-                            _dd_mul(d4, (0.5641895835477563, 7.66772980658294e-18)), d2
-                        ),
-                        _dd_exp(_dd_mul(d3, d6)),
-                    ),
+                    d2,
                     _dd_exp(
-                        _dd_mul(_dd_mul(d5, _dd_mul(d10, d10)), _dd_exp(_dd_neg(d6)))
+                        _dd_add(
+                            _dd_add(
+                                _dd_add(_dd_mul(d3, d6), d4),
+                                (-0.5723649429247001, -5.132975581353913e-18),
+                            ),
+                            _dd_mul(
+                                _dd_mul(d5, _dd_mul(d10, d10)), _dd_exp(_dd_neg(d6))
+                            ),
+                        )
                     ),
                 ),
             ),

@@ -204,10 +204,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -217,7 +219,10 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**55)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**55) & ~jax.numpy.isinf(bound)
+    mask = ~jax.numpy.isinf(value) & lost & ~near_pole
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))
@@ -236,24 +241,20 @@ def _kl_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
     d2 = (2.0, 0.0)
     d3 = (probs1, 0.0)
     d4 = _dd_mul(d2, d3)
-    d5 = (-2.0, 0.0)
-    d6 = _dd_mul(d5, d3)
-    d7 = _dd_mul(d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, d6)))))
-    d8 = _dd_mul(d7, d7)
-    d9 = _dd_exp(d1)
+    d5 = _dd_recip(_dd_add((-1.0, 0.0), d4))
+    d6 = _dd_xlogx(d3)
+    d7 = (-2.0, 0.0)
+    d8 = _dd_mul(d7, d3)
+    d9 = _dd_mul(d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, d8)))))
     d10 = _dd_mul((4.0, 0.0), d3)
-    d11 = _dd_recip(_dd_add((-1.0, 0.0), d4))
-    d12 = _dd_xlogx(d3)
-    d13 = _dd_mul(d5, d7)
-    d14 = _dd_mul(d10, d7)
-    d15 = _dd_recip(_dd_add(d13, d14))
-    d16 = (mu2, 0.0)
-    d17 = _dd_recip(_dd_add(_dd_mul(d13, d9), _dd_mul(d14, d9)))
-    d18 = _dd_mul(d4, d7)
-    d19 = _dd_recip(_dd_add(_dd_neg(d7), d18))
-    d20 = (1.0, 0.0)
-    d21 = _dd_log(_dd_add(d20, _dd_neg(d3)))
-    d22 = _dd_mul(d16, d3)
+    d11 = _dd_recip(_dd_add(_dd_mul(d7, d9), _dd_mul(d10, d9)))
+    d12 = (mu2, 0.0)
+    d13 = _dd_exp(_dd_neg(d1))
+    d14 = _dd_recip(_dd_add(_dd_neg(d9), _dd_mul(d4, d9)))
+    d15 = _dd_mul(d9, d9)
+    d16 = (1.0, 0.0)
+    d17 = _dd_log(_dd_add(d16, _dd_neg(d3)))
+    d18 = _dd_mul(d12, d3)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -280,110 +281,83 @@ def _kl_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
                                                                                 5.132975581353913e-18,
                                                                             ),
                                                                         ),
-                                                                        _dd_neg(
-                                                                            _dd_recip(
-                                                                                _dd_add(
-                                                                                    _dd_mul(
-                                                                                        _dd_mul(
-                                                                                            (
-                                                                                                -4.0,
-                                                                                                0.0,
-                                                                                            ),
-                                                                                            d8,
-                                                                                        ),
-                                                                                        d9,
-                                                                                    ),
-                                                                                    _dd_mul(
-                                                                                        _dd_mul(
-                                                                                            _dd_mul(
-                                                                                                (
-                                                                                                    8.0,
-                                                                                                    0.0,
-                                                                                                ),
-                                                                                                d3,
-                                                                                            ),
-                                                                                            d8,
-                                                                                        ),
-                                                                                        d9,
-                                                                                    ),
-                                                                                )
-                                                                            )
+                                                                        (
+                                                                            1.0397207708399179,
+                                                                            9.029685343895233e-17,
                                                                         ),
                                                                     ),
-                                                                    (
-                                                                        1.0397207708399179,
-                                                                        9.029685343895233e-17,
-                                                                    ),
+                                                                    _dd_mul(d5, d6),
                                                                 ),
                                                                 _dd_mul(
-                                                                    d3,
-                                                                    _dd_recip(
-                                                                        _dd_add(
-                                                                            _dd_mul(
-                                                                                d5, d9
-                                                                            ),
-                                                                            _dd_mul(
-                                                                                d10, d9
-                                                                            ),
-                                                                        )
-                                                                    ),
+                                                                    d11, _dd_log(d3)
                                                                 ),
                                                             ),
                                                             _dd_mul(
-                                                                d3,
-                                                                _dd_recip(
-                                                                    _dd_add(
-                                                                        _dd_mul(
-                                                                            _dd_mul(
-                                                                                d5, d8
-                                                                            ),
-                                                                            d9,
-                                                                        ),
-                                                                        _dd_mul(
-                                                                            _dd_mul(
-                                                                                d10, d8
-                                                                            ),
-                                                                            d9,
-                                                                        ),
-                                                                    )
+                                                                _dd_mul(
+                                                                    d0,
+                                                                    _dd_mul(d12, d12),
                                                                 ),
+                                                                d13,
                                                             ),
                                                         ),
-                                                        _dd_mul(d11, d12),
+                                                        _dd_neg(_dd_mul(d14, d6)),
                                                     ),
-                                                    _dd_mul(d15, _dd_log(d3)),
+                                                    _dd_neg(
+                                                        _dd_mul(
+                                                            _dd_recip(
+                                                                _dd_add(
+                                                                    _dd_mul(
+                                                                        (-4.0, 0.0), d15
+                                                                    ),
+                                                                    _dd_mul(
+                                                                        _dd_mul(
+                                                                            (8.0, 0.0),
+                                                                            d3,
+                                                                        ),
+                                                                        d15,
+                                                                    ),
+                                                                )
+                                                            ),
+                                                            d13,
+                                                        )
+                                                    ),
                                                 ),
-                                                _dd_mul(
-                                                    _dd_mul(d0, _dd_mul(d16, d16)),
-                                                    _dd_exp(_dd_neg(d1)),
-                                                ),
+                                                _dd_neg(_dd_mul(d11, d17)),
                                             ),
-                                            _dd_neg(_dd_mul(d16, d17)),
+                                            _dd_mul(
+                                                _dd_mul(
+                                                    d3, _dd_recip(_dd_add(d7, d10))
+                                                ),
+                                                d13,
+                                            ),
                                         ),
-                                        _dd_neg(_dd_mul(d3, d17)),
+                                        _dd_mul(_dd_mul(d3, d14), d17),
                                     ),
-                                    _dd_neg(_dd_mul(d19, d12)),
+                                    _dd_mul(
+                                        _dd_mul(
+                                            d3,
+                                            _dd_recip(
+                                                _dd_add(
+                                                    _dd_mul(d7, d15), _dd_mul(d10, d15)
+                                                )
+                                            ),
+                                        ),
+                                        d13,
+                                    ),
                                 ),
-                                _dd_neg(_dd_mul(d15, d21)),
+                                _dd_neg(_dd_mul(_dd_mul(d12, d11), d13)),
                             ),
-                            _dd_mul(
-                                d22,
-                                _dd_recip(
-                                    _dd_add(_dd_neg(_dd_mul(d7, d9)), _dd_mul(d18, d9))
-                                ),
-                            ),
+                            _dd_neg(_dd_mul(_dd_mul(d3, d5), d17)),
                         ),
-                        _dd_mul(_dd_mul(d3, d19), d21),
+                        _dd_neg(_dd_mul(_dd_mul(d3, d11), d13)),
                     ),
-                    _dd_neg(
-                        _dd_mul(d22, _dd_recip(_dd_add(_dd_neg(d9), _dd_mul(d4, d9))))
-                    ),
+                    _dd_mul(_dd_mul(d18, d14), d13),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(d3, d11), d21)),
+                _dd_neg(_dd_mul(_dd_mul(d18, d5), d13)),
             ),
-            _dd_log(_dd_neg(_dd_mul(_dd_recip(_dd_add(d20, d6)), d7))),
+            _dd_log(_dd_neg(_dd_mul(_dd_recip(_dd_add(d16, d8)), d9))),
         ),
-        d21,
+        d17,
     )
     return _dd_value(value)
 
@@ -624,10 +598,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             )
                         )
                     )
-                    * jax.numpy.exp(logvar2)
-                    + 10.0
+                    + 6.0
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -635,19 +607,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                     )
-                    + (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * jax.numpy.exp(logvar2)
-                    + 4.0
-                    * jax.numpy.exp(logvar2)
+                    + (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 3.0
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -660,14 +621,12 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                     (
                         2
                         * probs1
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
-                        - jax.numpy.exp(logvar2)
-                        * jax.numpy.where(
+                        - jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
@@ -678,14 +637,12 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 + abs(
                     2
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
-                    - jax.numpy.exp(logvar2)
-                    * jax.numpy.where(
+                    - jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
@@ -693,6 +650,7 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 )
                 ** (-1.0)
             )
+            * jax.numpy.exp(-logvar2)
             * abs(mu2)
             + probs1
             * (
@@ -709,10 +667,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             )
                         )
                     )
-                    * jax.numpy.exp(logvar2)
-                    + 20.0
+                    + 12.0
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -720,20 +676,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                     )
-                    + 2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * jax.numpy.exp(logvar2)
-                    + 8.0
-                    * jax.numpy.exp(logvar2)
+                    + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 6.0
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -746,14 +690,12 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                     (
                         4
                         * probs1
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                         - 2
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -765,14 +707,12 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 + abs(
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
                     - 2
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -781,6 +721,7 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 )
                 ** (-1.0)
             )
+            * jax.numpy.exp(-logvar2)
             + probs1
             * (
                 (
@@ -818,10 +759,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             ** 2
                         )
                     )
-                    * jax.numpy.exp(logvar2)
-                    + 20.0
+                    + 12.0
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -830,42 +769,25 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                         )
                         ** 2
                     )
-                    + 2.0
+                    + 4.0
                     * (
-                        2.0
-                        * (
-                            (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                            + abs(
-                                jax.numpy.where(
-                                    jax.numpy.greater_equal(probs1, 1 / 2),
-                                    (1 / 2)
-                                    * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                    -1
-                                    / 2
-                                    * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                                )
-                            )
-                        )
-                        * abs(
+                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                        + abs(
                             jax.numpy.where(
                                 jax.numpy.greater_equal(probs1, 1 / 2),
                                 (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                                 -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                             )
-                        )
-                        + 2.0
-                        * abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                            ** 2
                         )
                     )
-                    * jax.numpy.exp(logvar2)
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
                     + 8.0
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -879,7 +801,6 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                     (
                         4
                         * probs1
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -887,7 +808,6 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                         )
                         ** 2
                         - 2
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -900,7 +820,6 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 + abs(
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -908,7 +827,79 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                     )
                     ** 2
                     - 2
-                    * jax.numpy.exp(logvar2)
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    ** 2
+                )
+                ** (-1.0)
+            )
+            * jax.numpy.exp(-logvar2)
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs(mu2 / (2 * probs1 - 1))
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    2
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                )
+            )
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs((4 * probs1 - 2) ** (-1.0))
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs(
+                (
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - 2
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                )
+                ** (-1.0)
+            )
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs(
+                (
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    ** 2
+                    - 2
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -926,47 +917,17 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
             * abs(jax.numpy.log(-(probs1 - 1)))
             + probs1
             * (
-                abs(2 * probs1 * jax.numpy.exp(logvar2) - jax.numpy.exp(logvar2))
-                ** (-1.0)
-                + (8.0 * probs1 * jax.numpy.exp(logvar2) + 3.0 * jax.numpy.exp(logvar2))
-                / (2.0 * probs1 * jax.numpy.exp(logvar2) - jax.numpy.exp(logvar2)) ** 2
+                abs(2 * probs1 - 1) ** (-1.0)
+                + (4.0 * probs1 + 1.0) / (2.0 * probs1 - 1.0) ** 2
             )
+            * jax.numpy.exp(-logvar2)
             * abs(mu2)
             + probs1
             * (
-                abs(4 * probs1 * jax.numpy.exp(logvar2) - 2 * jax.numpy.exp(logvar2))
-                ** (-1.0)
-                + (
-                    16.0 * probs1 * jax.numpy.exp(logvar2)
-                    + 6.0 * jax.numpy.exp(logvar2)
-                )
-                / (4.0 * probs1 * jax.numpy.exp(logvar2) - 2.0 * jax.numpy.exp(logvar2))
-                ** 2
+                abs(4 * probs1 - 2) ** (-1.0)
+                + (8.0 * probs1 + 2.0) / (4.0 * probs1 - 2.0) ** 2
             )
-            + 4.0
-            * probs1
-            * abs(mu2 / (2 * probs1 * jax.numpy.exp(logvar2) - jax.numpy.exp(logvar2)))
-            + 3.0
-            * probs1
-            * abs(
-                mu2
-                / (
-                    2
-                    * probs1
-                    * jax.numpy.exp(logvar2)
-                    * jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                    - jax.numpy.exp(logvar2)
-                    * jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                )
-            )
+            * jax.numpy.exp(-logvar2)
             + 4.0 * probs1 * abs(jax.numpy.log(-(probs1 - 1)) / (2 * probs1 - 1))
             + 3.0
             * probs1
@@ -987,26 +948,41 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                     )
                 )
             )
-            + 2.0
+            + 5.0 * probs1 * jax.numpy.exp(-logvar2) * abs(mu2 / (2 * probs1 - 1))
+            + 4.0
             * probs1
+            * jax.numpy.exp(-logvar2)
             * abs(
-                (4 * probs1 * jax.numpy.exp(logvar2) - 2 * jax.numpy.exp(logvar2))
-                ** (-1.0)
+                mu2
+                / (
+                    2
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                )
             )
-            + 3.0
+            + 3.0 * probs1 * jax.numpy.exp(-logvar2) * abs((4 * probs1 - 2) ** (-1.0))
+            + 4.0
             * probs1
+            * jax.numpy.exp(-logvar2)
             * abs(
                 (
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
                     - 2
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -1015,13 +991,13 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 )
                 ** (-1.0)
             )
-            + 2.0
+            + 3.0
             * probs1
+            * jax.numpy.exp(-logvar2)
             * abs(
                 (
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -1029,7 +1005,6 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                     )
                     ** 2
                     - 2
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -1275,10 +1250,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             )
                         )
                     )
-                    * jax.numpy.exp(logvar2)
-                    + 20.0
+                    + 12.0
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -1286,20 +1259,8 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                     )
-                    + 2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * jax.numpy.exp(logvar2)
-                    + 8.0
-                    * jax.numpy.exp(logvar2)
+                    + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 6.0
                     * abs(
                         jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
@@ -1312,14 +1273,12 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                     (
                         4
                         * probs1
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                             -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                         )
                         - 2
-                        * jax.numpy.exp(logvar2)
                         * jax.numpy.where(
                             jax.numpy.greater_equal(probs1, 1 / 2),
                             (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -1331,14 +1290,12 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 + abs(
                     4
                     * probs1
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
                         -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
                     )
                     - 2
-                    * jax.numpy.exp(logvar2)
                     * jax.numpy.where(
                         jax.numpy.greater_equal(probs1, 1 / 2),
                         (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
@@ -1347,7 +1304,161 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 )
                 ** (-1.0)
             )
+            * jax.numpy.exp(-logvar2)
             * abs(mu2)
+            + (
+                (
+                    8.0
+                    * probs1
+                    * (
+                        2.0
+                        * (
+                            (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                            + abs(
+                                jax.numpy.where(
+                                    jax.numpy.greater_equal(probs1, 1 / 2),
+                                    (1 / 2)
+                                    * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                    -1
+                                    / 2
+                                    * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                                )
+                            )
+                        )
+                        * abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                        )
+                        + 2.0
+                        * abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                            ** 2
+                        )
+                    )
+                    + 24.0
+                    * probs1
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        ** 2
+                    )
+                    + 8.0
+                    * (
+                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                        + abs(
+                            jax.numpy.where(
+                                jax.numpy.greater_equal(probs1, 1 / 2),
+                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                            )
+                        )
+                    )
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                    )
+                    + 16.0
+                    * abs(
+                        jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        ** 2
+                    )
+                )
+                / abs(
+                    (
+                        8
+                        * probs1
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        ** 2
+                        - 4
+                        * jax.numpy.where(
+                            jax.numpy.greater_equal(probs1, 1 / 2),
+                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                        )
+                        ** 2
+                    )
+                    ** 2
+                )
+                + abs(
+                    8
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    ** 2
+                    - 4
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    ** 2
+                )
+                ** (-1.0)
+            )
+            * jax.numpy.exp(-logvar2)
+            + (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - 2
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                )
+            )
+            + (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            / abs(
+                8
+                * probs1
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
+                ** 2
+                - 4
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
+                ** 2
+            )
             + (
                 abs(2 * probs1 - 1) ** (-1.0)
                 + (4.0 * probs1 + 1.0) / (2.0 * probs1 - 1.0) ** 2
@@ -1394,136 +1505,7 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 )
                 / (2 * probs1 - 1)
             )
-            + (
-                8.0
-                * probs1
-                * (
-                    2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * abs(
-                        jax.numpy.where(
-                            jax.numpy.greater_equal(probs1, 1 / 2),
-                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                        )
-                    )
-                    + 2.0
-                    * abs(
-                        jax.numpy.where(
-                            jax.numpy.greater_equal(probs1, 1 / 2),
-                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                        )
-                        ** 2
-                    )
-                )
-                * jax.numpy.exp(logvar2)
-                + 40.0
-                * probs1
-                * jax.numpy.exp(logvar2)
-                * abs(
-                    jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                    ** 2
-                )
-                + 4.0
-                * (
-                    2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(
-                            jax.numpy.where(
-                                jax.numpy.greater_equal(probs1, 1 / 2),
-                                (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                                -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                            )
-                        )
-                    )
-                    * abs(
-                        jax.numpy.where(
-                            jax.numpy.greater_equal(probs1, 1 / 2),
-                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                        )
-                    )
-                    + 2.0
-                    * abs(
-                        jax.numpy.where(
-                            jax.numpy.greater_equal(probs1, 1 / 2),
-                            (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                            -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                        )
-                        ** 2
-                    )
-                )
-                * jax.numpy.exp(logvar2)
-                + 16.0
-                * jax.numpy.exp(logvar2)
-                * abs(
-                    jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                    ** 2
-                )
-            )
-            / abs(
-                (
-                    8
-                    * probs1
-                    * jax.numpy.exp(logvar2)
-                    * jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                    ** 2
-                    - 4
-                    * jax.numpy.exp(logvar2)
-                    * jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                    ** 2
-                )
-                ** 2
-            )
             + 1.5 * abs(logvar2)
-            + 3.0
-            * abs(
-                mu2
-                / (
-                    4
-                    * probs1
-                    * jax.numpy.exp(logvar2)
-                    * jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                    - 2
-                    * jax.numpy.exp(logvar2)
-                    * jax.numpy.where(
-                        jax.numpy.greater_equal(probs1, 1 / 2),
-                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                    )
-                )
-            )
             + 2.0 * abs(jax.scipy.special.xlogy(probs1, probs1) / (2 * probs1 - 1))
             + 3.0
             * abs(
@@ -1594,26 +1576,6 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
             )
             + 2.0 * abs(jax.numpy.log(1 - probs1))
             + 3.2241714275292361
-            + 3.0
-            / abs(
-                8
-                * probs1
-                * jax.numpy.exp(logvar2)
-                * jax.numpy.where(
-                    jax.numpy.greater_equal(probs1, 1 / 2),
-                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                )
-                ** 2
-                - 4
-                * jax.numpy.exp(logvar2)
-                * jax.numpy.where(
-                    jax.numpy.greater_equal(probs1, 1 / 2),
-                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
-                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
-                )
-                ** 2
-            )
             + abs(jax.numpy.log(probs1))
             / abs(
                 4
@@ -1647,6 +1609,45 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 )
             )
             + 2.0 * abs(jax.scipy.special.xlogy(probs1, probs1)) / abs(2 * probs1 - 1)
+            + 4.0
+            * jax.numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    4
+                    * probs1
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                    - 2
+                    * jax.numpy.where(
+                        jax.numpy.greater_equal(probs1, 1 / 2),
+                        (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                        -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                    )
+                )
+            )
+            + 3.0
+            * jax.numpy.exp(-logvar2)
+            / abs(
+                8
+                * probs1
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
+                ** 2
+                - 4
+                * jax.numpy.where(
+                    jax.numpy.greater_equal(probs1, 1 / 2),
+                    (1 / 2) * _log1p((4 * probs1 - 2) / (2 - 2 * probs1)),
+                    -1 / 2 * _log1p((1 / 2) * (2 - 4 * probs1) / probs1),
+                )
+                ** 2
+            )
         ),
         _kl_continuous_bernoulli_normal_exact,
         [probs1, mu2, logvar2],

@@ -173,10 +173,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -186,7 +188,10 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**40)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**40) & ~jax.numpy.isinf(bound)
+    mask = ~jax.numpy.isinf(value) & lost & ~near_pole
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))
@@ -200,12 +205,13 @@ def _refine(value, bound, exact, args):
 
 def _kl_pareto_normal_exact(scale1, alpha1, mu2, logvar2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
-    d0 = (0.5, 0.0)
-    d1 = (logvar2, 0.0)
-    d2 = (alpha1, 0.0)
-    d3 = (scale1, 0.0)
-    d4 = (mu2, 0.0)
-    d5 = _dd_exp(d1)
+    d0 = (-1.0, 0.0)
+    d1 = (0.5, 0.0)
+    d2 = (logvar2, 0.0)
+    d3 = (alpha1, 0.0)
+    d4 = (scale1, 0.0)
+    d5 = (mu2, 0.0)
+    d6 = _dd_exp(_dd_neg(d2))
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -214,35 +220,33 @@ def _kl_pareto_normal_exact(scale1, alpha1, mu2, logvar2):
                         _dd_add(
                             _dd_add(
                                 _dd_add(
-                                    _dd_add((-1.0, 0.0), _dd_mul(d0, d1)),
+                                    _dd_add(d0, _dd_mul(d1, d2)),
                                     (0.34657359027997264, 1.1595234069231498e-17),
                                 ),
                                 (0.5723649429247001, 5.132975581353913e-18),
                             ),
-                            _dd_neg(_dd_recip(d2)),
+                            _dd_neg(_dd_recip(d3)),
                         ),
-                        _dd_neg(_dd_log(d3)),
+                        _dd_neg(_dd_log(d4)),
                     ),
-                    _dd_mul(_dd_mul(d0, _dd_mul(d4, d4)), _dd_exp(_dd_neg(d1))),
+                    _dd_mul(_dd_mul(d1, _dd_mul(d5, d5)), d6),
                 ),
                 _dd_mul(
-                    _dd_mul(d2, _dd_mul(d3, d3)),
-                    _dd_recip(
-                        _dd_add(
-                            _dd_mul((-4.0, 0.0), d5),
-                            _dd_mul(_dd_mul((2.0, 0.0), d2), d5),
-                        )
+                    _dd_mul(
+                        _dd_mul(d3, _dd_mul(d4, d4)),
+                        _dd_recip(_dd_add((-4.0, 0.0), _dd_mul((2.0, 0.0), d3))),
                     ),
+                    d6,
                 ),
             ),
             _dd_neg(
                 _dd_mul(
-                    _dd_mul(_dd_mul(d4, d2), d3),
-                    _dd_recip(_dd_add(_dd_neg(d5), _dd_mul(d2, d5))),
+                    _dd_mul(_dd_mul(_dd_mul(d5, d3), d4), _dd_recip(_dd_add(d0, d3))),
+                    d6,
                 )
             ),
         ),
-        _dd_log(d2),
+        _dd_log(d3),
     )
     return _dd_value(value)
 
@@ -292,35 +296,32 @@ def kl_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
         lambda: (
             alpha1
             * scale1**2
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs((2 * alpha1 - 4) ** (-1.0))
+            + alpha1
+            * scale1**2
             * (
-                abs(2 * alpha1 * jax.numpy.exp(logvar2) - 4 * jax.numpy.exp(logvar2))
-                ** (-1.0)
-                + (
-                    8.0 * alpha1 * jax.numpy.exp(logvar2)
-                    + 12.0 * jax.numpy.exp(logvar2)
-                )
-                / (2.0 * alpha1 * jax.numpy.exp(logvar2) - 4.0 * jax.numpy.exp(logvar2))
-                ** 2
+                abs(2 * alpha1 - 4) ** (-1.0)
+                + (4.0 * alpha1 + 4.0) / (2.0 * alpha1 - 4.0) ** 2
             )
-            + 5.0
+            * jax.numpy.exp(-logvar2)
+            + 6.0
             * alpha1
             * scale1**2
-            * abs(
-                (2 * alpha1 * jax.numpy.exp(logvar2) - 4 * jax.numpy.exp(logvar2))
-                ** (-1.0)
-            )
+            * jax.numpy.exp(-logvar2)
+            * abs((2 * alpha1 - 4) ** (-1.0))
             + alpha1
             * scale1
-            * (
-                abs(alpha1 * jax.numpy.exp(logvar2) - jax.numpy.exp(logvar2)) ** (-1.0)
-                + (3.0 * alpha1 * jax.numpy.exp(logvar2) + 3.0 * jax.numpy.exp(logvar2))
-                / (alpha1 * jax.numpy.exp(logvar2) - jax.numpy.exp(logvar2)) ** 2
-            )
-            * abs(mu2)
-            + 5.0
-            * alpha1
+            * (abs(logvar2) + 1.0)
+            * jax.numpy.exp(-logvar2)
+            * abs(mu2 / (alpha1 - 1))
+            + alpha1
             * scale1
-            * abs(mu2 / (alpha1 * jax.numpy.exp(logvar2) - jax.numpy.exp(logvar2)))
+            * (abs(alpha1 - 1) ** (-1.0) + (alpha1 + 1.0) / (alpha1 - 1.0) ** 2)
+            * jax.numpy.exp(-logvar2)
+            * abs(mu2)
+            + 6.0 * alpha1 * scale1 * jax.numpy.exp(-logvar2) * abs(mu2 / (alpha1 - 1))
             + 0.5 * mu2**2 * (abs(logvar2) + 1.0) * jax.numpy.exp(-logvar2)
             + 3.0 * mu2**2 * jax.numpy.exp(-logvar2)
             + 1.5 * abs(logvar2)

@@ -148,9 +148,10 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -160,7 +161,8 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    mask = size * 16 < bound
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    mask = ~jax.numpy.isinf(value) & lost
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))
@@ -180,9 +182,7 @@ def _cross_entropy_uniform_gumbel_exact(low1, high1, loc2, scale2):
     d3 = _dd_recip(d2)
     d4 = (low1, 0.0)
     d5 = _dd_mul((loc2, 0.0), d3)
-    d6 = _dd_mul(d4, d3)
-    d7 = _dd_exp(d6)
-    d8 = _dd_mul(d2, _dd_recip(_dd_add(_dd_mul(d1, d7), _dd_neg(_dd_mul(d4, d7)))))
+    d6 = _dd_mul(d2, _dd_recip(_dd_add(d1, _dd_neg(d4))))
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -190,11 +190,9 @@ def _cross_entropy_uniform_gumbel_exact(low1, high1, loc2, scale2):
                     _dd_add(_dd_mul(_dd_mul(d0, d1), d3), _dd_mul(_dd_mul(d0, d4), d3)),
                     _dd_neg(d5),
                 ),
-                _dd_mul(d8, _dd_exp(d5)),
+                _dd_mul(d6, _dd_exp(_dd_add(d5, _dd_neg(_dd_mul(d4, d3))))),
             ),
-            _dd_neg(
-                _dd_mul(d8, _dd_exp(_dd_add(_dd_add(d5, d6), _dd_neg(_dd_mul(d1, d3)))))
-            ),
+            _dd_neg(_dd_mul(d6, _dd_exp(_dd_add(d5, _dd_neg(_dd_mul(d1, d3)))))),
         ),
         _dd_log(d2),
     )
@@ -248,98 +246,33 @@ def cross_entropy_uniform_gumbel(low1, high1, loc2, scale2, validate=False):
         value,
         lambda: (
             scale2
-            * (1.0 + 2.0 * abs(loc2) / scale2)
-            * jax.numpy.exp(loc2 / scale2)
-            * abs(
-                (
-                    high1 * jax.numpy.exp(low1 / scale2)
-                    - low1 * jax.numpy.exp(low1 / scale2)
-                )
-                ** (-1.0)
+            * (
+                abs(high1 - low1) ** (-1.0)
+                + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
+            * jax.numpy.exp(-high1 / scale2 + loc2 / scale2)
             + scale2
             * (
-                abs(
-                    high1 * jax.numpy.exp(low1 / scale2)
-                    - low1 * jax.numpy.exp(low1 / scale2)
-                )
-                ** (-1.0)
-                + (
-                    (1.0 + 2.0 * abs(low1) / scale2)
-                    * jax.numpy.exp(low1 / scale2)
-                    * abs(high1)
-                    + (1.0 + 2.0 * abs(low1) / scale2)
-                    * jax.numpy.exp(low1 / scale2)
-                    * abs(low1)
-                    + 2.0 * jax.numpy.exp(low1 / scale2) * abs(high1)
-                    + 3.0 * jax.numpy.exp(low1 / scale2) * abs(low1)
-                )
-                / (
-                    high1 * jax.numpy.exp(low1 / scale2)
-                    - low1 * jax.numpy.exp(low1 / scale2)
-                )
-                ** 2
+                abs(high1 - low1) ** (-1.0)
+                + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * jax.numpy.exp(loc2 / scale2)
+            * jax.numpy.exp(loc2 / scale2 - low1 / scale2)
             + scale2
-            * (
-                abs(
-                    high1 * jax.numpy.exp(low1 / scale2)
-                    - low1 * jax.numpy.exp(low1 / scale2)
-                )
-                ** (-1.0)
-                + (
-                    (1.0 + 2.0 * abs(low1) / scale2)
-                    * jax.numpy.exp(low1 / scale2)
-                    * abs(high1)
-                    + (1.0 + 2.0 * abs(low1) / scale2)
-                    * jax.numpy.exp(low1 / scale2)
-                    * abs(low1)
-                    + 2.0 * jax.numpy.exp(low1 / scale2) * abs(high1)
-                    + 3.0 * jax.numpy.exp(low1 / scale2) * abs(low1)
-                )
-                / (
-                    high1 * jax.numpy.exp(low1 / scale2)
-                    - low1 * jax.numpy.exp(low1 / scale2)
-                )
-                ** 2
-            )
-            * jax.numpy.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
+            * (1.0 + 4.0 * abs(high1) / scale2 + 3.0 * abs(loc2) / scale2)
+            * jax.numpy.exp(-high1 / scale2 + loc2 / scale2)
+            * abs((high1 - low1) ** (-1.0))
             + scale2
-            * (
-                1.0
-                + 4.0 * abs(high1) / scale2
-                + 3.0 * abs(loc2) / scale2
-                + 3.0 * abs(low1) / scale2
-            )
-            * jax.numpy.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-            * abs(
-                (
-                    high1 * jax.numpy.exp(low1 / scale2)
-                    - low1 * jax.numpy.exp(low1 / scale2)
-                )
-                ** (-1.0)
-            )
-            + 3.0
-            * scale2
-            * jax.numpy.exp(loc2 / scale2)
-            * abs(
-                (
-                    high1 * jax.numpy.exp(low1 / scale2)
-                    - low1 * jax.numpy.exp(low1 / scale2)
-                )
-                ** (-1.0)
-            )
+            * (1.0 + 3.0 * abs(loc2) / scale2 + 4.0 * abs(low1) / scale2)
+            * jax.numpy.exp(loc2 / scale2 - low1 / scale2)
+            * abs((high1 - low1) ** (-1.0))
             + 4.0
             * scale2
-            * jax.numpy.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-            * abs(
-                (
-                    high1 * jax.numpy.exp(low1 / scale2)
-                    - low1 * jax.numpy.exp(low1 / scale2)
-                )
-                ** (-1.0)
-            )
+            * jax.numpy.exp(-high1 / scale2 + loc2 / scale2)
+            * abs((high1 - low1) ** (-1.0))
+            + 3.0
+            * scale2
+            * jax.numpy.exp(loc2 / scale2 - low1 / scale2)
+            * abs((high1 - low1) ** (-1.0))
             + 2.0 * abs(jax.numpy.log(scale2))
             + 2.5 * abs(high1) / scale2
             + 4.0 * abs(loc2) / scale2

@@ -297,9 +297,10 @@ def _dd_log(x):
 def _dd_log_factorial(m):
     """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
     stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
-    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
-    top = jax.numpy.max(m[0])
-    top = max(int(top), 0)
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0.
+    The table's top is max(m) rounded up to 2**j - 1: JAX compiles each operation again for every new shape.
+    """
+    top = 2 ** max(int(jax.numpy.max(m[0])), 0).bit_length() - 1
     k = jax.numpy.arange(top + 1, dtype=float)
     ks = jax.numpy.where(k > 0, k, 1.0 + 0.0 * k)
     table = _dd_add(

@@ -285,9 +285,10 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -297,7 +298,8 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    mask = size * 16 < bound
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    mask = ~jax.numpy.isinf(value) & lost
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))
@@ -333,15 +335,16 @@ def _cross_entropy_normal_laplace_exact(mu1, sigma1, loc2, scale2):
                     _dd_mul(_dd_mul(d0, d2), d8), _dd_neg(_dd_mul(_dd_mul(d7, d2), d8))
                 ),
                 _dd_mul(
-                    _dd_mul(
-                        _dd_mul(
-                            _dd_mul(d4, d3), (0.5641895835477563, 7.66772980658294e-18)
-                        ),
-                        d2,
-                    ),
+                    _dd_mul(d4, d2),
                     _dd_exp(
-                        _dd_mul(
-                            _dd_mul(d6, _dd_recip(_dd_mul(d4, d4))), _dd_mul(d9, d9)
+                        _dd_add(
+                            _dd_add(
+                                (0.34657359027997264, 1.1595234069231498e-17),
+                                (-0.5723649429247001, -5.132975581353913e-18),
+                            ),
+                            _dd_mul(
+                                _dd_mul(d6, _dd_recip(_dd_mul(d4, d4))), _dd_mul(d9, d9)
+                            ),
                         )
                     ),
                 ),

@@ -342,9 +342,10 @@ def _dd_log(x):
 def _dd_log_factorial(m):
     """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
     stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
-    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
-    top = jax.numpy.max(m[0])
-    top = max(int(top), 0)
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0.
+    The table's top is max(m) rounded up to 2**j - 1: JAX compiles each operation again for every new shape.
+    """
+    top = 2 ** max(int(jax.numpy.max(m[0])), 0).bit_length() - 1
     k = jax.numpy.arange(top + 1, dtype=float)
     ks = jax.numpy.where(k > 0, k, 1.0 + 0.0 * k)
     table = _dd_add(
@@ -374,7 +375,7 @@ def _series_0(total_count, probs):
     """Sum(binomial_pmf(z, total_count, probs)*held(-binomial_logpmf(z, total_count, probs)), (z, 0, total_count)), for every element at once (no closed form found)."""
     start = 0
     upper = total_count
-    count = int(jax.numpy.max(upper))
+    count = 2 ** max(int(jax.numpy.max(upper)), 0).bit_length() - 1
     z = jax.numpy.arange(start, count + 1, dtype=float).reshape(
         (-1,) + (1,) * max(len(total_count.shape), len(probs.shape))
     )

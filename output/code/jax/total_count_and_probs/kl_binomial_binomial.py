@@ -288,9 +288,10 @@ def _dd_log(x):
 def _dd_log_factorial(m):
     """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
     stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
-    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
-    top = jax.numpy.max(m[0])
-    top = max(int(top), 0)
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0.
+    The table's top is max(m) rounded up to 2**j - 1: JAX compiles each operation again for every new shape.
+    """
+    top = 2 ** max(int(jax.numpy.max(m[0])), 0).bit_length() - 1
     k = jax.numpy.arange(top + 1, dtype=float)
     ks = jax.numpy.where(k > 0, k, 1.0 + 0.0 * k)
     table = _dd_add(
@@ -320,7 +321,7 @@ def _series_0(total_count1, total_count2, probs2):
     """Sum(held((sign(-total_count1 + z - 1/2) + 1)*binomial_pmf(z, total_count2, probs2)/2), (z, 0, total_count2)), for every element at once (no closed form found)."""
     start = 0
     upper = total_count2
-    count = int(jax.numpy.max(upper))
+    count = 2 ** max(int(jax.numpy.max(upper)), 0).bit_length() - 1
     z = jax.numpy.arange(start, count + 1, dtype=float).reshape(
         (-1,)
         + (1,)
@@ -339,7 +340,7 @@ def _series_1(total_count1, probs1, total_count2, probs2):
     """Sum(held(binomial_pmf(z, total_count1, probs1)*expm1mx(binomial_log_ratio(z, total_count1, probs1, total_count2, probs2))), (z, 0, total_count1)), for every element at once (no closed form found)."""
     start = 0
     upper = total_count1
-    count = int(jax.numpy.max(upper))
+    count = 2 ** max(int(jax.numpy.max(upper)), 0).bit_length() - 1
     z = jax.numpy.arange(start, count + 1, dtype=float).reshape(
         (-1,)
         + (1,)

@@ -144,14 +144,17 @@ def _dd_log(x):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = size * 16 < bound
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        mask = ~numpy.isinf(value) & lost
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -209,27 +212,27 @@ def _cross_entropy_gamma_gumbel_terms(concentration1, rate1, loc2, scale2, singl
 
 def _cross_entropy_gamma_gumbel_exact(concentration1, rate1, loc2, scale2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
-    d0 = (concentration1, 0.0)
-    d1 = _dd_recip((rate1, 0.0))
-    d2 = (scale2, 0.0)
-    d3 = _dd_recip(d2)
-    d4 = _dd_mul((loc2, 0.0), d3)
+    d0 = (scale2, 0.0)
+    d1 = _dd_recip(d0)
+    d2 = _dd_mul((loc2, 0.0), d1)
+    d3 = (concentration1, 0.0)
+    d4 = _dd_recip((rate1, 0.0))
     value = _dd_add(
         _dd_add(
             _dd_add(
-                _dd_mul(
-                    _dd_exp(
-                        _dd_mul(
-                            _dd_neg(d0), _dd_log(_dd_add((1.0, 0.0), _dd_mul(d1, d3)))
-                        )
-                    ),
-                    _dd_exp(d4),
+                _dd_exp(
+                    _dd_add(
+                        d2,
+                        _dd_neg(
+                            _dd_mul(d3, _dd_log(_dd_add((1.0, 0.0), _dd_mul(d4, d1))))
+                        ),
+                    )
                 ),
-                _dd_neg(d4),
+                _dd_neg(d2),
             ),
-            _dd_mul(_dd_mul(d0, d1), d3),
+            _dd_mul(_dd_mul(d3, d4), d1),
         ),
-        _dd_log(d2),
+        _dd_log(d0),
     )
     return _dd_value(value)
 

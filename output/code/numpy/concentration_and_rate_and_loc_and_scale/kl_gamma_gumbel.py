@@ -245,15 +245,21 @@ _DIGAMMA_SERIES = (
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = (size * 16 < bound) & (bound < size * 2.0**40)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**40) & ~numpy.isinf(bound)
+        mask = ~numpy.isinf(value) & lost & ~near_pole
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -318,38 +324,43 @@ def _kl_gamma_gumbel_terms(concentration1, rate1, loc2, scale2, single):
 def _kl_gamma_gumbel_exact(concentration1, rate1, loc2, scale2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (concentration1, 0.0)
-    d1 = _dd_neg(d0)
-    d2 = _dd_digamma(d0)
-    d3 = (rate1, 0.0)
-    d4 = _dd_recip(d3)
-    d5 = (scale2, 0.0)
+    d1 = _dd_digamma(d0)
+    d2 = (scale2, 0.0)
+    d3 = _dd_recip(d2)
+    d4 = _dd_mul((loc2, 0.0), d3)
+    d5 = (rate1, 0.0)
     d6 = _dd_recip(d5)
-    d7 = _dd_mul((loc2, 0.0), d6)
     value = _dd_add(
         _dd_add(
             _dd_add(
                 _dd_add(
                     _dd_add(
                         _dd_add(
-                            _dd_add(_dd_add(d1, _dd_neg(_dd_lgamma(d0))), _dd_neg(d2)),
-                            _dd_mul(d0, d2),
-                        ),
-                        _dd_mul(
-                            _dd_exp(
-                                _dd_mul(
-                                    d1, _dd_log(_dd_add((1.0, 0.0), _dd_mul(d4, d6)))
-                                )
+                            _dd_add(
+                                _dd_add(_dd_neg(d0), _dd_neg(_dd_lgamma(d0))),
+                                _dd_neg(d1),
                             ),
-                            _dd_exp(d7),
+                            _dd_mul(d0, d1),
+                        ),
+                        _dd_exp(
+                            _dd_add(
+                                d4,
+                                _dd_neg(
+                                    _dd_mul(
+                                        d0,
+                                        _dd_log(_dd_add((1.0, 0.0), _dd_mul(d6, d3))),
+                                    )
+                                ),
+                            )
                         ),
                     ),
-                    _dd_neg(d7),
+                    _dd_neg(d4),
                 ),
-                _dd_mul(_dd_mul(d0, d4), d6),
+                _dd_mul(_dd_mul(d0, d6), d3),
             ),
-            _dd_log(d3),
+            _dd_log(d5),
         ),
-        _dd_log(d5),
+        _dd_log(d2),
     )
     return _dd_value(value)
 

@@ -212,14 +212,17 @@ _LGAMMA_SERIES = (
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = size * 16 < bound
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        mask = ~numpy.isinf(value) & lost
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -251,10 +254,17 @@ def _cross_entropy_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):
     ):  # the closed form's terms may be infinite where the value is not
         bound = (
             2.8860783245076643 * scale1 / scale2
+            + (
+                (3.0 * scale1 / scale2 + 1.0)
+                * abs(scipy.special.digamma(scale1 / scale2 + 1))
+                + 1.0
+            )
+            * numpy.exp(-loc1 / scale2 + loc2 / scale2)
+            * scipy.special.gamma(scale1 / scale2 + 1)
             + (1.0 + 4.0 * abs(loc1) / scale2 + 3.0 * abs(loc2) / scale2)
             * numpy.exp(-loc1 / scale2 + loc2 / scale2)
             * scipy.special.gamma(scale1 / scale2 + 1)
-            + 3.0
+            + 2.0
             * numpy.exp(-loc1 / scale2 + loc2 / scale2)
             * scipy.special.gamma(scale1 / scale2 + 1)
             + 2.0 * abs(numpy.log(scale2))
@@ -278,9 +288,11 @@ def _cross_entropy_gumbel_gumbel_exact(loc1, scale1, loc2, scale2):
             _dd_add(
                 _dd_add(
                     d2,
-                    _dd_mul(
-                        _dd_exp(_dd_add(d3, _dd_neg(d2))),
-                        _dd_exp(_dd_lgamma(_dd_add((1.0, 0.0), d4))),
+                    _dd_exp(
+                        _dd_add(
+                            _dd_add(d3, _dd_neg(d2)),
+                            _dd_lgamma(_dd_add((1.0, 0.0), d4)),
+                        )
                     ),
                 ),
                 _dd_neg(d3),

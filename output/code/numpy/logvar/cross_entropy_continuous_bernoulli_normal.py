@@ -172,15 +172,21 @@ def _dd_log(x):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = (size * 16 < bound) & (bound < size * 2.0**55)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**55) & ~numpy.isinf(bound)
+        mask = ~numpy.isinf(value) & lost & ~near_pole
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -303,31 +309,24 @@ def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, singl
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
                         + abs(numpy.arctanh(2 * probs1 - 1))
                     )
-                    * numpy.exp(logvar2)
-                    + 10.0
-                    * probs1
-                    * numpy.exp(logvar2)
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * numpy.exp(logvar2)
-                    + 4.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 6.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1))
+                    + (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 3.0 * abs(numpy.arctanh(2 * probs1 - 1))
                 )
                 / abs(
                     (
-                        2 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                        - numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                        2 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                        - numpy.arctanh(2 * probs1 - 1)
                     )
                     ** 2
                 )
                 + abs(
-                    2 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    2 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - numpy.arctanh(2 * probs1 - 1)
                 )
                 ** (-1.0)
             )
+            * numpy.exp(-logvar2)
             * abs(mu2)
             + probs1
             * (
@@ -338,32 +337,24 @@ def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, singl
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
                         + abs(numpy.arctanh(2 * probs1 - 1))
                     )
-                    * numpy.exp(logvar2)
-                    + 20.0
-                    * probs1
-                    * numpy.exp(logvar2)
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + 2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * numpy.exp(logvar2)
-                    + 8.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 12.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 6.0 * abs(numpy.arctanh(2 * probs1 - 1))
                 )
                 / abs(
                     (
-                        4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                        - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                        4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                        - 2 * numpy.arctanh(2 * probs1 - 1)
                     )
                     ** 2
                 )
                 + abs(
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
                 )
                 ** (-1.0)
             )
+            * numpy.exp(-logvar2)
             + probs1
             * (
                 (
@@ -378,83 +369,109 @@ def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, singl
                         * abs(numpy.arctanh(2 * probs1 - 1))
                         + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
                     )
-                    * numpy.exp(logvar2)
-                    + 20.0
-                    * probs1
-                    * numpy.exp(logvar2)
-                    * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-                    + 2.0
+                    + 12.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                    + 4.0
                     * (
-                        2.0
-                        * (
-                            (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                            + abs(numpy.arctanh(2 * probs1 - 1))
-                        )
-                        * abs(numpy.arctanh(2 * probs1 - 1))
-                        + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                        + abs(numpy.arctanh(2 * probs1 - 1))
                     )
-                    * numpy.exp(logvar2)
-                    + 8.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                    * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 8.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
                 )
                 / abs(
                     (
-                        4
-                        * probs1
-                        * numpy.exp(logvar2)
-                        * numpy.arctanh(2 * probs1 - 1) ** 2
-                        - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
+                        4 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                        - 2 * numpy.arctanh(2 * probs1 - 1) ** 2
                     )
                     ** 2
                 )
                 + abs(
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    - 2 * numpy.arctanh(2 * probs1 - 1) ** 2
+                )
+                ** (-1.0)
+            )
+            * numpy.exp(-logvar2)
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs(mu2 / (2 * probs1 - 1))
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    2 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - numpy.arctanh(2 * probs1 - 1)
+                )
+            )
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs((4 * probs1 - 2) ** (-1.0))
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs(
+                (
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
+                )
+                ** (-1.0)
+            )
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs(
+                (
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    - 2 * numpy.arctanh(2 * probs1 - 1) ** 2
                 )
                 ** (-1.0)
             )
             + probs1
             * (
-                abs(2 * probs1 * numpy.exp(logvar2) - numpy.exp(logvar2)) ** (-1.0)
-                + (8.0 * probs1 * numpy.exp(logvar2) + 3.0 * numpy.exp(logvar2))
-                / (2.0 * probs1 * numpy.exp(logvar2) - numpy.exp(logvar2)) ** 2
+                abs(2 * probs1 - 1) ** (-1.0)
+                + (4.0 * probs1 + 1.0) / (2.0 * probs1 - 1.0) ** 2
             )
+            * numpy.exp(-logvar2)
             * abs(mu2)
             + probs1
             * (
-                abs(4 * probs1 * numpy.exp(logvar2) - 2 * numpy.exp(logvar2)) ** (-1.0)
-                + (16.0 * probs1 * numpy.exp(logvar2) + 6.0 * numpy.exp(logvar2))
-                / (4.0 * probs1 * numpy.exp(logvar2) - 2.0 * numpy.exp(logvar2)) ** 2
+                abs(4 * probs1 - 2) ** (-1.0)
+                + (8.0 * probs1 + 2.0) / (4.0 * probs1 - 2.0) ** 2
             )
+            * numpy.exp(-logvar2)
+            + 5.0 * probs1 * numpy.exp(-logvar2) * abs(mu2 / (2 * probs1 - 1))
             + 4.0
             * probs1
-            * abs(mu2 / (2 * probs1 * numpy.exp(logvar2) - numpy.exp(logvar2)))
-            + 3.0
-            * probs1
+            * numpy.exp(-logvar2)
             * abs(
                 mu2
                 / (
-                    2 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    2 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - numpy.arctanh(2 * probs1 - 1)
                 )
             )
-            + 2.0
+            + 3.0 * probs1 * numpy.exp(-logvar2) * abs((4 * probs1 - 2) ** (-1.0))
+            + 4.0
             * probs1
-            * abs((4 * probs1 * numpy.exp(logvar2) - 2 * numpy.exp(logvar2)) ** (-1.0))
-            + 3.0
-            * probs1
+            * numpy.exp(-logvar2)
             * abs(
                 (
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
                 )
                 ** (-1.0)
             )
-            + 2.0
+            + 3.0
             * probs1
+            * numpy.exp(-logvar2)
             * abs(
                 (
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    - 2 * numpy.arctanh(2 * probs1 - 1) ** 2
                 )
                 ** (-1.0)
             )
@@ -466,84 +483,92 @@ def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, singl
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
                         + abs(numpy.arctanh(2 * probs1 - 1))
                     )
-                    * numpy.exp(logvar2)
-                    + 20.0
-                    * probs1
-                    * numpy.exp(logvar2)
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + 2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * numpy.exp(logvar2)
-                    + 8.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 12.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 6.0 * abs(numpy.arctanh(2 * probs1 - 1))
                 )
                 / abs(
                     (
-                        4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                        - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                        4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                        - 2 * numpy.arctanh(2 * probs1 - 1)
                     )
                     ** 2
                 )
                 + abs(
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
                 )
                 ** (-1.0)
             )
+            * numpy.exp(-logvar2)
             * abs(mu2)
             + (
-                8.0
-                * probs1
-                * (
-                    2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-                )
-                * numpy.exp(logvar2)
-                + 40.0
-                * probs1
-                * numpy.exp(logvar2)
-                * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-                + 4.0
-                * (
-                    2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-                )
-                * numpy.exp(logvar2)
-                + 16.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-            )
-            / abs(
                 (
-                    8 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-                    - 4 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
+                    8.0
+                    * probs1
+                    * (
+                        2.0
+                        * (
+                            (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                            + abs(numpy.arctanh(2 * probs1 - 1))
+                        )
+                        * abs(numpy.arctanh(2 * probs1 - 1))
+                        + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                    )
+                    + 24.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                    + 8.0
+                    * (
+                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                        + abs(numpy.arctanh(2 * probs1 - 1))
+                    )
+                    * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 16.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
                 )
-                ** 2
+                / abs(
+                    (
+                        8 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                        - 4 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    )
+                    ** 2
+                )
+                + abs(
+                    8 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    - 4 * numpy.arctanh(2 * probs1 - 1) ** 2
+                )
+                ** (-1.0)
             )
-            + 1.5 * abs(logvar2)
-            + 3.0
+            * numpy.exp(-logvar2)
+            + (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
             * abs(
                 mu2
                 / (
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
                 )
             )
-            + 1.8378770664093455
-            + 3.0
+            + (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
             / abs(
-                8 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-                - 4 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
+                8 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                - 4 * numpy.arctanh(2 * probs1 - 1) ** 2
+            )
+            + 1.5 * abs(logvar2)
+            + 1.8378770664093455
+            + 4.0
+            * numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
+                )
+            )
+            + 3.0
+            * numpy.exp(-logvar2)
+            / abs(
+                8 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                - 4 * numpy.arctanh(2 * probs1 - 1) ** 2
             )
         )
     return _refine(
@@ -558,19 +583,19 @@ def _cross_entropy_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (0.5, 0.0)
     d1 = (logvar2, 0.0)
-    d2 = (2.0, 0.0)
-    d3 = (probs1, 0.0)
-    d4 = _dd_mul(d2, d3)
-    d5 = (-2.0, 0.0)
-    d6 = _dd_mul(
-        d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, _dd_mul(d5, d3)))))
+    d2 = (mu2, 0.0)
+    d3 = _dd_exp(_dd_neg(d1))
+    d4 = (2.0, 0.0)
+    d5 = (probs1, 0.0)
+    d6 = _dd_mul(d4, d5)
+    d7 = (-2.0, 0.0)
+    d8 = _dd_mul(
+        d0, _dd_add(_dd_log(d6), _dd_neg(_dd_log(_dd_add(d4, _dd_mul(d7, d5)))))
     )
-    d7 = _dd_mul(d6, d6)
-    d8 = _dd_exp(d1)
-    d9 = _dd_mul((4.0, 0.0), d3)
-    d10 = (mu2, 0.0)
-    d11 = _dd_recip(_dd_add(_dd_mul(_dd_mul(d5, d6), d8), _dd_mul(_dd_mul(d9, d6), d8)))
-    d12 = _dd_mul(d10, d3)
+    d9 = _dd_mul(d8, d8)
+    d10 = _dd_mul((4.0, 0.0), d5)
+    d11 = _dd_recip(_dd_add(_dd_mul(d7, d8), _dd_mul(d10, d8)))
+    d12 = _dd_mul(d2, d5)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -589,51 +614,37 @@ def _cross_entropy_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
                                         ),
                                         (0.5723649429247001, 5.132975581353913e-18),
                                     ),
-                                    _dd_neg(
+                                    _dd_mul(_dd_mul(d0, _dd_mul(d2, d2)), d3),
+                                ),
+                                _dd_neg(
+                                    _dd_mul(
                                         _dd_recip(
                                             _dd_add(
-                                                _dd_mul(_dd_mul((-4.0, 0.0), d7), d8),
-                                                _dd_mul(
-                                                    _dd_mul(
-                                                        _dd_mul((8.0, 0.0), d3), d7
-                                                    ),
-                                                    d8,
-                                                ),
+                                                _dd_mul((-4.0, 0.0), d9),
+                                                _dd_mul(_dd_mul((8.0, 0.0), d5), d9),
                                             )
-                                        )
-                                    ),
-                                ),
-                                _dd_mul(
-                                    d3,
-                                    _dd_recip(
-                                        _dd_add(_dd_mul(d5, d8), _dd_mul(d9, d8))
-                                    ),
-                                ),
-                            ),
-                            _dd_mul(
-                                d3,
-                                _dd_recip(
-                                    _dd_add(
-                                        _dd_mul(_dd_mul(d5, d7), d8),
-                                        _dd_mul(_dd_mul(d9, d7), d8),
+                                        ),
+                                        d3,
                                     )
                                 ),
                             ),
+                            _dd_mul(_dd_mul(d5, _dd_recip(_dd_add(d7, d10))), d3),
                         ),
-                        _dd_mul(_dd_mul(d0, _dd_mul(d10, d10)), _dd_exp(_dd_neg(d1))),
+                        _dd_mul(
+                            _dd_mul(
+                                d5,
+                                _dd_recip(_dd_add(_dd_mul(d7, d9), _dd_mul(d10, d9))),
+                            ),
+                            d3,
+                        ),
                     ),
-                    _dd_neg(_dd_mul(d10, d11)),
+                    _dd_neg(_dd_mul(_dd_mul(d2, d11), d3)),
                 ),
-                _dd_neg(_dd_mul(d3, d11)),
+                _dd_neg(_dd_mul(_dd_mul(d5, d11), d3)),
             ),
-            _dd_mul(
-                d12,
-                _dd_recip(
-                    _dd_add(_dd_neg(_dd_mul(d6, d8)), _dd_mul(_dd_mul(d4, d6), d8))
-                ),
-            ),
+            _dd_mul(_dd_mul(d12, _dd_recip(_dd_add(_dd_neg(d8), _dd_mul(d6, d8)))), d3),
         ),
-        _dd_neg(_dd_mul(d12, _dd_recip(_dd_add(_dd_neg(d8), _dd_mul(d4, d8))))),
+        _dd_neg(_dd_mul(_dd_mul(d12, _dd_recip(_dd_add((-1.0, 0.0), d6))), d3)),
     )
     return _dd_value(value)
 

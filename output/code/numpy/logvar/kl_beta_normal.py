@@ -233,15 +233,21 @@ _DIGAMMA_SERIES = (
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = (size * 16 < bound) & (bound < size * 2.0**40)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**40) & ~numpy.isinf(bound)
+        mask = ~numpy.isinf(value) & lost & ~near_pole
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -309,37 +315,49 @@ def _kl_beta_normal_terms(concentration11, concentration01, mu2, logvar2, single
             + concentration11**2
             * (
                 (
-                    2.0 * concentration01**2 * numpy.exp(logvar2)
-                    + 4.0 * concentration01 * concentration11 * numpy.exp(logvar2)
-                    + 2.0 * concentration01 * numpy.exp(logvar2)
-                    + 2.0 * concentration11**2 * numpy.exp(logvar2)
-                    + 2.0 * concentration11 * numpy.exp(logvar2)
+                    2.0 * concentration01**2
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * concentration11**2
+                    + 2.0 * concentration11
                 )
                 ** (-1.0)
                 + (
-                    12.0 * concentration01**2 * numpy.exp(logvar2)
-                    + 20.0 * concentration01 * concentration11 * numpy.exp(logvar2)
-                    + 8.0 * concentration01 * numpy.exp(logvar2)
-                    + 12.0 * concentration11**2 * numpy.exp(logvar2)
-                    + 8.0 * concentration11 * numpy.exp(logvar2)
+                    8.0 * concentration01**2
+                    + 12.0 * concentration01 * concentration11
+                    + 4.0 * concentration01
+                    + 8.0 * concentration11**2
+                    + 4.0 * concentration11
                 )
                 / (
-                    2.0 * concentration01**2 * numpy.exp(logvar2)
-                    + 4.0 * concentration01 * concentration11 * numpy.exp(logvar2)
-                    + 2.0 * concentration01 * numpy.exp(logvar2)
-                    + 2.0 * concentration11**2 * numpy.exp(logvar2)
-                    + 2.0 * concentration11 * numpy.exp(logvar2)
+                    2.0 * concentration01**2
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * concentration11**2
+                    + 2.0 * concentration11
                 )
                 ** 2
             )
-            + 4.0
-            * concentration11**2
+            * numpy.exp(-logvar2)
+            + concentration11**2
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
             / (
-                2.0 * concentration01**2 * numpy.exp(logvar2)
-                + 4.0 * concentration01 * concentration11 * numpy.exp(logvar2)
-                + 2.0 * concentration01 * numpy.exp(logvar2)
-                + 2.0 * concentration11**2 * numpy.exp(logvar2)
-                + 2.0 * concentration11 * numpy.exp(logvar2)
+                2.0 * concentration01**2
+                + 4.0 * concentration01 * concentration11
+                + 2.0 * concentration01
+                + 2.0 * concentration11**2
+                + 2.0 * concentration11
+            )
+            + 5.0
+            * concentration11**2
+            * numpy.exp(-logvar2)
+            / (
+                2.0 * concentration01**2
+                + 4.0 * concentration01 * concentration11
+                + 2.0 * concentration01
+                + 2.0 * concentration11**2
+                + 2.0 * concentration11
             )
             + concentration11
             * (
@@ -353,67 +371,64 @@ def _kl_beta_normal_terms(concentration11, concentration01, mu2, logvar2, single
             + concentration11
             * (
                 (
-                    concentration01 * numpy.exp(logvar2)
-                    + concentration11 * numpy.exp(logvar2)
+                    2.0 * concentration01**2
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * concentration11**2
+                    + 2.0 * concentration11
                 )
                 ** (-1.0)
                 + (
-                    3.0 * concentration01 * numpy.exp(logvar2)
-                    + 3.0 * concentration11 * numpy.exp(logvar2)
+                    8.0 * concentration01**2
+                    + 12.0 * concentration01 * concentration11
+                    + 4.0 * concentration01
+                    + 8.0 * concentration11**2
+                    + 4.0 * concentration11
                 )
                 / (
-                    concentration01 * numpy.exp(logvar2)
-                    + concentration11 * numpy.exp(logvar2)
+                    2.0 * concentration01**2
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * concentration11**2
+                    + 2.0 * concentration11
                 )
                 ** 2
             )
-            * abs(mu2)
+            * numpy.exp(-logvar2)
             + concentration11
-            * (
-                (
-                    2.0 * concentration01**2 * numpy.exp(logvar2)
-                    + 4.0 * concentration01 * concentration11 * numpy.exp(logvar2)
-                    + 2.0 * concentration01 * numpy.exp(logvar2)
-                    + 2.0 * concentration11**2 * numpy.exp(logvar2)
-                    + 2.0 * concentration11 * numpy.exp(logvar2)
-                )
-                ** (-1.0)
-                + (
-                    12.0 * concentration01**2 * numpy.exp(logvar2)
-                    + 20.0 * concentration01 * concentration11 * numpy.exp(logvar2)
-                    + 8.0 * concentration01 * numpy.exp(logvar2)
-                    + 12.0 * concentration11**2 * numpy.exp(logvar2)
-                    + 8.0 * concentration11 * numpy.exp(logvar2)
-                )
-                / (
-                    2.0 * concentration01**2 * numpy.exp(logvar2)
-                    + 4.0 * concentration01 * concentration11 * numpy.exp(logvar2)
-                    + 2.0 * concentration01 * numpy.exp(logvar2)
-                    + 2.0 * concentration11**2 * numpy.exp(logvar2)
-                    + 2.0 * concentration11 * numpy.exp(logvar2)
-                )
-                ** 2
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            / (
+                2.0 * concentration01**2
+                + 4.0 * concentration01 * concentration11
+                + 2.0 * concentration01
+                + 2.0 * concentration11**2
+                + 2.0 * concentration11
             )
             + 3.0 * concentration11 * abs(scipy.special.digamma(concentration11))
             + 3.0
             * concentration11
             * abs(scipy.special.digamma(concentration01 + concentration11))
-            + 2.0
+            + 3.0
             * concentration11
+            * numpy.exp(-logvar2)
             / (
-                2.0 * concentration01**2 * numpy.exp(logvar2)
-                + 4.0 * concentration01 * concentration11 * numpy.exp(logvar2)
-                + 2.0 * concentration01 * numpy.exp(logvar2)
-                + 2.0 * concentration11**2 * numpy.exp(logvar2)
-                + 2.0 * concentration11 * numpy.exp(logvar2)
+                2.0 * concentration01**2
+                + 4.0 * concentration01 * concentration11
+                + 2.0 * concentration01
+                + 2.0 * concentration11**2
+                + 2.0 * concentration11
             )
-            + 4.0
-            * concentration11
+            + concentration11
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
             * abs(mu2)
-            / (
-                concentration01 * numpy.exp(logvar2)
-                + concentration11 * numpy.exp(logvar2)
-            )
+            / (concentration01 + concentration11)
+            + 7.0
+            * concentration11
+            * numpy.exp(-logvar2)
+            * abs(mu2)
+            / (concentration01 + concentration11)
             + 0.5 * mu2**2 * (abs(logvar2) + 1.0) * numpy.exp(-logvar2)
             + 3.0 * mu2**2 * numpy.exp(-logvar2)
             + 2.0
@@ -452,21 +467,21 @@ def _kl_beta_normal_exact(concentration11, concentration01, mu2, logvar2):
     d6 = (2.0, 0.0)
     d7 = _dd_add(d2, d3)
     d8 = _dd_digamma(d7)
-    d9 = _dd_exp(d1)
-    d10 = _dd_mul(d3, d3)
-    d11 = _dd_recip(
+    d9 = (mu2, 0.0)
+    d10 = _dd_exp(_dd_neg(d1))
+    d11 = _dd_mul(d3, d3)
+    d12 = _dd_recip(
         _dd_add(
             _dd_add(
                 _dd_add(
-                    _dd_add(_dd_mul(_dd_mul(d6, d2), d9), _dd_mul(_dd_mul(d6, d3), d9)),
-                    _dd_mul(_dd_mul(d6, _dd_mul(d2, d2)), d9),
+                    _dd_add(_dd_mul(d6, d2), _dd_mul(d6, d3)),
+                    _dd_mul(d6, _dd_mul(d2, d2)),
                 ),
-                _dd_mul(_dd_mul(d6, d10), d9),
+                _dd_mul(d6, d11),
             ),
-            _dd_mul(_dd_mul(_dd_mul((4.0, 0.0), d2), d3), d9),
+            _dd_mul(_dd_mul((4.0, 0.0), d2), d3),
         )
     )
-    d12 = (mu2, 0.0)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -506,24 +521,19 @@ def _kl_beta_normal_exact(concentration11, concentration01, mu2, logvar2):
                                         ),
                                         _dd_mul(d2, d4),
                                     ),
-                                    _dd_mul(d3, d11),
+                                    _dd_mul(d3, d5),
                                 ),
-                                _dd_mul(d3, d5),
+                                _dd_mul(_dd_mul(d0, _dd_mul(d9, d9)), d10),
                             ),
-                            _dd_mul(d10, d11),
+                            _dd_neg(_dd_mul(d2, d8)),
                         ),
-                        _dd_mul(_dd_mul(d0, _dd_mul(d12, d12)), _dd_exp(_dd_neg(d1))),
+                        _dd_neg(_dd_mul(d3, d8)),
                     ),
-                    _dd_neg(_dd_mul(d2, d8)),
+                    _dd_mul(_dd_mul(d3, d12), d10),
                 ),
-                _dd_neg(_dd_mul(d3, d8)),
+                _dd_mul(_dd_mul(d11, d12), d10),
             ),
-            _dd_neg(
-                _dd_mul(
-                    _dd_mul(d12, d3),
-                    _dd_recip(_dd_add(_dd_mul(d2, d9), _dd_mul(d3, d9))),
-                )
-            ),
+            _dd_neg(_dd_mul(_dd_mul(_dd_mul(d9, d3), _dd_recip(d7)), d10)),
         ),
         _dd_lgamma(d7),
     )

@@ -179,15 +179,21 @@ def _dd_xlogx(x):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = (size * 16 < bound) & (bound < size * 2.0**55)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**55) & ~numpy.isinf(bound)
+        mask = ~numpy.isinf(value) & lost & ~near_pole
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -356,31 +362,24 @@ def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
                         + abs(numpy.arctanh(2 * probs1 - 1))
                     )
-                    * numpy.exp(logvar2)
-                    + 10.0
-                    * probs1
-                    * numpy.exp(logvar2)
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * numpy.exp(logvar2)
-                    + 4.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 6.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1))
+                    + (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 3.0 * abs(numpy.arctanh(2 * probs1 - 1))
                 )
                 / abs(
                     (
-                        2 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                        - numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                        2 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                        - numpy.arctanh(2 * probs1 - 1)
                     )
                     ** 2
                 )
                 + abs(
-                    2 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    2 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - numpy.arctanh(2 * probs1 - 1)
                 )
                 ** (-1.0)
             )
+            * numpy.exp(-logvar2)
             * abs(mu2)
             + probs1
             * (
@@ -391,32 +390,24 @@ def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
                         + abs(numpy.arctanh(2 * probs1 - 1))
                     )
-                    * numpy.exp(logvar2)
-                    + 20.0
-                    * probs1
-                    * numpy.exp(logvar2)
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + 2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * numpy.exp(logvar2)
-                    + 8.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 12.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 6.0 * abs(numpy.arctanh(2 * probs1 - 1))
                 )
                 / abs(
                     (
-                        4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                        - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                        4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                        - 2 * numpy.arctanh(2 * probs1 - 1)
                     )
                     ** 2
                 )
                 + abs(
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
                 )
                 ** (-1.0)
             )
+            * numpy.exp(-logvar2)
             + probs1
             * (
                 (
@@ -431,37 +422,64 @@ def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
                         * abs(numpy.arctanh(2 * probs1 - 1))
                         + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
                     )
-                    * numpy.exp(logvar2)
-                    + 20.0
-                    * probs1
-                    * numpy.exp(logvar2)
-                    * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-                    + 2.0
+                    + 12.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                    + 4.0
                     * (
-                        2.0
-                        * (
-                            (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                            + abs(numpy.arctanh(2 * probs1 - 1))
-                        )
-                        * abs(numpy.arctanh(2 * probs1 - 1))
-                        + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                        + abs(numpy.arctanh(2 * probs1 - 1))
                     )
-                    * numpy.exp(logvar2)
-                    + 8.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                    * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 8.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
                 )
                 / abs(
                     (
-                        4
-                        * probs1
-                        * numpy.exp(logvar2)
-                        * numpy.arctanh(2 * probs1 - 1) ** 2
-                        - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
+                        4 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                        - 2 * numpy.arctanh(2 * probs1 - 1) ** 2
                     )
                     ** 2
                 )
                 + abs(
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    - 2 * numpy.arctanh(2 * probs1 - 1) ** 2
+                )
+                ** (-1.0)
+            )
+            * numpy.exp(-logvar2)
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs(mu2 / (2 * probs1 - 1))
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    2 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - numpy.arctanh(2 * probs1 - 1)
+                )
+            )
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs((4 * probs1 - 2) ** (-1.0))
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs(
+                (
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
+                )
+                ** (-1.0)
+            )
+            + probs1
+            * (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs(
+                (
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    - 2 * numpy.arctanh(2 * probs1 - 1) ** 2
                 )
                 ** (-1.0)
             )
@@ -473,29 +491,17 @@ def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
             * abs(numpy.log(-(probs1 - 1)))
             + probs1
             * (
-                abs(2 * probs1 * numpy.exp(logvar2) - numpy.exp(logvar2)) ** (-1.0)
-                + (8.0 * probs1 * numpy.exp(logvar2) + 3.0 * numpy.exp(logvar2))
-                / (2.0 * probs1 * numpy.exp(logvar2) - numpy.exp(logvar2)) ** 2
+                abs(2 * probs1 - 1) ** (-1.0)
+                + (4.0 * probs1 + 1.0) / (2.0 * probs1 - 1.0) ** 2
             )
+            * numpy.exp(-logvar2)
             * abs(mu2)
             + probs1
             * (
-                abs(4 * probs1 * numpy.exp(logvar2) - 2 * numpy.exp(logvar2)) ** (-1.0)
-                + (16.0 * probs1 * numpy.exp(logvar2) + 6.0 * numpy.exp(logvar2))
-                / (4.0 * probs1 * numpy.exp(logvar2) - 2.0 * numpy.exp(logvar2)) ** 2
+                abs(4 * probs1 - 2) ** (-1.0)
+                + (8.0 * probs1 + 2.0) / (4.0 * probs1 - 2.0) ** 2
             )
-            + 4.0
-            * probs1
-            * abs(mu2 / (2 * probs1 * numpy.exp(logvar2) - numpy.exp(logvar2)))
-            + 3.0
-            * probs1
-            * abs(
-                mu2
-                / (
-                    2 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                )
-            )
+            * numpy.exp(-logvar2)
             + 4.0 * probs1 * abs(numpy.log(-(probs1 - 1)) / (2 * probs1 - 1))
             + 3.0
             * probs1
@@ -506,24 +512,35 @@ def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
                     - numpy.arctanh(2 * probs1 - 1)
                 )
             )
-            + 2.0
+            + 5.0 * probs1 * numpy.exp(-logvar2) * abs(mu2 / (2 * probs1 - 1))
+            + 4.0
             * probs1
-            * abs((4 * probs1 * numpy.exp(logvar2) - 2 * numpy.exp(logvar2)) ** (-1.0))
-            + 3.0
+            * numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    2 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - numpy.arctanh(2 * probs1 - 1)
+                )
+            )
+            + 3.0 * probs1 * numpy.exp(-logvar2) * abs((4 * probs1 - 2) ** (-1.0))
+            + 4.0
             * probs1
+            * numpy.exp(-logvar2)
             * abs(
                 (
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
                 )
                 ** (-1.0)
             )
-            + 2.0
+            + 3.0
             * probs1
+            * numpy.exp(-logvar2)
             * abs(
                 (
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    - 2 * numpy.arctanh(2 * probs1 - 1) ** 2
                 )
                 ** (-1.0)
             )
@@ -619,33 +636,76 @@ def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
                         (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
                         + abs(numpy.arctanh(2 * probs1 - 1))
                     )
-                    * numpy.exp(logvar2)
-                    + 20.0
-                    * probs1
-                    * numpy.exp(logvar2)
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + 2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * numpy.exp(logvar2)
-                    + 8.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 12.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 2.0 * (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                    + 6.0 * abs(numpy.arctanh(2 * probs1 - 1))
                 )
                 / abs(
                     (
-                        4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                        - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                        4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                        - 2 * numpy.arctanh(2 * probs1 - 1)
                     )
                     ** 2
                 )
                 + abs(
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
                 )
                 ** (-1.0)
             )
+            * numpy.exp(-logvar2)
             * abs(mu2)
+            + (
+                (
+                    8.0
+                    * probs1
+                    * (
+                        2.0
+                        * (
+                            (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                            + abs(numpy.arctanh(2 * probs1 - 1))
+                        )
+                        * abs(numpy.arctanh(2 * probs1 - 1))
+                        + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                    )
+                    + 24.0 * probs1 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                    + 8.0
+                    * (
+                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
+                        + abs(numpy.arctanh(2 * probs1 - 1))
+                    )
+                    * abs(numpy.arctanh(2 * probs1 - 1))
+                    + 16.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
+                )
+                / abs(
+                    (
+                        8 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                        - 4 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    )
+                    ** 2
+                )
+                + abs(
+                    8 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                    - 4 * numpy.arctanh(2 * probs1 - 1) ** 2
+                )
+                ** (-1.0)
+            )
+            * numpy.exp(-logvar2)
+            + (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
+                )
+            )
+            + (abs(logvar2) + 1.0)
+            * numpy.exp(-logvar2)
+            / abs(
+                8 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                - 4 * numpy.arctanh(2 * probs1 - 1) ** 2
+            )
             + (
                 abs(2 * probs1 - 1) ** (-1.0)
                 + (4.0 * probs1 + 1.0) / (2.0 * probs1 - 1.0) ** 2
@@ -665,52 +725,7 @@ def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
                 + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) / (2 * probs1 - 1))
             )
             / abs(numpy.arctanh(2 * probs1 - 1) / (2 * probs1 - 1))
-            + (
-                8.0
-                * probs1
-                * (
-                    2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-                )
-                * numpy.exp(logvar2)
-                + 40.0
-                * probs1
-                * numpy.exp(logvar2)
-                * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-                + 4.0
-                * (
-                    2.0
-                    * (
-                        (4.0 * probs1 + 1.0) / abs((2 * probs1 - 1) ** 2 - 1)
-                        + abs(numpy.arctanh(2 * probs1 - 1))
-                    )
-                    * abs(numpy.arctanh(2 * probs1 - 1))
-                    + 2.0 * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-                )
-                * numpy.exp(logvar2)
-                + 16.0 * numpy.exp(logvar2) * abs(numpy.arctanh(2 * probs1 - 1) ** 2)
-            )
-            / abs(
-                (
-                    8 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-                    - 4 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-                )
-                ** 2
-            )
             + 1.5 * abs(logvar2)
-            + 3.0
-            * abs(
-                mu2
-                / (
-                    4 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                    - 2 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1)
-                )
-            )
             + 2.0 * abs(scipy.special.xlogy(probs1, probs1) / (2 * probs1 - 1))
             + 3.0
             * abs(
@@ -739,11 +754,6 @@ def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
             + 2.0 * abs(numpy.log(-numpy.arctanh(2 * probs1 - 1) / (1 - 2 * probs1)))
             + 2.0 * abs(numpy.log(1 - probs1))
             + 3.2241714275292361
-            + 3.0
-            / abs(
-                8 * probs1 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-                - 4 * numpy.exp(logvar2) * numpy.arctanh(2 * probs1 - 1) ** 2
-            )
             + abs(numpy.log(probs1))
             / abs(
                 4 * probs1 * numpy.arctanh(2 * probs1 - 1)
@@ -756,6 +766,21 @@ def _kl_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
                 - numpy.arctanh(2 * probs1 - 1)
             )
             + 2.0 * abs(scipy.special.xlogy(probs1, probs1)) / abs(2 * probs1 - 1)
+            + 4.0
+            * numpy.exp(-logvar2)
+            * abs(
+                mu2
+                / (
+                    4 * probs1 * numpy.arctanh(2 * probs1 - 1)
+                    - 2 * numpy.arctanh(2 * probs1 - 1)
+                )
+            )
+            + 3.0
+            * numpy.exp(-logvar2)
+            / abs(
+                8 * probs1 * numpy.arctanh(2 * probs1 - 1) ** 2
+                - 4 * numpy.arctanh(2 * probs1 - 1) ** 2
+            )
         )
     return _refine(
         value, bound, _kl_continuous_bernoulli_normal_exact, [probs1, mu2, logvar2]
@@ -769,24 +794,20 @@ def _kl_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
     d2 = (2.0, 0.0)
     d3 = (probs1, 0.0)
     d4 = _dd_mul(d2, d3)
-    d5 = (-2.0, 0.0)
-    d6 = _dd_mul(d5, d3)
-    d7 = _dd_mul(d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, d6)))))
-    d8 = _dd_mul(d7, d7)
-    d9 = _dd_exp(d1)
+    d5 = _dd_recip(_dd_add((-1.0, 0.0), d4))
+    d6 = _dd_xlogx(d3)
+    d7 = (-2.0, 0.0)
+    d8 = _dd_mul(d7, d3)
+    d9 = _dd_mul(d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, d8)))))
     d10 = _dd_mul((4.0, 0.0), d3)
-    d11 = _dd_recip(_dd_add((-1.0, 0.0), d4))
-    d12 = _dd_xlogx(d3)
-    d13 = _dd_mul(d5, d7)
-    d14 = _dd_mul(d10, d7)
-    d15 = _dd_recip(_dd_add(d13, d14))
-    d16 = (mu2, 0.0)
-    d17 = _dd_recip(_dd_add(_dd_mul(d13, d9), _dd_mul(d14, d9)))
-    d18 = _dd_mul(d4, d7)
-    d19 = _dd_recip(_dd_add(_dd_neg(d7), d18))
-    d20 = (1.0, 0.0)
-    d21 = _dd_log(_dd_add(d20, _dd_neg(d3)))
-    d22 = _dd_mul(d16, d3)
+    d11 = _dd_recip(_dd_add(_dd_mul(d7, d9), _dd_mul(d10, d9)))
+    d12 = (mu2, 0.0)
+    d13 = _dd_exp(_dd_neg(d1))
+    d14 = _dd_recip(_dd_add(_dd_neg(d9), _dd_mul(d4, d9)))
+    d15 = _dd_mul(d9, d9)
+    d16 = (1.0, 0.0)
+    d17 = _dd_log(_dd_add(d16, _dd_neg(d3)))
+    d18 = _dd_mul(d12, d3)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -813,110 +834,83 @@ def _kl_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
                                                                                 5.132975581353913e-18,
                                                                             ),
                                                                         ),
-                                                                        _dd_neg(
-                                                                            _dd_recip(
-                                                                                _dd_add(
-                                                                                    _dd_mul(
-                                                                                        _dd_mul(
-                                                                                            (
-                                                                                                -4.0,
-                                                                                                0.0,
-                                                                                            ),
-                                                                                            d8,
-                                                                                        ),
-                                                                                        d9,
-                                                                                    ),
-                                                                                    _dd_mul(
-                                                                                        _dd_mul(
-                                                                                            _dd_mul(
-                                                                                                (
-                                                                                                    8.0,
-                                                                                                    0.0,
-                                                                                                ),
-                                                                                                d3,
-                                                                                            ),
-                                                                                            d8,
-                                                                                        ),
-                                                                                        d9,
-                                                                                    ),
-                                                                                )
-                                                                            )
+                                                                        (
+                                                                            1.0397207708399179,
+                                                                            9.029685343895233e-17,
                                                                         ),
                                                                     ),
-                                                                    (
-                                                                        1.0397207708399179,
-                                                                        9.029685343895233e-17,
-                                                                    ),
+                                                                    _dd_mul(d5, d6),
                                                                 ),
                                                                 _dd_mul(
-                                                                    d3,
-                                                                    _dd_recip(
-                                                                        _dd_add(
-                                                                            _dd_mul(
-                                                                                d5, d9
-                                                                            ),
-                                                                            _dd_mul(
-                                                                                d10, d9
-                                                                            ),
-                                                                        )
-                                                                    ),
+                                                                    d11, _dd_log(d3)
                                                                 ),
                                                             ),
                                                             _dd_mul(
-                                                                d3,
-                                                                _dd_recip(
-                                                                    _dd_add(
-                                                                        _dd_mul(
-                                                                            _dd_mul(
-                                                                                d5, d8
-                                                                            ),
-                                                                            d9,
-                                                                        ),
-                                                                        _dd_mul(
-                                                                            _dd_mul(
-                                                                                d10, d8
-                                                                            ),
-                                                                            d9,
-                                                                        ),
-                                                                    )
+                                                                _dd_mul(
+                                                                    d0,
+                                                                    _dd_mul(d12, d12),
                                                                 ),
+                                                                d13,
                                                             ),
                                                         ),
-                                                        _dd_mul(d11, d12),
+                                                        _dd_neg(_dd_mul(d14, d6)),
                                                     ),
-                                                    _dd_mul(d15, _dd_log(d3)),
+                                                    _dd_neg(
+                                                        _dd_mul(
+                                                            _dd_recip(
+                                                                _dd_add(
+                                                                    _dd_mul(
+                                                                        (-4.0, 0.0), d15
+                                                                    ),
+                                                                    _dd_mul(
+                                                                        _dd_mul(
+                                                                            (8.0, 0.0),
+                                                                            d3,
+                                                                        ),
+                                                                        d15,
+                                                                    ),
+                                                                )
+                                                            ),
+                                                            d13,
+                                                        )
+                                                    ),
                                                 ),
-                                                _dd_mul(
-                                                    _dd_mul(d0, _dd_mul(d16, d16)),
-                                                    _dd_exp(_dd_neg(d1)),
-                                                ),
+                                                _dd_neg(_dd_mul(d11, d17)),
                                             ),
-                                            _dd_neg(_dd_mul(d16, d17)),
+                                            _dd_mul(
+                                                _dd_mul(
+                                                    d3, _dd_recip(_dd_add(d7, d10))
+                                                ),
+                                                d13,
+                                            ),
                                         ),
-                                        _dd_neg(_dd_mul(d3, d17)),
+                                        _dd_mul(_dd_mul(d3, d14), d17),
                                     ),
-                                    _dd_neg(_dd_mul(d19, d12)),
+                                    _dd_mul(
+                                        _dd_mul(
+                                            d3,
+                                            _dd_recip(
+                                                _dd_add(
+                                                    _dd_mul(d7, d15), _dd_mul(d10, d15)
+                                                )
+                                            ),
+                                        ),
+                                        d13,
+                                    ),
                                 ),
-                                _dd_neg(_dd_mul(d15, d21)),
+                                _dd_neg(_dd_mul(_dd_mul(d12, d11), d13)),
                             ),
-                            _dd_mul(
-                                d22,
-                                _dd_recip(
-                                    _dd_add(_dd_neg(_dd_mul(d7, d9)), _dd_mul(d18, d9))
-                                ),
-                            ),
+                            _dd_neg(_dd_mul(_dd_mul(d3, d5), d17)),
                         ),
-                        _dd_mul(_dd_mul(d3, d19), d21),
+                        _dd_neg(_dd_mul(_dd_mul(d3, d11), d13)),
                     ),
-                    _dd_neg(
-                        _dd_mul(d22, _dd_recip(_dd_add(_dd_neg(d9), _dd_mul(d4, d9))))
-                    ),
+                    _dd_mul(_dd_mul(d18, d14), d13),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(d3, d11), d21)),
+                _dd_neg(_dd_mul(_dd_mul(d18, d5), d13)),
             ),
-            _dd_log(_dd_neg(_dd_mul(_dd_recip(_dd_add(d20, d6)), d7))),
+            _dd_log(_dd_neg(_dd_mul(_dd_recip(_dd_add(d16, d8)), d9))),
         ),
-        d21,
+        d17,
     )
     return _dd_value(value)
 

@@ -292,15 +292,21 @@ _ERF_RECIPROCALS = (
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = (size * 16 < bound) & (bound < size * 2.0**40)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**40) & ~numpy.isinf(bound)
+        mask = ~numpy.isinf(value) & lost & ~near_pole
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -424,48 +430,38 @@ def _kl_normal_laplace_terms(mu1, logvar1, loc2, scale2, single):
 def _kl_normal_laplace_exact(mu1, logvar1, loc2, scale2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (-0.5, 0.0)
-    d1 = (logvar1, 0.0)
-    d2 = _dd_mul(d0, d1)
-    d3 = (loc2, 0.0)
-    d4 = (scale2, 0.0)
-    d5 = _dd_recip(d4)
-    d6 = (0.5, 0.0)
-    d7 = (1.4142135623730951, -9.667293313452913e-17)
-    d8 = _dd_exp(d2)
-    d9 = (mu1, 0.0)
-    d10 = _dd_erf(
-        _dd_add(
-            _dd_mul(_dd_mul(_dd_mul(d6, d3), d7), d8),
-            _dd_mul(_dd_mul(_dd_mul(d0, d9), d7), d8),
-        )
-    )
-    d11 = _dd_add(d3, _dd_neg(d9))
+    d1 = (0.34657359027997264, 1.1595234069231498e-17)
+    d2 = (logvar1, 0.0)
+    d3 = _dd_mul(d0, d2)
+    d4 = (-0.5723649429247001, -5.132975581353913e-18)
+    d5 = (loc2, 0.0)
+    d6 = (scale2, 0.0)
+    d7 = _dd_recip(d6)
+    d8 = (0.5, 0.0)
+    d9 = _dd_exp(_dd_add(d1, d3))
+    d10 = (mu1, 0.0)
+    d11 = _dd_erf(_dd_add(_dd_mul(_dd_mul(d8, d5), d9), _dd_mul(_dd_mul(d0, d10), d9)))
+    d12 = _dd_add(d5, _dd_neg(d10))
     value = _dd_add(
         _dd_add(
             _dd_add(
                 _dd_add(
-                    _dd_add(
-                        _dd_add(
-                            _dd_add(d0, (0.34657359027997264, 1.1595234069231498e-17)),
-                            d2,
-                        ),
-                        (-0.5723649429247001, -5.132975581353913e-18),
-                    ),
-                    _dd_mul(_dd_mul(d3, d5), d10),
+                    _dd_add(_dd_add(_dd_add(d0, d1), d3), d4),
+                    _dd_mul(_dd_mul(d5, d7), d11),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(d9, d5), d10)),
+                _dd_neg(_dd_mul(_dd_mul(d10, d7), d11)),
             ),
             _dd_mul(
-                _dd_mul(
-                    _dd_mul(
-                        _dd_mul(d7, (0.5641895835477563, 7.66772980658294e-18)), d5
-                    ),
-                    _dd_exp(_dd_mul(d6, d1)),
+                d7,
+                _dd_exp(
+                    _dd_add(
+                        _dd_add(_dd_add(_dd_mul(d8, d2), d1), d4),
+                        _dd_mul(_dd_mul(d0, _dd_mul(d12, d12)), _dd_exp(_dd_neg(d2))),
+                    )
                 ),
-                _dd_exp(_dd_mul(_dd_mul(d0, _dd_mul(d11, d11)), _dd_exp(_dd_neg(d1)))),
             ),
         ),
-        _dd_log(d4),
+        _dd_log(d6),
     )
     return _dd_value(value)
 

@@ -173,15 +173,21 @@ def _dd_log(x):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = (size * 16 < bound) & (bound < size * 2.0**40)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**40) & ~numpy.isinf(bound)
+        mask = ~numpy.isinf(value) & lost & ~near_pole
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -223,74 +229,33 @@ def _kl_uniform_gumbel_terms(low1, high1, loc2, scale2, single):
     ):  # the closed form's terms may be infinite where the value is not
         bound = (
             scale2
-            * (1.0 + 2.0 * abs(loc2) / scale2)
-            * numpy.exp(loc2 / scale2)
-            * abs(
-                (high1 * numpy.exp(low1 / scale2) - low1 * numpy.exp(low1 / scale2))
-                ** (-1.0)
+            * (
+                abs(high1 - low1) ** (-1.0)
+                + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
+            * numpy.exp(-high1 / scale2 + loc2 / scale2)
             + scale2
             * (
-                abs(high1 * numpy.exp(low1 / scale2) - low1 * numpy.exp(low1 / scale2))
-                ** (-1.0)
-                + (
-                    (1.0 + 2.0 * abs(low1) / scale2)
-                    * numpy.exp(low1 / scale2)
-                    * abs(high1)
-                    + (1.0 + 2.0 * abs(low1) / scale2)
-                    * numpy.exp(low1 / scale2)
-                    * abs(low1)
-                    + 2.0 * numpy.exp(low1 / scale2) * abs(high1)
-                    + 3.0 * numpy.exp(low1 / scale2) * abs(low1)
-                )
-                / (high1 * numpy.exp(low1 / scale2) - low1 * numpy.exp(low1 / scale2))
-                ** 2
+                abs(high1 - low1) ** (-1.0)
+                + (abs(high1) + 2.0 * abs(low1)) / (high1 - low1) ** 2
             )
-            * numpy.exp(loc2 / scale2)
+            * numpy.exp(loc2 / scale2 - low1 / scale2)
             + scale2
-            * (
-                abs(high1 * numpy.exp(low1 / scale2) - low1 * numpy.exp(low1 / scale2))
-                ** (-1.0)
-                + (
-                    (1.0 + 2.0 * abs(low1) / scale2)
-                    * numpy.exp(low1 / scale2)
-                    * abs(high1)
-                    + (1.0 + 2.0 * abs(low1) / scale2)
-                    * numpy.exp(low1 / scale2)
-                    * abs(low1)
-                    + 2.0 * numpy.exp(low1 / scale2) * abs(high1)
-                    + 3.0 * numpy.exp(low1 / scale2) * abs(low1)
-                )
-                / (high1 * numpy.exp(low1 / scale2) - low1 * numpy.exp(low1 / scale2))
-                ** 2
-            )
-            * numpy.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
+            * (1.0 + 4.0 * abs(high1) / scale2 + 3.0 * abs(loc2) / scale2)
+            * numpy.exp(-high1 / scale2 + loc2 / scale2)
+            * abs((high1 - low1) ** (-1.0))
             + scale2
-            * (
-                1.0
-                + 4.0 * abs(high1) / scale2
-                + 3.0 * abs(loc2) / scale2
-                + 3.0 * abs(low1) / scale2
-            )
-            * numpy.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-            * abs(
-                (high1 * numpy.exp(low1 / scale2) - low1 * numpy.exp(low1 / scale2))
-                ** (-1.0)
-            )
-            + 3.0
-            * scale2
-            * numpy.exp(loc2 / scale2)
-            * abs(
-                (high1 * numpy.exp(low1 / scale2) - low1 * numpy.exp(low1 / scale2))
-                ** (-1.0)
-            )
+            * (1.0 + 3.0 * abs(loc2) / scale2 + 4.0 * abs(low1) / scale2)
+            * numpy.exp(loc2 / scale2 - low1 / scale2)
+            * abs((high1 - low1) ** (-1.0))
             + 4.0
             * scale2
-            * numpy.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-            * abs(
-                (high1 * numpy.exp(low1 / scale2) - low1 * numpy.exp(low1 / scale2))
-                ** (-1.0)
-            )
+            * numpy.exp(-high1 / scale2 + loc2 / scale2)
+            * abs((high1 - low1) ** (-1.0))
+            + 3.0
+            * scale2
+            * numpy.exp(loc2 / scale2 - low1 / scale2)
+            * abs((high1 - low1) ** (-1.0))
             + (abs(high1) + 2.0 * abs(low1)) / abs(high1 - low1)
             + 2.0 * abs(numpy.log(scale2))
             + 3.0 * abs(numpy.log(high1 - low1))
@@ -305,33 +270,27 @@ def _kl_uniform_gumbel_exact(low1, high1, loc2, scale2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (high1, 0.0)
     d1 = (low1, 0.0)
-    d2 = (0.5, 0.0)
-    d3 = (scale2, 0.0)
-    d4 = _dd_recip(d3)
-    d5 = _dd_mul((loc2, 0.0), d4)
-    d6 = _dd_mul(d1, d4)
-    d7 = _dd_exp(d6)
-    d8 = _dd_mul(d3, _dd_recip(_dd_add(_dd_mul(d0, d7), _dd_neg(_dd_mul(d1, d7)))))
+    d2 = _dd_add(d0, _dd_neg(d1))
+    d3 = (0.5, 0.0)
+    d4 = (scale2, 0.0)
+    d5 = _dd_recip(d4)
+    d6 = _dd_mul((loc2, 0.0), d5)
+    d7 = _dd_mul(d4, _dd_recip(d2))
     value = _dd_add(
         _dd_add(
             _dd_add(
                 _dd_add(
                     _dd_add(
-                        _dd_add(
-                            _dd_neg(_dd_log(_dd_add(d0, _dd_neg(d1)))),
-                            _dd_mul(_dd_mul(d2, d0), d4),
-                        ),
-                        _dd_mul(_dd_mul(d2, d1), d4),
+                        _dd_add(_dd_neg(_dd_log(d2)), _dd_mul(_dd_mul(d3, d0), d5)),
+                        _dd_mul(_dd_mul(d3, d1), d5),
                     ),
-                    _dd_neg(d5),
+                    _dd_neg(d6),
                 ),
-                _dd_mul(d8, _dd_exp(d5)),
+                _dd_mul(d7, _dd_exp(_dd_add(d6, _dd_neg(_dd_mul(d1, d5))))),
             ),
-            _dd_neg(
-                _dd_mul(d8, _dd_exp(_dd_add(_dd_add(d5, d6), _dd_neg(_dd_mul(d0, d4)))))
-            ),
+            _dd_neg(_dd_mul(d7, _dd_exp(_dd_add(d6, _dd_neg(_dd_mul(d0, d5)))))),
         ),
-        _dd_log(d3),
+        _dd_log(d4),
     )
     return _dd_value(value)
 

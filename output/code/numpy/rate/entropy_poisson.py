@@ -294,9 +294,9 @@ def _dd_log(x):
 def _dd_log_factorial(m):
     """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
     stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
-    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
-    top = numpy.max(m[0])
-    top = max(int(top), 0)
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0.
+    """
+    top = max(int(numpy.max(m[0])), 0)
     k = numpy.arange(top + 1, dtype=numpy.float64)
     ks = numpy.where(k > 0, k, 1.0 + 0.0 * k)
     table = _dd_add(

@@ -229,14 +229,17 @@ _LGAMMA_SERIES = (
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        mask = size * 16 < bound
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        mask = ~numpy.isinf(value) & lost
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -278,7 +281,15 @@ def _cross_entropy_weibull_weibull_terms(
             * scale2 ** (-concentration2)
             * (concentration2 * abs(numpy.log(scale2)) + 1.0)
             * scipy.special.gamma(1 + concentration2 / concentration1)
-            + 5.0
+            + scale1**concentration2
+            * scale2 ** (-concentration2)
+            * (
+                (1.0 + 3.0 * concentration2 / concentration1)
+                * abs(scipy.special.digamma(1 + concentration2 / concentration1))
+                + 1.0
+            )
+            * scipy.special.gamma(1 + concentration2 / concentration1)
+            + 4.0
             * scale1**concentration2
             * scale2 ** (-concentration2)
             * scipy.special.gamma(1 + concentration2 / concentration1)
@@ -300,7 +311,7 @@ def _cross_entropy_weibull_weibull_exact(
 ):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (concentration2, 0.0)
-    d1 = _dd_log((scale2, 0.0))
+    d1 = _dd_mul(d0, _dd_log((scale2, 0.0)))
     d2 = _dd_log((scale1, 0.0))
     d3 = _dd_mul(d0, d2)
     d4 = _dd_recip((concentration1, 0.0))
@@ -310,16 +321,13 @@ def _cross_entropy_weibull_weibull_exact(
         _dd_add(
             _dd_add(
                 _dd_add(
-                    _dd_add(
-                        _dd_add(_dd_neg(_dd_log(d0)), _dd_mul(d0, d1)), _dd_neg(d3)
-                    ),
+                    _dd_add(_dd_add(_dd_neg(_dd_log(d0)), d1), _dd_neg(d3)),
                     _dd_neg(_dd_mul(d4, d5)),
                 ),
                 _dd_mul(d6, d5),
             ),
-            _dd_mul(
-                _dd_mul(_dd_exp(d3), _dd_exp(_dd_mul(_dd_neg(d0), d1))),
-                _dd_exp(_dd_lgamma(_dd_add((1.0, 0.0), d6))),
+            _dd_exp(
+                _dd_add(_dd_add(d3, _dd_neg(d1)), _dd_lgamma(_dd_add((1.0, 0.0), d6)))
             ),
         ),
         d2,

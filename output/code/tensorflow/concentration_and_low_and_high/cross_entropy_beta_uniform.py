@@ -51,7 +51,7 @@ def cross_entropy_beta_uniform(
             tensorflow.math.greater_equal(high2, 1), tensorflow.math.less_equal(low2, 0)
         ),
         tensorflow.math.log(high2 - low2),
-        tensorflow.zeros_like(tensorflow.math.log(high2 - low2)) + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     value = value + tensorflow.zeros(
         tensorflow.broadcast_dynamic_shape(

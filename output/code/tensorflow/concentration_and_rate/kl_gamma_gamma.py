@@ -15,7 +15,7 @@ def _expm1mx(x, kex, k, single=False):
     """
     if single:
         tiny = tensorflow.math.less(tensorflow.math.abs(x), 0.000244140625)
-        xs = tensorflow.where(tiny, x, tensorflow.zeros_like(x) + 0)
+        xs = tensorflow.where(tiny, x, tensorflow.constant(0, dtype=tensorflow.float64))
         value = tensorflow.where(
             tiny,
             k
@@ -27,7 +27,7 @@ def _expm1mx(x, kex, k, single=False):
     near = tensorflow.math.logical_and(
         tensorflow.math.greater(x, -1), tensorflow.math.less(x, 2)
     )
-    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
+    xs = tensorflow.where(near, x, tensorflow.constant(0, dtype=tensorflow.float64))
     h = 9.1836898637955461e-29
     h = h * xs + 2.4795962632247975e-27
     h = h * xs + 6.4469502843844734e-26
@@ -104,7 +104,7 @@ def _lgamma_excess_bregman(a, h, b):
         tensorflow.math.log(r),
     )
     near = tensorflow.math.less(tensorflow.math.abs(L), 9.2)
-    Ls = tensorflow.where(near, L, tensorflow.zeros_like(L) + 0)
+    Ls = tensorflow.where(near, L, tensorflow.constant(0, dtype=tensorflow.float64))
     acc = 0
     x = a * tensorflow.math.exp(0.0015532579626752299 * Ls)
     acc = acc + 0.0039840962480833028 * tensorflow.math.pow(
@@ -704,10 +704,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -715,7 +717,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**40)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**40) & ~tensorflow.math.is_inf(bound)
+    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -738,10 +743,14 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _kl_gamma_gamma_exact(concentration1, rate1, concentration2, rate2):

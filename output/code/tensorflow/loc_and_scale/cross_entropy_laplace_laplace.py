@@ -8,6 +8,188 @@ import tensorflow
 __all__ = ["cross_entropy_laplace_laplace"]
 
 
+def _two_sum(a, b):
+    """(s, e): s = fl(a + b) and a + b = s + e exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _quick_two_sum(a, b):
+    """(s, e) as _two_sum, given |a| >= |b| (or a = 0)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def _two_prod(a, b):
+    """(p, e): p = fl(a * b) and a * b = p + e exactly (Dekker's split of each factor into 26-bit halves)."""
+    p = a * b
+    c = 134217729.0 * a
+    ah = c - (c - a)
+    al = a - ah
+    c = 134217729.0 * b
+    bh = c - (c - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _dd_add(x, y):
+    """x + y."""
+    s, e = _two_sum(x[0], y[0])
+    t, f = _two_sum(x[1], y[1])
+    s, e = _quick_two_sum(s, e + t)
+    return _quick_two_sum(s, e + f)
+
+
+def _dd_neg(x):
+    """-x."""
+    return -x[0], -x[1]
+
+
+def _dd_abs(x):
+    """|x|."""
+    return _dd_where(x[0] < 0, _dd_neg(x), x)
+
+
+def _dd_mul(x, y):
+    """x * y."""
+    p, e = _two_prod(x[0], y[0])
+    return _quick_two_sum(p, e + (x[0] * y[1] + x[1] * y[0]))
+
+
+def _dd_recip(x):
+    """1 / x: q = 1 / hi corrected by the exact residual 1 - q x."""
+    q = 1.0 / x[0]
+    p, e = _two_prod(q, x[0])
+    residual = (1.0 - p) - e - q * x[1]
+    return _quick_two_sum(q, q * residual)
+
+
+def _dd_value(x):
+    """x rounded to the working precision."""
+    return x[0] + x[1]
+
+
+def _dd_where(condition, x, y):
+    """x where ``condition`` holds, else y."""
+    return tensorflow.where(condition, x[0], y[0]), tensorflow.where(
+        condition, x[1], y[1]
+    )
+
+
+def _dd_exp(x):
+    """e**x: r = x - k log 2 (|r| <= log(2) / 2, log 2 to 106 bits), e**(r / 16) by its Taylor series to degree
+    13 (Horner), squared 4 times, times 2**k."""
+    k = tensorflow.math.round(x[0] * 1.4426950408889634)
+    r = _dd_add(x, _dd_neg(_dd_mul(_LN2, (k, 0.0))))
+    r = (r[0] * 0.0625, r[1] * 0.0625)
+    h = _INV_FACTORIALS[-1]
+    for c in _INV_FACTORIALS[-2::-1]:
+        h = _dd_add(_dd_mul(h, r), c)
+    for _ in range(4):
+        h = _dd_mul(h, h)
+    scale = _exp2(k)
+    return h[0] * scale, h[1] * scale
+
+
+_LN2 = (0.6931471805599453, 2.3190468138462996e-17)
+_INV_FACTORIALS = (
+    (1.0, 0.0),
+    (1.0, 0.0),
+    (0.5, 0.0),
+    (0.16666666666666666, 9.25185853854297e-18),
+    (0.041666666666666664, 2.3129646346357427e-18),
+    (0.008333333333333333, 1.1564823173178714e-19),
+    (0.001388888888888889, -5.300543954373577e-20),
+    (0.0001984126984126984, 1.7209558293420705e-22),
+    (2.48015873015873e-05, 2.1511947866775882e-23),
+    (2.7557319223985893e-06, -1.858393274046472e-22),
+    (2.755731922398589e-07, 2.3767714622250297e-23),
+    (2.505210838544172e-08, -1.448814070935912e-24),
+    (2.08767569878681e-09, -1.20734505911326e-25),
+    (1.6059043836821613e-10, 1.2585294588752098e-26),
+)
+
+
+def _dd_log(x):
+    """log x for x > 0: y = log(hi), then y + d - d**2 / 2 with d = (x - e**y) / e**y (|d| < 2**-52)."""
+    y = tensorflow.math.log(x[0])
+    e = _dd_exp((y, 0.0))
+    d = _dd_add(x, _dd_neg(e))[0] / e[0]
+    return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
+
+
+def _exp2(k):
+    """2**k for integer-valued k (exact)."""
+    return tensorflow.math.pow(tensorflow.constant(2.0, k.dtype), k)
+
+
+def _refine(value, bound, exact, args):
+    """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
+    Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
+    is).
+    """
+    if value.dtype != tensorflow.float64 or not tensorflow.executing_eagerly():
+        return value
+    size = tensorflow.abs(value)
+    bound = bound()
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    mask = ~tensorflow.math.is_inf(value) & lost
+    if not bool(tensorflow.reduce_any(mask)):
+        return value
+    shape = tensorflow.shape(value)
+    for a in args:
+        shape = tensorflow.broadcast_dynamic_shape(shape, tensorflow.shape(a))
+    flat = [
+        tensorflow.reshape(
+            tensorflow.broadcast_to(tensorflow.stop_gradient(a), shape), [-1]
+        )
+        for a in (mask, value, *args)
+    ]  # boolean_mask needs an array, not a scalar
+    mask, refined, args = flat[0], flat[1], flat[2:]
+    better = exact(*(tensorflow.boolean_mask(a, mask) for a in args))
+    kept = tensorflow.boolean_mask(refined, mask)
+    refined = tensorflow.tensor_scatter_nd_update(
+        refined,
+        tensorflow.where(mask),
+        tensorflow.where(tensorflow.math.is_finite(better), better, kept),
+    )
+    value = tensorflow.broadcast_to(
+        value, shape
+    )  # the refined elements' gradients are the float value's
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
+
+
+def _cross_entropy_laplace_laplace_exact(loc1, scale1, loc2, scale2):
+    """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
+    d0 = (scale2, 0.0)
+    d1 = _dd_recip(d0)
+    d2 = _dd_abs(_dd_add((loc1, 0.0), _dd_neg((loc2, 0.0))))
+    d3 = (scale1, 0.0)
+    value = _dd_add(
+        _dd_add(
+            _dd_add(
+                _dd_mul(d1, d2),
+                _dd_mul(_dd_mul(d3, d1), _dd_exp(_dd_neg(_dd_mul(_dd_recip(d3), d2)))),
+            ),
+            (0.6931471805599453, 2.3190468138462996e-17),
+        ),
+        _dd_log(d0),
+    )
+    return _dd_value(value)
+
+
 def cross_entropy_laplace_laplace(loc1, scale1, loc2, scale2, validate=False):
     """H(q, p) for q = Laplace(loc1, scale1), p = Laplace(loc2, scale2).
 
@@ -16,6 +198,9 @@ def cross_entropy_laplace_laplace(loc1, scale1, loc2, scale2, validate=False):
 
         Abs(loc1 - loc2)/scale2 + scale1*exp(-Abs(loc1 - loc2)/scale1)/scale2 + log(2) + log(scale2)
 
+    Where its terms cancel (near a root, or near a zero of the KL: the value below 1/16 of their rounding
+    errors' bound) the value is recomputed in double-double arithmetic (about 106 bits) from the closed form, in
+    float64 and eager mode.
     Arguments are array-likes (converted with ``tensorflow.convert_to_tensor``) that broadcast against each other.
     Tensors must be floating point (integer tensors raise in tf.math.log); a scale <= 0 gives NaN;
     shapes that do not broadcast raise InvalidArgumentError. float32 is computed in float64 and rounded
@@ -47,4 +232,32 @@ def cross_entropy_laplace_laplace(loc1, scale1, loc2, scale2, validate=False):
         * (scale1 / scale2)
         + tensorflow.math.abs(loc1 - loc2) / scale2
     )
+    if not single:  # float32 data: float64 is exact enough
+        value = _refine(
+            value,
+            lambda: (
+                scale1
+                * (
+                    1.0
+                    + (tensorflow.math.abs(loc1) + 2.0 * tensorflow.math.abs(loc2))
+                    / scale1
+                    + 3.0
+                    * tensorflow.math.abs(tensorflow.math.abs(loc1 - loc2))
+                    / scale1
+                )
+                * tensorflow.math.exp(-tensorflow.math.abs(loc1 - loc2) / scale1)
+                / scale2
+                + 4.0
+                * scale1
+                * tensorflow.math.exp(-tensorflow.math.abs(loc1 - loc2) / scale1)
+                / scale2
+                + 2.0 * tensorflow.math.abs(tensorflow.math.log(scale2))
+                + 1.3862943611198906
+                + (tensorflow.math.abs(loc1) + 2.0 * tensorflow.math.abs(loc2)) / scale2
+                + tensorflow.math.abs(loc1 - loc2) / scale2
+                + 2.0 * tensorflow.math.abs(tensorflow.math.abs(loc1 - loc2)) / scale2
+            ),
+            _cross_entropy_laplace_laplace_exact,
+            [loc1, scale1, loc2, scale2],
+        )
     return tensorflow.cast(value, tensorflow.float32) if single else value

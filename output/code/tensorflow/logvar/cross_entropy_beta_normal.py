@@ -121,9 +121,10 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -131,7 +132,8 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = size * 16 < bound
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    mask = ~tensorflow.math.is_inf(value) & lost
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -154,34 +156,38 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _cross_entropy_beta_normal_exact(concentration11, concentration01, mu2, logvar2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (0.5, 0.0)
     d1 = (logvar2, 0.0)
-    d2 = (concentration11, 0.0)
-    d3 = (2.0, 0.0)
-    d4 = (concentration01, 0.0)
-    d5 = _dd_exp(d1)
-    d6 = _dd_mul(d2, d2)
-    d7 = _dd_recip(
+    d2 = (mu2, 0.0)
+    d3 = _dd_exp(_dd_neg(d1))
+    d4 = (concentration11, 0.0)
+    d5 = (2.0, 0.0)
+    d6 = (concentration01, 0.0)
+    d7 = _dd_mul(d4, d4)
+    d8 = _dd_recip(
         _dd_add(
             _dd_add(
                 _dd_add(
-                    _dd_add(_dd_mul(_dd_mul(d3, d4), d5), _dd_mul(_dd_mul(d3, d2), d5)),
-                    _dd_mul(_dd_mul(d3, _dd_mul(d4, d4)), d5),
+                    _dd_add(_dd_mul(d5, d6), _dd_mul(d5, d4)),
+                    _dd_mul(d5, _dd_mul(d6, d6)),
                 ),
-                _dd_mul(_dd_mul(d3, d6), d5),
+                _dd_mul(d5, d7),
             ),
-            _dd_mul(_dd_mul(_dd_mul((4.0, 0.0), d4), d2), d5),
+            _dd_mul(_dd_mul((4.0, 0.0), d6), d4),
         )
     )
-    d8 = (mu2, 0.0)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -193,17 +199,13 @@ def _cross_entropy_beta_normal_exact(concentration11, concentration01, mu2, logv
                         ),
                         (0.5723649429247001, 5.132975581353913e-18),
                     ),
-                    _dd_mul(d2, d7),
+                    _dd_mul(_dd_mul(d0, _dd_mul(d2, d2)), d3),
                 ),
-                _dd_mul(d6, d7),
+                _dd_mul(_dd_mul(d4, d8), d3),
             ),
-            _dd_mul(_dd_mul(d0, _dd_mul(d8, d8)), _dd_exp(_dd_neg(d1))),
+            _dd_mul(_dd_mul(d7, d8), d3),
         ),
-        _dd_neg(
-            _dd_mul(
-                _dd_mul(d8, d2), _dd_recip(_dd_add(_dd_mul(d4, d5), _dd_mul(d2, d5)))
-            )
-        ),
+        _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d4), _dd_recip(_dd_add(d6, d4))), d3)),
     )
     return _dd_value(value)
 
@@ -279,154 +281,107 @@ def cross_entropy_beta_normal(
                 tensorflow.math.pow(concentration11, 2)
                 * (
                     tensorflow.math.pow(
-                        2.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 2.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration11 * tensorflow.math.exp(logvar2),
+                        2.0 * tensorflow.math.pow(concentration01, 2)
+                        + 4.0 * concentration01 * concentration11
+                        + 2.0 * concentration01
+                        + 2.0 * tensorflow.math.pow(concentration11, 2)
+                        + 2.0 * concentration11,
                         -1,
                     )
                     + (
-                        12.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 12.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0 * concentration11 * tensorflow.math.exp(logvar2)
+                        8.0 * tensorflow.math.pow(concentration01, 2)
+                        + 12.0 * concentration01 * concentration11
+                        + 4.0 * concentration01
+                        + 8.0 * tensorflow.math.pow(concentration11, 2)
+                        + 4.0 * concentration11
                     )
                     / tensorflow.math.pow(
-                        2.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 2.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration11 * tensorflow.math.exp(logvar2),
+                        2.0 * tensorflow.math.pow(concentration01, 2)
+                        + 4.0 * concentration01 * concentration11
+                        + 2.0 * concentration01
+                        + 2.0 * tensorflow.math.pow(concentration11, 2)
+                        + 2.0 * concentration11,
                         2,
                     )
                 )
-                + 4.0
+                * tensorflow.math.exp(-logvar2)
+                + tensorflow.math.pow(concentration11, 2)
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                / (
+                    2.0 * tensorflow.math.pow(concentration01, 2)
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * tensorflow.math.pow(concentration11, 2)
+                    + 2.0 * concentration11
+                )
+                + 5.0
                 * tensorflow.math.pow(concentration11, 2)
+                * tensorflow.math.exp(-logvar2)
                 / (
-                    2.0
-                    * tensorflow.math.pow(concentration01, 2)
-                    * tensorflow.math.exp(logvar2)
-                    + 4.0
-                    * concentration01
-                    * concentration11
-                    * tensorflow.math.exp(logvar2)
-                    + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                    + 2.0
-                    * tensorflow.math.pow(concentration11, 2)
-                    * tensorflow.math.exp(logvar2)
-                    + 2.0 * concentration11 * tensorflow.math.exp(logvar2)
+                    2.0 * tensorflow.math.pow(concentration01, 2)
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * tensorflow.math.pow(concentration11, 2)
+                    + 2.0 * concentration11
                 )
                 + concentration11
                 * (
                     tensorflow.math.pow(
-                        concentration01 * tensorflow.math.exp(logvar2)
-                        + concentration11 * tensorflow.math.exp(logvar2),
+                        2.0 * tensorflow.math.pow(concentration01, 2)
+                        + 4.0 * concentration01 * concentration11
+                        + 2.0 * concentration01
+                        + 2.0 * tensorflow.math.pow(concentration11, 2)
+                        + 2.0 * concentration11,
                         -1,
                     )
                     + (
-                        3.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 3.0 * concentration11 * tensorflow.math.exp(logvar2)
+                        8.0 * tensorflow.math.pow(concentration01, 2)
+                        + 12.0 * concentration01 * concentration11
+                        + 4.0 * concentration01
+                        + 8.0 * tensorflow.math.pow(concentration11, 2)
+                        + 4.0 * concentration11
                     )
                     / tensorflow.math.pow(
-                        concentration01 * tensorflow.math.exp(logvar2)
-                        + concentration11 * tensorflow.math.exp(logvar2),
+                        2.0 * tensorflow.math.pow(concentration01, 2)
+                        + 4.0 * concentration01 * concentration11
+                        + 2.0 * concentration01
+                        + 2.0 * tensorflow.math.pow(concentration11, 2)
+                        + 2.0 * concentration11,
                         2,
                     )
                 )
-                * tensorflow.math.abs(mu2)
+                * tensorflow.math.exp(-logvar2)
                 + concentration11
-                * (
-                    tensorflow.math.pow(
-                        2.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 2.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration11 * tensorflow.math.exp(logvar2),
-                        -1,
-                    )
-                    + (
-                        12.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 12.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0 * concentration11 * tensorflow.math.exp(logvar2)
-                    )
-                    / tensorflow.math.pow(
-                        2.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 2.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration11 * tensorflow.math.exp(logvar2),
-                        2,
-                    )
-                )
-                + 2.0
-                * concentration11
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
                 / (
-                    2.0
-                    * tensorflow.math.pow(concentration01, 2)
-                    * tensorflow.math.exp(logvar2)
-                    + 4.0
-                    * concentration01
-                    * concentration11
-                    * tensorflow.math.exp(logvar2)
-                    + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                    + 2.0
-                    * tensorflow.math.pow(concentration11, 2)
-                    * tensorflow.math.exp(logvar2)
-                    + 2.0 * concentration11 * tensorflow.math.exp(logvar2)
+                    2.0 * tensorflow.math.pow(concentration01, 2)
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * tensorflow.math.pow(concentration11, 2)
+                    + 2.0 * concentration11
                 )
-                + 4.0
+                + 3.0
                 * concentration11
+                * tensorflow.math.exp(-logvar2)
+                / (
+                    2.0 * tensorflow.math.pow(concentration01, 2)
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * tensorflow.math.pow(concentration11, 2)
+                    + 2.0 * concentration11
+                )
+                + concentration11
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(mu2)
-                / (
-                    concentration01 * tensorflow.math.exp(logvar2)
-                    + concentration11 * tensorflow.math.exp(logvar2)
-                )
+                / (concentration01 + concentration11)
+                + 7.0
+                * concentration11
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(mu2)
+                / (concentration01 + concentration11)
                 + 0.5
                 * tensorflow.math.pow(mu2, 2)
                 * (tensorflow.math.abs(logvar2) + 1.0)

@@ -13,8 +13,8 @@ def _atanh_excess(x):
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = tensorflow.math.less(tensorflow.math.abs(x), 1 / 2)
-    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
-    xf = tensorflow.where(near, tensorflow.zeros_like(x) + 3 / 4, x)
+    xs = tensorflow.where(near, x, tensorflow.constant(0, dtype=tensorflow.float64))
+    xf = tensorflow.where(near, tensorflow.constant(3 / 4, dtype=tensorflow.float64), x)
     t = tensorflow.math.pow(xs, 2)
     h = 0.017543859649122807
     h = h * t + 0.018181818181818182
@@ -163,10 +163,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -174,7 +176,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**55)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**55) & ~tensorflow.math.is_inf(bound)
+    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -197,29 +202,33 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _cross_entropy_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (0.5, 0.0)
     d1 = (logvar2, 0.0)
-    d2 = (2.0, 0.0)
-    d3 = (probs1, 0.0)
-    d4 = _dd_mul(d2, d3)
-    d5 = (-2.0, 0.0)
-    d6 = _dd_mul(
-        d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, _dd_mul(d5, d3)))))
+    d2 = (mu2, 0.0)
+    d3 = _dd_exp(_dd_neg(d1))
+    d4 = (2.0, 0.0)
+    d5 = (probs1, 0.0)
+    d6 = _dd_mul(d4, d5)
+    d7 = (-2.0, 0.0)
+    d8 = _dd_mul(
+        d0, _dd_add(_dd_log(d6), _dd_neg(_dd_log(_dd_add(d4, _dd_mul(d7, d5)))))
     )
-    d7 = _dd_mul(d6, d6)
-    d8 = _dd_exp(d1)
-    d9 = _dd_mul((4.0, 0.0), d3)
-    d10 = (mu2, 0.0)
-    d11 = _dd_recip(_dd_add(_dd_mul(_dd_mul(d5, d6), d8), _dd_mul(_dd_mul(d9, d6), d8)))
-    d12 = _dd_mul(d10, d3)
+    d9 = _dd_mul(d8, d8)
+    d10 = _dd_mul((4.0, 0.0), d5)
+    d11 = _dd_recip(_dd_add(_dd_mul(d7, d8), _dd_mul(d10, d8)))
+    d12 = _dd_mul(d2, d5)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -238,51 +247,37 @@ def _cross_entropy_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
                                         ),
                                         (0.5723649429247001, 5.132975581353913e-18),
                                     ),
-                                    _dd_neg(
+                                    _dd_mul(_dd_mul(d0, _dd_mul(d2, d2)), d3),
+                                ),
+                                _dd_neg(
+                                    _dd_mul(
                                         _dd_recip(
                                             _dd_add(
-                                                _dd_mul(_dd_mul((-4.0, 0.0), d7), d8),
-                                                _dd_mul(
-                                                    _dd_mul(
-                                                        _dd_mul((8.0, 0.0), d3), d7
-                                                    ),
-                                                    d8,
-                                                ),
+                                                _dd_mul((-4.0, 0.0), d9),
+                                                _dd_mul(_dd_mul((8.0, 0.0), d5), d9),
                                             )
-                                        )
-                                    ),
-                                ),
-                                _dd_mul(
-                                    d3,
-                                    _dd_recip(
-                                        _dd_add(_dd_mul(d5, d8), _dd_mul(d9, d8))
-                                    ),
-                                ),
-                            ),
-                            _dd_mul(
-                                d3,
-                                _dd_recip(
-                                    _dd_add(
-                                        _dd_mul(_dd_mul(d5, d7), d8),
-                                        _dd_mul(_dd_mul(d9, d7), d8),
+                                        ),
+                                        d3,
                                     )
                                 ),
                             ),
+                            _dd_mul(_dd_mul(d5, _dd_recip(_dd_add(d7, d10))), d3),
                         ),
-                        _dd_mul(_dd_mul(d0, _dd_mul(d10, d10)), _dd_exp(_dd_neg(d1))),
+                        _dd_mul(
+                            _dd_mul(
+                                d5,
+                                _dd_recip(_dd_add(_dd_mul(d7, d9), _dd_mul(d10, d9))),
+                            ),
+                            d3,
+                        ),
                     ),
-                    _dd_neg(_dd_mul(d10, d11)),
+                    _dd_neg(_dd_mul(_dd_mul(d2, d11), d3)),
                 ),
-                _dd_neg(_dd_mul(d3, d11)),
+                _dd_neg(_dd_mul(_dd_mul(d5, d11), d3)),
             ),
-            _dd_mul(
-                d12,
-                _dd_recip(
-                    _dd_add(_dd_neg(_dd_mul(d6, d8)), _dd_mul(_dd_mul(d4, d6), d8))
-                ),
-            ),
+            _dd_mul(_dd_mul(d12, _dd_recip(_dd_add(_dd_neg(d8), _dd_mul(d6, d8)))), d3),
         ),
-        _dd_neg(_dd_mul(d12, _dd_recip(_dd_add(_dd_neg(d8), _dd_mul(d4, d8))))),
+        _dd_neg(_dd_mul(_dd_mul(d12, _dd_recip(_dd_add((-1.0, 0.0), d6))), d3)),
     )
     return _dd_value(value)
 
@@ -514,46 +509,32 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             )
                             + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 10.0
+                        + 6.0
                         * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        + (
-                            (4.0 * probs1 + 1.0)
-                            / tensorflow.math.abs(
-                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                            )
-                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                        + (4.0 * probs1 + 1.0)
+                        / tensorflow.math.abs(
+                            tensorflow.math.pow(2 * probs1 - 1, 2) - 1
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * tensorflow.math.exp(logvar2)
+                        + 3.0
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                     )
                     / tensorflow.math.abs(
                         tensorflow.math.pow(
-                            2
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1),
+                            2 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - tensorflow.math.atanh(2 * probs1 - 1),
                             2,
                         )
                     )
                     + tensorflow.math.pow(
                         tensorflow.math.abs(
-                            2
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
+                            2 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - tensorflow.math.atanh(2 * probs1 - 1)
                         ),
                         -1,
                     )
                 )
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(mu2)
                 + probs1
                 * (
@@ -567,49 +548,33 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             )
                             + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
+                        + 12.0
                         * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         + 2.0
-                        * (
-                            (4.0 * probs1 + 1.0)
-                            / tensorflow.math.abs(
-                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                            )
-                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                        * (4.0 * probs1 + 1.0)
+                        / tensorflow.math.abs(
+                            tensorflow.math.pow(2 * probs1 - 1, 2) - 1
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0
-                        * tensorflow.math.exp(logvar2)
+                        + 6.0
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                     )
                     / tensorflow.math.abs(
                         tensorflow.math.pow(
-                            4
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - 2
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1),
+                            4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - 2 * tensorflow.math.atanh(2 * probs1 - 1),
                             2,
                         )
                     )
                     + tensorflow.math.pow(
                         tensorflow.math.abs(
-                            4
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - 2
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
+                            4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - 2 * tensorflow.math.atanh(2 * probs1 - 1)
                         ),
                         -1,
                     )
                 )
+                * tensorflow.math.exp(-logvar2)
                 + probs1
                 * (
                     (
@@ -634,38 +599,23 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                                 )
                             )
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
+                        + 12.0
                         * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(
                             tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             )
                         )
-                        + 2.0
+                        + 4.0
                         * (
-                            2.0
-                            * (
-                                (4.0 * probs1 + 1.0)
-                                / tensorflow.math.abs(
-                                    tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                                )
-                                + tensorflow.math.abs(
-                                    tensorflow.math.atanh(2 * probs1 - 1)
-                                )
+                            (4.0 * probs1 + 1.0)
+                            / tensorflow.math.abs(
+                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
                             )
-                            * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                            + 2.0
-                            * tensorflow.math.abs(
-                                tensorflow.math.pow(
-                                    tensorflow.math.atanh(2 * probs1 - 1), 2
-                                )
-                            )
+                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         )
-                        * tensorflow.math.exp(logvar2)
+                        * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         + 8.0
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(
                             tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
@@ -676,12 +626,10 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                         tensorflow.math.pow(
                             4
                             * probs1
-                            * tensorflow.math.exp(logvar2)
                             * tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             )
                             - 2
-                            * tensorflow.math.exp(logvar2)
                             * tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             ),
@@ -692,12 +640,10 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                         tensorflow.math.abs(
                             4
                             * probs1
-                            * tensorflow.math.exp(logvar2)
                             * tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             )
                             - 2
-                            * tensorflow.math.exp(logvar2)
                             * tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             )
@@ -705,100 +651,98 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                         -1,
                     )
                 )
+                * tensorflow.math.exp(-logvar2)
                 + probs1
-                * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            2 * probs1 * tensorflow.math.exp(logvar2)
-                            - tensorflow.math.exp(logvar2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        8.0 * probs1 * tensorflow.math.exp(logvar2)
-                        + 3.0 * tensorflow.math.exp(logvar2)
-                    )
-                    / tensorflow.math.pow(
-                        2.0 * probs1 * tensorflow.math.exp(logvar2)
-                        - tensorflow.math.exp(logvar2),
-                        2,
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(mu2 / (2 * probs1 - 1))
+                + probs1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    mu2
+                    / (
+                        2 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - tensorflow.math.atanh(2 * probs1 - 1)
                     )
                 )
+                + probs1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(tensorflow.math.pow(4 * probs1 - 2, -1))
+                + probs1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    tensorflow.math.pow(
+                        4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - 2 * tensorflow.math.atanh(2 * probs1 - 1),
+                        -1,
+                    )
+                )
+                + probs1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    tensorflow.math.pow(
+                        4
+                        * probs1
+                        * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
+                        - 2
+                        * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2),
+                        -1,
+                    )
+                )
+                + probs1
+                * (
+                    tensorflow.math.pow(tensorflow.math.abs(2 * probs1 - 1), -1)
+                    + (4.0 * probs1 + 1.0) / tensorflow.math.pow(2.0 * probs1 - 1.0, 2)
+                )
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(mu2)
                 + probs1
                 * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            4 * probs1 * tensorflow.math.exp(logvar2)
-                            - 2 * tensorflow.math.exp(logvar2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        16.0 * probs1 * tensorflow.math.exp(logvar2)
-                        + 6.0 * tensorflow.math.exp(logvar2)
-                    )
-                    / tensorflow.math.pow(
-                        4.0 * probs1 * tensorflow.math.exp(logvar2)
-                        - 2.0 * tensorflow.math.exp(logvar2),
-                        2,
-                    )
+                    tensorflow.math.pow(tensorflow.math.abs(4 * probs1 - 2), -1)
+                    + (8.0 * probs1 + 2.0) / tensorflow.math.pow(4.0 * probs1 - 2.0, 2)
                 )
+                * tensorflow.math.exp(-logvar2)
+                + 5.0
+                * probs1
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(mu2 / (2 * probs1 - 1))
                 + 4.0
                 * probs1
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(
                     mu2
                     / (
-                        2 * probs1 * tensorflow.math.exp(logvar2)
-                        - tensorflow.math.exp(logvar2)
+                        2 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - tensorflow.math.atanh(2 * probs1 - 1)
                     )
                 )
                 + 3.0
                 * probs1
-                * tensorflow.math.abs(
-                    mu2
-                    / (
-                        2
-                        * probs1
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
-                        - tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
-                    )
-                )
-                + 2.0
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(tensorflow.math.pow(4 * probs1 - 2, -1))
+                + 4.0
                 * probs1
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(
                     tensorflow.math.pow(
-                        4 * probs1 * tensorflow.math.exp(logvar2)
-                        - 2 * tensorflow.math.exp(logvar2),
+                        4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - 2 * tensorflow.math.atanh(2 * probs1 - 1),
                         -1,
                     )
                 )
                 + 3.0
                 * probs1
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(
                     tensorflow.math.pow(
                         4
                         * probs1
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
-                        - 2
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1),
-                        -1,
-                    )
-                )
-                + 2.0
-                * probs1
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        4
-                        * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
                         - 2
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2),
                         -1,
                     )
@@ -814,138 +758,145 @@ def cross_entropy_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=Fal
                             )
                             + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
+                        + 12.0
                         * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         + 2.0
-                        * (
-                            (4.0 * probs1 + 1.0)
-                            / tensorflow.math.abs(
-                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                            )
-                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                        * (4.0 * probs1 + 1.0)
+                        / tensorflow.math.abs(
+                            tensorflow.math.pow(2 * probs1 - 1, 2) - 1
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0
-                        * tensorflow.math.exp(logvar2)
+                        + 6.0
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                     )
                     / tensorflow.math.abs(
                         tensorflow.math.pow(
-                            4
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - 2
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1),
+                            4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - 2 * tensorflow.math.atanh(2 * probs1 - 1),
                             2,
                         )
                     )
                     + tensorflow.math.pow(
                         tensorflow.math.abs(
-                            4
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - 2
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
+                            4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - 2 * tensorflow.math.atanh(2 * probs1 - 1)
                         ),
                         -1,
                     )
                 )
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(mu2)
                 + (
-                    8.0
-                    * probs1
-                    * (
-                        2.0
-                        * (
-                            (4.0 * probs1 + 1.0)
-                            / tensorflow.math.abs(
-                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                            )
-                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        )
-                        * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        + 2.0
-                        * tensorflow.math.abs(
-                            tensorflow.math.pow(
-                                tensorflow.math.atanh(2 * probs1 - 1), 2
-                            )
-                        )
-                    )
-                    * tensorflow.math.exp(logvar2)
-                    + 40.0
-                    * probs1
-                    * tensorflow.math.exp(logvar2)
-                    * tensorflow.math.abs(
-                        tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
-                    )
-                    + 4.0
-                    * (
-                        2.0
-                        * (
-                            (4.0 * probs1 + 1.0)
-                            / tensorflow.math.abs(
-                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                            )
-                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        )
-                        * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        + 2.0
-                        * tensorflow.math.abs(
-                            tensorflow.math.pow(
-                                tensorflow.math.atanh(2 * probs1 - 1), 2
-                            )
-                        )
-                    )
-                    * tensorflow.math.exp(logvar2)
-                    + 16.0
-                    * tensorflow.math.exp(logvar2)
-                    * tensorflow.math.abs(
-                        tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
-                    )
-                )
-                / tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        8
+                    (
+                        8.0
                         * probs1
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
-                        - 4
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2),
-                        2,
+                        * (
+                            2.0
+                            * (
+                                (4.0 * probs1 + 1.0)
+                                / tensorflow.math.abs(
+                                    tensorflow.math.pow(2 * probs1 - 1, 2) - 1
+                                )
+                                + tensorflow.math.abs(
+                                    tensorflow.math.atanh(2 * probs1 - 1)
+                                )
+                            )
+                            * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                            + 2.0
+                            * tensorflow.math.abs(
+                                tensorflow.math.pow(
+                                    tensorflow.math.atanh(2 * probs1 - 1), 2
+                                )
+                            )
+                        )
+                        + 24.0
+                        * probs1
+                        * tensorflow.math.abs(
+                            tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
+                        )
+                        + 8.0
+                        * (
+                            (4.0 * probs1 + 1.0)
+                            / tensorflow.math.abs(
+                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
+                            )
+                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                        )
+                        * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                        + 16.0
+                        * tensorflow.math.abs(
+                            tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
+                        )
+                    )
+                    / tensorflow.math.abs(
+                        tensorflow.math.pow(
+                            8
+                            * probs1
+                            * tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
+                            - 4
+                            * tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            ),
+                            2,
+                        )
+                    )
+                    + tensorflow.math.pow(
+                        tensorflow.math.abs(
+                            8
+                            * probs1
+                            * tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
+                            - 4
+                            * tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
+                        ),
+                        -1,
                     )
                 )
-                + 1.5 * tensorflow.math.abs(logvar2)
-                + 3.0
+                * tensorflow.math.exp(-logvar2)
+                + (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(
                     mu2
                     / (
-                        4
-                        * probs1
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
-                        - 2
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
+                        4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - 2 * tensorflow.math.atanh(2 * probs1 - 1)
                     )
                 )
-                + 1.8378770664093455
-                + 3.0
+                + (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
                 / tensorflow.math.abs(
                     8
                     * probs1
-                    * tensorflow.math.exp(logvar2)
                     * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
-                    - 4
-                    * tensorflow.math.exp(logvar2)
+                    - 4 * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
+                )
+                + 1.5 * tensorflow.math.abs(logvar2)
+                + 1.8378770664093455
+                + 4.0
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    mu2
+                    / (
+                        4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - 2 * tensorflow.math.atanh(2 * probs1 - 1)
+                    )
+                )
+                + 3.0
+                * tensorflow.math.exp(-logvar2)
+                / tensorflow.math.abs(
+                    8
+                    * probs1
                     * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
+                    - 4 * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
                 )
             ),
             _cross_entropy_continuous_bernoulli_normal_exact,

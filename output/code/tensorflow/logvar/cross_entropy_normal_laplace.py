@@ -283,9 +283,10 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -293,7 +294,8 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = size * 16 < bound
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    mask = ~tensorflow.math.is_inf(value) & lost
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -316,10 +318,14 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _cross_entropy_normal_laplace_exact(mu1, logvar1, loc2, scale2):
@@ -328,17 +334,12 @@ def _cross_entropy_normal_laplace_exact(mu1, logvar1, loc2, scale2):
     d1 = (scale2, 0.0)
     d2 = _dd_recip(d1)
     d3 = (0.5, 0.0)
-    d4 = (1.4142135623730951, -9.667293313452913e-17)
+    d4 = (0.34657359027997264, 1.1595234069231498e-17)
     d5 = (-0.5, 0.0)
     d6 = (logvar1, 0.0)
-    d7 = _dd_exp(_dd_mul(d5, d6))
+    d7 = _dd_exp(_dd_add(d4, _dd_mul(d5, d6)))
     d8 = (mu1, 0.0)
-    d9 = _dd_erf(
-        _dd_add(
-            _dd_mul(_dd_mul(_dd_mul(d3, d0), d4), d7),
-            _dd_mul(_dd_mul(_dd_mul(d5, d8), d4), d7),
-        )
-    )
+    d9 = _dd_erf(_dd_add(_dd_mul(_dd_mul(d3, d0), d7), _dd_mul(_dd_mul(d5, d8), d7)))
     d10 = _dd_add(d0, _dd_neg(d8))
     value = _dd_add(
         _dd_add(
@@ -347,14 +348,17 @@ def _cross_entropy_normal_laplace_exact(mu1, logvar1, loc2, scale2):
                     _dd_mul(_dd_mul(d0, d2), d9), _dd_neg(_dd_mul(_dd_mul(d8, d2), d9))
                 ),
                 _dd_mul(
-                    _dd_mul(
-                        _dd_mul(
-                            _dd_mul(d4, (0.5641895835477563, 7.66772980658294e-18)), d2
-                        ),
-                        _dd_exp(_dd_mul(d3, d6)),
-                    ),
+                    d2,
                     _dd_exp(
-                        _dd_mul(_dd_mul(d5, _dd_mul(d10, d10)), _dd_exp(_dd_neg(d6)))
+                        _dd_add(
+                            _dd_add(
+                                _dd_add(_dd_mul(d3, d6), d4),
+                                (-0.5723649429247001, -5.132975581353913e-18),
+                            ),
+                            _dd_mul(
+                                _dd_mul(d5, _dd_mul(d10, d10)), _dd_exp(_dd_neg(d6))
+                            ),
+                        )
                     ),
                 ),
             ),

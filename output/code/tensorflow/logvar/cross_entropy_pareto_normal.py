@@ -50,16 +50,6 @@ def cross_entropy_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
         + 0.5 * logvar2
         + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
         + 0.91893853320467274,
-        tensorflow.zeros_like(
-            -alpha1 * mu2 * scale1 * tensorflow.math.exp(-logvar2) / (alpha1 - 1)
-            + alpha1
-            * tensorflow.math.pow(scale1, 2)
-            * tensorflow.math.exp(-logvar2)
-            / (2 * alpha1 - 4)
-            + 0.5 * logvar2
-            + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
-            + 0.91893853320467274
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -221,10 +221,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -232,7 +234,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**40)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**40) & ~tensorflow.math.is_inf(bound)
+    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -255,10 +260,14 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _kl_beta_normal_exact(concentration11, concentration01, mu2, logvar2):
@@ -272,21 +281,21 @@ def _kl_beta_normal_exact(concentration11, concentration01, mu2, logvar2):
     d6 = (2.0, 0.0)
     d7 = _dd_add(d2, d3)
     d8 = _dd_digamma(d7)
-    d9 = _dd_exp(d1)
-    d10 = _dd_mul(d3, d3)
-    d11 = _dd_recip(
+    d9 = (mu2, 0.0)
+    d10 = _dd_exp(_dd_neg(d1))
+    d11 = _dd_mul(d3, d3)
+    d12 = _dd_recip(
         _dd_add(
             _dd_add(
                 _dd_add(
-                    _dd_add(_dd_mul(_dd_mul(d6, d2), d9), _dd_mul(_dd_mul(d6, d3), d9)),
-                    _dd_mul(_dd_mul(d6, _dd_mul(d2, d2)), d9),
+                    _dd_add(_dd_mul(d6, d2), _dd_mul(d6, d3)),
+                    _dd_mul(d6, _dd_mul(d2, d2)),
                 ),
-                _dd_mul(_dd_mul(d6, d10), d9),
+                _dd_mul(d6, d11),
             ),
-            _dd_mul(_dd_mul(_dd_mul((4.0, 0.0), d2), d3), d9),
+            _dd_mul(_dd_mul((4.0, 0.0), d2), d3),
         )
     )
-    d12 = (mu2, 0.0)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -326,24 +335,19 @@ def _kl_beta_normal_exact(concentration11, concentration01, mu2, logvar2):
                                         ),
                                         _dd_mul(d2, d4),
                                     ),
-                                    _dd_mul(d3, d11),
+                                    _dd_mul(d3, d5),
                                 ),
-                                _dd_mul(d3, d5),
+                                _dd_mul(_dd_mul(d0, _dd_mul(d9, d9)), d10),
                             ),
-                            _dd_mul(d10, d11),
+                            _dd_neg(_dd_mul(d2, d8)),
                         ),
-                        _dd_mul(_dd_mul(d0, _dd_mul(d12, d12)), _dd_exp(_dd_neg(d1))),
+                        _dd_neg(_dd_mul(d3, d8)),
                     ),
-                    _dd_neg(_dd_mul(d2, d8)),
+                    _dd_mul(_dd_mul(d3, d12), d10),
                 ),
-                _dd_neg(_dd_mul(d3, d8)),
+                _dd_mul(_dd_mul(d11, d12), d10),
             ),
-            _dd_neg(
-                _dd_mul(
-                    _dd_mul(d12, d3),
-                    _dd_recip(_dd_add(_dd_mul(d2, d9), _dd_mul(d3, d9))),
-                )
-            ),
+            _dd_neg(_dd_mul(_dd_mul(_dd_mul(d9, d3), _dd_recip(d7)), d10)),
         ),
         _dd_lgamma(d7),
     )
@@ -451,130 +455,86 @@ def kl_beta_normal(concentration11, concentration01, mu2, logvar2, validate=Fals
                 + tensorflow.math.pow(concentration11, 2)
                 * (
                     tensorflow.math.pow(
-                        2.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 2.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration11 * tensorflow.math.exp(logvar2),
+                        2.0 * tensorflow.math.pow(concentration01, 2)
+                        + 4.0 * concentration01 * concentration11
+                        + 2.0 * concentration01
+                        + 2.0 * tensorflow.math.pow(concentration11, 2)
+                        + 2.0 * concentration11,
                         -1,
                     )
                     + (
-                        12.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 12.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0 * concentration11 * tensorflow.math.exp(logvar2)
+                        8.0 * tensorflow.math.pow(concentration01, 2)
+                        + 12.0 * concentration01 * concentration11
+                        + 4.0 * concentration01
+                        + 8.0 * tensorflow.math.pow(concentration11, 2)
+                        + 4.0 * concentration11
                     )
                     / tensorflow.math.pow(
-                        2.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 2.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration11 * tensorflow.math.exp(logvar2),
+                        2.0 * tensorflow.math.pow(concentration01, 2)
+                        + 4.0 * concentration01 * concentration11
+                        + 2.0 * concentration01
+                        + 2.0 * tensorflow.math.pow(concentration11, 2)
+                        + 2.0 * concentration11,
                         2,
                     )
                 )
-                + 4.0
-                * tensorflow.math.pow(concentration11, 2)
+                * tensorflow.math.exp(-logvar2)
+                + tensorflow.math.pow(concentration11, 2)
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
                 / (
-                    2.0
-                    * tensorflow.math.pow(concentration01, 2)
-                    * tensorflow.math.exp(logvar2)
-                    + 4.0
-                    * concentration01
-                    * concentration11
-                    * tensorflow.math.exp(logvar2)
-                    + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                    + 2.0
-                    * tensorflow.math.pow(concentration11, 2)
-                    * tensorflow.math.exp(logvar2)
-                    + 2.0 * concentration11 * tensorflow.math.exp(logvar2)
+                    2.0 * tensorflow.math.pow(concentration01, 2)
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * tensorflow.math.pow(concentration11, 2)
+                    + 2.0 * concentration11
+                )
+                + 5.0
+                * tensorflow.math.pow(concentration11, 2)
+                * tensorflow.math.exp(-logvar2)
+                / (
+                    2.0 * tensorflow.math.pow(concentration01, 2)
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * tensorflow.math.pow(concentration11, 2)
+                    + 2.0 * concentration11
                 )
                 + concentration11
                 * (
                     tensorflow.math.pow(
-                        concentration01 * tensorflow.math.exp(logvar2)
-                        + concentration11 * tensorflow.math.exp(logvar2),
+                        2.0 * tensorflow.math.pow(concentration01, 2)
+                        + 4.0 * concentration01 * concentration11
+                        + 2.0 * concentration01
+                        + 2.0 * tensorflow.math.pow(concentration11, 2)
+                        + 2.0 * concentration11,
                         -1,
                     )
                     + (
-                        3.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 3.0 * concentration11 * tensorflow.math.exp(logvar2)
+                        8.0 * tensorflow.math.pow(concentration01, 2)
+                        + 12.0 * concentration01 * concentration11
+                        + 4.0 * concentration01
+                        + 8.0 * tensorflow.math.pow(concentration11, 2)
+                        + 4.0 * concentration11
                     )
                     / tensorflow.math.pow(
-                        concentration01 * tensorflow.math.exp(logvar2)
-                        + concentration11 * tensorflow.math.exp(logvar2),
+                        2.0 * tensorflow.math.pow(concentration01, 2)
+                        + 4.0 * concentration01 * concentration11
+                        + 2.0 * concentration01
+                        + 2.0 * tensorflow.math.pow(concentration11, 2)
+                        + 2.0 * concentration11,
                         2,
                     )
                 )
-                * tensorflow.math.abs(mu2)
+                * tensorflow.math.exp(-logvar2)
                 + concentration11
-                * (
-                    tensorflow.math.pow(
-                        2.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 2.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration11 * tensorflow.math.exp(logvar2),
-                        -1,
-                    )
-                    + (
-                        12.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 12.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0 * concentration11 * tensorflow.math.exp(logvar2)
-                    )
-                    / tensorflow.math.pow(
-                        2.0
-                        * tensorflow.math.pow(concentration01, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * concentration01
-                        * concentration11
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                        + 2.0
-                        * tensorflow.math.pow(concentration11, 2)
-                        * tensorflow.math.exp(logvar2)
-                        + 2.0 * concentration11 * tensorflow.math.exp(logvar2),
-                        2,
-                    )
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                / (
+                    2.0 * tensorflow.math.pow(concentration01, 2)
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * tensorflow.math.pow(concentration11, 2)
+                    + 2.0 * concentration11
                 )
                 + concentration11
                 * (
@@ -602,29 +562,26 @@ def kl_beta_normal(concentration11, concentration01, mu2, logvar2, validate=Fals
                 * tensorflow.math.abs(
                     tensorflow.math.digamma(concentration01 + concentration11)
                 )
-                + 2.0
+                + 3.0
                 * concentration11
+                * tensorflow.math.exp(-logvar2)
                 / (
-                    2.0
-                    * tensorflow.math.pow(concentration01, 2)
-                    * tensorflow.math.exp(logvar2)
-                    + 4.0
-                    * concentration01
-                    * concentration11
-                    * tensorflow.math.exp(logvar2)
-                    + 2.0 * concentration01 * tensorflow.math.exp(logvar2)
-                    + 2.0
-                    * tensorflow.math.pow(concentration11, 2)
-                    * tensorflow.math.exp(logvar2)
-                    + 2.0 * concentration11 * tensorflow.math.exp(logvar2)
+                    2.0 * tensorflow.math.pow(concentration01, 2)
+                    + 4.0 * concentration01 * concentration11
+                    + 2.0 * concentration01
+                    + 2.0 * tensorflow.math.pow(concentration11, 2)
+                    + 2.0 * concentration11
                 )
-                + 4.0
-                * concentration11
+                + concentration11
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(mu2)
-                / (
-                    concentration01 * tensorflow.math.exp(logvar2)
-                    + concentration11 * tensorflow.math.exp(logvar2)
-                )
+                / (concentration01 + concentration11)
+                + 7.0
+                * concentration11
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(mu2)
+                / (concentration01 + concentration11)
                 + 0.5
                 * tensorflow.math.pow(mu2, 2)
                 * (tensorflow.math.abs(logvar2) + 1.0)

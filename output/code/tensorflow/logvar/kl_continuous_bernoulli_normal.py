@@ -13,8 +13,8 @@ def _atanh_excess(x):
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = tensorflow.math.less(tensorflow.math.abs(x), 1 / 2)
-    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
-    xf = tensorflow.where(near, tensorflow.zeros_like(x) + 3 / 4, x)
+    xs = tensorflow.where(near, x, tensorflow.constant(0, dtype=tensorflow.float64))
+    xf = tensorflow.where(near, tensorflow.constant(3 / 4, dtype=tensorflow.float64), x)
     t = tensorflow.math.pow(xs, 2)
     h = 0.017543859649122807
     h = h * t + 0.018181818181818182
@@ -169,10 +169,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -180,7 +182,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**55)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**55) & ~tensorflow.math.is_inf(bound)
+    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -203,10 +208,14 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _kl_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
@@ -216,24 +225,20 @@ def _kl_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
     d2 = (2.0, 0.0)
     d3 = (probs1, 0.0)
     d4 = _dd_mul(d2, d3)
-    d5 = (-2.0, 0.0)
-    d6 = _dd_mul(d5, d3)
-    d7 = _dd_mul(d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, d6)))))
-    d8 = _dd_mul(d7, d7)
-    d9 = _dd_exp(d1)
+    d5 = _dd_recip(_dd_add((-1.0, 0.0), d4))
+    d6 = _dd_xlogx(d3)
+    d7 = (-2.0, 0.0)
+    d8 = _dd_mul(d7, d3)
+    d9 = _dd_mul(d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, d8)))))
     d10 = _dd_mul((4.0, 0.0), d3)
-    d11 = _dd_recip(_dd_add((-1.0, 0.0), d4))
-    d12 = _dd_xlogx(d3)
-    d13 = _dd_mul(d5, d7)
-    d14 = _dd_mul(d10, d7)
-    d15 = _dd_recip(_dd_add(d13, d14))
-    d16 = (mu2, 0.0)
-    d17 = _dd_recip(_dd_add(_dd_mul(d13, d9), _dd_mul(d14, d9)))
-    d18 = _dd_mul(d4, d7)
-    d19 = _dd_recip(_dd_add(_dd_neg(d7), d18))
-    d20 = (1.0, 0.0)
-    d21 = _dd_log(_dd_add(d20, _dd_neg(d3)))
-    d22 = _dd_mul(d16, d3)
+    d11 = _dd_recip(_dd_add(_dd_mul(d7, d9), _dd_mul(d10, d9)))
+    d12 = (mu2, 0.0)
+    d13 = _dd_exp(_dd_neg(d1))
+    d14 = _dd_recip(_dd_add(_dd_neg(d9), _dd_mul(d4, d9)))
+    d15 = _dd_mul(d9, d9)
+    d16 = (1.0, 0.0)
+    d17 = _dd_log(_dd_add(d16, _dd_neg(d3)))
+    d18 = _dd_mul(d12, d3)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -260,110 +265,83 @@ def _kl_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
                                                                                 5.132975581353913e-18,
                                                                             ),
                                                                         ),
-                                                                        _dd_neg(
-                                                                            _dd_recip(
-                                                                                _dd_add(
-                                                                                    _dd_mul(
-                                                                                        _dd_mul(
-                                                                                            (
-                                                                                                -4.0,
-                                                                                                0.0,
-                                                                                            ),
-                                                                                            d8,
-                                                                                        ),
-                                                                                        d9,
-                                                                                    ),
-                                                                                    _dd_mul(
-                                                                                        _dd_mul(
-                                                                                            _dd_mul(
-                                                                                                (
-                                                                                                    8.0,
-                                                                                                    0.0,
-                                                                                                ),
-                                                                                                d3,
-                                                                                            ),
-                                                                                            d8,
-                                                                                        ),
-                                                                                        d9,
-                                                                                    ),
-                                                                                )
-                                                                            )
+                                                                        (
+                                                                            1.0397207708399179,
+                                                                            9.029685343895233e-17,
                                                                         ),
                                                                     ),
-                                                                    (
-                                                                        1.0397207708399179,
-                                                                        9.029685343895233e-17,
-                                                                    ),
+                                                                    _dd_mul(d5, d6),
                                                                 ),
                                                                 _dd_mul(
-                                                                    d3,
-                                                                    _dd_recip(
-                                                                        _dd_add(
-                                                                            _dd_mul(
-                                                                                d5, d9
-                                                                            ),
-                                                                            _dd_mul(
-                                                                                d10, d9
-                                                                            ),
-                                                                        )
-                                                                    ),
+                                                                    d11, _dd_log(d3)
                                                                 ),
                                                             ),
                                                             _dd_mul(
-                                                                d3,
-                                                                _dd_recip(
-                                                                    _dd_add(
-                                                                        _dd_mul(
-                                                                            _dd_mul(
-                                                                                d5, d8
-                                                                            ),
-                                                                            d9,
-                                                                        ),
-                                                                        _dd_mul(
-                                                                            _dd_mul(
-                                                                                d10, d8
-                                                                            ),
-                                                                            d9,
-                                                                        ),
-                                                                    )
+                                                                _dd_mul(
+                                                                    d0,
+                                                                    _dd_mul(d12, d12),
                                                                 ),
+                                                                d13,
                                                             ),
                                                         ),
-                                                        _dd_mul(d11, d12),
+                                                        _dd_neg(_dd_mul(d14, d6)),
                                                     ),
-                                                    _dd_mul(d15, _dd_log(d3)),
+                                                    _dd_neg(
+                                                        _dd_mul(
+                                                            _dd_recip(
+                                                                _dd_add(
+                                                                    _dd_mul(
+                                                                        (-4.0, 0.0), d15
+                                                                    ),
+                                                                    _dd_mul(
+                                                                        _dd_mul(
+                                                                            (8.0, 0.0),
+                                                                            d3,
+                                                                        ),
+                                                                        d15,
+                                                                    ),
+                                                                )
+                                                            ),
+                                                            d13,
+                                                        )
+                                                    ),
                                                 ),
-                                                _dd_mul(
-                                                    _dd_mul(d0, _dd_mul(d16, d16)),
-                                                    _dd_exp(_dd_neg(d1)),
-                                                ),
+                                                _dd_neg(_dd_mul(d11, d17)),
                                             ),
-                                            _dd_neg(_dd_mul(d16, d17)),
+                                            _dd_mul(
+                                                _dd_mul(
+                                                    d3, _dd_recip(_dd_add(d7, d10))
+                                                ),
+                                                d13,
+                                            ),
                                         ),
-                                        _dd_neg(_dd_mul(d3, d17)),
+                                        _dd_mul(_dd_mul(d3, d14), d17),
                                     ),
-                                    _dd_neg(_dd_mul(d19, d12)),
+                                    _dd_mul(
+                                        _dd_mul(
+                                            d3,
+                                            _dd_recip(
+                                                _dd_add(
+                                                    _dd_mul(d7, d15), _dd_mul(d10, d15)
+                                                )
+                                            ),
+                                        ),
+                                        d13,
+                                    ),
                                 ),
-                                _dd_neg(_dd_mul(d15, d21)),
+                                _dd_neg(_dd_mul(_dd_mul(d12, d11), d13)),
                             ),
-                            _dd_mul(
-                                d22,
-                                _dd_recip(
-                                    _dd_add(_dd_neg(_dd_mul(d7, d9)), _dd_mul(d18, d9))
-                                ),
-                            ),
+                            _dd_neg(_dd_mul(_dd_mul(d3, d5), d17)),
                         ),
-                        _dd_mul(_dd_mul(d3, d19), d21),
+                        _dd_neg(_dd_mul(_dd_mul(d3, d11), d13)),
                     ),
-                    _dd_neg(
-                        _dd_mul(d22, _dd_recip(_dd_add(_dd_neg(d9), _dd_mul(d4, d9))))
-                    ),
+                    _dd_mul(_dd_mul(d18, d14), d13),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(d3, d11), d21)),
+                _dd_neg(_dd_mul(_dd_mul(d18, d5), d13)),
             ),
-            _dd_log(_dd_neg(_dd_mul(_dd_recip(_dd_add(d20, d6)), d7))),
+            _dd_log(_dd_neg(_dd_mul(_dd_recip(_dd_add(d16, d8)), d9))),
         ),
-        d21,
+        d17,
     )
     return _dd_value(value)
 
@@ -661,46 +639,32 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             )
                             + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 10.0
+                        + 6.0
                         * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        + (
-                            (4.0 * probs1 + 1.0)
-                            / tensorflow.math.abs(
-                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                            )
-                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                        + (4.0 * probs1 + 1.0)
+                        / tensorflow.math.abs(
+                            tensorflow.math.pow(2 * probs1 - 1, 2) - 1
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 4.0
-                        * tensorflow.math.exp(logvar2)
+                        + 3.0
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                     )
                     / tensorflow.math.abs(
                         tensorflow.math.pow(
-                            2
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1),
+                            2 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - tensorflow.math.atanh(2 * probs1 - 1),
                             2,
                         )
                     )
                     + tensorflow.math.pow(
                         tensorflow.math.abs(
-                            2
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
+                            2 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - tensorflow.math.atanh(2 * probs1 - 1)
                         ),
                         -1,
                     )
                 )
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(mu2)
                 + probs1
                 * (
@@ -714,49 +678,33 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             )
                             + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
+                        + 12.0
                         * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         + 2.0
-                        * (
-                            (4.0 * probs1 + 1.0)
-                            / tensorflow.math.abs(
-                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                            )
-                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                        * (4.0 * probs1 + 1.0)
+                        / tensorflow.math.abs(
+                            tensorflow.math.pow(2 * probs1 - 1, 2) - 1
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0
-                        * tensorflow.math.exp(logvar2)
+                        + 6.0
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                     )
                     / tensorflow.math.abs(
                         tensorflow.math.pow(
-                            4
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - 2
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1),
+                            4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - 2 * tensorflow.math.atanh(2 * probs1 - 1),
                             2,
                         )
                     )
                     + tensorflow.math.pow(
                         tensorflow.math.abs(
-                            4
-                            * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - 2
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
+                            4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - 2 * tensorflow.math.atanh(2 * probs1 - 1)
                         ),
                         -1,
                     )
                 )
+                * tensorflow.math.exp(-logvar2)
                 + probs1
                 * (
                     (
@@ -781,38 +729,23 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                                 )
                             )
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
+                        + 12.0
                         * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(
                             tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             )
                         )
-                        + 2.0
+                        + 4.0
                         * (
-                            2.0
-                            * (
-                                (4.0 * probs1 + 1.0)
-                                / tensorflow.math.abs(
-                                    tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                                )
-                                + tensorflow.math.abs(
-                                    tensorflow.math.atanh(2 * probs1 - 1)
-                                )
+                            (4.0 * probs1 + 1.0)
+                            / tensorflow.math.abs(
+                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
                             )
-                            * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                            + 2.0
-                            * tensorflow.math.abs(
-                                tensorflow.math.pow(
-                                    tensorflow.math.atanh(2 * probs1 - 1), 2
-                                )
-                            )
+                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         )
-                        * tensorflow.math.exp(logvar2)
+                        * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         + 8.0
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(
                             tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
@@ -823,12 +756,10 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                         tensorflow.math.pow(
                             4
                             * probs1
-                            * tensorflow.math.exp(logvar2)
                             * tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             )
                             - 2
-                            * tensorflow.math.exp(logvar2)
                             * tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             ),
@@ -839,16 +770,56 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                         tensorflow.math.abs(
                             4
                             * probs1
-                            * tensorflow.math.exp(logvar2)
                             * tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             )
                             - 2
-                            * tensorflow.math.exp(logvar2)
                             * tensorflow.math.pow(
                                 tensorflow.math.atanh(2 * probs1 - 1), 2
                             )
                         ),
+                        -1,
+                    )
+                )
+                * tensorflow.math.exp(-logvar2)
+                + probs1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(mu2 / (2 * probs1 - 1))
+                + probs1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    mu2
+                    / (
+                        2 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - tensorflow.math.atanh(2 * probs1 - 1)
+                    )
+                )
+                + probs1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(tensorflow.math.pow(4 * probs1 - 2, -1))
+                + probs1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    tensorflow.math.pow(
+                        4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - 2 * tensorflow.math.atanh(2 * probs1 - 1),
+                        -1,
+                    )
+                )
+                + probs1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    tensorflow.math.pow(
+                        4
+                        * probs1
+                        * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
+                        - 2
+                        * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2),
                         -1,
                     )
                 )
@@ -860,65 +831,17 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 * tensorflow.math.abs(tensorflow.math.log(-(probs1 - 1)))
                 + probs1
                 * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            2 * probs1 * tensorflow.math.exp(logvar2)
-                            - tensorflow.math.exp(logvar2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        8.0 * probs1 * tensorflow.math.exp(logvar2)
-                        + 3.0 * tensorflow.math.exp(logvar2)
-                    )
-                    / tensorflow.math.pow(
-                        2.0 * probs1 * tensorflow.math.exp(logvar2)
-                        - tensorflow.math.exp(logvar2),
-                        2,
-                    )
+                    tensorflow.math.pow(tensorflow.math.abs(2 * probs1 - 1), -1)
+                    + (4.0 * probs1 + 1.0) / tensorflow.math.pow(2.0 * probs1 - 1.0, 2)
                 )
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(mu2)
                 + probs1
                 * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            4 * probs1 * tensorflow.math.exp(logvar2)
-                            - 2 * tensorflow.math.exp(logvar2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        16.0 * probs1 * tensorflow.math.exp(logvar2)
-                        + 6.0 * tensorflow.math.exp(logvar2)
-                    )
-                    / tensorflow.math.pow(
-                        4.0 * probs1 * tensorflow.math.exp(logvar2)
-                        - 2.0 * tensorflow.math.exp(logvar2),
-                        2,
-                    )
+                    tensorflow.math.pow(tensorflow.math.abs(4 * probs1 - 2), -1)
+                    + (8.0 * probs1 + 2.0) / tensorflow.math.pow(4.0 * probs1 - 2.0, 2)
                 )
-                + 4.0
-                * probs1
-                * tensorflow.math.abs(
-                    mu2
-                    / (
-                        2 * probs1 * tensorflow.math.exp(logvar2)
-                        - tensorflow.math.exp(logvar2)
-                    )
-                )
-                + 3.0
-                * probs1
-                * tensorflow.math.abs(
-                    mu2
-                    / (
-                        2
-                        * probs1
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
-                        - tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
-                    )
-                )
+                * tensorflow.math.exp(-logvar2)
                 + 4.0
                 * probs1
                 * tensorflow.math.abs(
@@ -933,39 +856,43 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                         - tensorflow.math.atanh(2 * probs1 - 1)
                     )
                 )
-                + 2.0
+                + 5.0
                 * probs1
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(mu2 / (2 * probs1 - 1))
+                + 4.0
+                * probs1
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    mu2
+                    / (
+                        2 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - tensorflow.math.atanh(2 * probs1 - 1)
+                    )
+                )
+                + 3.0
+                * probs1
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(tensorflow.math.pow(4 * probs1 - 2, -1))
+                + 4.0
+                * probs1
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(
                     tensorflow.math.pow(
-                        4 * probs1 * tensorflow.math.exp(logvar2)
-                        - 2 * tensorflow.math.exp(logvar2),
+                        4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - 2 * tensorflow.math.atanh(2 * probs1 - 1),
                         -1,
                     )
                 )
                 + 3.0
                 * probs1
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(
                     tensorflow.math.pow(
                         4
                         * probs1
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
-                        - 2
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1),
-                        -1,
-                    )
-                )
-                + 2.0
-                * probs1
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        4
-                        * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
                         - 2
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2),
                         -1,
                     )
@@ -1103,12 +1030,65 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             )
                             + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 20.0
+                        + 12.0
                         * probs1
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         + 2.0
+                        * (4.0 * probs1 + 1.0)
+                        / tensorflow.math.abs(
+                            tensorflow.math.pow(2 * probs1 - 1, 2) - 1
+                        )
+                        + 6.0
+                        * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                    )
+                    / tensorflow.math.abs(
+                        tensorflow.math.pow(
+                            4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - 2 * tensorflow.math.atanh(2 * probs1 - 1),
+                            2,
+                        )
+                    )
+                    + tensorflow.math.pow(
+                        tensorflow.math.abs(
+                            4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                            - 2 * tensorflow.math.atanh(2 * probs1 - 1)
+                        ),
+                        -1,
+                    )
+                )
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(mu2)
+                + (
+                    (
+                        8.0
+                        * probs1
+                        * (
+                            2.0
+                            * (
+                                (4.0 * probs1 + 1.0)
+                                / tensorflow.math.abs(
+                                    tensorflow.math.pow(2 * probs1 - 1, 2) - 1
+                                )
+                                + tensorflow.math.abs(
+                                    tensorflow.math.atanh(2 * probs1 - 1)
+                                )
+                            )
+                            * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                            + 2.0
+                            * tensorflow.math.abs(
+                                tensorflow.math.pow(
+                                    tensorflow.math.atanh(2 * probs1 - 1), 2
+                                )
+                            )
+                        )
+                        + 24.0
+                        * probs1
+                        * tensorflow.math.abs(
+                            tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
+                        )
+                        + 8.0
                         * (
                             (4.0 * probs1 + 1.0)
                             / tensorflow.math.abs(
@@ -1116,37 +1096,61 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                             )
                             + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
                         )
-                        * tensorflow.math.exp(logvar2)
-                        + 8.0
-                        * tensorflow.math.exp(logvar2)
                         * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
+                        + 16.0
+                        * tensorflow.math.abs(
+                            tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
+                        )
                     )
                     / tensorflow.math.abs(
                         tensorflow.math.pow(
-                            4
+                            8
                             * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - 2
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1),
+                            * tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
+                            - 4
+                            * tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            ),
                             2,
                         )
                     )
                     + tensorflow.math.pow(
                         tensorflow.math.abs(
-                            4
+                            8
                             * probs1
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
-                            - 2
-                            * tensorflow.math.exp(logvar2)
-                            * tensorflow.math.atanh(2 * probs1 - 1)
+                            * tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
+                            - 4
+                            * tensorflow.math.pow(
+                                tensorflow.math.atanh(2 * probs1 - 1), 2
+                            )
                         ),
                         -1,
                     )
                 )
-                * tensorflow.math.abs(mu2)
+                * tensorflow.math.exp(-logvar2)
+                + (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    mu2
+                    / (
+                        4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - 2 * tensorflow.math.atanh(2 * probs1 - 1)
+                    )
+                )
+                + (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                / tensorflow.math.abs(
+                    8
+                    * probs1
+                    * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
+                    - 4 * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
+                )
                 + (
                     tensorflow.math.pow(tensorflow.math.abs(2 * probs1 - 1), -1)
                     + (4.0 * probs1 + 1.0) / tensorflow.math.pow(2.0 * probs1 - 1.0, 2)
@@ -1175,84 +1179,7 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 / tensorflow.math.abs(
                     tensorflow.math.atanh(2 * probs1 - 1) / (2 * probs1 - 1)
                 )
-                + (
-                    8.0
-                    * probs1
-                    * (
-                        2.0
-                        * (
-                            (4.0 * probs1 + 1.0)
-                            / tensorflow.math.abs(
-                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                            )
-                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        )
-                        * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        + 2.0
-                        * tensorflow.math.abs(
-                            tensorflow.math.pow(
-                                tensorflow.math.atanh(2 * probs1 - 1), 2
-                            )
-                        )
-                    )
-                    * tensorflow.math.exp(logvar2)
-                    + 40.0
-                    * probs1
-                    * tensorflow.math.exp(logvar2)
-                    * tensorflow.math.abs(
-                        tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
-                    )
-                    + 4.0
-                    * (
-                        2.0
-                        * (
-                            (4.0 * probs1 + 1.0)
-                            / tensorflow.math.abs(
-                                tensorflow.math.pow(2 * probs1 - 1, 2) - 1
-                            )
-                            + tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        )
-                        * tensorflow.math.abs(tensorflow.math.atanh(2 * probs1 - 1))
-                        + 2.0
-                        * tensorflow.math.abs(
-                            tensorflow.math.pow(
-                                tensorflow.math.atanh(2 * probs1 - 1), 2
-                            )
-                        )
-                    )
-                    * tensorflow.math.exp(logvar2)
-                    + 16.0
-                    * tensorflow.math.exp(logvar2)
-                    * tensorflow.math.abs(
-                        tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
-                    )
-                )
-                / tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        8
-                        * probs1
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
-                        - 4
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2),
-                        2,
-                    )
-                )
                 + 1.5 * tensorflow.math.abs(logvar2)
-                + 3.0
-                * tensorflow.math.abs(
-                    mu2
-                    / (
-                        4
-                        * probs1
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
-                        - 2
-                        * tensorflow.math.exp(logvar2)
-                        * tensorflow.math.atanh(2 * probs1 - 1)
-                    )
-                )
                 + 2.0
                 * tensorflow.math.abs(
                     tensorflow.math.xlogy(probs1, probs1) / (2 * probs1 - 1)
@@ -1289,16 +1216,6 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 )
                 + 2.0 * tensorflow.math.abs(tensorflow.math.log(1 - probs1))
                 + 3.2241714275292361
-                + 3.0
-                / tensorflow.math.abs(
-                    8
-                    * probs1
-                    * tensorflow.math.exp(logvar2)
-                    * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
-                    - 4
-                    * tensorflow.math.exp(logvar2)
-                    * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
-                )
                 + tensorflow.math.abs(tensorflow.math.log(probs1))
                 / tensorflow.math.abs(
                     4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
@@ -1313,6 +1230,23 @@ def kl_continuous_bernoulli_normal(probs1, mu2, logvar2, validate=False):
                 + 2.0
                 * tensorflow.math.abs(tensorflow.math.xlogy(probs1, probs1))
                 / tensorflow.math.abs(2 * probs1 - 1)
+                + 4.0
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(
+                    mu2
+                    / (
+                        4 * probs1 * tensorflow.math.atanh(2 * probs1 - 1)
+                        - 2 * tensorflow.math.atanh(2 * probs1 - 1)
+                    )
+                )
+                + 3.0
+                * tensorflow.math.exp(-logvar2)
+                / tensorflow.math.abs(
+                    8
+                    * probs1
+                    * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
+                    - 4 * tensorflow.math.pow(tensorflow.math.atanh(2 * probs1 - 1), 2)
+                )
             ),
             _kl_continuous_bernoulli_normal_exact,
             [probs1, mu2, logvar2],

@@ -15,7 +15,7 @@ def _expm1mx(x, kex, k, single=False):
     """
     if single:
         tiny = tensorflow.math.less(tensorflow.math.abs(x), 0.000244140625)
-        xs = tensorflow.where(tiny, x, tensorflow.zeros_like(x) + 0)
+        xs = tensorflow.where(tiny, x, tensorflow.constant(0, dtype=tensorflow.float64))
         value = tensorflow.where(
             tiny,
             k
@@ -27,7 +27,7 @@ def _expm1mx(x, kex, k, single=False):
     near = tensorflow.math.logical_and(
         tensorflow.math.greater(x, -1), tensorflow.math.less(x, 2)
     )
-    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
+    xs = tensorflow.where(near, x, tensorflow.constant(0, dtype=tensorflow.float64))
     h = 9.1836898637955461e-29
     h = h * xs + 2.4795962632247975e-27
     h = h * xs + 6.4469502843844734e-26

@@ -14,8 +14,8 @@ def _diff_ratio(a, b, L):
     overflow but L is finite.
     """
     rising = tensorflow.math.greater(L, 0)
-    up = tensorflow.where(rising, L, tensorflow.zeros_like(L) + 0)
-    down = tensorflow.where(rising, tensorflow.zeros_like(L) + 0, L)
+    up = tensorflow.where(rising, L, tensorflow.constant(0, dtype=tensorflow.float64))
+    down = tensorflow.where(rising, tensorflow.constant(0, dtype=tensorflow.float64), L)
     value = tensorflow.where(
         rising, -a * tensorflow.math.expm1(-up), b * tensorflow.math.expm1(down)
     )
@@ -157,10 +157,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -168,7 +170,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**40)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**40) & ~tensorflow.math.is_inf(bound)
+    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -191,20 +196,25 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _kl_pareto_normal_exact(scale1, alpha1, mu2, logvar2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
-    d0 = (0.5, 0.0)
-    d1 = (logvar2, 0.0)
-    d2 = (alpha1, 0.0)
-    d3 = (scale1, 0.0)
-    d4 = (mu2, 0.0)
-    d5 = _dd_exp(d1)
+    d0 = (-1.0, 0.0)
+    d1 = (0.5, 0.0)
+    d2 = (logvar2, 0.0)
+    d3 = (alpha1, 0.0)
+    d4 = (scale1, 0.0)
+    d5 = (mu2, 0.0)
+    d6 = _dd_exp(_dd_neg(d2))
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -213,35 +223,33 @@ def _kl_pareto_normal_exact(scale1, alpha1, mu2, logvar2):
                         _dd_add(
                             _dd_add(
                                 _dd_add(
-                                    _dd_add((-1.0, 0.0), _dd_mul(d0, d1)),
+                                    _dd_add(d0, _dd_mul(d1, d2)),
                                     (0.34657359027997264, 1.1595234069231498e-17),
                                 ),
                                 (0.5723649429247001, 5.132975581353913e-18),
                             ),
-                            _dd_neg(_dd_recip(d2)),
+                            _dd_neg(_dd_recip(d3)),
                         ),
-                        _dd_neg(_dd_log(d3)),
+                        _dd_neg(_dd_log(d4)),
                     ),
-                    _dd_mul(_dd_mul(d0, _dd_mul(d4, d4)), _dd_exp(_dd_neg(d1))),
+                    _dd_mul(_dd_mul(d1, _dd_mul(d5, d5)), d6),
                 ),
                 _dd_mul(
-                    _dd_mul(d2, _dd_mul(d3, d3)),
-                    _dd_recip(
-                        _dd_add(
-                            _dd_mul((-4.0, 0.0), d5),
-                            _dd_mul(_dd_mul((2.0, 0.0), d2), d5),
-                        )
+                    _dd_mul(
+                        _dd_mul(d3, _dd_mul(d4, d4)),
+                        _dd_recip(_dd_add((-4.0, 0.0), _dd_mul((2.0, 0.0), d3))),
                     ),
+                    d6,
                 ),
             ),
             _dd_neg(
                 _dd_mul(
-                    _dd_mul(_dd_mul(d4, d2), d3),
-                    _dd_recip(_dd_add(_dd_neg(d5), _dd_mul(d2, d5))),
+                    _dd_mul(_dd_mul(_dd_mul(d5, d3), d4), _dd_recip(_dd_add(d0, d3))),
+                    d6,
                 )
             ),
         ),
-        _dd_log(d2),
+        _dd_log(d3),
     )
     return _dd_value(value)
 
@@ -297,23 +305,7 @@ def kl_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
         )
         + _log_ratio(alpha1, scale1, single)
         - 0.42763505707529991,
-        tensorflow.zeros_like(
-            -alpha1 * mu2 * scale1 * tensorflow.math.exp(-logvar2) / (alpha1 - 1)
-            + alpha1
-            * tensorflow.math.pow(scale1, 2)
-            * tensorflow.math.exp(-logvar2)
-            / (2 * alpha1 - 4)
-            + 0.5 * logvar2
-            + 0.5 * tensorflow.math.pow(mu2, 2) * tensorflow.math.exp(-logvar2)
-            + _diff_ratio(
-                0.34657359027997265,
-                tensorflow.math.pow(alpha1, -1),
-                _log_ratio(alpha1, ((alpha1) * 0 + 2), single) - 0.36651292058166433,
-            )
-            + _log_ratio(alpha1, scale1, single)
-            - 0.42763505707529991
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     if not single:  # float32 data: float64 is exact enough
         value = _refine(
@@ -321,65 +313,39 @@ def kl_pareto_normal(scale1, alpha1, mu2, logvar2, validate=False):
             lambda: (
                 alpha1
                 * tensorflow.math.pow(scale1, 2)
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(tensorflow.math.pow(2 * alpha1 - 4, -1))
+                + alpha1
+                * tensorflow.math.pow(scale1, 2)
                 * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            2 * alpha1 * tensorflow.math.exp(logvar2)
-                            - 4 * tensorflow.math.exp(logvar2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        8.0 * alpha1 * tensorflow.math.exp(logvar2)
-                        + 12.0 * tensorflow.math.exp(logvar2)
-                    )
-                    / tensorflow.math.pow(
-                        2.0 * alpha1 * tensorflow.math.exp(logvar2)
-                        - 4.0 * tensorflow.math.exp(logvar2),
-                        2,
-                    )
+                    tensorflow.math.pow(tensorflow.math.abs(2 * alpha1 - 4), -1)
+                    + (4.0 * alpha1 + 4.0) / tensorflow.math.pow(2.0 * alpha1 - 4.0, 2)
                 )
-                + 5.0
+                * tensorflow.math.exp(-logvar2)
+                + 6.0
                 * alpha1
                 * tensorflow.math.pow(scale1, 2)
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        2 * alpha1 * tensorflow.math.exp(logvar2)
-                        - 4 * tensorflow.math.exp(logvar2),
-                        -1,
-                    )
-                )
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(tensorflow.math.pow(2 * alpha1 - 4, -1))
+                + alpha1
+                * scale1
+                * (tensorflow.math.abs(logvar2) + 1.0)
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(mu2 / (alpha1 - 1))
                 + alpha1
                 * scale1
                 * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            alpha1 * tensorflow.math.exp(logvar2)
-                            - tensorflow.math.exp(logvar2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        3.0 * alpha1 * tensorflow.math.exp(logvar2)
-                        + 3.0 * tensorflow.math.exp(logvar2)
-                    )
-                    / tensorflow.math.pow(
-                        alpha1 * tensorflow.math.exp(logvar2)
-                        - tensorflow.math.exp(logvar2),
-                        2,
-                    )
+                    tensorflow.math.pow(tensorflow.math.abs(alpha1 - 1), -1)
+                    + (alpha1 + 1.0) / tensorflow.math.pow(alpha1 - 1.0, 2)
                 )
+                * tensorflow.math.exp(-logvar2)
                 * tensorflow.math.abs(mu2)
-                + 5.0
+                + 6.0
                 * alpha1
                 * scale1
-                * tensorflow.math.abs(
-                    mu2
-                    / (
-                        alpha1 * tensorflow.math.exp(logvar2)
-                        - tensorflow.math.exp(logvar2)
-                    )
-                )
+                * tensorflow.math.exp(-logvar2)
+                * tensorflow.math.abs(mu2 / (alpha1 - 1))
                 + 0.5
                 * tensorflow.math.pow(mu2, 2)
                 * (tensorflow.math.abs(logvar2) + 1.0)

@@ -41,6 +41,6 @@ def cross_entropy_uniform_uniform(low1, high1, low2, high2, validate=False):
             tensorflow.math.less_equal(high1, high2),
         ),
         tensorflow.math.log(high2 - low2),
-        tensorflow.zeros_like(tensorflow.math.log(high2 - low2)) + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

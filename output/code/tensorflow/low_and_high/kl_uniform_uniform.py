@@ -133,23 +133,6 @@ def kl_uniform_uniform(low1, high1, low2, high2, validate=False):
             - (-low1 + low2) / (high1 - low1),
             _log_ratio(high2 - low2, high1 - low1, single),
         ),
-        tensorflow.zeros_like(
-            tensorflow.where(
-                tensorflow.math.logical_and(
-                    tensorflow.math.less_equal(
-                        tensorflow.math.abs(high1 - high2),
-                        (1 / 2) * high1 - 1 / 2 * low1,
-                    ),
-                    tensorflow.math.less_equal(
-                        tensorflow.math.abs(low1 - low2), (1 / 2) * high1 - 1 / 2 * low1
-                    ),
-                ),
-                (-high1 + high2) / (high1 - low1)
-                + _remainder(low1, high1, -low1 + low2, -high1 + high2)
-                - (-low1 + low2) / (high1 - low1),
-                _log_ratio(high2 - low2, high1 - low1, single),
-            )
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

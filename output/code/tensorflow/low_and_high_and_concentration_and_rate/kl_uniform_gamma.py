@@ -194,10 +194,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -205,7 +207,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**40)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**40) & ~tensorflow.math.is_inf(bound)
+    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -228,10 +233,14 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _kl_uniform_gamma_exact(low1, high1, concentration2, rate2):
@@ -322,20 +331,7 @@ def kl_uniform_gamma(low1, high1, concentration2, rate2, validate=False):
         + tensorflow.math.lgamma(concentration2)
         - 1
         - tensorflow.math.xlogy(low1, low1) / (high1 - low1),
-        tensorflow.zeros_like(
-            -concentration2 * tensorflow.math.log(rate2)
-            + concentration2
-            + concentration2 * tensorflow.math.xlogy(low1, low1) / (high1 - low1)
-            + 0.5 * rate2 * (high1 + low1)
-            + (1 - concentration2)
-            * tensorflow.math.xlogy(high1, high1)
-            / (high1 - low1)
-            - tensorflow.math.log(high1 - low1)
-            + tensorflow.math.lgamma(concentration2)
-            - 1
-            - tensorflow.math.xlogy(low1, low1) / (high1 - low1)
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     if not single:  # float32 data: float64 is exact enough
         value = _refine(

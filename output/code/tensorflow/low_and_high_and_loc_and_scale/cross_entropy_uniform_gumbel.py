@@ -14,8 +14,8 @@ def _diff_ratio(a, b, L):
     overflow but L is finite.
     """
     rising = tensorflow.math.greater(L, 0)
-    up = tensorflow.where(rising, L, tensorflow.zeros_like(L) + 0)
-    down = tensorflow.where(rising, tensorflow.zeros_like(L) + 0, L)
+    up = tensorflow.where(rising, L, tensorflow.constant(0, dtype=tensorflow.float64))
+    down = tensorflow.where(rising, tensorflow.constant(0, dtype=tensorflow.float64), L)
     value = tensorflow.where(
         rising, -a * tensorflow.math.expm1(-up), b * tensorflow.math.expm1(down)
     )
@@ -149,9 +149,10 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -159,7 +160,8 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = size * 16 < bound
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    mask = ~tensorflow.math.is_inf(value) & lost
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -182,10 +184,14 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _cross_entropy_uniform_gumbel_exact(low1, high1, loc2, scale2):
@@ -196,9 +202,7 @@ def _cross_entropy_uniform_gumbel_exact(low1, high1, loc2, scale2):
     d3 = _dd_recip(d2)
     d4 = (low1, 0.0)
     d5 = _dd_mul((loc2, 0.0), d3)
-    d6 = _dd_mul(d4, d3)
-    d7 = _dd_exp(d6)
-    d8 = _dd_mul(d2, _dd_recip(_dd_add(_dd_mul(d1, d7), _dd_neg(_dd_mul(d4, d7)))))
+    d6 = _dd_mul(d2, _dd_recip(_dd_add(d1, _dd_neg(d4))))
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -206,11 +210,9 @@ def _cross_entropy_uniform_gumbel_exact(low1, high1, loc2, scale2):
                     _dd_add(_dd_mul(_dd_mul(d0, d1), d3), _dd_mul(_dd_mul(d0, d4), d3)),
                     _dd_neg(d5),
                 ),
-                _dd_mul(d8, _dd_exp(d5)),
+                _dd_mul(d6, _dd_exp(_dd_add(d5, _dd_neg(_dd_mul(d4, d3))))),
             ),
-            _dd_neg(
-                _dd_mul(d8, _dd_exp(_dd_add(_dd_add(d5, d6), _dd_neg(_dd_mul(d1, d3)))))
-            ),
+            _dd_neg(_dd_mul(d6, _dd_exp(_dd_add(d5, _dd_neg(_dd_mul(d1, d3)))))),
         ),
         _dd_log(d2),
     )
@@ -279,110 +281,43 @@ def cross_entropy_uniform_gumbel(low1, high1, loc2, scale2, validate=False):
             value,
             lambda: (
                 scale2
-                * (1.0 + 2.0 * tensorflow.math.abs(loc2) / scale2)
-                * tensorflow.math.exp(loc2 / scale2)
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        -1,
-                    )
+                * (
+                    tensorflow.math.pow(tensorflow.math.abs(high1 - low1), -1)
+                    + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
+                    / tensorflow.math.pow(high1 - low1, 2)
                 )
+                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2)
                 + scale2
                 * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            high1 * tensorflow.math.exp(low1 / scale2)
-                            - low1 * tensorflow.math.exp(low1 / scale2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        (1.0 + 2.0 * tensorflow.math.abs(low1) / scale2)
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(high1)
-                        + (1.0 + 2.0 * tensorflow.math.abs(low1) / scale2)
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(low1)
-                        + 2.0
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(high1)
-                        + 3.0
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(low1)
-                    )
-                    / tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        2,
-                    )
+                    tensorflow.math.pow(tensorflow.math.abs(high1 - low1), -1)
+                    + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
+                    / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.exp(loc2 / scale2)
-                + scale2
-                * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            high1 * tensorflow.math.exp(low1 / scale2)
-                            - low1 * tensorflow.math.exp(low1 / scale2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        (1.0 + 2.0 * tensorflow.math.abs(low1) / scale2)
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(high1)
-                        + (1.0 + 2.0 * tensorflow.math.abs(low1) / scale2)
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(low1)
-                        + 2.0
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(high1)
-                        + 3.0
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(low1)
-                    )
-                    / tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        2,
-                    )
-                )
-                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
+                * tensorflow.math.exp(loc2 / scale2 - low1 / scale2)
                 + scale2
                 * (
                     1.0
                     + 4.0 * tensorflow.math.abs(high1) / scale2
                     + 3.0 * tensorflow.math.abs(loc2) / scale2
-                    + 3.0 * tensorflow.math.abs(low1) / scale2
                 )
-                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        -1,
-                    )
+                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2)
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
+                + scale2
+                * (
+                    1.0
+                    + 3.0 * tensorflow.math.abs(loc2) / scale2
+                    + 4.0 * tensorflow.math.abs(low1) / scale2
                 )
-                + 3.0
-                * scale2
-                * tensorflow.math.exp(loc2 / scale2)
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        -1,
-                    )
-                )
+                * tensorflow.math.exp(loc2 / scale2 - low1 / scale2)
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
                 + 4.0
                 * scale2
-                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        -1,
-                    )
-                )
+                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2)
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
+                + 3.0
+                * scale2
+                * tensorflow.math.exp(loc2 / scale2 - low1 / scale2)
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
                 + 2.0 * tensorflow.math.abs(tensorflow.math.log(scale2))
                 + 2.5 * tensorflow.math.abs(high1) / scale2
                 + 4.0 * tensorflow.math.abs(loc2) / scale2

@@ -14,8 +14,8 @@ def _diff_ratio(a, b, L):
     overflow but L is finite.
     """
     rising = tensorflow.math.greater(L, 0)
-    up = tensorflow.where(rising, L, tensorflow.zeros_like(L) + 0)
-    down = tensorflow.where(rising, tensorflow.zeros_like(L) + 0, L)
+    up = tensorflow.where(rising, L, tensorflow.constant(0, dtype=tensorflow.float64))
+    down = tensorflow.where(rising, tensorflow.constant(0, dtype=tensorflow.float64), L)
     value = tensorflow.where(
         rising, -a * tensorflow.math.expm1(-up), b * tensorflow.math.expm1(down)
     )
@@ -171,10 +171,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -182,7 +184,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**40)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**40) & ~tensorflow.math.is_inf(bound)
+    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -205,43 +210,41 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _kl_uniform_gumbel_exact(low1, high1, loc2, scale2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (high1, 0.0)
     d1 = (low1, 0.0)
-    d2 = (0.5, 0.0)
-    d3 = (scale2, 0.0)
-    d4 = _dd_recip(d3)
-    d5 = _dd_mul((loc2, 0.0), d4)
-    d6 = _dd_mul(d1, d4)
-    d7 = _dd_exp(d6)
-    d8 = _dd_mul(d3, _dd_recip(_dd_add(_dd_mul(d0, d7), _dd_neg(_dd_mul(d1, d7)))))
+    d2 = _dd_add(d0, _dd_neg(d1))
+    d3 = (0.5, 0.0)
+    d4 = (scale2, 0.0)
+    d5 = _dd_recip(d4)
+    d6 = _dd_mul((loc2, 0.0), d5)
+    d7 = _dd_mul(d4, _dd_recip(d2))
     value = _dd_add(
         _dd_add(
             _dd_add(
                 _dd_add(
                     _dd_add(
-                        _dd_add(
-                            _dd_neg(_dd_log(_dd_add(d0, _dd_neg(d1)))),
-                            _dd_mul(_dd_mul(d2, d0), d4),
-                        ),
-                        _dd_mul(_dd_mul(d2, d1), d4),
+                        _dd_add(_dd_neg(_dd_log(d2)), _dd_mul(_dd_mul(d3, d0), d5)),
+                        _dd_mul(_dd_mul(d3, d1), d5),
                     ),
-                    _dd_neg(d5),
+                    _dd_neg(d6),
                 ),
-                _dd_mul(d8, _dd_exp(d5)),
+                _dd_mul(d7, _dd_exp(_dd_add(d6, _dd_neg(_dd_mul(d1, d5))))),
             ),
-            _dd_neg(
-                _dd_mul(d8, _dd_exp(_dd_add(_dd_add(d5, d6), _dd_neg(_dd_mul(d0, d4)))))
-            ),
+            _dd_neg(_dd_mul(d7, _dd_exp(_dd_add(d6, _dd_neg(_dd_mul(d0, d5)))))),
         ),
-        _dd_log(d3),
+        _dd_log(d4),
     )
     return _dd_value(value)
 
@@ -308,110 +311,43 @@ def kl_uniform_gumbel(low1, high1, loc2, scale2, validate=False):
             value,
             lambda: (
                 scale2
-                * (1.0 + 2.0 * tensorflow.math.abs(loc2) / scale2)
-                * tensorflow.math.exp(loc2 / scale2)
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        -1,
-                    )
+                * (
+                    tensorflow.math.pow(tensorflow.math.abs(high1 - low1), -1)
+                    + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
+                    / tensorflow.math.pow(high1 - low1, 2)
                 )
+                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2)
                 + scale2
                 * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            high1 * tensorflow.math.exp(low1 / scale2)
-                            - low1 * tensorflow.math.exp(low1 / scale2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        (1.0 + 2.0 * tensorflow.math.abs(low1) / scale2)
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(high1)
-                        + (1.0 + 2.0 * tensorflow.math.abs(low1) / scale2)
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(low1)
-                        + 2.0
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(high1)
-                        + 3.0
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(low1)
-                    )
-                    / tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        2,
-                    )
+                    tensorflow.math.pow(tensorflow.math.abs(high1 - low1), -1)
+                    + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
+                    / tensorflow.math.pow(high1 - low1, 2)
                 )
-                * tensorflow.math.exp(loc2 / scale2)
-                + scale2
-                * (
-                    tensorflow.math.pow(
-                        tensorflow.math.abs(
-                            high1 * tensorflow.math.exp(low1 / scale2)
-                            - low1 * tensorflow.math.exp(low1 / scale2)
-                        ),
-                        -1,
-                    )
-                    + (
-                        (1.0 + 2.0 * tensorflow.math.abs(low1) / scale2)
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(high1)
-                        + (1.0 + 2.0 * tensorflow.math.abs(low1) / scale2)
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(low1)
-                        + 2.0
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(high1)
-                        + 3.0
-                        * tensorflow.math.exp(low1 / scale2)
-                        * tensorflow.math.abs(low1)
-                    )
-                    / tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        2,
-                    )
-                )
-                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
+                * tensorflow.math.exp(loc2 / scale2 - low1 / scale2)
                 + scale2
                 * (
                     1.0
                     + 4.0 * tensorflow.math.abs(high1) / scale2
                     + 3.0 * tensorflow.math.abs(loc2) / scale2
-                    + 3.0 * tensorflow.math.abs(low1) / scale2
                 )
-                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        -1,
-                    )
+                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2)
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
+                + scale2
+                * (
+                    1.0
+                    + 3.0 * tensorflow.math.abs(loc2) / scale2
+                    + 4.0 * tensorflow.math.abs(low1) / scale2
                 )
-                + 3.0
-                * scale2
-                * tensorflow.math.exp(loc2 / scale2)
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        -1,
-                    )
-                )
+                * tensorflow.math.exp(loc2 / scale2 - low1 / scale2)
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
                 + 4.0
                 * scale2
-                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-                * tensorflow.math.abs(
-                    tensorflow.math.pow(
-                        high1 * tensorflow.math.exp(low1 / scale2)
-                        - low1 * tensorflow.math.exp(low1 / scale2),
-                        -1,
-                    )
-                )
+                * tensorflow.math.exp(-high1 / scale2 + loc2 / scale2)
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
+                + 3.0
+                * scale2
+                * tensorflow.math.exp(loc2 / scale2 - low1 / scale2)
+                * tensorflow.math.abs(tensorflow.math.pow(high1 - low1, -1))
                 + (tensorflow.math.abs(high1) + 2.0 * tensorflow.math.abs(low1))
                 / tensorflow.math.abs(high1 - low1)
                 + 2.0 * tensorflow.math.abs(tensorflow.math.log(scale2))

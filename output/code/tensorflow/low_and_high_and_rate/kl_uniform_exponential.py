@@ -41,11 +41,6 @@ def kl_uniform_exponential(low1, high1, rate2, validate=False):
         0.5 * rate2 * (high1 + low1)
         - tensorflow.math.log(rate2)
         - tensorflow.math.log(high1 - low1),
-        tensorflow.zeros_like(
-            0.5 * rate2 * (high1 + low1)
-            - tensorflow.math.log(rate2)
-            - tensorflow.math.log(high1 - low1)
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -15,7 +15,7 @@ def _expm1mx(x, kex, k, single=False):
     """
     if single:
         tiny = tensorflow.math.less(tensorflow.math.abs(x), 0.000244140625)
-        xs = tensorflow.where(tiny, x, tensorflow.zeros_like(x) + 0)
+        xs = tensorflow.where(tiny, x, tensorflow.constant(0, dtype=tensorflow.float64))
         value = tensorflow.where(
             tiny,
             k
@@ -27,7 +27,7 @@ def _expm1mx(x, kex, k, single=False):
     near = tensorflow.math.logical_and(
         tensorflow.math.greater(x, -1), tensorflow.math.less(x, 2)
     )
-    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
+    xs = tensorflow.where(near, x, tensorflow.constant(0, dtype=tensorflow.float64))
     h = 9.1836898637955461e-29
     h = h * xs + 2.4795962632247975e-27
     h = h * xs + 6.4469502843844734e-26
@@ -149,19 +149,24 @@ def kl_categorical_categorical(probs1, probs2, validate=False):
         tensorflow.math.greater(probs1, 0), tensorflow.math.greater(probs2, 0)
     )
     y = -c + _log_ratio(
-        tensorflow.where(inside, probs2, tensorflow.zeros_like(probs2) + 1),
-        tensorflow.where(inside, probs1, tensorflow.zeros_like(probs1) + 1),
+        tensorflow.where(
+            inside, probs2, tensorflow.constant(1, dtype=tensorflow.float64)
+        ),
+        tensorflow.where(
+            inside, probs1, tensorflow.constant(1, dtype=tensorflow.float64)
+        ),
         single,
     )
-    pis = tensorflow.where(inside, pi, tensorflow.zeros_like(pi) + 1)
-    rhos = tensorflow.where(inside, rho, tensorflow.zeros_like(rho) + 1)
+    pis = tensorflow.where(inside, pi, tensorflow.constant(1, dtype=tensorflow.float64))
+    rhos = tensorflow.where(
+        inside, rho, tensorflow.constant(1, dtype=tensorflow.float64)
+    )
     terms = tensorflow.where(
         tensorflow.math.equal(probs1, 0),
         rho,
         tensorflow.where(
             tensorflow.math.equal(probs2, 0),
-            tensorflow.zeros_like(pis * _expm1mx(y, rhos / pis, 1, single))
-            + float("inf"),
+            tensorflow.constant(float("inf"), dtype=tensorflow.float64),
             pis * _expm1mx(y, rhos / pis, 1, single),
         ),
     )

@@ -18,7 +18,9 @@ def _stirlerr(x):
     0): correctly rounded from a table to 15, its asymptotic series above.
     """
     xs = tensorflow.where(
-        tensorflow.math.greater(x, 15), x, tensorflow.zeros_like(x) + 16
+        tensorflow.math.greater(x, 15),
+        x,
+        tensorflow.constant(16, dtype=tensorflow.float64),
     )
     value = tensorflow.where(
         tensorflow.math.less_equal(x, 15),
@@ -176,7 +178,9 @@ def _poisson_logpmf(z, rate):
     -stirlerr(z) - bd0(z, rate) - log(2 pi z)/2, and -rate at z = 0.
     """
     zs = tensorflow.where(
-        tensorflow.math.greater(z, 1), z, tensorflow.zeros_like(z) + 1
+        tensorflow.math.greater(z, 1),
+        z,
+        tensorflow.constant(1, dtype=tensorflow.float64),
     )
     value = tensorflow.where(
         tensorflow.math.equal(z, 0),
@@ -312,9 +316,9 @@ def _dd_log(x):
 def _dd_log_factorial(m):
     """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
     stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
-    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
-    top = tensorflow.reduce_max(m[0])
-    top = max(int(top), 0)
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0.
+    """
+    top = max(int(tensorflow.reduce_max(m[0])), 0)
     k = tensorflow.range(top + 1, dtype=tensorflow.float64)
     ks = tensorflow.where(k > 0, k, 1.0 + 0.0 * k)
     table = _dd_add(

@@ -14,8 +14,8 @@ def _diff_ratio(a, b, L):
     overflow but L is finite.
     """
     rising = tensorflow.math.greater(L, 0)
-    up = tensorflow.where(rising, L, tensorflow.zeros_like(L) + 0)
-    down = tensorflow.where(rising, tensorflow.zeros_like(L) + 0, L)
+    up = tensorflow.where(rising, L, tensorflow.constant(0, dtype=tensorflow.float64))
+    down = tensorflow.where(rising, tensorflow.constant(0, dtype=tensorflow.float64), L)
     value = tensorflow.where(
         rising, -a * tensorflow.math.expm1(-up), b * tensorflow.math.expm1(down)
     )
@@ -157,9 +157,10 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -167,7 +168,8 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = size * 16 < bound
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    mask = ~tensorflow.math.is_inf(value) & lost
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -190,10 +192,14 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _cross_entropy_half_normal_half_normal_exact(scale1, scale2):

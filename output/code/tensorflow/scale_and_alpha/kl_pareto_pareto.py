@@ -152,28 +152,6 @@ def kl_pareto_pareto(scale1, alpha1, scale2, alpha2, validate=False):
             + _log_ratio(alpha1, alpha2, single)
             + (-alpha1 + alpha2) / alpha1,
         ),
-        tensorflow.zeros_like(
-            tensorflow.where(
-                tensorflow.math.logical_and(
-                    tensorflow.math.less_equal(
-                        tensorflow.math.abs(_log_ratio(alpha2, alpha1, single)), 1
-                    ),
-                    tensorflow.math.less_equal(
-                        tensorflow.math.abs(_log_ratio(scale2, scale1, single)), 1
-                    ),
-                ),
-                -alpha1 * _log_ratio(scale2, scale1, single)
-                + _remainder(
-                    scale1,
-                    alpha1,
-                    _log_ratio(scale2, scale1, single),
-                    _log_ratio(alpha2, alpha1, single),
-                ),
-                alpha2 * _log_ratio(scale1, scale2, single)
-                + _log_ratio(alpha1, alpha2, single)
-                + (-alpha1 + alpha2) / alpha1,
-            )
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

@@ -69,13 +69,6 @@ def kl_pareto_exponential(scale1, alpha1, rate2, validate=False):
         + _log_ratio(alpha1, rate2, single)
         - 1
         - 1 / alpha1,
-        tensorflow.zeros_like(
-            alpha1 * rate2 * scale1 / (alpha1 - 1)
-            - tensorflow.math.log(scale1)
-            + _log_ratio(alpha1, rate2, single)
-            - 1
-            - 1 / alpha1
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

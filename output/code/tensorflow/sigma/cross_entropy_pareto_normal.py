@@ -52,16 +52,6 @@ def cross_entropy_pareto_normal(scale1, alpha1, mu2, sigma2, validate=False):
         + tensorflow.math.log(sigma2)
         + 0.91893853320467274
         + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2),
-        tensorflow.zeros_like(
-            -alpha1 * scale1 * mu2 / sigma2 / ((alpha1 - 1) * sigma2)
-            + 0.5
-            * tensorflow.math.pow(scale1, 2)
-            * (alpha1 / sigma2)
-            / (sigma2 * (alpha1 - 2))
-            + tensorflow.math.log(sigma2)
-            + 0.91893853320467274
-            + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2)
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     return tensorflow.cast(value, tensorflow.float32) if single else value

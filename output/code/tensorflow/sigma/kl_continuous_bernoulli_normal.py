@@ -13,8 +13,8 @@ def _atanh_excess(x):
     1/2, the difference beyond (where it keeps all but 4 bits).
     """
     near = tensorflow.math.less(tensorflow.math.abs(x), 1 / 2)
-    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
-    xf = tensorflow.where(near, tensorflow.zeros_like(x) + 3 / 4, x)
+    xs = tensorflow.where(near, x, tensorflow.constant(0, dtype=tensorflow.float64))
+    xf = tensorflow.where(near, tensorflow.constant(3 / 4, dtype=tensorflow.float64), x)
     t = tensorflow.math.pow(xs, 2)
     h = 0.017543859649122807
     h = h * t + 0.018181818181818182
@@ -169,10 +169,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -180,7 +182,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**55)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**55) & ~tensorflow.math.is_inf(bound)
+    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -203,10 +208,14 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _kl_continuous_bernoulli_normal_exact(probs1, mu2, sigma2):

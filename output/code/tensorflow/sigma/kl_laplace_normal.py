@@ -14,8 +14,8 @@ def _diff_ratio(a, b, L):
     overflow but L is finite.
     """
     rising = tensorflow.math.greater(L, 0)
-    up = tensorflow.where(rising, L, tensorflow.zeros_like(L) + 0)
-    down = tensorflow.where(rising, tensorflow.zeros_like(L) + 0, L)
+    up = tensorflow.where(rising, L, tensorflow.constant(0, dtype=tensorflow.float64))
+    down = tensorflow.where(rising, tensorflow.constant(0, dtype=tensorflow.float64), L)
     value = tensorflow.where(
         rising, -a * tensorflow.math.expm1(-up), b * tensorflow.math.expm1(down)
     )

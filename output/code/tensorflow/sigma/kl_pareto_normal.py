@@ -14,8 +14,8 @@ def _diff_ratio(a, b, L):
     overflow but L is finite.
     """
     rising = tensorflow.math.greater(L, 0)
-    up = tensorflow.where(rising, L, tensorflow.zeros_like(L) + 0)
-    down = tensorflow.where(rising, tensorflow.zeros_like(L) + 0, L)
+    up = tensorflow.where(rising, L, tensorflow.constant(0, dtype=tensorflow.float64))
+    down = tensorflow.where(rising, tensorflow.constant(0, dtype=tensorflow.float64), L)
     value = tensorflow.where(
         rising, -a * tensorflow.math.expm1(-up), b * tensorflow.math.expm1(down)
     )
@@ -157,10 +157,12 @@ def _exp2(k):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs; ``bound()`` computes it) is
-    more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -168,7 +170,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    mask = (size * 16 < bound) & (bound < size * 2.0**40)
+    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+    near_pole = (bound >= size * 2.0**40) & ~tensorflow.math.is_inf(bound)
+    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -191,10 +196,14 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    correction = tensorflow.stop_gradient(
-        tensorflow.reshape(refined, shape) - value
-    )  # (inf - inf elsewhere)
-    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
+    refined = tensorflow.reshape(refined, shape)
+    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
+    mask = tensorflow.reshape(mask, shape)
+    return tensorflow.where(
+        mask,
+        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
+        value,
+    )
 
 
 def _kl_pareto_normal_exact(scale1, alpha1, mu2, sigma2):
@@ -301,23 +310,7 @@ def kl_pareto_normal(scale1, alpha1, mu2, sigma2, validate=False):
         + _log_ratio(alpha1, scale1, single)
         - 0.42763505707529991
         + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2),
-        tensorflow.zeros_like(
-            -alpha1 * scale1 * mu2 / sigma2 / ((alpha1 - 1) * sigma2)
-            + 0.5
-            * tensorflow.math.pow(scale1, 2)
-            * (alpha1 / sigma2)
-            / (sigma2 * (alpha1 - 2))
-            + tensorflow.math.log(sigma2)
-            + _diff_ratio(
-                0.34657359027997265,
-                tensorflow.math.pow(alpha1, -1),
-                _log_ratio(alpha1, ((alpha1) * 0 + 2), single) - 0.36651292058166433,
-            )
-            + _log_ratio(alpha1, scale1, single)
-            - 0.42763505707529991
-            + 0.5 * tensorflow.math.pow(mu2 / sigma2, 2)
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     if not single:  # float32 data: float64 is exact enough
         value = _refine(

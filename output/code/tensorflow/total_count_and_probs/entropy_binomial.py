@@ -18,7 +18,9 @@ def _stirlerr(x):
     0): correctly rounded from a table to 15, its asymptotic series above.
     """
     xs = tensorflow.where(
-        tensorflow.math.greater(x, 15), x, tensorflow.zeros_like(x) + 16
+        tensorflow.math.greater(x, 15),
+        x,
+        tensorflow.constant(16, dtype=tensorflow.float64),
     )
     value = tensorflow.where(
         tensorflow.math.less_equal(x, 15),
@@ -177,12 +179,14 @@ def _binomial_logpmf(z, total_count, probs):
     bd0(z, n p) - bd0(n - z, n (1 - p)) + log(n / (2 pi z (n - z)))/2 between.
     """
     zs = tensorflow.where(
-        tensorflow.math.greater(z, 1), z, tensorflow.zeros_like(z) + 1
+        tensorflow.math.greater(z, 1),
+        z,
+        tensorflow.constant(1, dtype=tensorflow.float64),
     )
     ns = tensorflow.where(
         tensorflow.math.greater(total_count - z, 1),
         total_count - z,
-        tensorflow.zeros_like(total_count - z) + 1,
+        tensorflow.constant(1, dtype=tensorflow.float64),
     )
     value = tensorflow.where(
         tensorflow.math.equal(z, 0),
@@ -339,9 +343,9 @@ def _dd_log(x):
 def _dd_log_factorial(m):
     """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
     stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
-    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
-    top = tensorflow.reduce_max(m[0])
-    top = max(int(top), 0)
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0.
+    """
+    top = max(int(tensorflow.reduce_max(m[0])), 0)
     k = tensorflow.range(top + 1, dtype=tensorflow.float64)
     ks = tensorflow.where(k > 0, k, 1.0 + 0.0 * k)
     table = _dd_add(

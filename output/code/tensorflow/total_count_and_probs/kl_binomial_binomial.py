@@ -22,7 +22,7 @@ def _expm1mx(x, kex, k):
     near = tensorflow.math.logical_and(
         tensorflow.math.greater(x, -1), tensorflow.math.less(x, 2)
     )
-    xs = tensorflow.where(near, x, tensorflow.zeros_like(x) + 0)
+    xs = tensorflow.where(near, x, tensorflow.constant(0, dtype=tensorflow.float64))
     h = 9.1836898637955461e-29
     h = h * xs + 2.4795962632247975e-27
     h = h * xs + 6.4469502843844734e-26
@@ -65,7 +65,9 @@ def _stirlerr(x):
     0): correctly rounded from a table to 15, its asymptotic series above.
     """
     xs = tensorflow.where(
-        tensorflow.math.greater(x, 15), x, tensorflow.zeros_like(x) + 16
+        tensorflow.math.greater(x, 15),
+        x,
+        tensorflow.constant(16, dtype=tensorflow.float64),
     )
     value = tensorflow.where(
         tensorflow.math.less_equal(x, 15),
@@ -302,9 +304,9 @@ def _dd_log(x):
 def _dd_log_factorial(m):
     """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
     stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
-    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
-    top = tensorflow.reduce_max(m[0])
-    top = max(int(top), 0)
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0.
+    """
+    top = max(int(tensorflow.reduce_max(m[0])), 0)
     k = tensorflow.range(top + 1, dtype=tensorflow.float64)
     ks = tensorflow.where(k > 0, k, 1.0 + 0.0 * k)
     table = _dd_add(
@@ -410,11 +412,7 @@ def kl_binomial_binomial(total_count1, probs1, total_count2, probs2, validate=Fa
         tensorflow.math.less_equal(total_count1, total_count2),
         _series_0(total_count1, total_count2, probs2)
         + _series_1(total_count1, probs1, total_count2, probs2),
-        tensorflow.zeros_like(
-            _series_0(total_count1, total_count2, probs2)
-            + _series_1(total_count1, probs1, total_count2, probs2)
-        )
-        + float("inf"),
+        tensorflow.constant(float("inf"), dtype=tensorflow.float64),
     )
     return value + tensorflow.zeros(
         functools.reduce(

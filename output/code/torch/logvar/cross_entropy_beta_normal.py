@@ -145,8 +145,10 @@ def _dd_log(x):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -161,7 +163,8 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        mask = size * 16 < bound
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        mask = ~torch.isinf(value) & lost
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -171,7 +174,8 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    return value + (refined - value).detach()
+    # the refined elements' gradients are the float value's (none where that is NaN)
+    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
 
 
 def _cross_entropy_beta_normal_terms(
@@ -206,95 +210,107 @@ def _cross_entropy_beta_normal_terms(
         torch.pow(concentration11, 2)
         * (
             torch.pow(
-                2.0 * torch.pow(concentration01, 2) * torch.exp(logvar2)
-                + 4.0 * concentration01 * concentration11 * torch.exp(logvar2)
-                + 2.0 * concentration01 * torch.exp(logvar2)
-                + 2.0 * torch.pow(concentration11, 2) * torch.exp(logvar2)
-                + 2.0 * concentration11 * torch.exp(logvar2),
+                2.0 * torch.pow(concentration01, 2)
+                + 4.0 * concentration01 * concentration11
+                + 2.0 * concentration01
+                + 2.0 * torch.pow(concentration11, 2)
+                + 2.0 * concentration11,
                 -1,
             )
             + (
-                12.0 * torch.pow(concentration01, 2) * torch.exp(logvar2)
-                + 20.0 * concentration01 * concentration11 * torch.exp(logvar2)
-                + 8.0 * concentration01 * torch.exp(logvar2)
-                + 12.0 * torch.pow(concentration11, 2) * torch.exp(logvar2)
-                + 8.0 * concentration11 * torch.exp(logvar2)
+                8.0 * torch.pow(concentration01, 2)
+                + 12.0 * concentration01 * concentration11
+                + 4.0 * concentration01
+                + 8.0 * torch.pow(concentration11, 2)
+                + 4.0 * concentration11
             )
             / torch.pow(
-                2.0 * torch.pow(concentration01, 2) * torch.exp(logvar2)
-                + 4.0 * concentration01 * concentration11 * torch.exp(logvar2)
-                + 2.0 * concentration01 * torch.exp(logvar2)
-                + 2.0 * torch.pow(concentration11, 2) * torch.exp(logvar2)
-                + 2.0 * concentration11 * torch.exp(logvar2),
+                2.0 * torch.pow(concentration01, 2)
+                + 4.0 * concentration01 * concentration11
+                + 2.0 * concentration01
+                + 2.0 * torch.pow(concentration11, 2)
+                + 2.0 * concentration11,
                 2,
             )
         )
-        + 4.0
+        * torch.exp(-logvar2)
+        + torch.pow(concentration11, 2)
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
+        / (
+            2.0 * torch.pow(concentration01, 2)
+            + 4.0 * concentration01 * concentration11
+            + 2.0 * concentration01
+            + 2.0 * torch.pow(concentration11, 2)
+            + 2.0 * concentration11
+        )
+        + 5.0
         * torch.pow(concentration11, 2)
+        * torch.exp(-logvar2)
         / (
-            2.0 * torch.pow(concentration01, 2) * torch.exp(logvar2)
-            + 4.0 * concentration01 * concentration11 * torch.exp(logvar2)
-            + 2.0 * concentration01 * torch.exp(logvar2)
-            + 2.0 * torch.pow(concentration11, 2) * torch.exp(logvar2)
-            + 2.0 * concentration11 * torch.exp(logvar2)
+            2.0 * torch.pow(concentration01, 2)
+            + 4.0 * concentration01 * concentration11
+            + 2.0 * concentration01
+            + 2.0 * torch.pow(concentration11, 2)
+            + 2.0 * concentration11
         )
         + concentration11
         * (
             torch.pow(
-                concentration01 * torch.exp(logvar2)
-                + concentration11 * torch.exp(logvar2),
+                2.0 * torch.pow(concentration01, 2)
+                + 4.0 * concentration01 * concentration11
+                + 2.0 * concentration01
+                + 2.0 * torch.pow(concentration11, 2)
+                + 2.0 * concentration11,
                 -1,
             )
             + (
-                3.0 * concentration01 * torch.exp(logvar2)
-                + 3.0 * concentration11 * torch.exp(logvar2)
+                8.0 * torch.pow(concentration01, 2)
+                + 12.0 * concentration01 * concentration11
+                + 4.0 * concentration01
+                + 8.0 * torch.pow(concentration11, 2)
+                + 4.0 * concentration11
             )
             / torch.pow(
-                concentration01 * torch.exp(logvar2)
-                + concentration11 * torch.exp(logvar2),
+                2.0 * torch.pow(concentration01, 2)
+                + 4.0 * concentration01 * concentration11
+                + 2.0 * concentration01
+                + 2.0 * torch.pow(concentration11, 2)
+                + 2.0 * concentration11,
                 2,
             )
         )
-        * torch.abs(mu2)
+        * torch.exp(-logvar2)
         + concentration11
-        * (
-            torch.pow(
-                2.0 * torch.pow(concentration01, 2) * torch.exp(logvar2)
-                + 4.0 * concentration01 * concentration11 * torch.exp(logvar2)
-                + 2.0 * concentration01 * torch.exp(logvar2)
-                + 2.0 * torch.pow(concentration11, 2) * torch.exp(logvar2)
-                + 2.0 * concentration11 * torch.exp(logvar2),
-                -1,
-            )
-            + (
-                12.0 * torch.pow(concentration01, 2) * torch.exp(logvar2)
-                + 20.0 * concentration01 * concentration11 * torch.exp(logvar2)
-                + 8.0 * concentration01 * torch.exp(logvar2)
-                + 12.0 * torch.pow(concentration11, 2) * torch.exp(logvar2)
-                + 8.0 * concentration11 * torch.exp(logvar2)
-            )
-            / torch.pow(
-                2.0 * torch.pow(concentration01, 2) * torch.exp(logvar2)
-                + 4.0 * concentration01 * concentration11 * torch.exp(logvar2)
-                + 2.0 * concentration01 * torch.exp(logvar2)
-                + 2.0 * torch.pow(concentration11, 2) * torch.exp(logvar2)
-                + 2.0 * concentration11 * torch.exp(logvar2),
-                2,
-            )
-        )
-        + 2.0
-        * concentration11
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
         / (
-            2.0 * torch.pow(concentration01, 2) * torch.exp(logvar2)
-            + 4.0 * concentration01 * concentration11 * torch.exp(logvar2)
-            + 2.0 * concentration01 * torch.exp(logvar2)
-            + 2.0 * torch.pow(concentration11, 2) * torch.exp(logvar2)
-            + 2.0 * concentration11 * torch.exp(logvar2)
+            2.0 * torch.pow(concentration01, 2)
+            + 4.0 * concentration01 * concentration11
+            + 2.0 * concentration01
+            + 2.0 * torch.pow(concentration11, 2)
+            + 2.0 * concentration11
         )
-        + 4.0
+        + 3.0
         * concentration11
+        * torch.exp(-logvar2)
+        / (
+            2.0 * torch.pow(concentration01, 2)
+            + 4.0 * concentration01 * concentration11
+            + 2.0 * concentration01
+            + 2.0 * torch.pow(concentration11, 2)
+            + 2.0 * concentration11
+        )
+        + concentration11
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
         * torch.abs(mu2)
-        / (concentration01 * torch.exp(logvar2) + concentration11 * torch.exp(logvar2))
+        / (concentration01 + concentration11)
+        + 7.0
+        * concentration11
+        * torch.exp(-logvar2)
+        * torch.abs(mu2)
+        / (concentration01 + concentration11)
         + 0.5 * torch.pow(mu2, 2) * (torch.abs(logvar2) + 1.0) * torch.exp(-logvar2)
         + 3.0 * torch.pow(mu2, 2) * torch.exp(-logvar2)
         + 1.5 * torch.abs(logvar2)
@@ -312,24 +328,24 @@ def _cross_entropy_beta_normal_exact(concentration11, concentration01, mu2, logv
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (0.5, 0.0)
     d1 = (logvar2, 0.0)
-    d2 = (concentration11, 0.0)
-    d3 = (2.0, 0.0)
-    d4 = (concentration01, 0.0)
-    d5 = _dd_exp(d1)
-    d6 = _dd_mul(d2, d2)
-    d7 = _dd_recip(
+    d2 = (mu2, 0.0)
+    d3 = _dd_exp(_dd_neg(d1))
+    d4 = (concentration11, 0.0)
+    d5 = (2.0, 0.0)
+    d6 = (concentration01, 0.0)
+    d7 = _dd_mul(d4, d4)
+    d8 = _dd_recip(
         _dd_add(
             _dd_add(
                 _dd_add(
-                    _dd_add(_dd_mul(_dd_mul(d3, d4), d5), _dd_mul(_dd_mul(d3, d2), d5)),
-                    _dd_mul(_dd_mul(d3, _dd_mul(d4, d4)), d5),
+                    _dd_add(_dd_mul(d5, d6), _dd_mul(d5, d4)),
+                    _dd_mul(d5, _dd_mul(d6, d6)),
                 ),
-                _dd_mul(_dd_mul(d3, d6), d5),
+                _dd_mul(d5, d7),
             ),
-            _dd_mul(_dd_mul(_dd_mul((4.0, 0.0), d4), d2), d5),
+            _dd_mul(_dd_mul((4.0, 0.0), d6), d4),
         )
     )
-    d8 = (mu2, 0.0)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -341,17 +357,13 @@ def _cross_entropy_beta_normal_exact(concentration11, concentration01, mu2, logv
                         ),
                         (0.5723649429247001, 5.132975581353913e-18),
                     ),
-                    _dd_mul(d2, d7),
+                    _dd_mul(_dd_mul(d0, _dd_mul(d2, d2)), d3),
                 ),
-                _dd_mul(d6, d7),
+                _dd_mul(_dd_mul(d4, d8), d3),
             ),
-            _dd_mul(_dd_mul(d0, _dd_mul(d8, d8)), _dd_exp(_dd_neg(d1))),
+            _dd_mul(_dd_mul(d7, d8), d3),
         ),
-        _dd_neg(
-            _dd_mul(
-                _dd_mul(d8, d2), _dd_recip(_dd_add(_dd_mul(d4, d5), _dd_mul(d2, d5)))
-            )
-        ),
+        _dd_neg(_dd_mul(_dd_mul(_dd_mul(d2, d4), _dd_recip(_dd_add(d6, d4))), d3)),
     )
     return _dd_value(value)
 

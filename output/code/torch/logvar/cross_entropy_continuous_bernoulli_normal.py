@@ -185,9 +185,12 @@ def _dd_log(x):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**55 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -202,7 +205,10 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        mask = (size * 16 < bound) & (bound < size * 2.0**55)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**55) & ~torch.isinf(bound)
+        mask = ~torch.isinf(value) & lost & ~near_pole
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -212,7 +218,8 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    return value + (refined - value).detach()
+    # the refined elements' gradients are the float value's (none where that is NaN)
+    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
 
 
 def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, single):
@@ -363,33 +370,26 @@ def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, singl
                     (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
                     + torch.abs(torch.atanh(2 * probs1 - 1))
                 )
-                * torch.exp(logvar2)
-                + 10.0
-                * probs1
-                * torch.exp(logvar2)
-                * torch.abs(torch.atanh(2 * probs1 - 1))
-                + (
-                    (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
-                    + torch.abs(torch.atanh(2 * probs1 - 1))
-                )
-                * torch.exp(logvar2)
-                + 4.0 * torch.exp(logvar2) * torch.abs(torch.atanh(2 * probs1 - 1))
+                + 6.0 * probs1 * torch.abs(torch.atanh(2 * probs1 - 1))
+                + (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
+                + 3.0 * torch.abs(torch.atanh(2 * probs1 - 1))
             )
             / torch.abs(
                 torch.pow(
-                    2 * probs1 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-                    - torch.exp(logvar2) * torch.atanh(2 * probs1 - 1),
+                    2 * probs1 * torch.atanh(2 * probs1 - 1)
+                    - torch.atanh(2 * probs1 - 1),
                     2,
                 )
             )
             + torch.pow(
                 torch.abs(
-                    2 * probs1 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-                    - torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
+                    2 * probs1 * torch.atanh(2 * probs1 - 1)
+                    - torch.atanh(2 * probs1 - 1)
                 ),
                 -1,
             )
         )
+        * torch.exp(-logvar2)
         * torch.abs(mu2)
         + probs1
         * (
@@ -400,34 +400,28 @@ def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, singl
                     (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
                     + torch.abs(torch.atanh(2 * probs1 - 1))
                 )
-                * torch.exp(logvar2)
-                + 20.0
-                * probs1
-                * torch.exp(logvar2)
-                * torch.abs(torch.atanh(2 * probs1 - 1))
+                + 12.0 * probs1 * torch.abs(torch.atanh(2 * probs1 - 1))
                 + 2.0
-                * (
-                    (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
-                    + torch.abs(torch.atanh(2 * probs1 - 1))
-                )
-                * torch.exp(logvar2)
-                + 8.0 * torch.exp(logvar2) * torch.abs(torch.atanh(2 * probs1 - 1))
+                * (4.0 * probs1 + 1.0)
+                / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
+                + 6.0 * torch.abs(torch.atanh(2 * probs1 - 1))
             )
             / torch.abs(
                 torch.pow(
-                    4 * probs1 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-                    - 2 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1),
+                    4 * probs1 * torch.atanh(2 * probs1 - 1)
+                    - 2 * torch.atanh(2 * probs1 - 1),
                     2,
                 )
             )
             + torch.pow(
                 torch.abs(
-                    4 * probs1 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-                    - 2 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
+                    4 * probs1 * torch.atanh(2 * probs1 - 1)
+                    - 2 * torch.atanh(2 * probs1 - 1)
                 ),
                 -1,
             )
         )
+        * torch.exp(-logvar2)
         + probs1
         * (
             (
@@ -443,102 +437,105 @@ def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, singl
                     * torch.abs(torch.atanh(2 * probs1 - 1))
                     + 2.0 * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
                 )
-                * torch.exp(logvar2)
-                + 20.0
-                * probs1
-                * torch.exp(logvar2)
-                * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
-                + 2.0
+                + 12.0 * probs1 * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
+                + 4.0
                 * (
-                    2.0
-                    * (
-                        (4.0 * probs1 + 1.0)
-                        / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
-                        + torch.abs(torch.atanh(2 * probs1 - 1))
-                    )
-                    * torch.abs(torch.atanh(2 * probs1 - 1))
-                    + 2.0 * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
+                    (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
+                    + torch.abs(torch.atanh(2 * probs1 - 1))
                 )
-                * torch.exp(logvar2)
-                + 8.0
-                * torch.exp(logvar2)
-                * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
+                * torch.abs(torch.atanh(2 * probs1 - 1))
+                + 8.0 * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
             )
             / torch.abs(
                 torch.pow(
-                    4
-                    * probs1
-                    * torch.exp(logvar2)
-                    * torch.pow(torch.atanh(2 * probs1 - 1), 2)
-                    - 2
-                    * torch.exp(logvar2)
-                    * torch.pow(torch.atanh(2 * probs1 - 1), 2),
+                    4 * probs1 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+                    - 2 * torch.pow(torch.atanh(2 * probs1 - 1), 2),
                     2,
                 )
             )
             + torch.pow(
                 torch.abs(
-                    4
-                    * probs1
-                    * torch.exp(logvar2)
-                    * torch.pow(torch.atanh(2 * probs1 - 1), 2)
-                    - 2 * torch.exp(logvar2) * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+                    4 * probs1 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+                    - 2 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
                 ),
+                -1,
+            )
+        )
+        * torch.exp(-logvar2)
+        + probs1
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
+        * torch.abs(mu2 / (2 * probs1 - 1))
+        + probs1
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
+        * torch.abs(
+            mu2
+            / (2 * probs1 * torch.atanh(2 * probs1 - 1) - torch.atanh(2 * probs1 - 1))
+        )
+        + probs1
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
+        * torch.abs(torch.pow(4 * probs1 - 2, -1))
+        + probs1
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
+        * torch.abs(
+            torch.pow(
+                4 * probs1 * torch.atanh(2 * probs1 - 1)
+                - 2 * torch.atanh(2 * probs1 - 1),
+                -1,
+            )
+        )
+        + probs1
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
+        * torch.abs(
+            torch.pow(
+                4 * probs1 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+                - 2 * torch.pow(torch.atanh(2 * probs1 - 1), 2),
                 -1,
             )
         )
         + probs1
         * (
-            torch.pow(
-                torch.abs(2 * probs1 * torch.exp(logvar2) - torch.exp(logvar2)), -1
-            )
-            + (8.0 * probs1 * torch.exp(logvar2) + 3.0 * torch.exp(logvar2))
-            / torch.pow(2.0 * probs1 * torch.exp(logvar2) - torch.exp(logvar2), 2)
+            torch.pow(torch.abs(2 * probs1 - 1), -1)
+            + (4.0 * probs1 + 1.0) / torch.pow(2.0 * probs1 - 1.0, 2)
         )
+        * torch.exp(-logvar2)
         * torch.abs(mu2)
         + probs1
         * (
-            torch.pow(
-                torch.abs(4 * probs1 * torch.exp(logvar2) - 2 * torch.exp(logvar2)), -1
-            )
-            + (16.0 * probs1 * torch.exp(logvar2) + 6.0 * torch.exp(logvar2))
-            / torch.pow(4.0 * probs1 * torch.exp(logvar2) - 2.0 * torch.exp(logvar2), 2)
+            torch.pow(torch.abs(4 * probs1 - 2), -1)
+            + (8.0 * probs1 + 2.0) / torch.pow(4.0 * probs1 - 2.0, 2)
         )
+        * torch.exp(-logvar2)
+        + 5.0 * probs1 * torch.exp(-logvar2) * torch.abs(mu2 / (2 * probs1 - 1))
         + 4.0
         * probs1
-        * torch.abs(mu2 / (2 * probs1 * torch.exp(logvar2) - torch.exp(logvar2)))
-        + 3.0
-        * probs1
+        * torch.exp(-logvar2)
         * torch.abs(
             mu2
-            / (
-                2 * probs1 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-                - torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-            )
+            / (2 * probs1 * torch.atanh(2 * probs1 - 1) - torch.atanh(2 * probs1 - 1))
         )
-        + 2.0
+        + 3.0 * probs1 * torch.exp(-logvar2) * torch.abs(torch.pow(4 * probs1 - 2, -1))
+        + 4.0
         * probs1
-        * torch.abs(
-            torch.pow(4 * probs1 * torch.exp(logvar2) - 2 * torch.exp(logvar2), -1)
-        )
-        + 3.0
-        * probs1
+        * torch.exp(-logvar2)
         * torch.abs(
             torch.pow(
-                4 * probs1 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-                - 2 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1),
+                4 * probs1 * torch.atanh(2 * probs1 - 1)
+                - 2 * torch.atanh(2 * probs1 - 1),
                 -1,
             )
         )
-        + 2.0
+        + 3.0
         * probs1
+        * torch.exp(-logvar2)
         * torch.abs(
             torch.pow(
-                4
-                * probs1
-                * torch.exp(logvar2)
-                * torch.pow(torch.atanh(2 * probs1 - 1), 2)
-                - 2 * torch.exp(logvar2) * torch.pow(torch.atanh(2 * probs1 - 1), 2),
+                4 * probs1 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+                - 2 * torch.pow(torch.atanh(2 * probs1 - 1), 2),
                 -1,
             )
         )
@@ -550,91 +547,99 @@ def _cross_entropy_continuous_bernoulli_normal_terms(probs1, mu2, logvar2, singl
                     (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
                     + torch.abs(torch.atanh(2 * probs1 - 1))
                 )
-                * torch.exp(logvar2)
-                + 20.0
-                * probs1
-                * torch.exp(logvar2)
-                * torch.abs(torch.atanh(2 * probs1 - 1))
+                + 12.0 * probs1 * torch.abs(torch.atanh(2 * probs1 - 1))
                 + 2.0
-                * (
-                    (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
-                    + torch.abs(torch.atanh(2 * probs1 - 1))
-                )
-                * torch.exp(logvar2)
-                + 8.0 * torch.exp(logvar2) * torch.abs(torch.atanh(2 * probs1 - 1))
+                * (4.0 * probs1 + 1.0)
+                / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
+                + 6.0 * torch.abs(torch.atanh(2 * probs1 - 1))
             )
             / torch.abs(
                 torch.pow(
-                    4 * probs1 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-                    - 2 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1),
+                    4 * probs1 * torch.atanh(2 * probs1 - 1)
+                    - 2 * torch.atanh(2 * probs1 - 1),
                     2,
                 )
             )
             + torch.pow(
                 torch.abs(
-                    4 * probs1 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-                    - 2 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
+                    4 * probs1 * torch.atanh(2 * probs1 - 1)
+                    - 2 * torch.atanh(2 * probs1 - 1)
                 ),
                 -1,
             )
         )
+        * torch.exp(-logvar2)
         * torch.abs(mu2)
         + (
-            8.0
-            * probs1
-            * (
-                2.0
-                * (
-                    (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
-                    + torch.abs(torch.atanh(2 * probs1 - 1))
-                )
-                * torch.abs(torch.atanh(2 * probs1 - 1))
-                + 2.0 * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
-            )
-            * torch.exp(logvar2)
-            + 40.0
-            * probs1
-            * torch.exp(logvar2)
-            * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
-            + 4.0
-            * (
-                2.0
-                * (
-                    (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
-                    + torch.abs(torch.atanh(2 * probs1 - 1))
-                )
-                * torch.abs(torch.atanh(2 * probs1 - 1))
-                + 2.0 * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
-            )
-            * torch.exp(logvar2)
-            + 16.0
-            * torch.exp(logvar2)
-            * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
-        )
-        / torch.abs(
-            torch.pow(
-                8
+            (
+                8.0
                 * probs1
-                * torch.exp(logvar2)
-                * torch.pow(torch.atanh(2 * probs1 - 1), 2)
-                - 4 * torch.exp(logvar2) * torch.pow(torch.atanh(2 * probs1 - 1), 2),
-                2,
+                * (
+                    2.0
+                    * (
+                        (4.0 * probs1 + 1.0)
+                        / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
+                        + torch.abs(torch.atanh(2 * probs1 - 1))
+                    )
+                    * torch.abs(torch.atanh(2 * probs1 - 1))
+                    + 2.0 * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
+                )
+                + 24.0 * probs1 * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
+                + 8.0
+                * (
+                    (4.0 * probs1 + 1.0) / torch.abs(torch.pow(2 * probs1 - 1, 2) - 1)
+                    + torch.abs(torch.atanh(2 * probs1 - 1))
+                )
+                * torch.abs(torch.atanh(2 * probs1 - 1))
+                + 16.0 * torch.abs(torch.pow(torch.atanh(2 * probs1 - 1), 2))
+            )
+            / torch.abs(
+                torch.pow(
+                    8 * probs1 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+                    - 4 * torch.pow(torch.atanh(2 * probs1 - 1), 2),
+                    2,
+                )
+            )
+            + torch.pow(
+                torch.abs(
+                    8 * probs1 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+                    - 4 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+                ),
+                -1,
             )
         )
-        + 1.5 * torch.abs(logvar2)
-        + 3.0
+        * torch.exp(-logvar2)
+        + (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
         * torch.abs(
             mu2
             / (
-                4 * probs1 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
-                - 2 * torch.exp(logvar2) * torch.atanh(2 * probs1 - 1)
+                4 * probs1 * torch.atanh(2 * probs1 - 1)
+                - 2 * torch.atanh(2 * probs1 - 1)
             )
         )
-        + 1.8378770664093455
-        + 3.0
+        + (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
         / torch.abs(
-            8 * probs1 * torch.exp(logvar2) * torch.pow(torch.atanh(2 * probs1 - 1), 2)
-            - 4 * torch.exp(logvar2) * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+            8 * probs1 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+            - 4 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+        )
+        + 1.5 * torch.abs(logvar2)
+        + 1.8378770664093455
+        + 4.0
+        * torch.exp(-logvar2)
+        * torch.abs(
+            mu2
+            / (
+                4 * probs1 * torch.atanh(2 * probs1 - 1)
+                - 2 * torch.atanh(2 * probs1 - 1)
+            )
+        )
+        + 3.0
+        * torch.exp(-logvar2)
+        / torch.abs(
+            8 * probs1 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
+            - 4 * torch.pow(torch.atanh(2 * probs1 - 1), 2)
         )
     )
     return _refine(
@@ -649,19 +654,19 @@ def _cross_entropy_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (0.5, 0.0)
     d1 = (logvar2, 0.0)
-    d2 = (2.0, 0.0)
-    d3 = (probs1, 0.0)
-    d4 = _dd_mul(d2, d3)
-    d5 = (-2.0, 0.0)
-    d6 = _dd_mul(
-        d0, _dd_add(_dd_log(d4), _dd_neg(_dd_log(_dd_add(d2, _dd_mul(d5, d3)))))
+    d2 = (mu2, 0.0)
+    d3 = _dd_exp(_dd_neg(d1))
+    d4 = (2.0, 0.0)
+    d5 = (probs1, 0.0)
+    d6 = _dd_mul(d4, d5)
+    d7 = (-2.0, 0.0)
+    d8 = _dd_mul(
+        d0, _dd_add(_dd_log(d6), _dd_neg(_dd_log(_dd_add(d4, _dd_mul(d7, d5)))))
     )
-    d7 = _dd_mul(d6, d6)
-    d8 = _dd_exp(d1)
-    d9 = _dd_mul((4.0, 0.0), d3)
-    d10 = (mu2, 0.0)
-    d11 = _dd_recip(_dd_add(_dd_mul(_dd_mul(d5, d6), d8), _dd_mul(_dd_mul(d9, d6), d8)))
-    d12 = _dd_mul(d10, d3)
+    d9 = _dd_mul(d8, d8)
+    d10 = _dd_mul((4.0, 0.0), d5)
+    d11 = _dd_recip(_dd_add(_dd_mul(d7, d8), _dd_mul(d10, d8)))
+    d12 = _dd_mul(d2, d5)
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -680,51 +685,37 @@ def _cross_entropy_continuous_bernoulli_normal_exact(probs1, mu2, logvar2):
                                         ),
                                         (0.5723649429247001, 5.132975581353913e-18),
                                     ),
-                                    _dd_neg(
+                                    _dd_mul(_dd_mul(d0, _dd_mul(d2, d2)), d3),
+                                ),
+                                _dd_neg(
+                                    _dd_mul(
                                         _dd_recip(
                                             _dd_add(
-                                                _dd_mul(_dd_mul((-4.0, 0.0), d7), d8),
-                                                _dd_mul(
-                                                    _dd_mul(
-                                                        _dd_mul((8.0, 0.0), d3), d7
-                                                    ),
-                                                    d8,
-                                                ),
+                                                _dd_mul((-4.0, 0.0), d9),
+                                                _dd_mul(_dd_mul((8.0, 0.0), d5), d9),
                                             )
-                                        )
-                                    ),
-                                ),
-                                _dd_mul(
-                                    d3,
-                                    _dd_recip(
-                                        _dd_add(_dd_mul(d5, d8), _dd_mul(d9, d8))
-                                    ),
-                                ),
-                            ),
-                            _dd_mul(
-                                d3,
-                                _dd_recip(
-                                    _dd_add(
-                                        _dd_mul(_dd_mul(d5, d7), d8),
-                                        _dd_mul(_dd_mul(d9, d7), d8),
+                                        ),
+                                        d3,
                                     )
                                 ),
                             ),
+                            _dd_mul(_dd_mul(d5, _dd_recip(_dd_add(d7, d10))), d3),
                         ),
-                        _dd_mul(_dd_mul(d0, _dd_mul(d10, d10)), _dd_exp(_dd_neg(d1))),
+                        _dd_mul(
+                            _dd_mul(
+                                d5,
+                                _dd_recip(_dd_add(_dd_mul(d7, d9), _dd_mul(d10, d9))),
+                            ),
+                            d3,
+                        ),
                     ),
-                    _dd_neg(_dd_mul(d10, d11)),
+                    _dd_neg(_dd_mul(_dd_mul(d2, d11), d3)),
                 ),
-                _dd_neg(_dd_mul(d3, d11)),
+                _dd_neg(_dd_mul(_dd_mul(d5, d11), d3)),
             ),
-            _dd_mul(
-                d12,
-                _dd_recip(
-                    _dd_add(_dd_neg(_dd_mul(d6, d8)), _dd_mul(_dd_mul(d4, d6), d8))
-                ),
-            ),
+            _dd_mul(_dd_mul(d12, _dd_recip(_dd_add(_dd_neg(d8), _dd_mul(d6, d8)))), d3),
         ),
-        _dd_neg(_dd_mul(d12, _dd_recip(_dd_add(_dd_neg(d8), _dd_mul(d4, d8))))),
+        _dd_neg(_dd_mul(_dd_mul(d12, _dd_recip(_dd_add((-1.0, 0.0), d6))), d3)),
     )
     return _dd_value(value)
 

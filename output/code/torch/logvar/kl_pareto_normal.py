@@ -174,9 +174,12 @@ def _dd_log(x):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -191,7 +194,10 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        mask = (size * 16 < bound) & (bound < size * 2.0**40)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**40) & ~torch.isinf(bound)
+        mask = ~torch.isinf(value) & lost & ~near_pole
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -201,7 +207,8 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    return value + (refined - value).detach()
+    # the refined elements' gradients are the float value's (none where that is NaN)
+    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
 
 
 def _kl_pareto_normal_terms(scale1, alpha1, mu2, logvar2, single):
@@ -225,31 +232,35 @@ def _kl_pareto_normal_terms(scale1, alpha1, mu2, logvar2, single):
     bound = (
         alpha1
         * torch.pow(scale1, 2)
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
+        * torch.abs(torch.pow(2 * alpha1 - 4, -1))
+        + alpha1
+        * torch.pow(scale1, 2)
         * (
-            torch.pow(
-                torch.abs(2 * alpha1 * torch.exp(logvar2) - 4 * torch.exp(logvar2)), -1
-            )
-            + (8.0 * alpha1 * torch.exp(logvar2) + 12.0 * torch.exp(logvar2))
-            / torch.pow(2.0 * alpha1 * torch.exp(logvar2) - 4.0 * torch.exp(logvar2), 2)
+            torch.pow(torch.abs(2 * alpha1 - 4), -1)
+            + (4.0 * alpha1 + 4.0) / torch.pow(2.0 * alpha1 - 4.0, 2)
         )
-        + 5.0
+        * torch.exp(-logvar2)
+        + 6.0
         * alpha1
         * torch.pow(scale1, 2)
-        * torch.abs(
-            torch.pow(2 * alpha1 * torch.exp(logvar2) - 4 * torch.exp(logvar2), -1)
-        )
+        * torch.exp(-logvar2)
+        * torch.abs(torch.pow(2 * alpha1 - 4, -1))
+        + alpha1
+        * scale1
+        * (torch.abs(logvar2) + 1.0)
+        * torch.exp(-logvar2)
+        * torch.abs(mu2 / (alpha1 - 1))
         + alpha1
         * scale1
         * (
-            torch.pow(torch.abs(alpha1 * torch.exp(logvar2) - torch.exp(logvar2)), -1)
-            + (3.0 * alpha1 * torch.exp(logvar2) + 3.0 * torch.exp(logvar2))
-            / torch.pow(alpha1 * torch.exp(logvar2) - torch.exp(logvar2), 2)
+            torch.pow(torch.abs(alpha1 - 1), -1)
+            + (alpha1 + 1.0) / torch.pow(alpha1 - 1.0, 2)
         )
+        * torch.exp(-logvar2)
         * torch.abs(mu2)
-        + 5.0
-        * alpha1
-        * scale1
-        * torch.abs(mu2 / (alpha1 * torch.exp(logvar2) - torch.exp(logvar2)))
+        + 6.0 * alpha1 * scale1 * torch.exp(-logvar2) * torch.abs(mu2 / (alpha1 - 1))
         + 0.5 * torch.pow(mu2, 2) * (torch.abs(logvar2) + 1.0) * torch.exp(-logvar2)
         + 3.0 * torch.pow(mu2, 2) * torch.exp(-logvar2)
         + 1.5 * torch.abs(logvar2)
@@ -265,12 +276,13 @@ def _kl_pareto_normal_terms(scale1, alpha1, mu2, logvar2, single):
 
 def _kl_pareto_normal_exact(scale1, alpha1, mu2, logvar2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
-    d0 = (0.5, 0.0)
-    d1 = (logvar2, 0.0)
-    d2 = (alpha1, 0.0)
-    d3 = (scale1, 0.0)
-    d4 = (mu2, 0.0)
-    d5 = _dd_exp(d1)
+    d0 = (-1.0, 0.0)
+    d1 = (0.5, 0.0)
+    d2 = (logvar2, 0.0)
+    d3 = (alpha1, 0.0)
+    d4 = (scale1, 0.0)
+    d5 = (mu2, 0.0)
+    d6 = _dd_exp(_dd_neg(d2))
     value = _dd_add(
         _dd_add(
             _dd_add(
@@ -279,35 +291,33 @@ def _kl_pareto_normal_exact(scale1, alpha1, mu2, logvar2):
                         _dd_add(
                             _dd_add(
                                 _dd_add(
-                                    _dd_add((-1.0, 0.0), _dd_mul(d0, d1)),
+                                    _dd_add(d0, _dd_mul(d1, d2)),
                                     (0.34657359027997264, 1.1595234069231498e-17),
                                 ),
                                 (0.5723649429247001, 5.132975581353913e-18),
                             ),
-                            _dd_neg(_dd_recip(d2)),
+                            _dd_neg(_dd_recip(d3)),
                         ),
-                        _dd_neg(_dd_log(d3)),
+                        _dd_neg(_dd_log(d4)),
                     ),
-                    _dd_mul(_dd_mul(d0, _dd_mul(d4, d4)), _dd_exp(_dd_neg(d1))),
+                    _dd_mul(_dd_mul(d1, _dd_mul(d5, d5)), d6),
                 ),
                 _dd_mul(
-                    _dd_mul(d2, _dd_mul(d3, d3)),
-                    _dd_recip(
-                        _dd_add(
-                            _dd_mul((-4.0, 0.0), d5),
-                            _dd_mul(_dd_mul((2.0, 0.0), d2), d5),
-                        )
+                    _dd_mul(
+                        _dd_mul(d3, _dd_mul(d4, d4)),
+                        _dd_recip(_dd_add((-4.0, 0.0), _dd_mul((2.0, 0.0), d3))),
                     ),
+                    d6,
                 ),
             ),
             _dd_neg(
                 _dd_mul(
-                    _dd_mul(_dd_mul(d4, d2), d3),
-                    _dd_recip(_dd_add(_dd_neg(d5), _dd_mul(d2, d5))),
+                    _dd_mul(_dd_mul(_dd_mul(d5, d3), d4), _dd_recip(_dd_add(d0, d3))),
+                    d6,
                 )
             ),
         ),
-        _dd_log(d2),
+        _dd_log(d3),
     )
     return _dd_value(value)
 

@@ -184,9 +184,12 @@ def _dd_log(x):
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -201,7 +204,10 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        mask = (size * 16 < bound) & (bound < size * 2.0**40)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**40) & ~torch.isinf(bound)
+        mask = ~torch.isinf(value) & lost & ~near_pole
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -211,7 +217,8 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    return value + (refined - value).detach()
+    # the refined elements' gradients are the float value's (none where that is NaN)
+    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
 
 
 def _kl_uniform_gumbel_terms(low1, high1, loc2, scale2, single):
@@ -241,88 +248,33 @@ def _kl_uniform_gumbel_terms(low1, high1, loc2, scale2, single):
         return value
     bound = (
         scale2
-        * (1.0 + 2.0 * torch.abs(loc2) / scale2)
-        * torch.exp(loc2 / scale2)
-        * torch.abs(
-            torch.pow(
-                high1 * torch.exp(low1 / scale2) - low1 * torch.exp(low1 / scale2), -1
-            )
+        * (
+            torch.pow(torch.abs(high1 - low1), -1)
+            + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
+        * torch.exp(-high1 / scale2 + loc2 / scale2)
         + scale2
         * (
-            torch.pow(
-                torch.abs(
-                    high1 * torch.exp(low1 / scale2) - low1 * torch.exp(low1 / scale2)
-                ),
-                -1,
-            )
-            + (
-                (1.0 + 2.0 * torch.abs(low1) / scale2)
-                * torch.exp(low1 / scale2)
-                * torch.abs(high1)
-                + (1.0 + 2.0 * torch.abs(low1) / scale2)
-                * torch.exp(low1 / scale2)
-                * torch.abs(low1)
-                + 2.0 * torch.exp(low1 / scale2) * torch.abs(high1)
-                + 3.0 * torch.exp(low1 / scale2) * torch.abs(low1)
-            )
-            / torch.pow(
-                high1 * torch.exp(low1 / scale2) - low1 * torch.exp(low1 / scale2), 2
-            )
+            torch.pow(torch.abs(high1 - low1), -1)
+            + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.pow(high1 - low1, 2)
         )
-        * torch.exp(loc2 / scale2)
+        * torch.exp(loc2 / scale2 - low1 / scale2)
         + scale2
-        * (
-            torch.pow(
-                torch.abs(
-                    high1 * torch.exp(low1 / scale2) - low1 * torch.exp(low1 / scale2)
-                ),
-                -1,
-            )
-            + (
-                (1.0 + 2.0 * torch.abs(low1) / scale2)
-                * torch.exp(low1 / scale2)
-                * torch.abs(high1)
-                + (1.0 + 2.0 * torch.abs(low1) / scale2)
-                * torch.exp(low1 / scale2)
-                * torch.abs(low1)
-                + 2.0 * torch.exp(low1 / scale2) * torch.abs(high1)
-                + 3.0 * torch.exp(low1 / scale2) * torch.abs(low1)
-            )
-            / torch.pow(
-                high1 * torch.exp(low1 / scale2) - low1 * torch.exp(low1 / scale2), 2
-            )
-        )
-        * torch.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
+        * (1.0 + 4.0 * torch.abs(high1) / scale2 + 3.0 * torch.abs(loc2) / scale2)
+        * torch.exp(-high1 / scale2 + loc2 / scale2)
+        * torch.abs(torch.pow(high1 - low1, -1))
         + scale2
-        * (
-            1.0
-            + 4.0 * torch.abs(high1) / scale2
-            + 3.0 * torch.abs(loc2) / scale2
-            + 3.0 * torch.abs(low1) / scale2
-        )
-        * torch.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-        * torch.abs(
-            torch.pow(
-                high1 * torch.exp(low1 / scale2) - low1 * torch.exp(low1 / scale2), -1
-            )
-        )
-        + 3.0
-        * scale2
-        * torch.exp(loc2 / scale2)
-        * torch.abs(
-            torch.pow(
-                high1 * torch.exp(low1 / scale2) - low1 * torch.exp(low1 / scale2), -1
-            )
-        )
+        * (1.0 + 3.0 * torch.abs(loc2) / scale2 + 4.0 * torch.abs(low1) / scale2)
+        * torch.exp(loc2 / scale2 - low1 / scale2)
+        * torch.abs(torch.pow(high1 - low1, -1))
         + 4.0
         * scale2
-        * torch.exp(-high1 / scale2 + loc2 / scale2 + low1 / scale2)
-        * torch.abs(
-            torch.pow(
-                high1 * torch.exp(low1 / scale2) - low1 * torch.exp(low1 / scale2), -1
-            )
-        )
+        * torch.exp(-high1 / scale2 + loc2 / scale2)
+        * torch.abs(torch.pow(high1 - low1, -1))
+        + 3.0
+        * scale2
+        * torch.exp(loc2 / scale2 - low1 / scale2)
+        * torch.abs(torch.pow(high1 - low1, -1))
         + (torch.abs(high1) + 2.0 * torch.abs(low1)) / torch.abs(high1 - low1)
         + 2.0 * torch.abs(torch.log(scale2))
         + 3.0 * torch.abs(torch.log(high1 - low1))
@@ -337,33 +289,27 @@ def _kl_uniform_gumbel_exact(low1, high1, loc2, scale2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (high1, 0.0)
     d1 = (low1, 0.0)
-    d2 = (0.5, 0.0)
-    d3 = (scale2, 0.0)
-    d4 = _dd_recip(d3)
-    d5 = _dd_mul((loc2, 0.0), d4)
-    d6 = _dd_mul(d1, d4)
-    d7 = _dd_exp(d6)
-    d8 = _dd_mul(d3, _dd_recip(_dd_add(_dd_mul(d0, d7), _dd_neg(_dd_mul(d1, d7)))))
+    d2 = _dd_add(d0, _dd_neg(d1))
+    d3 = (0.5, 0.0)
+    d4 = (scale2, 0.0)
+    d5 = _dd_recip(d4)
+    d6 = _dd_mul((loc2, 0.0), d5)
+    d7 = _dd_mul(d4, _dd_recip(d2))
     value = _dd_add(
         _dd_add(
             _dd_add(
                 _dd_add(
                     _dd_add(
-                        _dd_add(
-                            _dd_neg(_dd_log(_dd_add(d0, _dd_neg(d1)))),
-                            _dd_mul(_dd_mul(d2, d0), d4),
-                        ),
-                        _dd_mul(_dd_mul(d2, d1), d4),
+                        _dd_add(_dd_neg(_dd_log(d2)), _dd_mul(_dd_mul(d3, d0), d5)),
+                        _dd_mul(_dd_mul(d3, d1), d5),
                     ),
-                    _dd_neg(d5),
+                    _dd_neg(d6),
                 ),
-                _dd_mul(d8, _dd_exp(d5)),
+                _dd_mul(d7, _dd_exp(_dd_add(d6, _dd_neg(_dd_mul(d1, d5))))),
             ),
-            _dd_neg(
-                _dd_mul(d8, _dd_exp(_dd_add(_dd_add(d5, d6), _dd_neg(_dd_mul(d0, d4)))))
-            ),
+            _dd_neg(_dd_mul(d7, _dd_exp(_dd_add(d6, _dd_neg(_dd_mul(d0, d5)))))),
         ),
-        _dd_log(d3),
+        _dd_log(d4),
     )
     return _dd_value(value)
 

@@ -239,8 +239,10 @@ _LGAMMA_SERIES = (
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -255,7 +257,8 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        mask = size * 16 < bound
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        mask = ~torch.isinf(value) & lost
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -265,7 +268,8 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    return value + (refined - value).detach()
+    # the refined elements' gradients are the float value's (none where that is NaN)
+    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
 
 
 def _cross_entropy_weibull_weibull_terms(
@@ -326,7 +330,7 @@ def _cross_entropy_weibull_weibull_exact(
 ):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (concentration2, 0.0)
-    d1 = _dd_log((scale2, 0.0))
+    d1 = _dd_mul(d0, _dd_log((scale2, 0.0)))
     d2 = _dd_log((scale1, 0.0))
     d3 = _dd_mul(d0, d2)
     d4 = _dd_recip((concentration1, 0.0))
@@ -336,16 +340,13 @@ def _cross_entropy_weibull_weibull_exact(
         _dd_add(
             _dd_add(
                 _dd_add(
-                    _dd_add(
-                        _dd_add(_dd_neg(_dd_log(d0)), _dd_mul(d0, d1)), _dd_neg(d3)
-                    ),
+                    _dd_add(_dd_add(_dd_neg(_dd_log(d0)), d1), _dd_neg(d3)),
                     _dd_neg(_dd_mul(d4, d5)),
                 ),
                 _dd_mul(d6, d5),
             ),
-            _dd_mul(
-                _dd_mul(_dd_exp(d3), _dd_exp(_dd_mul(_dd_neg(d0), d1))),
-                _dd_exp(_dd_lgamma(_dd_add((1.0, 0.0), d6))),
+            _dd_exp(
+                _dd_add(_dd_add(d3, _dd_neg(d1)), _dd_lgamma(_dd_add((1.0, 0.0), d6)))
             ),
         ),
         d2,

@@ -321,9 +321,12 @@ _ERF_RECIPROCALS = (
 
 def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
-    (where that is finite): where the bound of the rounding errors (in unit roundoffs) is more than 16
-    times |value| (a few ulp lost) and less than 2**40 times (nearer the closed form's poles double-double
-    loses its digits too).
+    (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
+    |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
+    and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
+    digits too; an infinite bound is terms that overflowed),
+    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
+    whose total is finite).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -338,7 +341,10 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        mask = (size * 16 < bound) & (bound < size * 2.0**40)
+        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
+        near_pole = (bound >= size * 2.0**40) & ~torch.isinf(bound)
+        mask = ~torch.isinf(value) & lost & ~near_pole
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -348,7 +354,8 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    return value + (refined - value).detach()
+    # the refined elements' gradients are the float value's (none where that is NaN)
+    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
 
 
 def _kl_normal_laplace_terms(mu1, sigma1, loc2, scale2, single):
@@ -436,48 +443,44 @@ def _kl_normal_laplace_terms(mu1, sigma1, loc2, scale2, single):
 def _kl_normal_laplace_exact(mu1, sigma1, loc2, scale2):
     """The closed form in double-double arithmetic (for the elements whose terms cancel)."""
     d0 = (-0.5, 0.0)
-    d1 = (sigma1, 0.0)
-    d2 = (loc2, 0.0)
-    d3 = (scale2, 0.0)
-    d4 = _dd_recip(d3)
-    d5 = (1.4142135623730951, -9.667293313452913e-17)
-    d6 = _dd_recip(d1)
-    d7 = (mu1, 0.0)
-    d8 = _dd_erf(
+    d1 = (0.34657359027997264, 1.1595234069231498e-17)
+    d2 = (sigma1, 0.0)
+    d3 = (-0.5723649429247001, -5.132975581353913e-18)
+    d4 = (loc2, 0.0)
+    d5 = (scale2, 0.0)
+    d6 = _dd_recip(d5)
+    d7 = (1.4142135623730951, -9.667293313452913e-17)
+    d8 = _dd_recip(d2)
+    d9 = (mu1, 0.0)
+    d10 = _dd_erf(
         _dd_add(
-            _dd_mul(_dd_mul(_dd_mul((0.5, 0.0), d2), d5), d6),
-            _dd_mul(_dd_mul(_dd_mul(d0, d7), d5), d6),
+            _dd_mul(_dd_mul(_dd_mul((0.5, 0.0), d4), d7), d8),
+            _dd_mul(_dd_mul(_dd_mul(d0, d9), d7), d8),
         )
     )
-    d9 = _dd_add(d2, _dd_neg(d7))
+    d11 = _dd_add(d4, _dd_neg(d9))
     value = _dd_add(
         _dd_add(
             _dd_add(
                 _dd_add(
-                    _dd_add(
-                        _dd_add(
-                            _dd_add(d0, (0.34657359027997264, 1.1595234069231498e-17)),
-                            _dd_neg(_dd_log(d1)),
-                        ),
-                        (-0.5723649429247001, -5.132975581353913e-18),
-                    ),
-                    _dd_mul(_dd_mul(d2, d4), d8),
+                    _dd_add(_dd_add(_dd_add(d0, d1), _dd_neg(_dd_log(d2))), d3),
+                    _dd_mul(_dd_mul(d4, d6), d10),
                 ),
-                _dd_neg(_dd_mul(_dd_mul(d7, d4), d8)),
+                _dd_neg(_dd_mul(_dd_mul(d9, d6), d10)),
             ),
             _dd_mul(
-                _dd_mul(
-                    _dd_mul(
-                        _dd_mul(d1, d5), (0.5641895835477563, 7.66772980658294e-18)
-                    ),
-                    d4,
-                ),
+                _dd_mul(d2, d6),
                 _dd_exp(
-                    _dd_mul(_dd_mul(d0, _dd_recip(_dd_mul(d1, d1))), _dd_mul(d9, d9))
+                    _dd_add(
+                        _dd_add(d1, d3),
+                        _dd_mul(
+                            _dd_mul(d0, _dd_recip(_dd_mul(d2, d2))), _dd_mul(d11, d11)
+                        ),
+                    )
                 ),
             ),
         ),
-        _dd_log(d3),
+        _dd_log(d5),
     )
     return _dd_value(value)
 

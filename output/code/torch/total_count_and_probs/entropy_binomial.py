@@ -321,9 +321,9 @@ def _dd_log(x):
 def _dd_log_factorial(m):
     """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
     stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
-    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0."""
-    top = torch.max(m[0])
-    top = max(int(top), 0)
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0.
+    """
+    top = max(int(torch.max(m[0])), 0)
     k = torch.arange(top + 1, dtype=torch.float64)
     ks = torch.where(k > 0, k, 1.0 + 0.0 * k)
     table = _dd_add(
