@@ -31,7 +31,8 @@ from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from sympy import (
-    Abs, And, Dummy, Float, Function, Piecewise, Rational, S, Symbol, collect, diff, exp, log, polygamma, sign,
+    Abs, And, Dummy, Float, Function, Piecewise, Rational, S, Symbol, collect, diff, exp, expand, log, polygamma,
+    powsimp, sign,
     simplify,
 )
 from sympy.codegen.cfunctions import log1p
@@ -133,15 +134,19 @@ def _logit_difference(a, b):
 
 
 def _window(F, theta1, coordinates, span=SPAN):
-    """The condition under which the quadrature form is used: |d| <= ``span`` in log and logit coordinates; a real
-    parameter within NEAR of the family's scale (``near_scale``: the uniform's width), else of its one positive
-    parameter (None when there is none)."""
+    """The condition under which the quadrature form is used: |d| <= ``span`` in log and logit coordinates (and
+    |d| times the family's ``near_factors`` of that parameter: the Weibull's concentration for its log scale); a
+    real parameter within NEAR of the family's scale (``near_scale``: the uniform's width), else of its one
+    positive parameter (None when there is none)."""
     positive = [t for t, c in zip(theta1, coordinates) if c.kind != "real"]
     scale = F(*theta1).near_scale() if hasattr(F, "near_scale") else positive[0] if len(positive) == 1 else None
+    factors = F(*theta1).near_factors() if hasattr(F, "near_factors") else {}
     conditions = []
-    for c in coordinates:
+    for t, c in zip(theta1, coordinates):
         if c.kind != "real":
             conditions.append(Abs(c.d) <= span)
+            if t in factors:
+                conditions.append(Abs(c.d) * factors[t] <= span)
         elif scale is not None:
             conditions.append(Abs(c.d) <= NEAR * scale)
         else:
@@ -205,6 +210,11 @@ def near_form(name: str):
     body = (1 - s) * quadratic.xreplace(dict(zip(theta2, moving)))
     logit = [(m, r) for m, r, c in zip(moving, rest, coordinates) if c.kind == "logit"]
     body = body.xreplace({1 - m: r for m, r in logit}).xreplace({m - 1: -r for m, r in logit})
+    # log θ(s) = log θ1 + s d exactly on a log coordinate: log θ(s)² − 2 log θ(s) log θ1 + log θ1² is (s d)², not
+    # a difference of terms of order log² θ; and θ(s)^−k θ1^k one power (θ1/θ(s))^k, not inf·0 (the Weibull's at
+    # concentrations in the hundreds)
+    on_log = {log(m): log(t1) + s * di for c, t1, di, m in zip(coordinates, theta1, d, moving) if c.kind == "log"}
+    body = powsimp(expand(body.xreplace(on_log)), combine="base", force=True) if on_log else body
     # terms over the same power of 1 - θ(s) as one: (1 - p1)/rest², not -p1/rest² + 1/rest², which cancel
     # a thousandfold near p = 1 (kl-bernoulli-bernoulli: 121 ulp at p = (0.9987, 0.9966) before)
     body = body.replace(lambda e: e.is_Add, lambda a: collect(a, [r for _, r in logit]))

@@ -32,6 +32,12 @@ class Weibull(Family):
             ("power-mean", z**T, "The moments E_q[z^t] of a Weibull distribution", (T,)),
         )
 
+    def near_factors(self):
+        """log z = log scale + (log u)/concentration: the near form's window also bounds concentration times the
+        log-scale step (along the path, (scale2/scale1)^concentration overflowed at concentrations in the hundreds
+        and a ratio within e, where the KL is far from 0)."""
+        return {self.scale: self.concentration}
+
     def quadrature_hint(self):
         return self.scale, self.scale
 

@@ -153,87 +153,246 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * jax.numpy.exp(d_scale * s)
-    value = (1 - s) * (
-        d_loc**2
-        * jax.numpy.exp(-(-loc + loc1) / scale)
+    value = (
+        -(d_loc**2)
+        * s
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        + d_loc**2
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
         * jax.scipy.special.gamma(1 + scale1 / scale)
         / scale**2
         + 2
         * d_loc
         * d_scale
-        * scale
-        * (
-            scale ** (-2.0)
-            - jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            / scale**2
-            - scale1
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            * jax.scipy.special.digamma(1 + scale1 / scale)
-            / scale**3
-            + (-loc + loc1)
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            / scale**3
-        )
+        * loc
+        * s
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        - 2
+        * d_loc
+        * d_scale
+        * loc
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        - 2
+        * d_loc
+        * d_scale
+        * loc1
+        * s
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        + 2
+        * d_loc
+        * d_scale
+        * loc1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        + 2
+        * d_loc
+        * d_scale
+        * s
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale
+        - 2 * d_loc * d_scale * s / scale
+        + 2
+        * d_loc
+        * d_scale
+        * s
+        * scale1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale)
+        / scale**2
+        - 2
+        * d_loc
+        * d_scale
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale
+        + 2 * d_loc * d_scale / scale
+        - 2
+        * d_loc
+        * d_scale
+        * scale1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale)
+        / scale**2
+        - d_scale**2
+        * loc**2
+        * s
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
         + d_scale**2
-        * scale**2
-        * (
-            -2 * loc / scale**3
-            + 2 * loc1 / scale**3
-            - 1 / scale**2
-            + 2 * 0.5772156649015329 * scale1 / scale**3
-            + 2
-            * scale1
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            * jax.scipy.special.digamma(1 + scale1 / scale)
-            / scale**3
-            - 2
-            * (-loc + loc1)
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            / scale**3
-            + scale1**2
-            * (_trigamma_excess(1 + scale1 / scale) + (1 + scale1 / scale) ** (-1.0))
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            / scale**4
-            + scale1**2
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            * jax.scipy.special.digamma(1 + scale1 / scale) ** 2
-            / scale**4
-            - 2
-            * scale1
-            * (-loc + loc1)
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            * jax.scipy.special.digamma(1 + scale1 / scale)
-            / scale**4
-            + (-loc + loc1) ** 2
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            / scale**4
-        )
+        * loc**2
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        + 2
+        * d_scale**2
+        * loc
+        * loc1
+        * s
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        - 2
+        * d_scale**2
+        * loc
+        * loc1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        - d_scale**2
+        * loc
+        * s
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale
+        + d_scale**2 * loc * s / scale
+        - 2
+        * d_scale**2
+        * loc
+        * s
+        * scale1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale)
+        / scale**2
         + d_scale**2
-        * scale
-        * (
-            loc / scale**2
-            - loc1 / scale**2
-            + scale ** (-1.0)
-            - 0.5772156649015329 * scale1 / scale**2
-            - scale1
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            * jax.scipy.special.digamma(1 + scale1 / scale)
-            / scale**2
-            + (-loc + loc1)
-            * jax.numpy.exp(-(-loc + loc1) / scale)
-            * jax.scipy.special.gamma(1 + scale1 / scale)
-            / scale**2
-        )
+        * loc
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale
+        - d_scale**2 * loc / scale
+        + 2
+        * d_scale**2
+        * loc
+        * scale1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale)
+        / scale**2
+        - d_scale**2
+        * loc1**2
+        * s
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        + d_scale**2
+        * loc1**2
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        + d_scale**2
+        * loc1
+        * s
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale
+        - d_scale**2 * loc1 * s / scale
+        + 2
+        * d_scale**2
+        * loc1
+        * s
+        * scale1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale)
+        / scale**2
+        - d_scale**2
+        * loc1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale
+        + d_scale**2 * loc1 / scale
+        - 2
+        * d_scale**2
+        * loc1
+        * scale1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale)
+        / scale**2
+        - d_scale**2
+        * s
+        * scale1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale)
+        / scale
+        - 0.5772156649015329 * d_scale**2 * s * scale1 / scale
+        - d_scale**2
+        * s
+        * scale1**2
+        * (_trigamma_excess(1 + scale1 / scale) + (1 + scale1 / scale) ** (-1.0))
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        - d_scale**2
+        * s
+        * scale1**2
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale) ** 2
+        / scale**2
+        + d_scale**2
+        * scale1
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale)
+        / scale
+        + 0.5772156649015329 * d_scale**2 * scale1 / scale
+        + d_scale**2
+        * scale1**2
+        * (_trigamma_excess(1 + scale1 / scale) + (1 + scale1 / scale) ** (-1.0))
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        / scale**2
+        + d_scale**2
+        * scale1**2
+        * jax.numpy.exp(loc / scale)
+        * jax.numpy.exp(-loc1 / scale)
+        * jax.scipy.special.gamma(1 + scale1 / scale)
+        * jax.scipy.special.digamma(1 + scale1 / scale) ** 2
+        / scale**2
     )
     return value
 
@@ -445,8 +604,7 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -456,10 +614,10 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
     # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-    near_pole = (bound >= size * 2.0**55) & ~jax.numpy.isinf(bound)
-    mask = ~jax.numpy.isinf(value) & lost & ~near_pole
+    near_pole = (bound >= size * 2.0**55) & jax.numpy.isfinite(bound)
+    mask = jax.numpy.isfinite(value) & lost & ~near_pole
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))

@@ -124,8 +124,7 @@ def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
     (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -135,8 +134,8 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
-    mask = ~jax.numpy.isinf(value) & lost
+    lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
+    mask = jax.numpy.isfinite(value) & lost
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))

@@ -677,8 +677,7 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -688,10 +687,10 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
     # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-    near_pole = (bound >= size * 2.0**40) & ~jax.numpy.isinf(bound)
-    mask = ~jax.numpy.isinf(value) & lost & ~near_pole
+    near_pole = (bound >= size * 2.0**40) & jax.numpy.isfinite(bound)
+    mask = jax.numpy.isfinite(value) & lost & ~near_pole
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))

@@ -72,12 +72,13 @@ def _curvature(s, scale1, alpha1, d_scale, d_alpha):
     """
     scale = scale1 * jax.numpy.exp(d_scale * s)
     alpha = alpha1 * jax.numpy.exp(d_alpha * s)
-    value = (1 - s) * (
-        alpha
-        * d_alpha**2
-        * (-jax.numpy.log(scale) + jax.numpy.log(scale1) + alpha1 ** (-1.0) - 1 / alpha)
+    value = (
+        alpha * d_alpha**2 * d_scale * s**2
+        - alpha * d_alpha**2 * d_scale * s
+        + 2 * alpha * d_alpha * d_scale * s
         - 2 * alpha * d_alpha * d_scale
-        + d_alpha**2
+        - alpha * d_alpha**2 * s / alpha1
+        + alpha * d_alpha**2 / alpha1
     )
     return value
 

@@ -185,129 +185,153 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
     """
     scale = scale1 * jax.numpy.exp(d_scale * s)
     concentration = concentration1 * jax.numpy.exp(d_concentration * s)
-    value = (1 - s) * (
-        concentration**2
+    value = (
+        -(concentration**2)
         * d_concentration**2
+        * d_scale**2
+        * s**3
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        + concentration**2
+        * d_concentration**2
+        * d_scale**2
+        * s**2
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        - 2
+        * concentration**2
+        * d_concentration
+        * d_scale**2
+        * s**2
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        + 2
+        * concentration**2
+        * d_concentration
+        * d_scale**2
+        * s
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        - concentration**2
+        * d_scale**2
+        * s
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        + concentration**2
+        * d_scale**2
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        + 2
+        * concentration**2
+        * d_concentration**2
+        * d_scale
+        * s**2
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        * jax.scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 2
+        * concentration**2
+        * d_concentration**2
+        * d_scale
+        * s
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        * jax.scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        + 2
+        * concentration**2
+        * d_concentration
+        * d_scale
+        * s
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        * jax.scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 2
+        * concentration**2
+        * d_concentration
+        * d_scale
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        * jax.scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - concentration**2
+        * d_concentration**2
+        * s
+        * (scale1 / scale) ** concentration
         * (
-            scale ** (-concentration)
-            * scale1**concentration
-            * jax.numpy.log(scale) ** 2
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            - 2
-            * scale ** (-concentration)
-            * scale1**concentration
-            * jax.numpy.log(scale)
-            * jax.numpy.log(scale1)
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            + scale ** (-concentration)
-            * scale1**concentration
-            * jax.numpy.log(scale1) ** 2
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            - 2
-            * scale ** (-concentration)
-            * scale1**concentration
-            * jax.numpy.log(scale)
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            * jax.scipy.special.digamma(concentration / concentration1 + 1)
-            / concentration1
-            + 2
-            * scale ** (-concentration)
-            * scale1**concentration
-            * jax.numpy.log(scale1)
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            * jax.scipy.special.digamma(concentration / concentration1 + 1)
-            / concentration1
-            + scale ** (-concentration)
-            * scale1**concentration
-            * (
-                _trigamma_excess(concentration / concentration1 + 1)
-                + (concentration / concentration1 + 1) ** (-1.0)
-            )
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            / concentration1**2
-            + scale ** (-concentration)
-            * scale1**concentration
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            * jax.scipy.special.digamma(concentration / concentration1 + 1) ** 2
-            / concentration1**2
-            + concentration ** (-2.0)
+            _trigamma_excess(concentration / concentration1 + 1)
+            + (concentration / concentration1 + 1) ** (-1.0)
         )
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        / concentration1**2
+        - concentration**2
+        * d_concentration**2
+        * s
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        * jax.scipy.special.digamma(concentration / concentration1 + 1) ** 2
+        / concentration1**2
+        + concentration**2
+        * d_concentration**2
+        * (scale1 / scale) ** concentration
+        * (
+            _trigamma_excess(concentration / concentration1 + 1)
+            + (concentration / concentration1 + 1) ** (-1.0)
+        )
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        / concentration1**2
+        + concentration**2
+        * d_concentration**2
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        * jax.scipy.special.digamma(concentration / concentration1 + 1) ** 2
+        / concentration1**2
         + concentration
         * d_concentration**2
-        * (
-            jax.numpy.log(scale)
-            - jax.numpy.log(scale1)
-            - scale ** (-concentration)
-            * scale1**concentration
-            * jax.numpy.log(scale)
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            + scale ** (-concentration)
-            * scale1**concentration
-            * jax.numpy.log(scale1)
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            + 0.5772156649015329 / concentration1
-            + scale ** (-concentration)
-            * scale1**concentration
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            * jax.scipy.special.digamma(concentration / concentration1 + 1)
-            / concentration1
-            - 1 / concentration
-        )
+        * d_scale
+        * s**2
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        - concentration * d_concentration**2 * d_scale * s**2
+        - concentration
+        * d_concentration**2
+        * d_scale
+        * s
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        + concentration * d_concentration**2 * d_scale * s
         + 2
         * concentration
         * d_concentration
         * d_scale
-        * scale
-        * (
-            concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * jax.numpy.log(scale)
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            / scale
-            - concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * jax.numpy.log(scale1)
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            / scale
-            - concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            * jax.scipy.special.digamma(concentration / concentration1 + 1)
-            / (concentration1 * scale)
-            + scale ** (-1.0)
-            - scale ** (-concentration)
-            * scale1**concentration
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            / scale
-        )
-        + d_scale**2
-        * scale**2
-        * (
-            concentration**2
-            * scale ** (-concentration)
-            * scale1**concentration
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            / scale**2
-            - concentration / scale**2
-            + concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            / scale**2
-        )
-        + d_scale**2
-        * scale
-        * (
-            concentration / scale
-            - concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * jax.scipy.special.gamma(concentration / concentration1 + 1)
-            / scale
-        )
+        * s
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        - 2 * concentration * d_concentration * d_scale * s
+        - 2
+        * concentration
+        * d_concentration
+        * d_scale
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        + 2 * concentration * d_concentration * d_scale
+        - concentration
+        * d_concentration**2
+        * s
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        * jax.scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 0.5772156649015329 * concentration * d_concentration**2 * s / concentration1
+        + concentration
+        * d_concentration**2
+        * (scale1 / scale) ** concentration
+        * jax.scipy.special.gamma(concentration / concentration1 + 1)
+        * jax.scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        + 0.5772156649015329 * concentration * d_concentration**2 / concentration1
     )
     return value
 
@@ -519,8 +543,7 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     float64 only (jax_enable_x64), and on concrete arrays only: under jax.jit, grad, vmap .. (where a mask cannot
     index, and the unrolled double-double code would take minutes to compile) ``value`` is returned as it is.
     """
@@ -530,10 +553,10 @@ def _refine(value, bound, exact, args):
         return value
     size = abs(value)
     bound = bound()
-    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
     # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-    near_pole = (bound >= size * 2.0**55) & ~jax.numpy.isinf(bound)
-    mask = ~jax.numpy.isinf(value) & lost & ~near_pole
+    near_pole = (bound >= size * 2.0**55) & jax.numpy.isfinite(bound)
+    mask = jax.numpy.isfinite(value) & lost & ~near_pole
     if not bool(jax.numpy.any(mask)):
         return value
     shape = jax.numpy.broadcast_shapes(value.shape, *(jax.numpy.shape(a) for a in args))
@@ -609,9 +632,19 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
         if bool(jax.numpy.any(concentration2 <= 0)):
             raise ValueError("kl_weibull_weibull: concentration2 must be positive")
     value = jax.numpy.where(
-        jax.numpy.logical_and(
-            jax.numpy.less_equal(abs(_log_ratio(concentration2, concentration1)), 1),
-            jax.numpy.less_equal(abs(_log_ratio(scale2, scale1)), 1),
+        jax.numpy.all(
+            jax.numpy.asarray(
+                [
+                    jax.numpy.less_equal(
+                        abs(_log_ratio(concentration2, concentration1)), 1
+                    ),
+                    jax.numpy.less_equal(abs(_log_ratio(scale2, scale1)), 1),
+                    jax.numpy.less_equal(
+                        concentration1 * abs(_log_ratio(scale2, scale1)), 1
+                    ),
+                ]
+            ),
+            axis=0,
         ),
         _remainder(
             scale1,

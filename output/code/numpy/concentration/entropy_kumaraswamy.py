@@ -209,15 +209,14 @@ def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
     (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
-        mask = ~numpy.isinf(value) & lost
+        lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
+        mask = numpy.isfinite(value) & lost
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))

@@ -74,35 +74,591 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * numpy.exp(d_scale * s)
-    value = (1 - s) * (
-        d_loc**2
-        * (
-            (-2 * loc + 2 * loc1)
-            * (2 * loc - 2 * loc1)
-            / ((-loc + loc1) ** 2 + (scale + scale1) ** 2) ** 2
-            + 2 / ((-loc + loc1) ** 2 + (scale + scale1) ** 2)
+    value = (
+        4
+        * d_loc**2
+        * loc**2
+        * s
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 4
+        * d_loc**2
+        * loc**2
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 8
+        * d_loc**2
+        * loc
+        * loc1
+        * s
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        + 8
+        * d_loc**2
+        * loc
+        * loc1
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        + 4
+        * d_loc**2
+        * loc1**2
+        * s
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 4
+        * d_loc**2
+        * loc1**2
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 2
+        * d_loc**2
+        * s
+        / (
+            loc**2
+            - 2 * loc * loc1
+            + loc1**2
+            + scale**2
+            + 2 * scale * scale1
+            + scale1**2
         )
         + 2
+        * d_loc**2
+        / (
+            loc**2
+            - 2 * loc * loc1
+            + loc1**2
+            + scale**2
+            + 2 * scale * scale1
+            + scale1**2
+        )
+        + 8
         * d_loc
         * d_scale
-        * scale
-        * (2 * loc - 2 * loc1)
-        * (-2 * scale - 2 * scale1)
-        / ((-loc + loc1) ** 2 + (scale + scale1) ** 2) ** 2
-        + d_scale**2
+        * loc
+        * s
         * scale**2
-        * (
-            (-2 * scale - 2 * scale1)
-            * (2 * scale + 2 * scale1)
-            / ((-loc + loc1) ** 2 + (scale + scale1) ** 2) ** 2
-            + 2 / ((-loc + loc1) ** 2 + (scale + scale1) ** 2)
-            + scale ** (-2.0)
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
         )
-        + d_scale**2
+        + 8
+        * d_loc
+        * d_scale
+        * loc
+        * s
         * scale
-        * (
-            (2 * scale + 2 * scale1) / ((-loc + loc1) ** 2 + (scale + scale1) ** 2)
-            - 1 / scale
+        * scale1
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc
+        * scale**2
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc
+        * scale
+        * scale1
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc1
+        * s
+        * scale**2
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc1
+        * s
+        * scale
+        * scale1
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        + 8
+        * d_loc
+        * d_scale
+        * loc1
+        * scale**2
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        + 8
+        * d_loc
+        * d_scale
+        * loc1
+        * scale
+        * scale1
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        + 4
+        * d_scale**2
+        * s
+        * scale**4
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        + 8
+        * d_scale**2
+        * s
+        * scale**3
+        * scale1
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        + 4
+        * d_scale**2
+        * s
+        * scale**2
+        * scale1**2
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 4
+        * d_scale**2
+        * s
+        * scale**2
+        / (
+            loc**2
+            - 2 * loc * loc1
+            + loc1**2
+            + scale**2
+            + 2 * scale * scale1
+            + scale1**2
+        )
+        - 2
+        * d_scale**2
+        * s
+        * scale
+        * scale1
+        / (
+            loc**2
+            - 2 * loc * loc1
+            + loc1**2
+            + scale**2
+            + 2 * scale * scale1
+            + scale1**2
+        )
+        - 4
+        * d_scale**2
+        * scale**4
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 8
+        * d_scale**2
+        * scale**3
+        * scale1
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        - 4
+        * d_scale**2
+        * scale**2
+        * scale1**2
+        / (
+            loc**4
+            - 4 * loc**3 * loc1
+            + 6 * loc**2 * loc1**2
+            + 2 * loc**2 * scale**2
+            + 4 * loc**2 * scale * scale1
+            + 2 * loc**2 * scale1**2
+            - 4 * loc * loc1**3
+            - 4 * loc * loc1 * scale**2
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * scale1**2
+            + loc1**4
+            + 2 * loc1**2 * scale**2
+            + 4 * loc1**2 * scale * scale1
+            + 2 * loc1**2 * scale1**2
+            + scale**4
+            + 4 * scale**3 * scale1
+            + 6 * scale**2 * scale1**2
+            + 4 * scale * scale1**3
+            + scale1**4
+        )
+        + 4
+        * d_scale**2
+        * scale**2
+        / (
+            loc**2
+            - 2 * loc * loc1
+            + loc1**2
+            + scale**2
+            + 2 * scale * scale1
+            + scale1**2
+        )
+        + 2
+        * d_scale**2
+        * scale
+        * scale1
+        / (
+            loc**2
+            - 2 * loc * loc1
+            + loc1**2
+            + scale**2
+            + 2 * scale * scale1
+            + scale1**2
         )
     )
     return value

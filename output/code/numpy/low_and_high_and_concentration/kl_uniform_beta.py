@@ -210,17 +210,16 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
         # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-        near_pole = (bound >= size * 2.0**40) & ~numpy.isinf(bound)
-        mask = ~numpy.isinf(value) & lost & ~near_pole
+        near_pole = (bound >= size * 2.0**40) & numpy.isfinite(bound)
+        mask = numpy.isfinite(value) & lost & ~near_pole
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))

@@ -185,129 +185,153 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
     """
     scale = scale1 * numpy.exp(d_scale * s)
     concentration = concentration1 * numpy.exp(d_concentration * s)
-    value = (1 - s) * (
-        concentration**2
+    value = (
+        -(concentration**2)
         * d_concentration**2
+        * d_scale**2
+        * s**3
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        + concentration**2
+        * d_concentration**2
+        * d_scale**2
+        * s**2
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        - 2
+        * concentration**2
+        * d_concentration
+        * d_scale**2
+        * s**2
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        + 2
+        * concentration**2
+        * d_concentration
+        * d_scale**2
+        * s
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        - concentration**2
+        * d_scale**2
+        * s
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        + concentration**2
+        * d_scale**2
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        + 2
+        * concentration**2
+        * d_concentration**2
+        * d_scale
+        * s**2
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        * scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 2
+        * concentration**2
+        * d_concentration**2
+        * d_scale
+        * s
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        * scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        + 2
+        * concentration**2
+        * d_concentration
+        * d_scale
+        * s
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        * scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 2
+        * concentration**2
+        * d_concentration
+        * d_scale
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        * scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - concentration**2
+        * d_concentration**2
+        * s
+        * (scale1 / scale) ** concentration
         * (
-            scale ** (-concentration)
-            * scale1**concentration
-            * numpy.log(scale) ** 2
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            - 2
-            * scale ** (-concentration)
-            * scale1**concentration
-            * numpy.log(scale)
-            * numpy.log(scale1)
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            + scale ** (-concentration)
-            * scale1**concentration
-            * numpy.log(scale1) ** 2
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            - 2
-            * scale ** (-concentration)
-            * scale1**concentration
-            * numpy.log(scale)
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            * scipy.special.digamma(concentration / concentration1 + 1)
-            / concentration1
-            + 2
-            * scale ** (-concentration)
-            * scale1**concentration
-            * numpy.log(scale1)
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            * scipy.special.digamma(concentration / concentration1 + 1)
-            / concentration1
-            + scale ** (-concentration)
-            * scale1**concentration
-            * (
-                _trigamma_excess(concentration / concentration1 + 1)
-                + (concentration / concentration1 + 1) ** (-1.0)
-            )
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            / concentration1**2
-            + scale ** (-concentration)
-            * scale1**concentration
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            * scipy.special.digamma(concentration / concentration1 + 1) ** 2
-            / concentration1**2
-            + concentration ** (-2.0)
+            _trigamma_excess(concentration / concentration1 + 1)
+            + (concentration / concentration1 + 1) ** (-1.0)
         )
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        / concentration1**2
+        - concentration**2
+        * d_concentration**2
+        * s
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        * scipy.special.digamma(concentration / concentration1 + 1) ** 2
+        / concentration1**2
+        + concentration**2
+        * d_concentration**2
+        * (scale1 / scale) ** concentration
+        * (
+            _trigamma_excess(concentration / concentration1 + 1)
+            + (concentration / concentration1 + 1) ** (-1.0)
+        )
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        / concentration1**2
+        + concentration**2
+        * d_concentration**2
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        * scipy.special.digamma(concentration / concentration1 + 1) ** 2
+        / concentration1**2
         + concentration
         * d_concentration**2
-        * (
-            numpy.log(scale)
-            - numpy.log(scale1)
-            - scale ** (-concentration)
-            * scale1**concentration
-            * numpy.log(scale)
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            + scale ** (-concentration)
-            * scale1**concentration
-            * numpy.log(scale1)
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            + 0.5772156649015329 / concentration1
-            + scale ** (-concentration)
-            * scale1**concentration
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            * scipy.special.digamma(concentration / concentration1 + 1)
-            / concentration1
-            - 1 / concentration
-        )
+        * d_scale
+        * s**2
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        - concentration * d_concentration**2 * d_scale * s**2
+        - concentration
+        * d_concentration**2
+        * d_scale
+        * s
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        + concentration * d_concentration**2 * d_scale * s
         + 2
         * concentration
         * d_concentration
         * d_scale
-        * scale
-        * (
-            concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * numpy.log(scale)
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            / scale
-            - concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * numpy.log(scale1)
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            / scale
-            - concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            * scipy.special.digamma(concentration / concentration1 + 1)
-            / (concentration1 * scale)
-            + scale ** (-1.0)
-            - scale ** (-concentration)
-            * scale1**concentration
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            / scale
-        )
-        + d_scale**2
-        * scale**2
-        * (
-            concentration**2
-            * scale ** (-concentration)
-            * scale1**concentration
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            / scale**2
-            - concentration / scale**2
-            + concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            / scale**2
-        )
-        + d_scale**2
-        * scale
-        * (
-            concentration / scale
-            - concentration
-            * scale ** (-concentration)
-            * scale1**concentration
-            * scipy.special.gamma(concentration / concentration1 + 1)
-            / scale
-        )
+        * s
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        - 2 * concentration * d_concentration * d_scale * s
+        - 2
+        * concentration
+        * d_concentration
+        * d_scale
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        + 2 * concentration * d_concentration * d_scale
+        - concentration
+        * d_concentration**2
+        * s
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        * scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 0.5772156649015329 * concentration * d_concentration**2 * s / concentration1
+        + concentration
+        * d_concentration**2
+        * (scale1 / scale) ** concentration
+        * scipy.special.gamma(concentration / concentration1 + 1)
+        * scipy.special.digamma(concentration / concentration1 + 1)
+        / concentration1
+        + 0.5772156649015329 * concentration * d_concentration**2 / concentration1
     )
     return value
 
@@ -507,17 +531,16 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     float64 only: other dtypes are returned as they are.
     """
     value = numpy.asarray(value)
     with numpy.errstate(all="ignore"):
         size = numpy.abs(value)
-        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
         # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-        near_pole = (bound >= size * 2.0**40) & ~numpy.isinf(bound)
-        mask = ~numpy.isinf(value) & lost & ~near_pole
+        near_pole = (bound >= size * 2.0**40) & numpy.isfinite(bound)
+        mask = numpy.isfinite(value) & lost & ~near_pole
     if value.dtype != numpy.float64 or not numpy.any(mask):
         return value
     shape = numpy.broadcast_shapes(value.shape, *(numpy.shape(a) for a in args))
@@ -531,11 +554,16 @@ def _refine(value, bound, exact, args):
 
 def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, single):
     value = numpy.where(
-        numpy.logical_and(
-            numpy.less_equal(
-                abs(_log_ratio(concentration2, concentration1, single)), 1
-            ),
-            numpy.less_equal(abs(_log_ratio(scale2, scale1, single)), 1),
+        numpy.logical_and.reduce(
+            (
+                numpy.less_equal(
+                    abs(_log_ratio(concentration2, concentration1, single)), 1
+                ),
+                numpy.less_equal(abs(_log_ratio(scale2, scale1, single)), 1),
+                numpy.less_equal(
+                    concentration1 * abs(_log_ratio(scale2, scale1, single)), 1
+                ),
+            )
         ),
         _remainder(
             scale1,

@@ -313,18 +313,28 @@ def _dd_log(x):
     return _dd_add((y, 0.0), _two_sum(d, -0.5 * d * d))
 
 
+#: the largest table _dd_log_factorial has built, (hi, lo) of log k! at k = 0 .. its length - 1: a call whose
+#: max(m) it covers reads it (each entry is computed on its own, so the values do not depend on the table's size)
+_LOG_FACTORIALS = []
+
+
 def _dd_log_factorial(m):
     """log(m!) at the integers m >= 0 (double-double), from a table of (k + 1/2) log k - k + log(2 pi)/2 +
     stirlerr(k) at k = 0 .. max(m) (0 at k = 0; the Stirling error from the module's _stirlerr, a float: below
-    2**-57 absolute): its double-double logs are taken once per integer, not once per element. m < 0 reads 0.
+    2**-57 absolute): its double-double logs are taken once per integer, not once per element, and kept for the
+    next call (_LOG_FACTORIALS). m < 0 reads 0.
     """
     top = max(int(numpy.max(m[0])), 0)
-    k = numpy.arange(top + 1, dtype=numpy.float64)
-    ks = numpy.where(k > 0, k, 1.0 + 0.0 * k)
-    table = _dd_add(
-        _dd_mul((ks + 0.5, 0.0), _dd_log((ks, 0.0))), _two_sum(_stirlerr(ks), -ks)
-    )
-    table = _dd_where(k > 0, _dd_add(table, _HALF_LOG_2PI), (0.0 * k, 0.0 * k))
+    if not _LOG_FACTORIALS or _LOG_FACTORIALS[0][0].shape[0] <= top:
+        k = numpy.arange(top + 1, dtype=numpy.float64)
+        ks = numpy.where(k > 0, k, 1.0 + 0.0 * k)
+        table = _dd_add(
+            _dd_mul((ks + 0.5, 0.0), _dd_log((ks, 0.0))), _two_sum(_stirlerr(ks), -ks)
+        )
+        _LOG_FACTORIALS[:] = [
+            _dd_where(k > 0, _dd_add(table, _HALF_LOG_2PI), (0.0 * k, 0.0 * k))
+        ]
+    table = _LOG_FACTORIALS[0]
     index = numpy.where(m[0] > 0, m[0], 0.0 * m[0])
     return table[0][index.astype(numpy.int64)], table[1][index.astype(numpy.int64)]
 

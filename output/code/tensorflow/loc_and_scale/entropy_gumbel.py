@@ -123,8 +123,7 @@ def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
     (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -132,8 +131,8 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
-    mask = ~tensorflow.math.is_inf(value) & lost
+    lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
+    mask = tensorflow.math.is_finite(value) & lost
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -156,14 +155,10 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    refined = tensorflow.reshape(refined, shape)
-    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
-    mask = tensorflow.reshape(mask, shape)
-    return tensorflow.where(
-        mask,
-        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
-        value,
-    )
+    correction = tensorflow.stop_gradient(
+        tensorflow.reshape(refined, shape) - value
+    )  # (inf - inf elsewhere)
+    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
 
 
 def _entropy_gumbel_exact(loc, scale):

@@ -79,59 +79,591 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * tensorflow.math.exp(d_scale * s)
-    value = (1 - s) * (
-        tensorflow.math.pow(d_loc, 2)
-        * (
-            (-2 * loc + 2 * loc1)
-            * (2 * loc - 2 * loc1)
-            / tensorflow.math.pow(
-                tensorflow.math.pow(-loc + loc1, 2)
-                + tensorflow.math.pow(scale + scale1, 2),
-                2,
-            )
-            + 2
-            / (
-                tensorflow.math.pow(-loc + loc1, 2)
-                + tensorflow.math.pow(scale + scale1, 2)
-            )
+    value = (
+        4
+        * tensorflow.math.pow(d_loc, 2)
+        * tensorflow.math.pow(loc, 2)
+        * s
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 4
+        * tensorflow.math.pow(d_loc, 2)
+        * tensorflow.math.pow(loc, 2)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 8
+        * tensorflow.math.pow(d_loc, 2)
+        * loc
+        * loc1
+        * s
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        + 8
+        * tensorflow.math.pow(d_loc, 2)
+        * loc
+        * loc1
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        + 4
+        * tensorflow.math.pow(d_loc, 2)
+        * tensorflow.math.pow(loc1, 2)
+        * s
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 4
+        * tensorflow.math.pow(d_loc, 2)
+        * tensorflow.math.pow(loc1, 2)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 2
+        * tensorflow.math.pow(d_loc, 2)
+        * s
+        / (
+            tensorflow.math.pow(loc, 2)
+            - 2 * loc * loc1
+            + tensorflow.math.pow(loc1, 2)
+            + tensorflow.math.pow(scale, 2)
+            + 2 * scale * scale1
+            + tensorflow.math.pow(scale1, 2)
         )
         + 2
+        * tensorflow.math.pow(d_loc, 2)
+        / (
+            tensorflow.math.pow(loc, 2)
+            - 2 * loc * loc1
+            + tensorflow.math.pow(loc1, 2)
+            + tensorflow.math.pow(scale, 2)
+            + 2 * scale * scale1
+            + tensorflow.math.pow(scale1, 2)
+        )
+        + 8
         * d_loc
         * d_scale
-        * scale
-        * (2 * loc - 2 * loc1)
-        * (-2 * scale - 2 * scale1)
-        / tensorflow.math.pow(
-            tensorflow.math.pow(-loc + loc1, 2)
-            + tensorflow.math.pow(scale + scale1, 2),
-            2,
-        )
-        + tensorflow.math.pow(d_scale, 2)
+        * loc
+        * s
         * tensorflow.math.pow(scale, 2)
-        * (
-            (-2 * scale - 2 * scale1)
-            * (2 * scale + 2 * scale1)
-            / tensorflow.math.pow(
-                tensorflow.math.pow(-loc + loc1, 2)
-                + tensorflow.math.pow(scale + scale1, 2),
-                2,
-            )
-            + 2
-            / (
-                tensorflow.math.pow(-loc + loc1, 2)
-                + tensorflow.math.pow(scale + scale1, 2)
-            )
-            + tensorflow.math.pow(scale, -2)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
         )
-        + tensorflow.math.pow(d_scale, 2)
+        + 8
+        * d_loc
+        * d_scale
+        * loc
+        * s
         * scale
-        * (
-            (2 * scale + 2 * scale1)
-            / (
-                tensorflow.math.pow(-loc + loc1, 2)
-                + tensorflow.math.pow(scale + scale1, 2)
-            )
-            - 1 / scale
+        * scale1
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc
+        * tensorflow.math.pow(scale, 2)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc
+        * scale
+        * scale1
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc1
+        * s
+        * tensorflow.math.pow(scale, 2)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc1
+        * s
+        * scale
+        * scale1
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        + 8
+        * d_loc
+        * d_scale
+        * loc1
+        * tensorflow.math.pow(scale, 2)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        + 8
+        * d_loc
+        * d_scale
+        * loc1
+        * scale
+        * scale1
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        + 4
+        * tensorflow.math.pow(d_scale, 2)
+        * s
+        * tensorflow.math.pow(scale, 4)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        + 8
+        * tensorflow.math.pow(d_scale, 2)
+        * s
+        * tensorflow.math.pow(scale, 3)
+        * scale1
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        + 4
+        * tensorflow.math.pow(d_scale, 2)
+        * s
+        * tensorflow.math.pow(scale, 2)
+        * tensorflow.math.pow(scale1, 2)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 4
+        * tensorflow.math.pow(d_scale, 2)
+        * s
+        * tensorflow.math.pow(scale, 2)
+        / (
+            tensorflow.math.pow(loc, 2)
+            - 2 * loc * loc1
+            + tensorflow.math.pow(loc1, 2)
+            + tensorflow.math.pow(scale, 2)
+            + 2 * scale * scale1
+            + tensorflow.math.pow(scale1, 2)
+        )
+        - 2
+        * tensorflow.math.pow(d_scale, 2)
+        * s
+        * scale
+        * scale1
+        / (
+            tensorflow.math.pow(loc, 2)
+            - 2 * loc * loc1
+            + tensorflow.math.pow(loc1, 2)
+            + tensorflow.math.pow(scale, 2)
+            + 2 * scale * scale1
+            + tensorflow.math.pow(scale1, 2)
+        )
+        - 4
+        * tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(scale, 4)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 8
+        * tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(scale, 3)
+        * scale1
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        - 4
+        * tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(scale, 2)
+        * tensorflow.math.pow(scale1, 2)
+        / (
+            tensorflow.math.pow(loc, 4)
+            - 4 * tensorflow.math.pow(loc, 3) * loc1
+            + 6 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(loc1, 2)
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc, 2) * tensorflow.math.pow(scale1, 2)
+            - 4 * loc * tensorflow.math.pow(loc1, 3)
+            - 4 * loc * loc1 * tensorflow.math.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(loc1, 4)
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale, 2)
+            + 4 * tensorflow.math.pow(loc1, 2) * scale * scale1
+            + 2 * tensorflow.math.pow(loc1, 2) * tensorflow.math.pow(scale1, 2)
+            + tensorflow.math.pow(scale, 4)
+            + 4 * tensorflow.math.pow(scale, 3) * scale1
+            + 6 * tensorflow.math.pow(scale, 2) * tensorflow.math.pow(scale1, 2)
+            + 4 * scale * tensorflow.math.pow(scale1, 3)
+            + tensorflow.math.pow(scale1, 4)
+        )
+        + 4
+        * tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(scale, 2)
+        / (
+            tensorflow.math.pow(loc, 2)
+            - 2 * loc * loc1
+            + tensorflow.math.pow(loc1, 2)
+            + tensorflow.math.pow(scale, 2)
+            + 2 * scale * scale1
+            + tensorflow.math.pow(scale1, 2)
+        )
+        + 2
+        * tensorflow.math.pow(d_scale, 2)
+        * scale
+        * scale1
+        / (
+            tensorflow.math.pow(loc, 2)
+            - 2 * loc * loc1
+            + tensorflow.math.pow(loc1, 2)
+            + tensorflow.math.pow(scale, 2)
+            + 2 * scale * scale1
+            + tensorflow.math.pow(scale1, 2)
         )
     )
     return value

@@ -161,90 +161,252 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * tensorflow.math.exp(d_scale * s)
-    value = (1 - s) * (
-        tensorflow.math.pow(d_loc, 2)
-        * tensorflow.math.exp(-(-loc + loc1) / scale)
+    value = (
+        -tensorflow.math.pow(d_loc, 2)
+        * s
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        + tensorflow.math.pow(d_loc, 2)
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
         * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
         / tensorflow.math.pow(scale, 2)
         + 2
         * d_loc
         * d_scale
-        * scale
-        * (
-            tensorflow.math.pow(scale, -2)
-            - tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            / tensorflow.math.pow(scale, 2)
-            - scale1
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            * tensorflow.math.digamma(1 + scale1 / scale)
-            / tensorflow.math.pow(scale, 3)
-            + (-loc + loc1)
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            / tensorflow.math.pow(scale, 3)
-        )
+        * loc
+        * s
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        - 2
+        * d_loc
+        * d_scale
+        * loc
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        - 2
+        * d_loc
+        * d_scale
+        * loc1
+        * s
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        + 2
+        * d_loc
+        * d_scale
+        * loc1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        + 2
+        * d_loc
+        * d_scale
+        * s
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / scale
+        - 2 * d_loc * d_scale * s / scale
+        + 2
+        * d_loc
+        * d_scale
+        * s
+        * scale1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.digamma(1 + scale1 / scale)
+        / tensorflow.math.pow(scale, 2)
+        - 2
+        * d_loc
+        * d_scale
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / scale
+        + 2 * d_loc * d_scale / scale
+        - 2
+        * d_loc
+        * d_scale
+        * scale1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.digamma(1 + scale1 / scale)
+        / tensorflow.math.pow(scale, 2)
+        - tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(loc, 2)
+        * s
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
         + tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(scale, 2)
-        * (
-            -2 * loc / tensorflow.math.pow(scale, 3)
-            + 2 * loc1 / tensorflow.math.pow(scale, 3)
-            - 1 / tensorflow.math.pow(scale, 2)
-            + 2 * 0.5772156649015329 * scale1 / tensorflow.math.pow(scale, 3)
-            + 2
-            * scale1
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            * tensorflow.math.digamma(1 + scale1 / scale)
-            / tensorflow.math.pow(scale, 3)
-            - 2
-            * (-loc + loc1)
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            / tensorflow.math.pow(scale, 3)
-            + tensorflow.math.pow(scale1, 2)
-            * (
-                _trigamma_excess(1 + scale1 / scale)
-                + tensorflow.math.pow(1 + scale1 / scale, -1)
-            )
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            / tensorflow.math.pow(scale, 4)
-            + tensorflow.math.pow(scale1, 2)
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            * tensorflow.math.pow(tensorflow.math.digamma(1 + scale1 / scale), 2)
-            / tensorflow.math.pow(scale, 4)
-            - 2
-            * scale1
-            * (-loc + loc1)
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            * tensorflow.math.digamma(1 + scale1 / scale)
-            / tensorflow.math.pow(scale, 4)
-            + tensorflow.math.pow(-loc + loc1, 2)
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            / tensorflow.math.pow(scale, 4)
-        )
+        * tensorflow.math.pow(loc, 2)
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        + 2
+        * tensorflow.math.pow(d_scale, 2)
+        * loc
+        * loc1
+        * s
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        - 2
+        * tensorflow.math.pow(d_scale, 2)
+        * loc
+        * loc1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        - tensorflow.math.pow(d_scale, 2)
+        * loc
+        * s
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / scale
+        + tensorflow.math.pow(d_scale, 2) * loc * s / scale
+        - 2
+        * tensorflow.math.pow(d_scale, 2)
+        * loc
+        * s
+        * scale1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.digamma(1 + scale1 / scale)
+        / tensorflow.math.pow(scale, 2)
         + tensorflow.math.pow(d_scale, 2)
-        * scale
+        * loc
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / scale
+        - tensorflow.math.pow(d_scale, 2) * loc / scale
+        + 2
+        * tensorflow.math.pow(d_scale, 2)
+        * loc
+        * scale1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.digamma(1 + scale1 / scale)
+        / tensorflow.math.pow(scale, 2)
+        - tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(loc1, 2)
+        * s
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        + tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(loc1, 2)
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        + tensorflow.math.pow(d_scale, 2)
+        * loc1
+        * s
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / scale
+        - tensorflow.math.pow(d_scale, 2) * loc1 * s / scale
+        + 2
+        * tensorflow.math.pow(d_scale, 2)
+        * loc1
+        * s
+        * scale1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.digamma(1 + scale1 / scale)
+        / tensorflow.math.pow(scale, 2)
+        - tensorflow.math.pow(d_scale, 2)
+        * loc1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / scale
+        + tensorflow.math.pow(d_scale, 2) * loc1 / scale
+        - 2
+        * tensorflow.math.pow(d_scale, 2)
+        * loc1
+        * scale1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.digamma(1 + scale1 / scale)
+        / tensorflow.math.pow(scale, 2)
+        - tensorflow.math.pow(d_scale, 2)
+        * s
+        * scale1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.digamma(1 + scale1 / scale)
+        / scale
+        - 0.5772156649015329 * tensorflow.math.pow(d_scale, 2) * s * scale1 / scale
+        - tensorflow.math.pow(d_scale, 2)
+        * s
+        * tensorflow.math.pow(scale1, 2)
         * (
-            loc / tensorflow.math.pow(scale, 2)
-            - loc1 / tensorflow.math.pow(scale, 2)
-            + tensorflow.math.pow(scale, -1)
-            - 0.5772156649015329 * scale1 / tensorflow.math.pow(scale, 2)
-            - scale1
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            * tensorflow.math.digamma(1 + scale1 / scale)
-            / tensorflow.math.pow(scale, 2)
-            + (-loc + loc1)
-            * tensorflow.math.exp(-(-loc + loc1) / scale)
-            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-            / tensorflow.math.pow(scale, 2)
+            _trigamma_excess(1 + scale1 / scale)
+            + tensorflow.math.pow(1 + scale1 / scale, -1)
         )
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        - tensorflow.math.pow(d_scale, 2)
+        * s
+        * tensorflow.math.pow(scale1, 2)
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.pow(tensorflow.math.digamma(1 + scale1 / scale), 2)
+        / tensorflow.math.pow(scale, 2)
+        + tensorflow.math.pow(d_scale, 2)
+        * scale1
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.digamma(1 + scale1 / scale)
+        / scale
+        + 0.5772156649015329 * tensorflow.math.pow(d_scale, 2) * scale1 / scale
+        + tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(scale1, 2)
+        * (
+            _trigamma_excess(1 + scale1 / scale)
+            + tensorflow.math.pow(1 + scale1 / scale, -1)
+        )
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        / tensorflow.math.pow(scale, 2)
+        + tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(scale1, 2)
+        * tensorflow.math.exp(loc / scale)
+        * tensorflow.math.exp(-loc1 / scale)
+        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+        * tensorflow.math.pow(tensorflow.math.digamma(1 + scale1 / scale), 2)
+        / tensorflow.math.pow(scale, 2)
     )
     return value
 
@@ -433,8 +595,7 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -442,10 +603,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
     # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-    near_pole = (bound >= size * 2.0**55) & ~tensorflow.math.is_inf(bound)
-    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
+    near_pole = (bound >= size * 2.0**55) & tensorflow.math.is_finite(bound)
+    mask = tensorflow.math.is_finite(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -468,14 +629,10 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    refined = tensorflow.reshape(refined, shape)
-    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
-    mask = tensorflow.reshape(mask, shape)
-    return tensorflow.where(
-        mask,
-        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
-        value,
-    )
+    correction = tensorflow.stop_gradient(
+        tensorflow.reshape(refined, shape) - value
+    )  # (inf - inf elsewhere)
+    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
 
 
 def _kl_gumbel_gumbel_exact(loc1, scale1, loc2, scale2):

@@ -79,17 +79,13 @@ def _curvature(s, scale1, alpha1, d_scale, d_alpha):
     """
     scale = scale1 * tensorflow.math.exp(d_scale * s)
     alpha = alpha1 * tensorflow.math.exp(d_alpha * s)
-    value = (1 - s) * (
-        alpha
-        * tensorflow.math.pow(d_alpha, 2)
-        * (
-            -tensorflow.math.log(scale)
-            + tensorflow.math.log(scale1)
-            + tensorflow.math.pow(alpha1, -1)
-            - 1 / alpha
-        )
+    value = (
+        alpha * tensorflow.math.pow(d_alpha, 2) * d_scale * tensorflow.math.pow(s, 2)
+        - alpha * tensorflow.math.pow(d_alpha, 2) * d_scale * s
+        + 2 * alpha * d_alpha * d_scale * s
         - 2 * alpha * d_alpha * d_scale
-        + tensorflow.math.pow(d_alpha, 2)
+        - alpha * tensorflow.math.pow(d_alpha, 2) * s / alpha1
+        + alpha * tensorflow.math.pow(d_alpha, 2) / alpha1
     )
     return value
 

@@ -193,165 +193,207 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
     """
     scale = scale1 * tensorflow.math.exp(d_scale * s)
     concentration = concentration1 * tensorflow.math.exp(d_concentration * s)
-    value = (1 - s) * (
-        tensorflow.math.pow(concentration, 2)
+    value = (
+        -tensorflow.math.pow(concentration, 2)
         * tensorflow.math.pow(d_concentration, 2)
-        * (
-            tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.pow(tensorflow.math.log(scale), 2)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            - 2
-            * tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.log(scale)
-            * tensorflow.math.log(scale1)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            + tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.pow(tensorflow.math.log(scale1), 2)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            - 2
-            * tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.log(scale)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            * tensorflow.math.digamma(concentration / concentration1 + 1)
-            / concentration1
-            + 2
-            * tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.log(scale1)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            * tensorflow.math.digamma(concentration / concentration1 + 1)
-            / concentration1
-            + tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * (
-                _trigamma_excess(concentration / concentration1 + 1)
-                + tensorflow.math.pow(concentration / concentration1 + 1, -1)
-            )
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            / tensorflow.math.pow(concentration1, 2)
-            + tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            * tensorflow.math.pow(
-                tensorflow.math.digamma(concentration / concentration1 + 1), 2
-            )
-            / tensorflow.math.pow(concentration1, 2)
-            + tensorflow.math.pow(concentration, -2)
+        * tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(s, 3)
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
         )
+        + tensorflow.math.pow(concentration, 2)
+        * tensorflow.math.pow(d_concentration, 2)
+        * tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(s, 2)
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        - 2
+        * tensorflow.math.pow(concentration, 2)
+        * d_concentration
+        * tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(s, 2)
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        + 2
+        * tensorflow.math.pow(concentration, 2)
+        * d_concentration
+        * tensorflow.math.pow(d_scale, 2)
+        * s
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        - tensorflow.math.pow(concentration, 2)
+        * tensorflow.math.pow(d_scale, 2)
+        * s
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        + tensorflow.math.pow(concentration, 2)
+        * tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        + 2
+        * tensorflow.math.pow(concentration, 2)
+        * tensorflow.math.pow(d_concentration, 2)
+        * d_scale
+        * tensorflow.math.pow(s, 2)
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        * tensorflow.math.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 2
+        * tensorflow.math.pow(concentration, 2)
+        * tensorflow.math.pow(d_concentration, 2)
+        * d_scale
+        * s
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        * tensorflow.math.digamma(concentration / concentration1 + 1)
+        / concentration1
+        + 2
+        * tensorflow.math.pow(concentration, 2)
+        * d_concentration
+        * d_scale
+        * s
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        * tensorflow.math.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 2
+        * tensorflow.math.pow(concentration, 2)
+        * d_concentration
+        * d_scale
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        * tensorflow.math.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - tensorflow.math.pow(concentration, 2)
+        * tensorflow.math.pow(d_concentration, 2)
+        * s
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * (
+            _trigamma_excess(concentration / concentration1 + 1)
+            + tensorflow.math.pow(concentration / concentration1 + 1, -1)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        / tensorflow.math.pow(concentration1, 2)
+        - tensorflow.math.pow(concentration, 2)
+        * tensorflow.math.pow(d_concentration, 2)
+        * s
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        * tensorflow.math.pow(
+            tensorflow.math.digamma(concentration / concentration1 + 1), 2
+        )
+        / tensorflow.math.pow(concentration1, 2)
+        + tensorflow.math.pow(concentration, 2)
+        * tensorflow.math.pow(d_concentration, 2)
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * (
+            _trigamma_excess(concentration / concentration1 + 1)
+            + tensorflow.math.pow(concentration / concentration1 + 1, -1)
+        )
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        / tensorflow.math.pow(concentration1, 2)
+        + tensorflow.math.pow(concentration, 2)
+        * tensorflow.math.pow(d_concentration, 2)
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        * tensorflow.math.pow(
+            tensorflow.math.digamma(concentration / concentration1 + 1), 2
+        )
+        / tensorflow.math.pow(concentration1, 2)
         + concentration
         * tensorflow.math.pow(d_concentration, 2)
-        * (
-            tensorflow.math.log(scale)
-            - tensorflow.math.log(scale1)
-            - tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.log(scale)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            + tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.log(scale1)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            + 0.5772156649015329 / concentration1
-            + tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            * tensorflow.math.digamma(concentration / concentration1 + 1)
-            / concentration1
-            - 1 / concentration
+        * d_scale
+        * tensorflow.math.pow(s, 2)
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
         )
+        - concentration
+        * tensorflow.math.pow(d_concentration, 2)
+        * d_scale
+        * tensorflow.math.pow(s, 2)
+        - concentration
+        * tensorflow.math.pow(d_concentration, 2)
+        * d_scale
+        * s
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        + concentration * tensorflow.math.pow(d_concentration, 2) * d_scale * s
         + 2
         * concentration
         * d_concentration
         * d_scale
-        * scale
-        * (
-            concentration
-            * tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.log(scale)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            / scale
-            - concentration
-            * tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.log(scale1)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            / scale
-            - concentration
-            * tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            * tensorflow.math.digamma(concentration / concentration1 + 1)
-            / (concentration1 * scale)
-            + tensorflow.math.pow(scale, -1)
-            - tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            / scale
+        * s
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
         )
-        + tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(scale, 2)
-        * (
-            tensorflow.math.pow(concentration, 2)
-            * tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            / tensorflow.math.pow(scale, 2)
-            - concentration / tensorflow.math.pow(scale, 2)
-            + concentration
-            * tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            / tensorflow.math.pow(scale, 2)
+        - 2 * concentration * d_concentration * d_scale * s
+        - 2
+        * concentration
+        * d_concentration
+        * d_scale
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
         )
-        + tensorflow.math.pow(d_scale, 2)
-        * scale
-        * (
-            concentration / scale
-            - concentration
-            * tensorflow.math.pow(scale, -concentration)
-            * tensorflow.math.pow(scale1, concentration)
-            * tensorflow.math.exp(
-                tensorflow.math.lgamma(concentration / concentration1 + 1)
-            )
-            / scale
+        + 2 * concentration * d_concentration * d_scale
+        - concentration
+        * tensorflow.math.pow(d_concentration, 2)
+        * s
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
         )
+        * tensorflow.math.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 0.5772156649015329
+        * concentration
+        * tensorflow.math.pow(d_concentration, 2)
+        * s
+        / concentration1
+        + concentration
+        * tensorflow.math.pow(d_concentration, 2)
+        * tensorflow.math.pow(scale1 / scale, concentration)
+        * tensorflow.math.exp(
+            tensorflow.math.lgamma(concentration / concentration1 + 1)
+        )
+        * tensorflow.math.digamma(concentration / concentration1 + 1)
+        / concentration1
+        + 0.5772156649015329
+        * concentration
+        * tensorflow.math.pow(d_concentration, 2)
+        / concentration1
     )
     return value
 
@@ -540,8 +582,7 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -549,10 +590,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
     # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-    near_pole = (bound >= size * 2.0**40) & ~tensorflow.math.is_inf(bound)
-    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
+    near_pole = (bound >= size * 2.0**40) & tensorflow.math.is_finite(bound)
+    mask = tensorflow.math.is_finite(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -575,14 +616,10 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    refined = tensorflow.reshape(refined, shape)
-    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
-    mask = tensorflow.reshape(mask, shape)
-    return tensorflow.where(
-        mask,
-        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
-        value,
-    )
+    correction = tensorflow.stop_gradient(
+        tensorflow.reshape(refined, shape) - value
+    )  # (inf - inf elsewhere)
+    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
 
 
 def _kl_weibull_weibull_exact(scale1, concentration1, scale2, concentration2):
@@ -660,12 +697,21 @@ def kl_weibull_weibull(scale1, concentration1, scale2, concentration2, validate=
             raise ValueError("kl_weibull_weibull: concentration2 must be positive")
     value = tensorflow.where(
         tensorflow.math.logical_and(
-            tensorflow.math.less_equal(
-                tensorflow.math.abs(_log_ratio(concentration2, concentration1, single)),
-                1,
+            tensorflow.math.logical_and(
+                tensorflow.math.less_equal(
+                    tensorflow.math.abs(
+                        _log_ratio(concentration2, concentration1, single)
+                    ),
+                    1,
+                ),
+                tensorflow.math.less_equal(
+                    tensorflow.math.abs(_log_ratio(scale2, scale1, single)), 1
+                ),
             ),
             tensorflow.math.less_equal(
-                tensorflow.math.abs(_log_ratio(scale2, scale1, single)), 1
+                concentration1
+                * tensorflow.math.abs(_log_ratio(scale2, scale1, single)),
+                1,
             ),
         ),
         _remainder(

@@ -225,8 +225,7 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     Gradients are those of ``value``. float64 only, and eager only (inside tf.function ``value`` is returned as it
     is).
     """
@@ -234,10 +233,10 @@ def _refine(value, bound, exact, args):
         return value
     size = tensorflow.abs(value)
     bound = bound()
-    lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+    lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
     # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-    near_pole = (bound >= size * 2.0**40) & ~tensorflow.math.is_inf(bound)
-    mask = ~tensorflow.math.is_inf(value) & lost & ~near_pole
+    near_pole = (bound >= size * 2.0**40) & tensorflow.math.is_finite(bound)
+    mask = tensorflow.math.is_finite(value) & lost & ~near_pole
     if not bool(tensorflow.reduce_any(mask)):
         return value
     shape = tensorflow.shape(value)
@@ -260,14 +259,10 @@ def _refine(value, bound, exact, args):
     value = tensorflow.broadcast_to(
         value, shape
     )  # the refined elements' gradients are the float value's
-    refined = tensorflow.reshape(refined, shape)
-    correction = tensorflow.stop_gradient(refined - value)  # (inf - inf elsewhere)
-    mask = tensorflow.reshape(mask, shape)
-    return tensorflow.where(
-        mask,
-        tensorflow.where(tensorflow.math.is_nan(value), refined, value + correction),
-        value,
-    )
+    correction = tensorflow.stop_gradient(
+        tensorflow.reshape(refined, shape) - value
+    )  # (inf - inf elsewhere)
+    return tensorflow.where(tensorflow.reshape(mask, shape), value + correction, value)
 
 
 def _kl_beta_normal_exact(concentration11, concentration01, mu2, sigma2):

@@ -247,8 +247,7 @@ def _refine(value, bound, exact, args):
     """``value`` with its elements where the terms cancel recomputed by ``exact`` in double-double arithmetic
     (where that is finite) where the bound of the rounding errors (in unit roundoffs) is more than 16 times
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -263,8 +262,8 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
-        mask = ~torch.isinf(value) & lost
+        lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
+        mask = torch.isfinite(value) & lost
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -274,8 +273,7 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    # the refined elements' gradients are the float value's (none where that is NaN)
-    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
+    return value + (refined - value).detach()
 
 
 def _entropy_gamma_terms(concentration, rate, single):

@@ -77,36 +77,591 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * torch.exp(d_scale * s)
-    value = (1 - s) * (
-        torch.pow(d_loc, 2)
-        * (
-            (-2 * loc + 2 * loc1)
-            * (2 * loc - 2 * loc1)
-            / torch.pow(torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2), 2)
-            + 2 / (torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2))
+    value = (
+        4
+        * torch.pow(d_loc, 2)
+        * torch.pow(loc, 2)
+        * s
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 4
+        * torch.pow(d_loc, 2)
+        * torch.pow(loc, 2)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 8
+        * torch.pow(d_loc, 2)
+        * loc
+        * loc1
+        * s
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        + 8
+        * torch.pow(d_loc, 2)
+        * loc
+        * loc1
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        + 4
+        * torch.pow(d_loc, 2)
+        * torch.pow(loc1, 2)
+        * s
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 4
+        * torch.pow(d_loc, 2)
+        * torch.pow(loc1, 2)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 2
+        * torch.pow(d_loc, 2)
+        * s
+        / (
+            torch.pow(loc, 2)
+            - 2 * loc * loc1
+            + torch.pow(loc1, 2)
+            + torch.pow(scale, 2)
+            + 2 * scale * scale1
+            + torch.pow(scale1, 2)
         )
         + 2
+        * torch.pow(d_loc, 2)
+        / (
+            torch.pow(loc, 2)
+            - 2 * loc * loc1
+            + torch.pow(loc1, 2)
+            + torch.pow(scale, 2)
+            + 2 * scale * scale1
+            + torch.pow(scale1, 2)
+        )
+        + 8
         * d_loc
         * d_scale
-        * scale
-        * (2 * loc - 2 * loc1)
-        * (-2 * scale - 2 * scale1)
-        / torch.pow(torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2), 2)
-        + torch.pow(d_scale, 2)
+        * loc
+        * s
         * torch.pow(scale, 2)
-        * (
-            (-2 * scale - 2 * scale1)
-            * (2 * scale + 2 * scale1)
-            / torch.pow(torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2), 2)
-            + 2 / (torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2))
-            + torch.pow(scale, -2)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
         )
-        + torch.pow(d_scale, 2)
+        + 8
+        * d_loc
+        * d_scale
+        * loc
+        * s
         * scale
-        * (
-            (2 * scale + 2 * scale1)
-            / (torch.pow(-loc + loc1, 2) + torch.pow(scale + scale1, 2))
-            - 1 / scale
+        * scale1
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc
+        * torch.pow(scale, 2)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc
+        * scale
+        * scale1
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc1
+        * s
+        * torch.pow(scale, 2)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 8
+        * d_loc
+        * d_scale
+        * loc1
+        * s
+        * scale
+        * scale1
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        + 8
+        * d_loc
+        * d_scale
+        * loc1
+        * torch.pow(scale, 2)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        + 8
+        * d_loc
+        * d_scale
+        * loc1
+        * scale
+        * scale1
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        + 4
+        * torch.pow(d_scale, 2)
+        * s
+        * torch.pow(scale, 4)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        + 8
+        * torch.pow(d_scale, 2)
+        * s
+        * torch.pow(scale, 3)
+        * scale1
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        + 4
+        * torch.pow(d_scale, 2)
+        * s
+        * torch.pow(scale, 2)
+        * torch.pow(scale1, 2)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 4
+        * torch.pow(d_scale, 2)
+        * s
+        * torch.pow(scale, 2)
+        / (
+            torch.pow(loc, 2)
+            - 2 * loc * loc1
+            + torch.pow(loc1, 2)
+            + torch.pow(scale, 2)
+            + 2 * scale * scale1
+            + torch.pow(scale1, 2)
+        )
+        - 2
+        * torch.pow(d_scale, 2)
+        * s
+        * scale
+        * scale1
+        / (
+            torch.pow(loc, 2)
+            - 2 * loc * loc1
+            + torch.pow(loc1, 2)
+            + torch.pow(scale, 2)
+            + 2 * scale * scale1
+            + torch.pow(scale1, 2)
+        )
+        - 4
+        * torch.pow(d_scale, 2)
+        * torch.pow(scale, 4)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 8
+        * torch.pow(d_scale, 2)
+        * torch.pow(scale, 3)
+        * scale1
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        - 4
+        * torch.pow(d_scale, 2)
+        * torch.pow(scale, 2)
+        * torch.pow(scale1, 2)
+        / (
+            torch.pow(loc, 4)
+            - 4 * torch.pow(loc, 3) * loc1
+            + 6 * torch.pow(loc, 2) * torch.pow(loc1, 2)
+            + 2 * torch.pow(loc, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc, 2) * scale * scale1
+            + 2 * torch.pow(loc, 2) * torch.pow(scale1, 2)
+            - 4 * loc * torch.pow(loc1, 3)
+            - 4 * loc * loc1 * torch.pow(scale, 2)
+            - 8 * loc * loc1 * scale * scale1
+            - 4 * loc * loc1 * torch.pow(scale1, 2)
+            + torch.pow(loc1, 4)
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale, 2)
+            + 4 * torch.pow(loc1, 2) * scale * scale1
+            + 2 * torch.pow(loc1, 2) * torch.pow(scale1, 2)
+            + torch.pow(scale, 4)
+            + 4 * torch.pow(scale, 3) * scale1
+            + 6 * torch.pow(scale, 2) * torch.pow(scale1, 2)
+            + 4 * scale * torch.pow(scale1, 3)
+            + torch.pow(scale1, 4)
+        )
+        + 4
+        * torch.pow(d_scale, 2)
+        * torch.pow(scale, 2)
+        / (
+            torch.pow(loc, 2)
+            - 2 * loc * loc1
+            + torch.pow(loc1, 2)
+            + torch.pow(scale, 2)
+            + 2 * scale * scale1
+            + torch.pow(scale1, 2)
+        )
+        + 2
+        * torch.pow(d_scale, 2)
+        * scale
+        * scale1
+        / (
+            torch.pow(loc, 2)
+            - 2 * loc * loc1
+            + torch.pow(loc1, 2)
+            + torch.pow(scale, 2)
+            + 2 * scale * scale1
+            + torch.pow(scale1, 2)
         )
     )
     return value

@@ -153,87 +153,246 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * torch.exp(d_scale * s)
-    value = (1 - s) * (
-        torch.pow(d_loc, 2)
-        * torch.exp(-(-loc + loc1) / scale)
+    value = (
+        -torch.pow(d_loc, 2)
+        * s
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        + torch.pow(d_loc, 2)
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
         * torch.exp(torch.lgamma(1 + scale1 / scale))
         / torch.pow(scale, 2)
         + 2
         * d_loc
         * d_scale
-        * scale
-        * (
-            torch.pow(scale, -2)
-            - torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            / torch.pow(scale, 2)
-            - scale1
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            * torch.digamma(1 + scale1 / scale)
-            / torch.pow(scale, 3)
-            + (-loc + loc1)
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            / torch.pow(scale, 3)
-        )
+        * loc
+        * s
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        - 2
+        * d_loc
+        * d_scale
+        * loc
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        - 2
+        * d_loc
+        * d_scale
+        * loc1
+        * s
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        + 2
+        * d_loc
+        * d_scale
+        * loc1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        + 2
+        * d_loc
+        * d_scale
+        * s
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / scale
+        - 2 * d_loc * d_scale * s / scale
+        + 2
+        * d_loc
+        * d_scale
+        * s
+        * scale1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.digamma(1 + scale1 / scale)
+        / torch.pow(scale, 2)
+        - 2
+        * d_loc
+        * d_scale
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / scale
+        + 2 * d_loc * d_scale / scale
+        - 2
+        * d_loc
+        * d_scale
+        * scale1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.digamma(1 + scale1 / scale)
+        / torch.pow(scale, 2)
+        - torch.pow(d_scale, 2)
+        * torch.pow(loc, 2)
+        * s
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
         + torch.pow(d_scale, 2)
-        * torch.pow(scale, 2)
-        * (
-            -2 * loc / torch.pow(scale, 3)
-            + 2 * loc1 / torch.pow(scale, 3)
-            - 1 / torch.pow(scale, 2)
-            + 2 * 0.5772156649015329 * scale1 / torch.pow(scale, 3)
-            + 2
-            * scale1
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            * torch.digamma(1 + scale1 / scale)
-            / torch.pow(scale, 3)
-            - 2
-            * (-loc + loc1)
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            / torch.pow(scale, 3)
-            + torch.pow(scale1, 2)
-            * (_trigamma_excess(1 + scale1 / scale) + torch.pow(1 + scale1 / scale, -1))
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            / torch.pow(scale, 4)
-            + torch.pow(scale1, 2)
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            * torch.pow(torch.digamma(1 + scale1 / scale), 2)
-            / torch.pow(scale, 4)
-            - 2
-            * scale1
-            * (-loc + loc1)
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            * torch.digamma(1 + scale1 / scale)
-            / torch.pow(scale, 4)
-            + torch.pow(-loc + loc1, 2)
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            / torch.pow(scale, 4)
-        )
+        * torch.pow(loc, 2)
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        + 2
+        * torch.pow(d_scale, 2)
+        * loc
+        * loc1
+        * s
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        - 2
+        * torch.pow(d_scale, 2)
+        * loc
+        * loc1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        - torch.pow(d_scale, 2)
+        * loc
+        * s
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / scale
+        + torch.pow(d_scale, 2) * loc * s / scale
+        - 2
+        * torch.pow(d_scale, 2)
+        * loc
+        * s
+        * scale1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.digamma(1 + scale1 / scale)
+        / torch.pow(scale, 2)
         + torch.pow(d_scale, 2)
-        * scale
-        * (
-            loc / torch.pow(scale, 2)
-            - loc1 / torch.pow(scale, 2)
-            + torch.pow(scale, -1)
-            - 0.5772156649015329 * scale1 / torch.pow(scale, 2)
-            - scale1
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            * torch.digamma(1 + scale1 / scale)
-            / torch.pow(scale, 2)
-            + (-loc + loc1)
-            * torch.exp(-(-loc + loc1) / scale)
-            * torch.exp(torch.lgamma(1 + scale1 / scale))
-            / torch.pow(scale, 2)
-        )
+        * loc
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / scale
+        - torch.pow(d_scale, 2) * loc / scale
+        + 2
+        * torch.pow(d_scale, 2)
+        * loc
+        * scale1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.digamma(1 + scale1 / scale)
+        / torch.pow(scale, 2)
+        - torch.pow(d_scale, 2)
+        * torch.pow(loc1, 2)
+        * s
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        + torch.pow(d_scale, 2)
+        * torch.pow(loc1, 2)
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        + torch.pow(d_scale, 2)
+        * loc1
+        * s
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / scale
+        - torch.pow(d_scale, 2) * loc1 * s / scale
+        + 2
+        * torch.pow(d_scale, 2)
+        * loc1
+        * s
+        * scale1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.digamma(1 + scale1 / scale)
+        / torch.pow(scale, 2)
+        - torch.pow(d_scale, 2)
+        * loc1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / scale
+        + torch.pow(d_scale, 2) * loc1 / scale
+        - 2
+        * torch.pow(d_scale, 2)
+        * loc1
+        * scale1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.digamma(1 + scale1 / scale)
+        / torch.pow(scale, 2)
+        - torch.pow(d_scale, 2)
+        * s
+        * scale1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.digamma(1 + scale1 / scale)
+        / scale
+        - 0.5772156649015329 * torch.pow(d_scale, 2) * s * scale1 / scale
+        - torch.pow(d_scale, 2)
+        * s
+        * torch.pow(scale1, 2)
+        * (_trigamma_excess(1 + scale1 / scale) + torch.pow(1 + scale1 / scale, -1))
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        - torch.pow(d_scale, 2)
+        * s
+        * torch.pow(scale1, 2)
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.pow(torch.digamma(1 + scale1 / scale), 2)
+        / torch.pow(scale, 2)
+        + torch.pow(d_scale, 2)
+        * scale1
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.digamma(1 + scale1 / scale)
+        / scale
+        + 0.5772156649015329 * torch.pow(d_scale, 2) * scale1 / scale
+        + torch.pow(d_scale, 2)
+        * torch.pow(scale1, 2)
+        * (_trigamma_excess(1 + scale1 / scale) + torch.pow(1 + scale1 / scale, -1))
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        / torch.pow(scale, 2)
+        + torch.pow(d_scale, 2)
+        * torch.pow(scale1, 2)
+        * torch.exp(loc / scale)
+        * torch.exp(-loc1 / scale)
+        * torch.exp(torch.lgamma(1 + scale1 / scale))
+        * torch.pow(torch.digamma(1 + scale1 / scale), 2)
+        / torch.pow(scale, 2)
     )
     return value
 
@@ -443,8 +602,7 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -459,10 +617,10 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
         # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-        near_pole = (bound >= size * 2.0**40) & ~torch.isinf(bound)
-        mask = ~torch.isinf(value) & lost & ~near_pole
+        near_pole = (bound >= size * 2.0**40) & torch.isfinite(bound)
+        mask = torch.isfinite(value) & lost & ~near_pole
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -472,8 +630,7 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    # the refined elements' gradients are the float value's (none where that is NaN)
-    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
+    return value + (refined - value).detach()
 
 
 def _kl_gumbel_gumbel_terms(loc1, scale1, loc2, scale2, single):

@@ -189,8 +189,7 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**55 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -205,10 +204,10 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
         # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-        near_pole = (bound >= size * 2.0**55) & ~torch.isinf(bound)
-        mask = ~torch.isinf(value) & lost & ~near_pole
+        near_pole = (bound >= size * 2.0**55) & torch.isfinite(bound)
+        mask = torch.isfinite(value) & lost & ~near_pole
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -218,8 +217,7 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    # the refined elements' gradients are the float value's (none where that is NaN)
-    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
+    return value + (refined - value).detach()
 
 
 def _cross_entropy_uniform_continuous_bernoulli_terms(low1, high1, probs2, single):

@@ -185,129 +185,160 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
     """
     scale = scale1 * torch.exp(d_scale * s)
     concentration = concentration1 * torch.exp(d_concentration * s)
-    value = (1 - s) * (
-        torch.pow(concentration, 2)
+    value = (
+        -torch.pow(concentration, 2)
         * torch.pow(d_concentration, 2)
+        * torch.pow(d_scale, 2)
+        * torch.pow(s, 3)
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        + torch.pow(concentration, 2)
+        * torch.pow(d_concentration, 2)
+        * torch.pow(d_scale, 2)
+        * torch.pow(s, 2)
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        - 2
+        * torch.pow(concentration, 2)
+        * d_concentration
+        * torch.pow(d_scale, 2)
+        * torch.pow(s, 2)
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        + 2
+        * torch.pow(concentration, 2)
+        * d_concentration
+        * torch.pow(d_scale, 2)
+        * s
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        - torch.pow(concentration, 2)
+        * torch.pow(d_scale, 2)
+        * s
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        + torch.pow(concentration, 2)
+        * torch.pow(d_scale, 2)
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        + 2
+        * torch.pow(concentration, 2)
+        * torch.pow(d_concentration, 2)
+        * d_scale
+        * torch.pow(s, 2)
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        * torch.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 2
+        * torch.pow(concentration, 2)
+        * torch.pow(d_concentration, 2)
+        * d_scale
+        * s
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        * torch.digamma(concentration / concentration1 + 1)
+        / concentration1
+        + 2
+        * torch.pow(concentration, 2)
+        * d_concentration
+        * d_scale
+        * s
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        * torch.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 2
+        * torch.pow(concentration, 2)
+        * d_concentration
+        * d_scale
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        * torch.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - torch.pow(concentration, 2)
+        * torch.pow(d_concentration, 2)
+        * s
+        * torch.pow(scale1 / scale, concentration)
         * (
-            torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.pow(torch.log(scale), 2)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            - 2
-            * torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.log(scale)
-            * torch.log(scale1)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            + torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.pow(torch.log(scale1), 2)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            - 2
-            * torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.log(scale)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            * torch.digamma(concentration / concentration1 + 1)
-            / concentration1
-            + 2
-            * torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.log(scale1)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            * torch.digamma(concentration / concentration1 + 1)
-            / concentration1
-            + torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * (
-                _trigamma_excess(concentration / concentration1 + 1)
-                + torch.pow(concentration / concentration1 + 1, -1)
-            )
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            / torch.pow(concentration1, 2)
-            + torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            * torch.pow(torch.digamma(concentration / concentration1 + 1), 2)
-            / torch.pow(concentration1, 2)
-            + torch.pow(concentration, -2)
+            _trigamma_excess(concentration / concentration1 + 1)
+            + torch.pow(concentration / concentration1 + 1, -1)
         )
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        / torch.pow(concentration1, 2)
+        - torch.pow(concentration, 2)
+        * torch.pow(d_concentration, 2)
+        * s
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        * torch.pow(torch.digamma(concentration / concentration1 + 1), 2)
+        / torch.pow(concentration1, 2)
+        + torch.pow(concentration, 2)
+        * torch.pow(d_concentration, 2)
+        * torch.pow(scale1 / scale, concentration)
+        * (
+            _trigamma_excess(concentration / concentration1 + 1)
+            + torch.pow(concentration / concentration1 + 1, -1)
+        )
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        / torch.pow(concentration1, 2)
+        + torch.pow(concentration, 2)
+        * torch.pow(d_concentration, 2)
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        * torch.pow(torch.digamma(concentration / concentration1 + 1), 2)
+        / torch.pow(concentration1, 2)
         + concentration
         * torch.pow(d_concentration, 2)
-        * (
-            torch.log(scale)
-            - torch.log(scale1)
-            - torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.log(scale)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            + torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.log(scale1)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            + 0.5772156649015329 / concentration1
-            + torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            * torch.digamma(concentration / concentration1 + 1)
-            / concentration1
-            - 1 / concentration
-        )
+        * d_scale
+        * torch.pow(s, 2)
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        - concentration * torch.pow(d_concentration, 2) * d_scale * torch.pow(s, 2)
+        - concentration
+        * torch.pow(d_concentration, 2)
+        * d_scale
+        * s
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        + concentration * torch.pow(d_concentration, 2) * d_scale * s
         + 2
         * concentration
         * d_concentration
         * d_scale
-        * scale
-        * (
-            concentration
-            * torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.log(scale)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            / scale
-            - concentration
-            * torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.log(scale1)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            / scale
-            - concentration
-            * torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            * torch.digamma(concentration / concentration1 + 1)
-            / (concentration1 * scale)
-            + torch.pow(scale, -1)
-            - torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            / scale
-        )
-        + torch.pow(d_scale, 2)
-        * torch.pow(scale, 2)
-        * (
-            torch.pow(concentration, 2)
-            * torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            / torch.pow(scale, 2)
-            - concentration / torch.pow(scale, 2)
-            + concentration
-            * torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            / torch.pow(scale, 2)
-        )
-        + torch.pow(d_scale, 2)
-        * scale
-        * (
-            concentration / scale
-            - concentration
-            * torch.pow(scale, -concentration)
-            * torch.pow(scale1, concentration)
-            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-            / scale
-        )
+        * s
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        - 2 * concentration * d_concentration * d_scale * s
+        - 2
+        * concentration
+        * d_concentration
+        * d_scale
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        + 2 * concentration * d_concentration * d_scale
+        - concentration
+        * torch.pow(d_concentration, 2)
+        * s
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        * torch.digamma(concentration / concentration1 + 1)
+        / concentration1
+        - 0.5772156649015329
+        * concentration
+        * torch.pow(d_concentration, 2)
+        * s
+        / concentration1
+        + concentration
+        * torch.pow(d_concentration, 2)
+        * torch.pow(scale1 / scale, concentration)
+        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+        * torch.digamma(concentration / concentration1 + 1)
+        / concentration1
+        + 0.5772156649015329
+        * concentration
+        * torch.pow(d_concentration, 2)
+        / concentration1
     )
     return value
 
@@ -517,8 +548,7 @@ def _refine(value, bound, exact, args):
     |value| (a few ulp lost) or NaN (a term of the closed form overflowed),
     and less than 2**40 times |value| or infinite (nearer the closed form's poles double-double loses its
     digits too; an infinite bound is terms that overflowed),
-    at values that are not infinite (an infinite one is the closed form's own; a NaN one may be inf - inf of terms
-    whose total is finite).
+    at finite values (an infinite one is the closed form's own, a NaN one an input outside the domain).
     Autograd keeps the gradient of ``value``. float64 only, and eager only (not while compiling, tracing or under
     functorch transforms): there ``value`` is returned as it is.
     """
@@ -533,10 +563,10 @@ def _refine(value, bound, exact, args):
         return value
     with torch.no_grad():
         size = value.abs()
-        lost = ~(size * 16 >= bound)  # and where the bound is NaN: a term overflowed
+        lost = ~(size * 16 >= bound)  # also where the bound is NaN (a term overflowed)
         # nearer the closed form's poles double-double loses its digits too (an infinite bound: terms that overflowed)
-        near_pole = (bound >= size * 2.0**40) & ~torch.isinf(bound)
-        mask = ~torch.isinf(value) & lost & ~near_pole
+        near_pole = (bound >= size * 2.0**40) & torch.isfinite(bound)
+        mask = torch.isfinite(value) & lost & ~near_pole
         if not bool(mask.any()):
             return value
         shape = torch.broadcast_shapes(value.shape, *(a.shape for a in args))
@@ -546,15 +576,19 @@ def _refine(value, bound, exact, args):
         refined[mask] = torch.where(torch.isfinite(better), better, refined[mask])
     if not value.requires_grad:
         return refined
-    # the refined elements' gradients are the float value's (none where that is NaN)
-    return torch.where(torch.isnan(value), refined, value + (refined - value).detach())
+    return value + (refined - value).detach()
 
 
 def _kl_weibull_weibull_terms(scale1, concentration1, scale2, concentration2, single):
     value = torch.where(
         torch.logical_and(
-            torch.le(torch.abs(_log_ratio(concentration2, concentration1, single)), 1),
-            torch.le(torch.abs(_log_ratio(scale2, scale1, single)), 1),
+            torch.logical_and(
+                torch.le(
+                    torch.abs(_log_ratio(concentration2, concentration1, single)), 1
+                ),
+                torch.le(torch.abs(_log_ratio(scale2, scale1, single)), 1),
+            ),
+            torch.le(concentration1 * torch.abs(_log_ratio(scale2, scale1, single)), 1),
         ),
         _remainder(
             scale1,
