@@ -177,3 +177,21 @@ def test_large_exponents_and_gamma_ratios_within_8_ulp(name, target_name):
             truth = reference(*point)
         ulps = float(abs(mpmath.mpf(float(g)) - truth) / np.spacing(abs(float(truth))))
         assert ulps <= 8, (point, float(g), float(truth), ulps)
+
+
+@pytest.mark.parametrize("target_name", TARGETS)
+def test_weibull_near_diagonal_at_large_concentrations_is_finite(target_name):
+    """Near p = q at concentrations in the hundreds the near form's curvature was NaN: scale^-k · scale1^k
+    overflowed factor by factor (it is (scale1/scale)^k now, and log scale = log scale1 + s d on the path). What is
+    left there: the curvature's terms cancel to a relative 1e-13 at KL ~ 1e-17 (up to 1900 ulp; ordinary
+    concentrations stay within 8, test_near_zero_kl)."""
+    array = float64_array(target_name)
+    points = [(0.0237965812828054, 217.04675219251357, 0.02379656980265724, 217.04675251209946),
+              (0.03497477299769005, 293.27236262253797, 0.03497477299715719, 293.2723634547987),
+              (0.36720853082526783, 790.3489406751684, 0.3672085308085526, 790.3412960523211)]
+    kl = load("kl-weibull-weibull", target_name).kl_weibull_weibull
+    got = np.asarray(kl(*(array([p[i] for p in points]) for i in range(4))))
+    for point, g in zip(points, got):
+        with mpmath.workdps(60):
+            truth = _weibull_kl(*point)
+        assert abs(mpmath.mpf(float(g)) - truth) <= 1e-12 * truth, (point, float(g), float(truth))

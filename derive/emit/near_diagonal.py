@@ -214,7 +214,10 @@ def near_form(name: str):
     # a difference of terms of order log² θ; and θ(s)^−k θ1^k one power (θ1/θ(s))^k, not inf·0 (the Weibull's at
     # concentrations in the hundreds)
     on_log = {log(m): log(t1) + s * di for c, t1, di, m in zip(coordinates, theta1, d, moving) if c.kind == "log"}
-    body = powsimp(expand(body.xreplace(on_log)), combine="base", force=True) if on_log else body
+    # (the rest as a polynomial in s by Horner's rule: a power of s, a float node, fails in torch.pow)
+    if body.xreplace(on_log) != body:
+        rest_of = powsimp(expand((body / (1 - s)).xreplace(on_log)), combine="base", force=True)
+        body = (1 - s) * _horner(rest_of, s)
     # terms over the same power of 1 - θ(s) as one: (1 - p1)/rest², not -p1/rest² + 1/rest², which cancel
     # a thousandfold near p = 1 (kl-bernoulli-bernoulli: 121 ulp at p = (0.9987, 0.9966) before)
     body = body.replace(lambda e: e.is_Add, lambda a: collect(a, [r for _, r in logit]))
@@ -231,6 +234,19 @@ def near_form(name: str):
     at_node = _curvature(name, (s, *theta1, *d), assignments, body.xreplace(along))
     total = _remainder(name, (*theta1, *d), sum((w * at_node(node, *theta1, *d) for node, w in _nodes()), S.Zero))
     return first.xreplace(at_p) + total(*theta1, *(c.d for c in coordinates)), window
+
+
+def _horner(expr, s):
+    """``expr``, a polynomial in ``s``, by Horner's rule (c0 + s·(c1 + s·(..))): no power of s."""
+    parts = collect(expr, s, evaluate=False)
+    degree = {S.One: 0, **{k: (k.exp if k.is_Pow else 1) for k in parts if k != S.One}}
+    coefficients = {degree[k]: c for k, c in parts.items()}
+    if any(c.has(s) for c in coefficients.values()):
+        raise ValueError(f"not a polynomial in {s}: {expr}")
+    out = S.Zero
+    for n in range(max(coefficients), -1, -1):
+        out = coefficients.get(n, S.Zero) + s * out if n < max(coefficients) else coefficients[n]
+    return out
 
 
 def _beta(name, theta1, theta2):

@@ -153,246 +153,87 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * jax.numpy.exp(d_scale * s)
-    value = (
-        -(d_loc**2)
-        * s
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        + d_loc**2
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
+    value = (1 - s) * (
+        d_loc**2
+        * jax.numpy.exp(-(-loc + loc1) / scale)
         * jax.scipy.special.gamma(1 + scale1 / scale)
         / scale**2
         + 2
         * d_loc
         * d_scale
-        * loc
-        * s
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        - 2
-        * d_loc
-        * d_scale
-        * loc
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        - 2
-        * d_loc
-        * d_scale
-        * loc1
-        * s
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        + 2
-        * d_loc
-        * d_scale
-        * loc1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        + 2
-        * d_loc
-        * d_scale
-        * s
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale
-        - 2 * d_loc * d_scale * s / scale
-        + 2
-        * d_loc
-        * d_scale
-        * s
-        * scale1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale)
-        / scale**2
-        - 2
-        * d_loc
-        * d_scale
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale
-        + 2 * d_loc * d_scale / scale
-        - 2
-        * d_loc
-        * d_scale
-        * scale1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale)
-        / scale**2
-        - d_scale**2
-        * loc**2
-        * s
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
+        * scale
+        * (
+            scale ** (-2.0)
+            - jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            / scale**2
+            - scale1
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            * jax.scipy.special.digamma(1 + scale1 / scale)
+            / scale**3
+            + (-loc + loc1)
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            / scale**3
+        )
         + d_scale**2
-        * loc**2
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        + 2
-        * d_scale**2
-        * loc
-        * loc1
-        * s
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        - 2
-        * d_scale**2
-        * loc
-        * loc1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        - d_scale**2
-        * loc
-        * s
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale
-        + d_scale**2 * loc * s / scale
-        - 2
-        * d_scale**2
-        * loc
-        * s
-        * scale1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale)
-        / scale**2
+        * scale**2
+        * (
+            -2 * loc / scale**3
+            + 2 * loc1 / scale**3
+            - 1 / scale**2
+            + 2 * 0.5772156649015329 * scale1 / scale**3
+            + 2
+            * scale1
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            * jax.scipy.special.digamma(1 + scale1 / scale)
+            / scale**3
+            - 2
+            * (-loc + loc1)
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            / scale**3
+            + scale1**2
+            * (_trigamma_excess(1 + scale1 / scale) + (1 + scale1 / scale) ** (-1.0))
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            / scale**4
+            + scale1**2
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            * jax.scipy.special.digamma(1 + scale1 / scale) ** 2
+            / scale**4
+            - 2
+            * scale1
+            * (-loc + loc1)
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            * jax.scipy.special.digamma(1 + scale1 / scale)
+            / scale**4
+            + (-loc + loc1) ** 2
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            / scale**4
+        )
         + d_scale**2
-        * loc
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale
-        - d_scale**2 * loc / scale
-        + 2
-        * d_scale**2
-        * loc
-        * scale1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale)
-        / scale**2
-        - d_scale**2
-        * loc1**2
-        * s
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        + d_scale**2
-        * loc1**2
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        + d_scale**2
-        * loc1
-        * s
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale
-        - d_scale**2 * loc1 * s / scale
-        + 2
-        * d_scale**2
-        * loc1
-        * s
-        * scale1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale)
-        / scale**2
-        - d_scale**2
-        * loc1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale
-        + d_scale**2 * loc1 / scale
-        - 2
-        * d_scale**2
-        * loc1
-        * scale1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale)
-        / scale**2
-        - d_scale**2
-        * s
-        * scale1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale)
-        / scale
-        - 0.5772156649015329 * d_scale**2 * s * scale1 / scale
-        - d_scale**2
-        * s
-        * scale1**2
-        * (_trigamma_excess(1 + scale1 / scale) + (1 + scale1 / scale) ** (-1.0))
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        - d_scale**2
-        * s
-        * scale1**2
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale) ** 2
-        / scale**2
-        + d_scale**2
-        * scale1
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale)
-        / scale
-        + 0.5772156649015329 * d_scale**2 * scale1 / scale
-        + d_scale**2
-        * scale1**2
-        * (_trigamma_excess(1 + scale1 / scale) + (1 + scale1 / scale) ** (-1.0))
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        / scale**2
-        + d_scale**2
-        * scale1**2
-        * jax.numpy.exp(loc / scale)
-        * jax.numpy.exp(-loc1 / scale)
-        * jax.scipy.special.gamma(1 + scale1 / scale)
-        * jax.scipy.special.digamma(1 + scale1 / scale) ** 2
-        / scale**2
+        * scale
+        * (
+            loc / scale**2
+            - loc1 / scale**2
+            + scale ** (-1.0)
+            - 0.5772156649015329 * scale1 / scale**2
+            - scale1
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            * jax.scipy.special.digamma(1 + scale1 / scale)
+            / scale**2
+            + (-loc + loc1)
+            * jax.numpy.exp(-(-loc + loc1) / scale)
+            * jax.scipy.special.gamma(1 + scale1 / scale)
+            / scale**2
+        )
     )
     return value
 

@@ -72,50 +72,40 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * jax.numpy.exp(d_scale * s)
-    value = (
-        -(d_loc**2)
-        * s
-        * jax.numpy.exp(-loc * jax.numpy.sign(d_loc) / scale1)
-        * jax.numpy.exp(loc1 * jax.numpy.sign(d_loc) / scale1)
+    value = (1 - s) * (
+        d_loc**2
+        * jax.numpy.exp((-loc + loc1) * jax.numpy.sign(d_loc) / scale1)
         * jax.numpy.sign(d_loc) ** 2
         / (scale * scale1)
-        + d_loc**2
-        * jax.numpy.exp(-loc * jax.numpy.sign(d_loc) / scale1)
-        * jax.numpy.exp(loc1 * jax.numpy.sign(d_loc) / scale1)
-        * jax.numpy.sign(d_loc) ** 2
-        / (scale * scale1)
-        + 2 * d_loc * d_scale * s * jax.numpy.sign(d_loc) / scale
-        - 2
-        * d_loc
-        * d_scale
-        * s
-        * jax.numpy.exp(-loc * jax.numpy.sign(d_loc) / scale1)
-        * jax.numpy.exp(loc1 * jax.numpy.sign(d_loc) / scale1)
-        * jax.numpy.sign(d_loc)
-        / scale
-        - 2 * d_loc * d_scale * jax.numpy.sign(d_loc) / scale
         + 2
         * d_loc
         * d_scale
-        * jax.numpy.exp(-loc * jax.numpy.sign(d_loc) / scale1)
-        * jax.numpy.exp(loc1 * jax.numpy.sign(d_loc) / scale1)
-        * jax.numpy.sign(d_loc)
-        / scale
-        - d_scale**2 * loc * s * jax.numpy.sign(d_loc) / scale
-        + d_scale**2 * loc * jax.numpy.sign(d_loc) / scale
-        + d_scale**2 * loc1 * s * jax.numpy.sign(d_loc) / scale
-        - d_scale**2 * loc1 * jax.numpy.sign(d_loc) / scale
-        - d_scale**2
-        * s
-        * scale1
-        * jax.numpy.exp(-loc * jax.numpy.sign(d_loc) / scale1)
-        * jax.numpy.exp(loc1 * jax.numpy.sign(d_loc) / scale1)
-        / scale
+        * scale
+        * (
+            jax.numpy.exp((-loc + loc1) * jax.numpy.sign(d_loc) / scale1)
+            * jax.numpy.sign(d_loc)
+            / scale**2
+            - jax.numpy.sign(d_loc) / scale**2
+        )
         + d_scale**2
-        * scale1
-        * jax.numpy.exp(-loc * jax.numpy.sign(d_loc) / scale1)
-        * jax.numpy.exp(loc1 * jax.numpy.sign(d_loc) / scale1)
-        / scale
+        * scale**2
+        * (
+            -1 / scale**2
+            + 2
+            * scale1
+            * jax.numpy.exp((-loc + loc1) * jax.numpy.sign(d_loc) / scale1)
+            / scale**3
+            - 2 * (-loc + loc1) * jax.numpy.sign(d_loc) / scale**3
+        )
+        + d_scale**2
+        * scale
+        * (
+            scale ** (-1.0)
+            - scale1
+            * jax.numpy.exp((-loc + loc1) * jax.numpy.sign(d_loc) / scale1)
+            / scale**2
+            + (-loc + loc1) * jax.numpy.sign(d_loc) / scale**2
+        )
     )
     return value
 

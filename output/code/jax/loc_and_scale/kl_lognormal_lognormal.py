@@ -116,21 +116,27 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * jax.numpy.exp(d_scale * s)
-    value = (
-        -(d_loc**2) * s / scale**2
-        + d_loc**2 / scale**2
-        + 4 * d_loc * d_scale * loc * s / scale**2
-        - 4 * d_loc * d_scale * loc / scale**2
-        - 4 * d_loc * d_scale * loc1 * s / scale**2
-        + 4 * d_loc * d_scale * loc1 / scale**2
-        - 2 * d_scale**2 * loc**2 * s / scale**2
-        + 2 * d_scale**2 * loc**2 / scale**2
-        + 4 * d_scale**2 * loc * loc1 * s / scale**2
-        - 4 * d_scale**2 * loc * loc1 / scale**2
-        - 2 * d_scale**2 * loc1**2 * s / scale**2
-        + 2 * d_scale**2 * loc1**2 / scale**2
-        - 2 * d_scale**2 * s * scale1**2 / scale**2
-        + 2 * d_scale**2 * scale1**2 / scale**2
+    value = (1 - s) * (
+        d_loc**2 / scale**2
+        + 2 * d_loc * d_scale * scale * (-2 * loc / scale**3 + 2 * loc1 / scale**3)
+        + d_scale**2
+        * scale**2
+        * (
+            3 * loc**2 / scale**4
+            - 6 * loc * loc1 / scale**4
+            + 3 * loc1**2 / scale**4
+            - 1 / scale**2
+            + 3 * scale1**2 / scale**4
+        )
+        + d_scale**2
+        * scale
+        * (
+            -(loc**2) / scale**3
+            + 2 * loc * loc1 / scale**3
+            - loc1**2 / scale**3
+            + scale ** (-1.0)
+            - scale1**2 / scale**3
+        )
     )
     return value
 

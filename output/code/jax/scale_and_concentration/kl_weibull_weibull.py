@@ -185,69 +185,11 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
     """
     scale = scale1 * jax.numpy.exp(d_scale * s)
     concentration = concentration1 * jax.numpy.exp(d_concentration * s)
-    value = (
-        -(concentration**2)
-        * d_concentration**2
-        * d_scale**2
-        * s**3
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        + concentration**2
-        * d_concentration**2
-        * d_scale**2
-        * s**2
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        - 2
-        * concentration**2
-        * d_concentration
-        * d_scale**2
-        * s**2
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        + 2
-        * concentration**2
-        * d_concentration
-        * d_scale**2
-        * s
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        - concentration**2
-        * d_scale**2
-        * s
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        + concentration**2
+    value = (1 - s) * (
+        concentration**2
         * d_scale**2
         * (scale1 / scale) ** concentration
         * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        + 2
-        * concentration**2
-        * d_concentration**2
-        * d_scale
-        * s**2
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        * jax.scipy.special.digamma(concentration / concentration1 + 1)
-        / concentration1
-        - 2
-        * concentration**2
-        * d_concentration**2
-        * d_scale
-        * s
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        * jax.scipy.special.digamma(concentration / concentration1 + 1)
-        / concentration1
-        + 2
-        * concentration**2
-        * d_concentration
-        * d_scale
-        * s
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        * jax.scipy.special.digamma(concentration / concentration1 + 1)
-        / concentration1
         - 2
         * concentration**2
         * d_concentration
@@ -256,23 +198,6 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         * jax.scipy.special.gamma(concentration / concentration1 + 1)
         * jax.scipy.special.digamma(concentration / concentration1 + 1)
         / concentration1
-        - concentration**2
-        * d_concentration**2
-        * s
-        * (scale1 / scale) ** concentration
-        * (
-            _trigamma_excess(concentration / concentration1 + 1)
-            + (concentration / concentration1 + 1) ** (-1.0)
-        )
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        / concentration1**2
-        - concentration**2
-        * d_concentration**2
-        * s
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        * jax.scipy.special.digamma(concentration / concentration1 + 1) ** 2
-        / concentration1**2
         + concentration**2
         * d_concentration**2
         * (scale1 / scale) ** concentration
@@ -288,28 +213,6 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         * jax.scipy.special.gamma(concentration / concentration1 + 1)
         * jax.scipy.special.digamma(concentration / concentration1 + 1) ** 2
         / concentration1**2
-        + concentration
-        * d_concentration**2
-        * d_scale
-        * s**2
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        - concentration * d_concentration**2 * d_scale * s**2
-        - concentration
-        * d_concentration**2
-        * d_scale
-        * s
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        + concentration * d_concentration**2 * d_scale * s
-        + 2
-        * concentration
-        * d_concentration
-        * d_scale
-        * s
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        - 2 * concentration * d_concentration * d_scale * s
         - 2
         * concentration
         * d_concentration
@@ -317,14 +220,6 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         * (scale1 / scale) ** concentration
         * jax.scipy.special.gamma(concentration / concentration1 + 1)
         + 2 * concentration * d_concentration * d_scale
-        - concentration
-        * d_concentration**2
-        * s
-        * (scale1 / scale) ** concentration
-        * jax.scipy.special.gamma(concentration / concentration1 + 1)
-        * jax.scipy.special.digamma(concentration / concentration1 + 1)
-        / concentration1
-        - 0.5772156649015329 * concentration * d_concentration**2 * s / concentration1
         + concentration
         * d_concentration**2
         * (scale1 / scale) ** concentration
@@ -332,6 +227,35 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         * jax.scipy.special.digamma(concentration / concentration1 + 1)
         / concentration1
         + 0.5772156649015329 * concentration * d_concentration**2 / concentration1
+        + s
+        * (
+            concentration**2
+            * d_concentration**2
+            * d_scale**2
+            * s
+            * (scale1 / scale) ** concentration
+            * jax.scipy.special.gamma(concentration / concentration1 + 1)
+            + 2
+            * concentration**2
+            * d_concentration
+            * d_scale**2
+            * (scale1 / scale) ** concentration
+            * jax.scipy.special.gamma(concentration / concentration1 + 1)
+            - 2
+            * concentration**2
+            * d_concentration**2
+            * d_scale
+            * (scale1 / scale) ** concentration
+            * jax.scipy.special.gamma(concentration / concentration1 + 1)
+            * jax.scipy.special.digamma(concentration / concentration1 + 1)
+            / concentration1
+            - concentration
+            * d_concentration**2
+            * d_scale
+            * (scale1 / scale) ** concentration
+            * jax.scipy.special.gamma(concentration / concentration1 + 1)
+            + concentration * d_concentration**2 * d_scale
+        )
     )
     return value
 

@@ -74,50 +74,38 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * numpy.exp(d_scale * s)
-    value = (
-        -(d_loc**2)
-        * s
-        * numpy.exp(-loc * numpy.sign(d_loc) / scale1)
-        * numpy.exp(loc1 * numpy.sign(d_loc) / scale1)
+    value = (1 - s) * (
+        d_loc**2
+        * numpy.exp((-loc + loc1) * numpy.sign(d_loc) / scale1)
         * numpy.sign(d_loc) ** 2
         / (scale * scale1)
-        + d_loc**2
-        * numpy.exp(-loc * numpy.sign(d_loc) / scale1)
-        * numpy.exp(loc1 * numpy.sign(d_loc) / scale1)
-        * numpy.sign(d_loc) ** 2
-        / (scale * scale1)
-        + 2 * d_loc * d_scale * s * numpy.sign(d_loc) / scale
-        - 2
-        * d_loc
-        * d_scale
-        * s
-        * numpy.exp(-loc * numpy.sign(d_loc) / scale1)
-        * numpy.exp(loc1 * numpy.sign(d_loc) / scale1)
-        * numpy.sign(d_loc)
-        / scale
-        - 2 * d_loc * d_scale * numpy.sign(d_loc) / scale
         + 2
         * d_loc
         * d_scale
-        * numpy.exp(-loc * numpy.sign(d_loc) / scale1)
-        * numpy.exp(loc1 * numpy.sign(d_loc) / scale1)
-        * numpy.sign(d_loc)
-        / scale
-        - d_scale**2 * loc * s * numpy.sign(d_loc) / scale
-        + d_scale**2 * loc * numpy.sign(d_loc) / scale
-        + d_scale**2 * loc1 * s * numpy.sign(d_loc) / scale
-        - d_scale**2 * loc1 * numpy.sign(d_loc) / scale
-        - d_scale**2
-        * s
-        * scale1
-        * numpy.exp(-loc * numpy.sign(d_loc) / scale1)
-        * numpy.exp(loc1 * numpy.sign(d_loc) / scale1)
-        / scale
+        * scale
+        * (
+            numpy.exp((-loc + loc1) * numpy.sign(d_loc) / scale1)
+            * numpy.sign(d_loc)
+            / scale**2
+            - numpy.sign(d_loc) / scale**2
+        )
         + d_scale**2
-        * scale1
-        * numpy.exp(-loc * numpy.sign(d_loc) / scale1)
-        * numpy.exp(loc1 * numpy.sign(d_loc) / scale1)
-        / scale
+        * scale**2
+        * (
+            -1 / scale**2
+            + 2
+            * scale1
+            * numpy.exp((-loc + loc1) * numpy.sign(d_loc) / scale1)
+            / scale**3
+            - 2 * (-loc + loc1) * numpy.sign(d_loc) / scale**3
+        )
+        + d_scale**2
+        * scale
+        * (
+            scale ** (-1.0)
+            - scale1 * numpy.exp((-loc + loc1) * numpy.sign(d_loc) / scale1) / scale**2
+            + (-loc + loc1) * numpy.sign(d_loc) / scale**2
+        )
     )
     return value
 

@@ -110,7 +110,7 @@ def _curvature(s, rate1, d_rate):
     Gauss-Legendre in the caller.
     """
     rate = rate1 * numpy.exp(d_rate * s)
-    value = -(d_rate**2) * rate * s + d_rate**2 * rate
+    value = (1 - s) * (d_rate**2 * rate * (1 - rate1 / rate) + d_rate**2 * rate1)
     return value
 
 

@@ -161,252 +161,90 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * tensorflow.math.exp(d_scale * s)
-    value = (
-        -tensorflow.math.pow(d_loc, 2)
-        * s
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        + tensorflow.math.pow(d_loc, 2)
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
+    value = (1 - s) * (
+        tensorflow.math.pow(d_loc, 2)
+        * tensorflow.math.exp(-(-loc + loc1) / scale)
         * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
         / tensorflow.math.pow(scale, 2)
         + 2
         * d_loc
         * d_scale
-        * loc
-        * s
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        - 2
-        * d_loc
-        * d_scale
-        * loc
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        - 2
-        * d_loc
-        * d_scale
-        * loc1
-        * s
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        + 2
-        * d_loc
-        * d_scale
-        * loc1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        + 2
-        * d_loc
-        * d_scale
-        * s
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / scale
-        - 2 * d_loc * d_scale * s / scale
-        + 2
-        * d_loc
-        * d_scale
-        * s
-        * scale1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.digamma(1 + scale1 / scale)
-        / tensorflow.math.pow(scale, 2)
-        - 2
-        * d_loc
-        * d_scale
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / scale
-        + 2 * d_loc * d_scale / scale
-        - 2
-        * d_loc
-        * d_scale
-        * scale1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.digamma(1 + scale1 / scale)
-        / tensorflow.math.pow(scale, 2)
-        - tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(loc, 2)
-        * s
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        + tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(loc, 2)
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        + 2
-        * tensorflow.math.pow(d_scale, 2)
-        * loc
-        * loc1
-        * s
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        - 2
-        * tensorflow.math.pow(d_scale, 2)
-        * loc
-        * loc1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        - tensorflow.math.pow(d_scale, 2)
-        * loc
-        * s
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / scale
-        + tensorflow.math.pow(d_scale, 2) * loc * s / scale
-        - 2
-        * tensorflow.math.pow(d_scale, 2)
-        * loc
-        * s
-        * scale1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.digamma(1 + scale1 / scale)
-        / tensorflow.math.pow(scale, 2)
-        + tensorflow.math.pow(d_scale, 2)
-        * loc
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / scale
-        - tensorflow.math.pow(d_scale, 2) * loc / scale
-        + 2
-        * tensorflow.math.pow(d_scale, 2)
-        * loc
-        * scale1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.digamma(1 + scale1 / scale)
-        / tensorflow.math.pow(scale, 2)
-        - tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(loc1, 2)
-        * s
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        + tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(loc1, 2)
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        + tensorflow.math.pow(d_scale, 2)
-        * loc1
-        * s
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / scale
-        - tensorflow.math.pow(d_scale, 2) * loc1 * s / scale
-        + 2
-        * tensorflow.math.pow(d_scale, 2)
-        * loc1
-        * s
-        * scale1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.digamma(1 + scale1 / scale)
-        / tensorflow.math.pow(scale, 2)
-        - tensorflow.math.pow(d_scale, 2)
-        * loc1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / scale
-        + tensorflow.math.pow(d_scale, 2) * loc1 / scale
-        - 2
-        * tensorflow.math.pow(d_scale, 2)
-        * loc1
-        * scale1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.digamma(1 + scale1 / scale)
-        / tensorflow.math.pow(scale, 2)
-        - tensorflow.math.pow(d_scale, 2)
-        * s
-        * scale1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.digamma(1 + scale1 / scale)
-        / scale
-        - 0.5772156649015329 * tensorflow.math.pow(d_scale, 2) * s * scale1 / scale
-        - tensorflow.math.pow(d_scale, 2)
-        * s
-        * tensorflow.math.pow(scale1, 2)
+        * scale
         * (
-            _trigamma_excess(1 + scale1 / scale)
-            + tensorflow.math.pow(1 + scale1 / scale, -1)
+            tensorflow.math.pow(scale, -2)
+            - tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            / tensorflow.math.pow(scale, 2)
+            - scale1
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            * tensorflow.math.digamma(1 + scale1 / scale)
+            / tensorflow.math.pow(scale, 3)
+            + (-loc + loc1)
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            / tensorflow.math.pow(scale, 3)
         )
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
-        - tensorflow.math.pow(d_scale, 2)
-        * s
-        * tensorflow.math.pow(scale1, 2)
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.pow(tensorflow.math.digamma(1 + scale1 / scale), 2)
-        / tensorflow.math.pow(scale, 2)
         + tensorflow.math.pow(d_scale, 2)
-        * scale1
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.digamma(1 + scale1 / scale)
-        / scale
-        + 0.5772156649015329 * tensorflow.math.pow(d_scale, 2) * scale1 / scale
-        + tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(scale1, 2)
+        * tensorflow.math.pow(scale, 2)
         * (
-            _trigamma_excess(1 + scale1 / scale)
-            + tensorflow.math.pow(1 + scale1 / scale, -1)
+            -2 * loc / tensorflow.math.pow(scale, 3)
+            + 2 * loc1 / tensorflow.math.pow(scale, 3)
+            - 1 / tensorflow.math.pow(scale, 2)
+            + 2 * 0.5772156649015329 * scale1 / tensorflow.math.pow(scale, 3)
+            + 2
+            * scale1
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            * tensorflow.math.digamma(1 + scale1 / scale)
+            / tensorflow.math.pow(scale, 3)
+            - 2
+            * (-loc + loc1)
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            / tensorflow.math.pow(scale, 3)
+            + tensorflow.math.pow(scale1, 2)
+            * (
+                _trigamma_excess(1 + scale1 / scale)
+                + tensorflow.math.pow(1 + scale1 / scale, -1)
+            )
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            / tensorflow.math.pow(scale, 4)
+            + tensorflow.math.pow(scale1, 2)
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            * tensorflow.math.pow(tensorflow.math.digamma(1 + scale1 / scale), 2)
+            / tensorflow.math.pow(scale, 4)
+            - 2
+            * scale1
+            * (-loc + loc1)
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            * tensorflow.math.digamma(1 + scale1 / scale)
+            / tensorflow.math.pow(scale, 4)
+            + tensorflow.math.pow(-loc + loc1, 2)
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            / tensorflow.math.pow(scale, 4)
         )
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        / tensorflow.math.pow(scale, 2)
         + tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(scale1, 2)
-        * tensorflow.math.exp(loc / scale)
-        * tensorflow.math.exp(-loc1 / scale)
-        * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
-        * tensorflow.math.pow(tensorflow.math.digamma(1 + scale1 / scale), 2)
-        / tensorflow.math.pow(scale, 2)
+        * scale
+        * (
+            loc / tensorflow.math.pow(scale, 2)
+            - loc1 / tensorflow.math.pow(scale, 2)
+            + tensorflow.math.pow(scale, -1)
+            - 0.5772156649015329 * scale1 / tensorflow.math.pow(scale, 2)
+            - scale1
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            * tensorflow.math.digamma(1 + scale1 / scale)
+            / tensorflow.math.pow(scale, 2)
+            + (-loc + loc1)
+            * tensorflow.math.exp(-(-loc + loc1) / scale)
+            * tensorflow.math.exp(tensorflow.math.lgamma(1 + scale1 / scale))
+            / tensorflow.math.pow(scale, 2)
+        )
     )
     return value
 

@@ -79,58 +79,45 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * tensorflow.math.exp(d_scale * s)
-    value = (
-        -tensorflow.math.pow(d_loc, 2)
-        * s
-        * tensorflow.math.exp(-loc * tensorflow.math.sign(d_loc) / scale1)
-        * tensorflow.math.exp(loc1 * tensorflow.math.sign(d_loc) / scale1)
+    value = (1 - s) * (
+        tensorflow.math.pow(d_loc, 2)
+        * tensorflow.math.exp((-loc + loc1) * tensorflow.math.sign(d_loc) / scale1)
         * tensorflow.math.pow(tensorflow.math.sign(d_loc), 2)
         / (scale * scale1)
-        + tensorflow.math.pow(d_loc, 2)
-        * tensorflow.math.exp(-loc * tensorflow.math.sign(d_loc) / scale1)
-        * tensorflow.math.exp(loc1 * tensorflow.math.sign(d_loc) / scale1)
-        * tensorflow.math.pow(tensorflow.math.sign(d_loc), 2)
-        / (scale * scale1)
-        + 2 * d_loc * d_scale * s * tensorflow.math.sign(d_loc) / scale
-        - 2
-        * d_loc
-        * d_scale
-        * s
-        * tensorflow.math.exp(-loc * tensorflow.math.sign(d_loc) / scale1)
-        * tensorflow.math.exp(loc1 * tensorflow.math.sign(d_loc) / scale1)
-        * tensorflow.math.sign(d_loc)
-        / scale
-        - 2 * d_loc * d_scale * tensorflow.math.sign(d_loc) / scale
         + 2
         * d_loc
         * d_scale
-        * tensorflow.math.exp(-loc * tensorflow.math.sign(d_loc) / scale1)
-        * tensorflow.math.exp(loc1 * tensorflow.math.sign(d_loc) / scale1)
-        * tensorflow.math.sign(d_loc)
-        / scale
-        - tensorflow.math.pow(d_scale, 2)
-        * loc
-        * s
-        * tensorflow.math.sign(d_loc)
-        / scale
-        + tensorflow.math.pow(d_scale, 2) * loc * tensorflow.math.sign(d_loc) / scale
+        * scale
+        * (
+            tensorflow.math.exp((-loc + loc1) * tensorflow.math.sign(d_loc) / scale1)
+            * tensorflow.math.sign(d_loc)
+            / tensorflow.math.pow(scale, 2)
+            - tensorflow.math.sign(d_loc) / tensorflow.math.pow(scale, 2)
+        )
         + tensorflow.math.pow(d_scale, 2)
-        * loc1
-        * s
-        * tensorflow.math.sign(d_loc)
-        / scale
-        - tensorflow.math.pow(d_scale, 2) * loc1 * tensorflow.math.sign(d_loc) / scale
-        - tensorflow.math.pow(d_scale, 2)
-        * s
-        * scale1
-        * tensorflow.math.exp(-loc * tensorflow.math.sign(d_loc) / scale1)
-        * tensorflow.math.exp(loc1 * tensorflow.math.sign(d_loc) / scale1)
-        / scale
+        * tensorflow.math.pow(scale, 2)
+        * (
+            -1 / tensorflow.math.pow(scale, 2)
+            + 2
+            * scale1
+            * tensorflow.math.exp((-loc + loc1) * tensorflow.math.sign(d_loc) / scale1)
+            / tensorflow.math.pow(scale, 3)
+            - 2
+            * (-loc + loc1)
+            * tensorflow.math.sign(d_loc)
+            / tensorflow.math.pow(scale, 3)
+        )
         + tensorflow.math.pow(d_scale, 2)
-        * scale1
-        * tensorflow.math.exp(-loc * tensorflow.math.sign(d_loc) / scale1)
-        * tensorflow.math.exp(loc1 * tensorflow.math.sign(d_loc) / scale1)
-        / scale
+        * scale
+        * (
+            tensorflow.math.pow(scale, -1)
+            - scale1
+            * tensorflow.math.exp((-loc + loc1) * tensorflow.math.sign(d_loc) / scale1)
+            / tensorflow.math.pow(scale, 2)
+            + (-loc + loc1)
+            * tensorflow.math.sign(d_loc)
+            / tensorflow.math.pow(scale, 2)
+        )
     )
     return value
 

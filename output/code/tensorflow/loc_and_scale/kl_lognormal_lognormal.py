@@ -136,51 +136,34 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * tensorflow.math.exp(d_scale * s)
-    value = (
-        -tensorflow.math.pow(d_loc, 2) * s / tensorflow.math.pow(scale, 2)
-        + tensorflow.math.pow(d_loc, 2) / tensorflow.math.pow(scale, 2)
-        + 4 * d_loc * d_scale * loc * s / tensorflow.math.pow(scale, 2)
-        - 4 * d_loc * d_scale * loc / tensorflow.math.pow(scale, 2)
-        - 4 * d_loc * d_scale * loc1 * s / tensorflow.math.pow(scale, 2)
-        + 4 * d_loc * d_scale * loc1 / tensorflow.math.pow(scale, 2)
-        - 2
-        * tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(loc, 2)
-        * s
-        / tensorflow.math.pow(scale, 2)
+    value = (1 - s) * (
+        tensorflow.math.pow(d_loc, 2) / tensorflow.math.pow(scale, 2)
         + 2
-        * tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(loc, 2)
-        / tensorflow.math.pow(scale, 2)
-        + 4
-        * tensorflow.math.pow(d_scale, 2)
-        * loc
-        * loc1
-        * s
-        / tensorflow.math.pow(scale, 2)
-        - 4
-        * tensorflow.math.pow(d_scale, 2)
-        * loc
-        * loc1
-        / tensorflow.math.pow(scale, 2)
-        - 2
-        * tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(loc1, 2)
-        * s
-        / tensorflow.math.pow(scale, 2)
-        + 2
-        * tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(loc1, 2)
-        / tensorflow.math.pow(scale, 2)
-        - 2
-        * tensorflow.math.pow(d_scale, 2)
-        * s
-        * tensorflow.math.pow(scale1, 2)
-        / tensorflow.math.pow(scale, 2)
-        + 2
-        * tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(scale1, 2)
-        / tensorflow.math.pow(scale, 2)
+        * d_loc
+        * d_scale
+        * scale
+        * (
+            -2 * loc / tensorflow.math.pow(scale, 3)
+            + 2 * loc1 / tensorflow.math.pow(scale, 3)
+        )
+        + tensorflow.math.pow(d_scale, 2)
+        * tensorflow.math.pow(scale, 2)
+        * (
+            3 * tensorflow.math.pow(loc, 2) / tensorflow.math.pow(scale, 4)
+            - 6 * loc * loc1 / tensorflow.math.pow(scale, 4)
+            + 3 * tensorflow.math.pow(loc1, 2) / tensorflow.math.pow(scale, 4)
+            - 1 / tensorflow.math.pow(scale, 2)
+            + 3 * tensorflow.math.pow(scale1, 2) / tensorflow.math.pow(scale, 4)
+        )
+        + tensorflow.math.pow(d_scale, 2)
+        * scale
+        * (
+            -tensorflow.math.pow(loc, 2) / tensorflow.math.pow(scale, 3)
+            + 2 * loc * loc1 / tensorflow.math.pow(scale, 3)
+            - tensorflow.math.pow(loc1, 2) / tensorflow.math.pow(scale, 3)
+            + tensorflow.math.pow(scale, -1)
+            - tensorflow.math.pow(scale1, 2) / tensorflow.math.pow(scale, 3)
+        )
     )
     return value
 

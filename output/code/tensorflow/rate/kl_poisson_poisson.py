@@ -119,9 +119,9 @@ def _curvature(s, rate1, d_rate):
     Gauss-Legendre in the caller.
     """
     rate = rate1 * tensorflow.math.exp(d_rate * s)
-    value = (
-        -tensorflow.math.pow(d_rate, 2) * rate * s
-        + tensorflow.math.pow(d_rate, 2) * rate
+    value = (1 - s) * (
+        tensorflow.math.pow(d_rate, 2) * rate * (1 - rate1 / rate)
+        + tensorflow.math.pow(d_rate, 2) * rate1
     )
     return value
 

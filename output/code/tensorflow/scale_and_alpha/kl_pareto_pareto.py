@@ -79,12 +79,9 @@ def _curvature(s, scale1, alpha1, d_scale, d_alpha):
     """
     scale = scale1 * tensorflow.math.exp(d_scale * s)
     alpha = alpha1 * tensorflow.math.exp(d_alpha * s)
-    value = (
-        alpha * tensorflow.math.pow(d_alpha, 2) * d_scale * tensorflow.math.pow(s, 2)
-        - alpha * tensorflow.math.pow(d_alpha, 2) * d_scale * s
-        + 2 * alpha * d_alpha * d_scale * s
+    value = (1 - s) * (
+        -alpha * tensorflow.math.pow(d_alpha, 2) * d_scale * s
         - 2 * alpha * d_alpha * d_scale
-        - alpha * tensorflow.math.pow(d_alpha, 2) * s / alpha1
         + alpha * tensorflow.math.pow(d_alpha, 2) / alpha1
     )
     return value

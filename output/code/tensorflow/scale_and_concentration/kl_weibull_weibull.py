@@ -193,87 +193,13 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
     """
     scale = scale1 * tensorflow.math.exp(d_scale * s)
     concentration = concentration1 * tensorflow.math.exp(d_concentration * s)
-    value = (
-        -tensorflow.math.pow(concentration, 2)
-        * tensorflow.math.pow(d_concentration, 2)
-        * tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(s, 3)
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        + tensorflow.math.pow(concentration, 2)
-        * tensorflow.math.pow(d_concentration, 2)
-        * tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(s, 2)
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        - 2
-        * tensorflow.math.pow(concentration, 2)
-        * d_concentration
-        * tensorflow.math.pow(d_scale, 2)
-        * tensorflow.math.pow(s, 2)
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        + 2
-        * tensorflow.math.pow(concentration, 2)
-        * d_concentration
-        * tensorflow.math.pow(d_scale, 2)
-        * s
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        - tensorflow.math.pow(concentration, 2)
-        * tensorflow.math.pow(d_scale, 2)
-        * s
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        + tensorflow.math.pow(concentration, 2)
+    value = (1 - s) * (
+        tensorflow.math.pow(concentration, 2)
         * tensorflow.math.pow(d_scale, 2)
         * tensorflow.math.pow(scale1 / scale, concentration)
         * tensorflow.math.exp(
             tensorflow.math.lgamma(concentration / concentration1 + 1)
         )
-        + 2
-        * tensorflow.math.pow(concentration, 2)
-        * tensorflow.math.pow(d_concentration, 2)
-        * d_scale
-        * tensorflow.math.pow(s, 2)
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        * tensorflow.math.digamma(concentration / concentration1 + 1)
-        / concentration1
-        - 2
-        * tensorflow.math.pow(concentration, 2)
-        * tensorflow.math.pow(d_concentration, 2)
-        * d_scale
-        * s
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        * tensorflow.math.digamma(concentration / concentration1 + 1)
-        / concentration1
-        + 2
-        * tensorflow.math.pow(concentration, 2)
-        * d_concentration
-        * d_scale
-        * s
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        * tensorflow.math.digamma(concentration / concentration1 + 1)
-        / concentration1
         - 2
         * tensorflow.math.pow(concentration, 2)
         * d_concentration
@@ -284,29 +210,6 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         )
         * tensorflow.math.digamma(concentration / concentration1 + 1)
         / concentration1
-        - tensorflow.math.pow(concentration, 2)
-        * tensorflow.math.pow(d_concentration, 2)
-        * s
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * (
-            _trigamma_excess(concentration / concentration1 + 1)
-            + tensorflow.math.pow(concentration / concentration1 + 1, -1)
-        )
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        / tensorflow.math.pow(concentration1, 2)
-        - tensorflow.math.pow(concentration, 2)
-        * tensorflow.math.pow(d_concentration, 2)
-        * s
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        * tensorflow.math.pow(
-            tensorflow.math.digamma(concentration / concentration1 + 1), 2
-        )
-        / tensorflow.math.pow(concentration1, 2)
         + tensorflow.math.pow(concentration, 2)
         * tensorflow.math.pow(d_concentration, 2)
         * tensorflow.math.pow(scale1 / scale, concentration)
@@ -328,37 +231,6 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
             tensorflow.math.digamma(concentration / concentration1 + 1), 2
         )
         / tensorflow.math.pow(concentration1, 2)
-        + concentration
-        * tensorflow.math.pow(d_concentration, 2)
-        * d_scale
-        * tensorflow.math.pow(s, 2)
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        - concentration
-        * tensorflow.math.pow(d_concentration, 2)
-        * d_scale
-        * tensorflow.math.pow(s, 2)
-        - concentration
-        * tensorflow.math.pow(d_concentration, 2)
-        * d_scale
-        * s
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        + concentration * tensorflow.math.pow(d_concentration, 2) * d_scale * s
-        + 2
-        * concentration
-        * d_concentration
-        * d_scale
-        * s
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        - 2 * concentration * d_concentration * d_scale * s
         - 2
         * concentration
         * d_concentration
@@ -368,20 +240,6 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
             tensorflow.math.lgamma(concentration / concentration1 + 1)
         )
         + 2 * concentration * d_concentration * d_scale
-        - concentration
-        * tensorflow.math.pow(d_concentration, 2)
-        * s
-        * tensorflow.math.pow(scale1 / scale, concentration)
-        * tensorflow.math.exp(
-            tensorflow.math.lgamma(concentration / concentration1 + 1)
-        )
-        * tensorflow.math.digamma(concentration / concentration1 + 1)
-        / concentration1
-        - 0.5772156649015329
-        * concentration
-        * tensorflow.math.pow(d_concentration, 2)
-        * s
-        / concentration1
         + concentration
         * tensorflow.math.pow(d_concentration, 2)
         * tensorflow.math.pow(scale1 / scale, concentration)
@@ -394,6 +252,43 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         * concentration
         * tensorflow.math.pow(d_concentration, 2)
         / concentration1
+        + s
+        * (
+            tensorflow.math.pow(concentration, 2)
+            * tensorflow.math.pow(d_concentration, 2)
+            * tensorflow.math.pow(d_scale, 2)
+            * s
+            * tensorflow.math.pow(scale1 / scale, concentration)
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(concentration / concentration1 + 1)
+            )
+            + 2
+            * tensorflow.math.pow(concentration, 2)
+            * d_concentration
+            * tensorflow.math.pow(d_scale, 2)
+            * tensorflow.math.pow(scale1 / scale, concentration)
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(concentration / concentration1 + 1)
+            )
+            - 2
+            * tensorflow.math.pow(concentration, 2)
+            * tensorflow.math.pow(d_concentration, 2)
+            * d_scale
+            * tensorflow.math.pow(scale1 / scale, concentration)
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(concentration / concentration1 + 1)
+            )
+            * tensorflow.math.digamma(concentration / concentration1 + 1)
+            / concentration1
+            - concentration
+            * tensorflow.math.pow(d_concentration, 2)
+            * d_scale
+            * tensorflow.math.pow(scale1 / scale, concentration)
+            * tensorflow.math.exp(
+                tensorflow.math.lgamma(concentration / concentration1 + 1)
+            )
+            + concentration * tensorflow.math.pow(d_concentration, 2) * d_scale
+        )
     )
     return value
 

@@ -153,246 +153,87 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * torch.exp(d_scale * s)
-    value = (
-        -torch.pow(d_loc, 2)
-        * s
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        + torch.pow(d_loc, 2)
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
+    value = (1 - s) * (
+        torch.pow(d_loc, 2)
+        * torch.exp(-(-loc + loc1) / scale)
         * torch.exp(torch.lgamma(1 + scale1 / scale))
         / torch.pow(scale, 2)
         + 2
         * d_loc
         * d_scale
-        * loc
-        * s
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        - 2
-        * d_loc
-        * d_scale
-        * loc
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        - 2
-        * d_loc
-        * d_scale
-        * loc1
-        * s
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        + 2
-        * d_loc
-        * d_scale
-        * loc1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        + 2
-        * d_loc
-        * d_scale
-        * s
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / scale
-        - 2 * d_loc * d_scale * s / scale
-        + 2
-        * d_loc
-        * d_scale
-        * s
-        * scale1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.digamma(1 + scale1 / scale)
-        / torch.pow(scale, 2)
-        - 2
-        * d_loc
-        * d_scale
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / scale
-        + 2 * d_loc * d_scale / scale
-        - 2
-        * d_loc
-        * d_scale
-        * scale1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.digamma(1 + scale1 / scale)
-        / torch.pow(scale, 2)
-        - torch.pow(d_scale, 2)
-        * torch.pow(loc, 2)
-        * s
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
+        * scale
+        * (
+            torch.pow(scale, -2)
+            - torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            / torch.pow(scale, 2)
+            - scale1
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            * torch.digamma(1 + scale1 / scale)
+            / torch.pow(scale, 3)
+            + (-loc + loc1)
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            / torch.pow(scale, 3)
+        )
         + torch.pow(d_scale, 2)
-        * torch.pow(loc, 2)
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        + 2
-        * torch.pow(d_scale, 2)
-        * loc
-        * loc1
-        * s
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        - 2
-        * torch.pow(d_scale, 2)
-        * loc
-        * loc1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        - torch.pow(d_scale, 2)
-        * loc
-        * s
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / scale
-        + torch.pow(d_scale, 2) * loc * s / scale
-        - 2
-        * torch.pow(d_scale, 2)
-        * loc
-        * s
-        * scale1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.digamma(1 + scale1 / scale)
-        / torch.pow(scale, 2)
+        * torch.pow(scale, 2)
+        * (
+            -2 * loc / torch.pow(scale, 3)
+            + 2 * loc1 / torch.pow(scale, 3)
+            - 1 / torch.pow(scale, 2)
+            + 2 * 0.5772156649015329 * scale1 / torch.pow(scale, 3)
+            + 2
+            * scale1
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            * torch.digamma(1 + scale1 / scale)
+            / torch.pow(scale, 3)
+            - 2
+            * (-loc + loc1)
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            / torch.pow(scale, 3)
+            + torch.pow(scale1, 2)
+            * (_trigamma_excess(1 + scale1 / scale) + torch.pow(1 + scale1 / scale, -1))
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            / torch.pow(scale, 4)
+            + torch.pow(scale1, 2)
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            * torch.pow(torch.digamma(1 + scale1 / scale), 2)
+            / torch.pow(scale, 4)
+            - 2
+            * scale1
+            * (-loc + loc1)
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            * torch.digamma(1 + scale1 / scale)
+            / torch.pow(scale, 4)
+            + torch.pow(-loc + loc1, 2)
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            / torch.pow(scale, 4)
+        )
         + torch.pow(d_scale, 2)
-        * loc
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / scale
-        - torch.pow(d_scale, 2) * loc / scale
-        + 2
-        * torch.pow(d_scale, 2)
-        * loc
-        * scale1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.digamma(1 + scale1 / scale)
-        / torch.pow(scale, 2)
-        - torch.pow(d_scale, 2)
-        * torch.pow(loc1, 2)
-        * s
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        + torch.pow(d_scale, 2)
-        * torch.pow(loc1, 2)
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        + torch.pow(d_scale, 2)
-        * loc1
-        * s
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / scale
-        - torch.pow(d_scale, 2) * loc1 * s / scale
-        + 2
-        * torch.pow(d_scale, 2)
-        * loc1
-        * s
-        * scale1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.digamma(1 + scale1 / scale)
-        / torch.pow(scale, 2)
-        - torch.pow(d_scale, 2)
-        * loc1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / scale
-        + torch.pow(d_scale, 2) * loc1 / scale
-        - 2
-        * torch.pow(d_scale, 2)
-        * loc1
-        * scale1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.digamma(1 + scale1 / scale)
-        / torch.pow(scale, 2)
-        - torch.pow(d_scale, 2)
-        * s
-        * scale1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.digamma(1 + scale1 / scale)
-        / scale
-        - 0.5772156649015329 * torch.pow(d_scale, 2) * s * scale1 / scale
-        - torch.pow(d_scale, 2)
-        * s
-        * torch.pow(scale1, 2)
-        * (_trigamma_excess(1 + scale1 / scale) + torch.pow(1 + scale1 / scale, -1))
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        - torch.pow(d_scale, 2)
-        * s
-        * torch.pow(scale1, 2)
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.pow(torch.digamma(1 + scale1 / scale), 2)
-        / torch.pow(scale, 2)
-        + torch.pow(d_scale, 2)
-        * scale1
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.digamma(1 + scale1 / scale)
-        / scale
-        + 0.5772156649015329 * torch.pow(d_scale, 2) * scale1 / scale
-        + torch.pow(d_scale, 2)
-        * torch.pow(scale1, 2)
-        * (_trigamma_excess(1 + scale1 / scale) + torch.pow(1 + scale1 / scale, -1))
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        / torch.pow(scale, 2)
-        + torch.pow(d_scale, 2)
-        * torch.pow(scale1, 2)
-        * torch.exp(loc / scale)
-        * torch.exp(-loc1 / scale)
-        * torch.exp(torch.lgamma(1 + scale1 / scale))
-        * torch.pow(torch.digamma(1 + scale1 / scale), 2)
-        / torch.pow(scale, 2)
+        * scale
+        * (
+            loc / torch.pow(scale, 2)
+            - loc1 / torch.pow(scale, 2)
+            + torch.pow(scale, -1)
+            - 0.5772156649015329 * scale1 / torch.pow(scale, 2)
+            - scale1
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            * torch.digamma(1 + scale1 / scale)
+            / torch.pow(scale, 2)
+            + (-loc + loc1)
+            * torch.exp(-(-loc + loc1) / scale)
+            * torch.exp(torch.lgamma(1 + scale1 / scale))
+            / torch.pow(scale, 2)
+        )
     )
     return value
 

@@ -77,50 +77,40 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * torch.exp(d_scale * s)
-    value = (
-        -torch.pow(d_loc, 2)
-        * s
-        * torch.exp(-loc * torch.sign(d_loc) / scale1)
-        * torch.exp(loc1 * torch.sign(d_loc) / scale1)
+    value = (1 - s) * (
+        torch.pow(d_loc, 2)
+        * torch.exp((-loc + loc1) * torch.sign(d_loc) / scale1)
         * torch.pow(torch.sign(d_loc), 2)
         / (scale * scale1)
-        + torch.pow(d_loc, 2)
-        * torch.exp(-loc * torch.sign(d_loc) / scale1)
-        * torch.exp(loc1 * torch.sign(d_loc) / scale1)
-        * torch.pow(torch.sign(d_loc), 2)
-        / (scale * scale1)
-        + 2 * d_loc * d_scale * s * torch.sign(d_loc) / scale
-        - 2
-        * d_loc
-        * d_scale
-        * s
-        * torch.exp(-loc * torch.sign(d_loc) / scale1)
-        * torch.exp(loc1 * torch.sign(d_loc) / scale1)
-        * torch.sign(d_loc)
-        / scale
-        - 2 * d_loc * d_scale * torch.sign(d_loc) / scale
         + 2
         * d_loc
         * d_scale
-        * torch.exp(-loc * torch.sign(d_loc) / scale1)
-        * torch.exp(loc1 * torch.sign(d_loc) / scale1)
-        * torch.sign(d_loc)
-        / scale
-        - torch.pow(d_scale, 2) * loc * s * torch.sign(d_loc) / scale
-        + torch.pow(d_scale, 2) * loc * torch.sign(d_loc) / scale
-        + torch.pow(d_scale, 2) * loc1 * s * torch.sign(d_loc) / scale
-        - torch.pow(d_scale, 2) * loc1 * torch.sign(d_loc) / scale
-        - torch.pow(d_scale, 2)
-        * s
-        * scale1
-        * torch.exp(-loc * torch.sign(d_loc) / scale1)
-        * torch.exp(loc1 * torch.sign(d_loc) / scale1)
-        / scale
+        * scale
+        * (
+            torch.exp((-loc + loc1) * torch.sign(d_loc) / scale1)
+            * torch.sign(d_loc)
+            / torch.pow(scale, 2)
+            - torch.sign(d_loc) / torch.pow(scale, 2)
+        )
         + torch.pow(d_scale, 2)
-        * scale1
-        * torch.exp(-loc * torch.sign(d_loc) / scale1)
-        * torch.exp(loc1 * torch.sign(d_loc) / scale1)
-        / scale
+        * torch.pow(scale, 2)
+        * (
+            -1 / torch.pow(scale, 2)
+            + 2
+            * scale1
+            * torch.exp((-loc + loc1) * torch.sign(d_loc) / scale1)
+            / torch.pow(scale, 3)
+            - 2 * (-loc + loc1) * torch.sign(d_loc) / torch.pow(scale, 3)
+        )
+        + torch.pow(d_scale, 2)
+        * scale
+        * (
+            torch.pow(scale, -1)
+            - scale1
+            * torch.exp((-loc + loc1) * torch.sign(d_loc) / scale1)
+            / torch.pow(scale, 2)
+            + (-loc + loc1) * torch.sign(d_loc) / torch.pow(scale, 2)
+        )
     )
     return value
 

@@ -145,21 +145,31 @@ def _curvature(s, loc1, scale1, d_loc, d_scale):
     """
     loc = d_loc * s + loc1
     scale = scale1 * torch.exp(d_scale * s)
-    value = (
-        -torch.pow(d_loc, 2) * s / torch.pow(scale, 2)
-        + torch.pow(d_loc, 2) / torch.pow(scale, 2)
-        + 4 * d_loc * d_scale * loc * s / torch.pow(scale, 2)
-        - 4 * d_loc * d_scale * loc / torch.pow(scale, 2)
-        - 4 * d_loc * d_scale * loc1 * s / torch.pow(scale, 2)
-        + 4 * d_loc * d_scale * loc1 / torch.pow(scale, 2)
-        - 2 * torch.pow(d_scale, 2) * torch.pow(loc, 2) * s / torch.pow(scale, 2)
-        + 2 * torch.pow(d_scale, 2) * torch.pow(loc, 2) / torch.pow(scale, 2)
-        + 4 * torch.pow(d_scale, 2) * loc * loc1 * s / torch.pow(scale, 2)
-        - 4 * torch.pow(d_scale, 2) * loc * loc1 / torch.pow(scale, 2)
-        - 2 * torch.pow(d_scale, 2) * torch.pow(loc1, 2) * s / torch.pow(scale, 2)
-        + 2 * torch.pow(d_scale, 2) * torch.pow(loc1, 2) / torch.pow(scale, 2)
-        - 2 * torch.pow(d_scale, 2) * s * torch.pow(scale1, 2) / torch.pow(scale, 2)
-        + 2 * torch.pow(d_scale, 2) * torch.pow(scale1, 2) / torch.pow(scale, 2)
+    value = (1 - s) * (
+        torch.pow(d_loc, 2) / torch.pow(scale, 2)
+        + 2
+        * d_loc
+        * d_scale
+        * scale
+        * (-2 * loc / torch.pow(scale, 3) + 2 * loc1 / torch.pow(scale, 3))
+        + torch.pow(d_scale, 2)
+        * torch.pow(scale, 2)
+        * (
+            3 * torch.pow(loc, 2) / torch.pow(scale, 4)
+            - 6 * loc * loc1 / torch.pow(scale, 4)
+            + 3 * torch.pow(loc1, 2) / torch.pow(scale, 4)
+            - 1 / torch.pow(scale, 2)
+            + 3 * torch.pow(scale1, 2) / torch.pow(scale, 4)
+        )
+        + torch.pow(d_scale, 2)
+        * scale
+        * (
+            -torch.pow(loc, 2) / torch.pow(scale, 3)
+            + 2 * loc * loc1 / torch.pow(scale, 3)
+            - torch.pow(loc1, 2) / torch.pow(scale, 3)
+            + torch.pow(scale, -1)
+            - torch.pow(scale1, 2) / torch.pow(scale, 3)
+        )
     )
     return value
 

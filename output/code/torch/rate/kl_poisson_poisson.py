@@ -128,7 +128,9 @@ def _curvature(s, rate1, d_rate):
     Gauss-Legendre in the caller.
     """
     rate = rate1 * torch.exp(d_rate * s)
-    value = -torch.pow(d_rate, 2) * rate * s + torch.pow(d_rate, 2) * rate
+    value = (1 - s) * (
+        torch.pow(d_rate, 2) * rate * (1 - rate1 / rate) + torch.pow(d_rate, 2) * rate1
+    )
     return value
 
 

@@ -77,12 +77,9 @@ def _curvature(s, scale1, alpha1, d_scale, d_alpha):
     """
     scale = scale1 * torch.exp(d_scale * s)
     alpha = alpha1 * torch.exp(d_alpha * s)
-    value = (
-        alpha * torch.pow(d_alpha, 2) * d_scale * torch.pow(s, 2)
-        - alpha * torch.pow(d_alpha, 2) * d_scale * s
-        + 2 * alpha * d_alpha * d_scale * s
+    value = (1 - s) * (
+        -alpha * torch.pow(d_alpha, 2) * d_scale * s
         - 2 * alpha * d_alpha * d_scale
-        - alpha * torch.pow(d_alpha, 2) * s / alpha1
         + alpha * torch.pow(d_alpha, 2) / alpha1
     )
     return value

@@ -185,69 +185,11 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
     """
     scale = scale1 * torch.exp(d_scale * s)
     concentration = concentration1 * torch.exp(d_concentration * s)
-    value = (
-        -torch.pow(concentration, 2)
-        * torch.pow(d_concentration, 2)
-        * torch.pow(d_scale, 2)
-        * torch.pow(s, 3)
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        + torch.pow(concentration, 2)
-        * torch.pow(d_concentration, 2)
-        * torch.pow(d_scale, 2)
-        * torch.pow(s, 2)
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        - 2
-        * torch.pow(concentration, 2)
-        * d_concentration
-        * torch.pow(d_scale, 2)
-        * torch.pow(s, 2)
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        + 2
-        * torch.pow(concentration, 2)
-        * d_concentration
-        * torch.pow(d_scale, 2)
-        * s
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        - torch.pow(concentration, 2)
-        * torch.pow(d_scale, 2)
-        * s
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        + torch.pow(concentration, 2)
+    value = (1 - s) * (
+        torch.pow(concentration, 2)
         * torch.pow(d_scale, 2)
         * torch.pow(scale1 / scale, concentration)
         * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        + 2
-        * torch.pow(concentration, 2)
-        * torch.pow(d_concentration, 2)
-        * d_scale
-        * torch.pow(s, 2)
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        * torch.digamma(concentration / concentration1 + 1)
-        / concentration1
-        - 2
-        * torch.pow(concentration, 2)
-        * torch.pow(d_concentration, 2)
-        * d_scale
-        * s
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        * torch.digamma(concentration / concentration1 + 1)
-        / concentration1
-        + 2
-        * torch.pow(concentration, 2)
-        * d_concentration
-        * d_scale
-        * s
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        * torch.digamma(concentration / concentration1 + 1)
-        / concentration1
         - 2
         * torch.pow(concentration, 2)
         * d_concentration
@@ -256,23 +198,6 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         * torch.exp(torch.lgamma(concentration / concentration1 + 1))
         * torch.digamma(concentration / concentration1 + 1)
         / concentration1
-        - torch.pow(concentration, 2)
-        * torch.pow(d_concentration, 2)
-        * s
-        * torch.pow(scale1 / scale, concentration)
-        * (
-            _trigamma_excess(concentration / concentration1 + 1)
-            + torch.pow(concentration / concentration1 + 1, -1)
-        )
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        / torch.pow(concentration1, 2)
-        - torch.pow(concentration, 2)
-        * torch.pow(d_concentration, 2)
-        * s
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        * torch.pow(torch.digamma(concentration / concentration1 + 1), 2)
-        / torch.pow(concentration1, 2)
         + torch.pow(concentration, 2)
         * torch.pow(d_concentration, 2)
         * torch.pow(scale1 / scale, concentration)
@@ -288,28 +213,6 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         * torch.exp(torch.lgamma(concentration / concentration1 + 1))
         * torch.pow(torch.digamma(concentration / concentration1 + 1), 2)
         / torch.pow(concentration1, 2)
-        + concentration
-        * torch.pow(d_concentration, 2)
-        * d_scale
-        * torch.pow(s, 2)
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        - concentration * torch.pow(d_concentration, 2) * d_scale * torch.pow(s, 2)
-        - concentration
-        * torch.pow(d_concentration, 2)
-        * d_scale
-        * s
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        + concentration * torch.pow(d_concentration, 2) * d_scale * s
-        + 2
-        * concentration
-        * d_concentration
-        * d_scale
-        * s
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        - 2 * concentration * d_concentration * d_scale * s
         - 2
         * concentration
         * d_concentration
@@ -317,18 +220,6 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         * torch.pow(scale1 / scale, concentration)
         * torch.exp(torch.lgamma(concentration / concentration1 + 1))
         + 2 * concentration * d_concentration * d_scale
-        - concentration
-        * torch.pow(d_concentration, 2)
-        * s
-        * torch.pow(scale1 / scale, concentration)
-        * torch.exp(torch.lgamma(concentration / concentration1 + 1))
-        * torch.digamma(concentration / concentration1 + 1)
-        / concentration1
-        - 0.5772156649015329
-        * concentration
-        * torch.pow(d_concentration, 2)
-        * s
-        / concentration1
         + concentration
         * torch.pow(d_concentration, 2)
         * torch.pow(scale1 / scale, concentration)
@@ -339,6 +230,35 @@ def _curvature(s, scale1, concentration1, d_scale, d_concentration):
         * concentration
         * torch.pow(d_concentration, 2)
         / concentration1
+        + s
+        * (
+            torch.pow(concentration, 2)
+            * torch.pow(d_concentration, 2)
+            * torch.pow(d_scale, 2)
+            * s
+            * torch.pow(scale1 / scale, concentration)
+            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+            + 2
+            * torch.pow(concentration, 2)
+            * d_concentration
+            * torch.pow(d_scale, 2)
+            * torch.pow(scale1 / scale, concentration)
+            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+            - 2
+            * torch.pow(concentration, 2)
+            * torch.pow(d_concentration, 2)
+            * d_scale
+            * torch.pow(scale1 / scale, concentration)
+            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+            * torch.digamma(concentration / concentration1 + 1)
+            / concentration1
+            - concentration
+            * torch.pow(d_concentration, 2)
+            * d_scale
+            * torch.pow(scale1 / scale, concentration)
+            * torch.exp(torch.lgamma(concentration / concentration1 + 1))
+            + concentration * torch.pow(d_concentration, 2) * d_scale
+        )
     )
     return value
 
