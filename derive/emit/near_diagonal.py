@@ -245,7 +245,7 @@ def _horner(expr, s):
         raise ValueError(f"not a polynomial in {s}: {expr}")
     out = S.Zero
     for n in range(max(coefficients), -1, -1):
-        out = coefficients.get(n, S.Zero) + s * out if n < max(coefficients) else coefficients[n]
+        out = coefficients.get(n, S.Zero) + s * out
     return out
 
 
